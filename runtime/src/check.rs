@@ -1,0 +1,148 @@
+//! Constraint checks that generated `validate_at` methods call, one function per Lexicon rule.
+//!
+//! Each pushes a [`Violation`] at the given path when the rule is broken and does nothing
+//! otherwise; none allocates unless it reports.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::error::{ValidationErrors, Violation};
+use crate::formats::Format;
+use crate::Path;
+
+/// The largest integer atproto data may hold, 2^53 − 1.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+fn graphemes(s: &str) -> u64 {
+    s.graphemes(true).count() as u64
+}
+
+/// `maxLength` of a string: at most `max` UTF-8 bytes.
+#[inline]
+pub fn max_bytes(s: &str, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if s.len() as u64 > max {
+        errors.push(path, Violation::StringTooLong { max, actual: s.len() as u64 });
+    }
+}
+
+/// `minLength` of a string: at least `min` UTF-8 bytes.
+#[inline]
+pub fn min_bytes(s: &str, min: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if (s.len() as u64) < min {
+        errors.push(path, Violation::StringTooShort { min, actual: s.len() as u64 });
+    }
+}
+
+/// `maxGraphemes`: at most `max` extended grapheme clusters (counted only when the byte length
+/// could exceed the limit).
+#[inline]
+pub fn max_graphemes(s: &str, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if s.len() as u64 > max {
+        let actual = graphemes(s);
+        if actual > max {
+            errors.push(path, Violation::TooManyGraphemes { max, actual });
+        }
+    }
+}
+
+/// `minGraphemes`: at least `min` extended grapheme clusters.
+#[inline]
+pub fn min_graphemes(s: &str, min: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    let actual = graphemes(s);
+    if actual < min {
+        errors.push(path, Violation::TooFewGraphemes { min, actual });
+    }
+}
+
+/// `enum` of a string: one of `allowed`.
+#[inline]
+pub fn str_in(s: &str, allowed: &[&str], path: &Path<'_>, errors: &mut ValidationErrors) {
+    if !allowed.contains(&s) {
+        let allowed = format!("{allowed:?}");
+        errors.push(path, Violation::NotInEnum { allowed, actual: format!("{s:?}") });
+    }
+}
+
+/// `const` of a string.
+#[inline]
+pub fn str_const(s: &str, expected: &str, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if s != expected {
+        let (expected, actual) = (format!("{expected:?}"), format!("{s:?}"));
+        errors.push(path, Violation::ConstMismatch { expected, actual });
+    }
+}
+
+/// `minimum` of an integer.
+#[inline]
+pub fn int_min(v: i64, min: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if v < min {
+        errors.push(path, Violation::IntegerTooSmall { min, actual: v });
+    }
+}
+
+/// `maximum` of an integer.
+#[inline]
+pub fn int_max(v: i64, max: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if v > max {
+        errors.push(path, Violation::IntegerTooBig { max, actual: v });
+    }
+}
+
+/// `enum` of an integer.
+#[inline]
+pub fn int_in(v: i64, allowed: &[i64], path: &Path<'_>, errors: &mut ValidationErrors) {
+    if !allowed.contains(&v) {
+        let allowed = format!("{allowed:?}");
+        errors.push(path, Violation::NotInEnum { allowed, actual: v.to_string() });
+    }
+}
+
+/// `const` of an integer.
+#[inline]
+pub fn int_const(v: i64, expected: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if v != expected {
+        let (expected, actual) = (expected.to_string(), v.to_string());
+        errors.push(path, Violation::ConstMismatch { expected, actual });
+    }
+}
+
+/// `const` of a boolean.
+#[inline]
+pub fn bool_const(v: bool, expected: bool, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if v != expected {
+        let (expected, actual) = (expected.to_string(), v.to_string());
+        errors.push(path, Violation::ConstMismatch { expected, actual });
+    }
+}
+
+/// `maxLength` of an array: at most `max` items.
+#[inline]
+pub fn max_items(len: usize, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if len as u64 > max {
+        errors.push(path, Violation::TooManyItems { max, actual: len as u64 });
+    }
+}
+
+/// `minLength` of an array: at least `min` items.
+#[inline]
+pub fn min_items(len: usize, min: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if (len as u64) < min {
+        errors.push(path, Violation::TooFewItems { min, actual: len as u64 });
+    }
+}
+
+/// A string format.
+#[inline]
+pub fn format<F: Format>(v: &F, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if !v.is_valid() {
+        let value = v.as_ref().to_owned();
+        errors.push(path, Violation::Format { format: F::KIND, value });
+    }
+}
+
+/// The atproto integer range, ±(2^53 − 1), that every integer must respect.
+#[inline]
+pub fn safe_integer(v: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) {
+        errors.push(path, Violation::IntegerOutOfRange { actual: v.to_string() });
+    }
+}

@@ -1,0 +1,76 @@
+//! The atproto data model for values the schema does not describe (undeclared fields, `unknown`).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::check::MAX_SAFE_INTEGER;
+use crate::error::{ValidationErrors, Violation};
+use crate::{Path, Validate};
+
+/// Undeclared properties of an object, kept as raw JSON so that they round-trip unchanged.
+pub type Extra = BTreeMap<String, Value>;
+
+/// Checks that `value` is atproto data: integers only (a whole number written `1.0` counts),
+/// within ±(2^53 − 1), at any depth.
+pub fn check_value(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors) {
+    match value {
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                crate::check::safe_integer(i, path, errors);
+            } else if let Some(u) = n.as_u64() {
+                errors.push(path, Violation::IntegerOutOfRange { actual: u.to_string() });
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                if f.fract() != 0.0 || !f.is_finite() {
+                    errors.push(path, Violation::NotAnInteger { actual: n.to_string() });
+                } else if f.abs() > MAX_SAFE_INTEGER as f64 {
+                    errors.push(path, Violation::IntegerOutOfRange { actual: n.to_string() });
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_value(item, &path.index(i), errors);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                check_value(v, &path.field(k), errors);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+}
+
+impl Validate for Extra {
+    fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        for (k, v) in self {
+            check_value(v, &path.field(k), errors);
+        }
+    }
+}
+
+/// An `unknown` value: any JSON object, kept as raw JSON.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unknown(pub serde_json::Map<String, Value>);
+
+impl serde::Serialize for Unknown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Unknown {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Map::deserialize(d).map(Unknown)
+    }
+}
+
+impl Validate for Unknown {
+    fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        for (k, v) in &self.0 {
+            check_value(v, &path.field(k), errors);
+        }
+    }
+}

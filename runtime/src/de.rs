@@ -1,0 +1,172 @@
+//! Helpers for the `Deserialize` impls that the generator writes. Not a stable API.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+/// An object key, borrowed from the input when it can be.
+pub struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A Lexicon integer: a JSON number without a fractional part (`1`, `1.0` and `1e2` all count),
+/// within the range of `i64`. The ±(2^53 − 1) bound is checked by validation.
+pub struct Int(pub i64);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct IntVisitor;
+        impl Visitor<'_> for IntVisitor {
+            type Value = Int;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
+                Ok(Int(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
+                i64::try_from(v)
+                    .map(Int)
+                    .map_err(|_| E::custom(format_args!("integer {v} is out of range")))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
+                // 2^63 is exactly representable; anything at or past it does not fit an i64.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if v.fract() != 0.0 || !v.is_finite() {
+                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
+                } else if !(-LIMIT..LIMIT).contains(&v) {
+                    Err(E::custom(format_args!("integer {v} is out of range")))
+                } else {
+                    Ok(Int(v as i64))
+                }
+            }
+        }
+        d.deserialize_any(IntVisitor)
+    }
+}
+
+/// Checks the `$type` of an object against the one its schema names.
+pub fn check_type<E: de::Error>(actual: &str, expected: &str) -> Result<(), E> {
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(E::custom(format_args!("wrong $type: expected {expected:?}, got {actual:?}")))
+    }
+}
+
+/// The error for a property given twice.
+pub fn duplicate<E: de::Error>(name: &'static str) -> E {
+    E::duplicate_field(name)
+}
+
+/// Takes a required property or fails naming it.
+pub fn required<T, E: de::Error>(value: Option<T>, name: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(name))
+}
+
+/// A type that can be read from JSON checking only its shape, leaving constraints (formats,
+/// lengths, ranges) to [`crate::Validate`], so that validation can report every violation.
+pub trait Shape<'de>: Sized {
+    /// Reads the value, checking its shape only.
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+/// Reads a `T` through [`Shape`].
+#[repr(transparent)]
+pub struct Lenient<T>(pub T);
+
+impl<'de, T: Shape<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize_shape(d).map(Lenient)
+    }
+}
+
+impl<'de> Shape<'de> for String {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)
+    }
+}
+
+impl<'de> Shape<'de> for bool {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        bool::deserialize(d)
+    }
+}
+
+impl<'de> Shape<'de> for i64 {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Int::deserialize(d).map(|i| i.0)
+    }
+}
+
+impl<'de, T: Shape<'de>> Shape<'de> for Vec<T> {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items = Vec::<Lenient<T>>::deserialize(d)?;
+        Ok(items.into_iter().map(|item| item.0).collect())
+    }
+}
+
+impl<'de, T: Shape<'de>> Shape<'de> for Option<T> {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<Lenient<T>>::deserialize(d)?.map(|v| v.0))
+    }
+}
+
+impl<'de, T: Shape<'de>> Shape<'de> for Box<T> {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize_shape(d).map(Box::new)
+    }
+}
+
+impl<'de> Shape<'de> for crate::Unknown {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::Unknown::deserialize(d)
+    }
+}
+
+impl<'de> Shape<'de> for serde_json::Value {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(d)
+    }
+}
+
+macro_rules! shape_format {
+    ($($t:ident),*) => {$(
+        impl<'de> Shape<'de> for crate::formats::$t {
+            fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(crate::formats::Format::new_unchecked)
+            }
+        }
+    )*};
+}
+
+shape_format!(AtIdentifier, AtUri, Cid, Datetime, Did, Handle, Language, Nsid, RecordKey, Tid, Uri);

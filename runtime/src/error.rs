@@ -1,0 +1,236 @@
+//! Validation violations and the error type of parsing and validating.
+
+use std::fmt;
+
+use crate::formats::FormatKind;
+
+/// What is wrong with one value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[allow(missing_docs)] // the fields are named for what they hold: limits and actual values
+pub enum Violation {
+    /// A string has more UTF-8 bytes than `maxLength`.
+    StringTooLong { max: u64, actual: u64 },
+    /// A string has fewer UTF-8 bytes than `minLength`.
+    StringTooShort { min: u64, actual: u64 },
+    /// A string has more grapheme clusters than `maxGraphemes`.
+    TooManyGraphemes { max: u64, actual: u64 },
+    /// A string has fewer grapheme clusters than `minGraphemes`.
+    TooFewGraphemes { min: u64, actual: u64 },
+    /// A string is not valid for its `format`.
+    Format { format: FormatKind, value: String },
+    /// A value is not one of the schema's `enum` values.
+    NotInEnum { allowed: String, actual: String },
+    /// A value differs from the schema's `const`.
+    ConstMismatch { expected: String, actual: String },
+    /// An integer is above `maximum`.
+    IntegerTooBig { max: i64, actual: i64 },
+    /// An integer is below `minimum`.
+    IntegerTooSmall { min: i64, actual: i64 },
+    /// An integer is outside ±(2^53 − 1), the range atproto data allows.
+    IntegerOutOfRange { actual: String },
+    /// A number has a fractional part; atproto data has integers only.
+    NotAnInteger { actual: String },
+    /// An array has more items than `maxLength`.
+    TooManyItems { max: u64, actual: u64 },
+    /// An array has fewer items than `minLength`.
+    TooFewItems { min: u64, actual: u64 },
+    /// A value has the wrong JSON type.
+    WrongType { expected: &'static str },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::StringTooLong { max, actual } => {
+                write!(f, "string too long: expected at most {max} UTF-8 bytes, got {actual}")
+            }
+            Violation::StringTooShort { min, actual } => {
+                write!(f, "string too short: expected at least {min} UTF-8 bytes, got {actual}")
+            }
+            Violation::TooManyGraphemes { max, actual } => {
+                write!(f, "string too long: expected at most {max} graphemes, got {actual}")
+            }
+            Violation::TooFewGraphemes { min, actual } => {
+                write!(f, "string too short: expected at least {min} graphemes, got {actual}")
+            }
+            Violation::Format { format, value } => {
+                write!(f, "invalid {format}: expected a {format} string, got {value:?}")
+            }
+            Violation::NotInEnum { allowed, actual } => {
+                write!(f, "value not allowed: expected one of {allowed}, got {actual}")
+            }
+            Violation::ConstMismatch { expected, actual } => {
+                write!(f, "wrong constant: expected {expected}, got {actual}")
+            }
+            Violation::IntegerTooBig { max, actual } => {
+                write!(f, "integer too big: expected at most {max}, got {actual}")
+            }
+            Violation::IntegerTooSmall { min, actual } => {
+                write!(f, "integer too small: expected at least {min}, got {actual}")
+            }
+            Violation::IntegerOutOfRange { actual } => {
+                write!(f, "integer out of range: expected within ±(2^53 - 1), got {actual}")
+            }
+            Violation::NotAnInteger { actual } => {
+                write!(f, "not an integer: expected a whole number, got {actual}")
+            }
+            Violation::TooManyItems { max, actual } => {
+                write!(f, "array too long: expected at most {max} items, got {actual}")
+            }
+            Violation::TooFewItems { min, actual } => {
+                write!(f, "array too short: expected at least {min} items, got {actual}")
+            }
+            Violation::WrongType { expected } => write!(f, "wrong type: expected {expected}"),
+        }
+    }
+}
+
+/// One violation and the JSON path of the value it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// JSON path of the value, such as `$.priceCeiling.amount`.
+    pub path: String,
+    /// What is wrong with it.
+    pub violation: Violation,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.violation)
+    }
+}
+
+/// Every violation found in one value, in document order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValidationErrors(Vec<ValidationError>);
+
+impl ValidationErrors {
+    /// No violations yet.
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Records a violation at `path`.
+    #[cold]
+    pub fn push(&mut self, path: &crate::Path<'_>, violation: Violation) {
+        self.0.push(ValidationError { path: path.to_string(), violation });
+    }
+
+    /// Whether no violation was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many violations were recorded.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The violations.
+    pub fn iter(&self) -> std::slice::Iter<'_, ValidationError> {
+        self.0.iter()
+    }
+
+    /// The JSON paths of the violations, in order.
+    pub fn paths(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.path.as_str()).collect()
+    }
+
+    /// `Ok(())` when empty, otherwise `Err(self)`.
+    pub fn into_result(self) -> Result<(), ValidationErrors> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl IntoIterator for ValidationErrors {
+    type Item = ValidationError;
+    type IntoIter = std::vec::IntoIter<ValidationError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a ValidationErrors {
+    type Item = &'a ValidationError;
+    type IntoIter = std::slice::Iter<'a, ValidationError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} violation{}", self.0.len(), if self.0.len() == 1 { "" } else { "s" })?;
+        for e in &self.0 {
+            write!(f, "\n  {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ValidationErrors {}
+
+/// Why a value was refused by `from_json`, `KnownRecord::from_json` or `validate_record_key`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The JSON does not have the shape the schema describes (syntax, a wrong type, a missing
+    /// required property, `null` where not nullable, a wrong `$type`), at `path`.
+    Parse {
+        /// JSON path where parsing stopped.
+        path: String,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The JSON has the right shape but breaks constraints of the schema.
+    Invalid(ValidationErrors),
+    /// The collection NSID names no record type known to the generated code.
+    UnknownCollection(String),
+    /// The definition reference names no definition known to the generated code.
+    UnknownDefinition(String),
+    /// The record key is not valid for the record type's key type.
+    InvalidRecordKey {
+        /// The record collection.
+        collection: String,
+        /// The refused key.
+        rkey: String,
+        /// What the record's `key` requires, such as `tid` or `literal:self`.
+        expected: String,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Parse { path, message } => write!(f, "{path}: {message}"),
+            Error::Invalid(errors) => fmt::Display::fmt(errors, f),
+            Error::UnknownCollection(c) => write!(f, "unknown record collection {c:?}"),
+            Error::UnknownDefinition(d) => write!(f, "unknown lexicon definition {d:?}"),
+            Error::InvalidRecordKey { collection, rkey, expected } => {
+                write!(f, "invalid record key {rkey:?} for {collection}: expected {expected}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Invalid(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationErrors> for Error {
+    fn from(e: ValidationErrors) -> Self {
+        Error::Invalid(e)
+    }
+}

@@ -1,0 +1,96 @@
+//! The `cid` string format: what `CID.parse` accepts and prints back unchanged.
+
+/// Decodes unpadded (or `=`-padded) lower-case RFC 4648 base32, refusing non-zero trailing bits.
+fn base32_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 5 / 8);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = match c {
+            b'a'..=b'z' => c - b'a',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5 | u32::from(v)) & 0xFFFF;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    if bits >= 5 || (buffer << (8 - bits)) & 0xFF != 0 {
+        return None;
+    }
+    Some(out)
+}
+
+/// Decodes base58btc (Bitcoin alphabet).
+fn base58_decode(s: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let zeroes = s.bytes().take_while(|b| *b == b'1').count();
+    let mut num: Vec<u8> = Vec::new(); // big-endian base 256
+    for c in s.bytes().skip(zeroes) {
+        let mut carry = ALPHABET.iter().position(|a| *a == c)? as u32;
+        for digit in num.iter_mut().rev() {
+            carry += u32::from(*digit) * 58;
+            *digit = (carry & 0xFF) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            num.insert(0, (carry & 0xFF) as u8);
+            carry >>= 8;
+        }
+    }
+    let mut out = vec![0u8; zeroes];
+    out.extend(num);
+    Some(out)
+}
+
+/// Reads one unsigned LEB128 varint of at most 9 bytes.
+fn read_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in 0..9 {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        value |= u64::from(b & 0x7F) << (7 * shift);
+        if b & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The CID version that `bytes` encode exactly (no bytes left over), if they are a CID.
+fn cid_version(bytes: &[u8]) -> Option<u64> {
+    const DAG_PB: u64 = 0x70;
+    let mut pos = 0;
+    let first = read_varint(bytes, &mut pos)?;
+    let version = if first == 0x12 {
+        // CIDv0: the bytes are a bare sha2-256 multihash.
+        pos = 0;
+        0
+    } else {
+        let codec = read_varint(bytes, &mut pos)?;
+        match first {
+            0 if codec == DAG_PB => 0,
+            1 => 1,
+            _ => return None,
+        }
+    };
+    let _hash_code = read_varint(bytes, &mut pos)?;
+    let digest_len = usize::try_from(read_varint(bytes, &mut pos)?).ok()?;
+    (bytes.len().checked_sub(pos)? == digest_len).then_some(version)
+}
+
+/// `cid`: at most 128 characters; a CIDv1 in base32 (`b` prefix) or a CIDv0 (`Q...`, base58btc).
+/// Other multibase forms parse in the reference but print back differently, so they fail.
+pub fn is_valid_cid(s: &str) -> bool {
+    if s.len() > 128 {
+        return false;
+    }
+    match s.as_bytes().first() {
+        Some(b'b') => base32_decode(&s[1..]).and_then(|b| cid_version(&b)) == Some(1),
+        Some(b'Q') => base58_decode(s).and_then(|b| cid_version(&b)) == Some(0),
+        _ => false,
+    }
+}

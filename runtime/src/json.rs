@@ -1,0 +1,55 @@
+//! Parsing JSON into generated types, with the path of the first shape error.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::{Path, Validate};
+
+/// Parses `json` as `T` (shape only: types, required properties, `$type`), with the JSON path of
+/// the first problem when it fails.
+pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
+    match serde_json::from_str(json) {
+        Ok(v) => Ok(v),
+        // The fast path tracks no path; on failure parse again, tracking it.
+        Err(first) => Err(parse_error::<T>(json, first)),
+    }
+}
+
+#[cold]
+fn parse_error<T: DeserializeOwned>(json: &str, first: serde_json::Error) -> Error {
+    let mut de = serde_json::Deserializer::from_str(json);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let mut path = String::from("$");
+            for segment in e.path().iter() {
+                match segment {
+                    serde_path_to_error::Segment::Seq { index } => {
+                        path.push_str(&format!("[{index}]"))
+                    }
+                    serde_path_to_error::Segment::Map { key } => {
+                        path.push_str(&Path::ROOT.field(key).to_string()[1..])
+                    }
+                    serde_path_to_error::Segment::Enum { variant } => {
+                        path.push_str(&format!(".{variant}"))
+                    }
+                    serde_path_to_error::Segment::Unknown => {}
+                }
+            }
+            Error::Parse { path, message: e.into_inner().to_string() }
+        }
+        Ok(_) => Error::Parse { path: "$".into(), message: first.to_string() },
+    }
+}
+
+/// Parses `json` as `T` and validates it: the result holds only values the schema allows.
+pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, Error> {
+    let value: T = parse(json)?;
+    value.validate()?;
+    Ok(value)
+}
+
+/// Serializes a generated value as compact JSON.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("generated types serialize to JSON without error")
+}

@@ -1,0 +1,43 @@
+//! Every line of the atproto interop syntax lists, checked against the strict reference's verdict.
+//!
+//! Cases: `tests/data/reflex/interop-syntax.jsonl` (one per line of `tests/data/interop/syntax/`);
+//! verdicts: `tests/data/reflex/expected/interop-syntax.jsonl` (from `@atproto/lex` strict mode).
+
+use lexicon_runtime::FormatKind;
+use serde_json::Value;
+
+fn data(path: &str) -> String {
+    let full = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/");
+    std::fs::read_to_string(format!("{full}{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("case line is JSON"))
+        .collect()
+}
+
+#[test]
+fn interop_syntax_lines_agree_with_strict_reference() {
+    let cases = lines(&data("reflex/interop-syntax.jsonl"));
+    let verdicts = lines(&data("reflex/expected/interop-syntax.jsonl"));
+    assert_eq!(cases.len(), 536);
+    assert_eq!(cases.len(), verdicts.len());
+    let mut disagreements = Vec::new();
+    let mut per_format = std::collections::BTreeMap::<&str, usize>::new();
+    for (case, verdict) in cases.iter().zip(&verdicts) {
+        let group = case["group"].as_str().expect("group");
+        let format = FormatKind::from_name(group).unwrap_or_else(|| panic!("format {group}"));
+        let value = case["value"].as_object().expect("value object");
+        assert_eq!(value.len(), 1, "one property per case");
+        let s = value.values().next().and_then(Value::as_str).expect("string value");
+        let expected = verdict["valid"].as_bool().expect("verdict");
+        *per_format.entry(group).or_default() += 1;
+        if format.is_valid(s) != expected {
+            disagreements.push(format!("{group} {s:?}: strict says {expected}, ({})", case["note"]));
+        }
+    }
+    assert_eq!(per_format.len(), 11, "every format is covered");
+    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+}
