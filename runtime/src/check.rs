@@ -20,7 +20,13 @@ fn graphemes(s: &str) -> u64 {
 #[inline]
 pub fn max_bytes(s: &str, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
     if s.len() as u64 > max {
-        errors.push(path, Violation::StringTooLong { max, actual: s.len() as u64 });
+        errors.push(
+            path,
+            Violation::StringTooLong {
+                max,
+                actual: s.len() as u64,
+            },
+        );
     }
 }
 
@@ -28,7 +34,13 @@ pub fn max_bytes(s: &str, max: u64, path: &Path<'_>, errors: &mut ValidationErro
 #[inline]
 pub fn min_bytes(s: &str, min: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
     if (s.len() as u64) < min {
-        errors.push(path, Violation::StringTooShort { min, actual: s.len() as u64 });
+        errors.push(
+            path,
+            Violation::StringTooShort {
+                min,
+                actual: s.len() as u64,
+            },
+        );
     }
 }
 
@@ -58,7 +70,13 @@ pub fn min_graphemes(s: &str, min: u64, path: &Path<'_>, errors: &mut Validation
 pub fn str_in(s: &str, allowed: &[&str], path: &Path<'_>, errors: &mut ValidationErrors) {
     if !allowed.contains(&s) {
         let allowed = format!("{allowed:?}");
-        errors.push(path, Violation::NotInEnum { allowed, actual: format!("{s:?}") });
+        errors.push(
+            path,
+            Violation::NotInEnum {
+                allowed,
+                actual: format!("{s:?}"),
+            },
+        );
     }
 }
 
@@ -92,7 +110,13 @@ pub fn int_max(v: i64, max: i64, path: &Path<'_>, errors: &mut ValidationErrors)
 pub fn int_in(v: i64, allowed: &[i64], path: &Path<'_>, errors: &mut ValidationErrors) {
     if !allowed.contains(&v) {
         let allowed = format!("{allowed:?}");
-        errors.push(path, Violation::NotInEnum { allowed, actual: v.to_string() });
+        errors.push(
+            path,
+            Violation::NotInEnum {
+                allowed,
+                actual: v.to_string(),
+            },
+        );
     }
 }
 
@@ -118,7 +142,13 @@ pub fn bool_const(v: bool, expected: bool, path: &Path<'_>, errors: &mut Validat
 #[inline]
 pub fn max_items(len: usize, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
     if len as u64 > max {
-        errors.push(path, Violation::TooManyItems { max, actual: len as u64 });
+        errors.push(
+            path,
+            Violation::TooManyItems {
+                max,
+                actual: len as u64,
+            },
+        );
     }
 }
 
@@ -126,7 +156,13 @@ pub fn max_items(len: usize, max: u64, path: &Path<'_>, errors: &mut ValidationE
 #[inline]
 pub fn min_items(len: usize, min: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
     if (len as u64) < min {
-        errors.push(path, Violation::TooFewItems { min, actual: len as u64 });
+        errors.push(
+            path,
+            Violation::TooFewItems {
+                min,
+                actual: len as u64,
+            },
+        );
     }
 }
 
@@ -135,7 +171,32 @@ pub fn min_items(len: usize, min: u64, path: &Path<'_>, errors: &mut ValidationE
 pub fn format<F: Format>(v: &F, path: &Path<'_>, errors: &mut ValidationErrors) {
     if !v.is_valid() {
         let value = v.as_ref().to_owned();
-        errors.push(path, Violation::Format { format: F::KIND, value });
+        errors.push(
+            path,
+            Violation::Format {
+                format: F::KIND,
+                value,
+            },
+        );
+    }
+}
+
+/// A string format, for strings not held in a format type.
+#[inline]
+pub fn format_str(
+    s: &str,
+    format: crate::FormatKind,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if !format.is_valid(s) {
+        errors.push(
+            path,
+            Violation::Format {
+                format,
+                value: s.to_owned(),
+            },
+        );
     }
 }
 
@@ -143,6 +204,11 @@ pub fn format<F: Format>(v: &F, path: &Path<'_>, errors: &mut ValidationErrors) 
 #[inline]
 pub fn safe_integer(v: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
     if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) {
-        errors.push(path, Violation::IntegerOutOfRange { actual: v.to_string() });
+        errors.push(
+            path,
+            Violation::IntegerOutOfRange {
+                actual: v.to_string(),
+            },
+        );
     }
 }

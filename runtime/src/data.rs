@@ -1,15 +1,14 @@
 //! The atproto data model for values the schema does not describe (undeclared fields, `unknown`).
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::check::MAX_SAFE_INTEGER;
 use crate::error::{ValidationErrors, Violation};
 use crate::{Path, Validate};
 
-/// Undeclared properties of an object, kept as raw JSON so that they round-trip unchanged.
-pub type Extra = BTreeMap<String, Value>;
+/// Undeclared properties of an object, kept as raw JSON in their order so that they round-trip
+/// unchanged.
+pub type Extra = serde_json::Map<String, Value>;
 
 /// Checks that `value` is atproto data: integers only (a whole number written `1.0` counts),
 /// within ±(2^53 − 1), at any depth.
@@ -19,13 +18,28 @@ pub fn check_value(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors
             if let Some(i) = n.as_i64() {
                 crate::check::safe_integer(i, path, errors);
             } else if let Some(u) = n.as_u64() {
-                errors.push(path, Violation::IntegerOutOfRange { actual: u.to_string() });
+                errors.push(
+                    path,
+                    Violation::IntegerOutOfRange {
+                        actual: u.to_string(),
+                    },
+                );
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
                 if f.fract() != 0.0 || !f.is_finite() {
-                    errors.push(path, Violation::NotAnInteger { actual: n.to_string() });
+                    errors.push(
+                        path,
+                        Violation::NotAnInteger {
+                            actual: n.to_string(),
+                        },
+                    );
                 } else if f.abs() > MAX_SAFE_INTEGER as f64 {
-                    errors.push(path, Violation::IntegerOutOfRange { actual: n.to_string() });
+                    errors.push(
+                        path,
+                        Violation::IntegerOutOfRange {
+                            actual: n.to_string(),
+                        },
+                    );
                 }
             }
         }

@@ -79,7 +79,9 @@ pub fn check_type<E: de::Error>(actual: &str, expected: &str) -> Result<(), E> {
     if actual == expected {
         Ok(())
     } else {
-        Err(E::custom(format_args!("wrong $type: expected {expected:?}, got {actual:?}")))
+        Err(E::custom(format_args!(
+            "wrong $type: expected {expected:?}, got {actual:?}"
+        )))
     }
 }
 
@@ -169,4 +171,45 @@ macro_rules! shape_format {
     )*};
 }
 
-shape_format!(AtIdentifier, AtUri, Cid, Datetime, Did, Handle, Language, Nsid, RecordKey, Tid, Uri);
+shape_format!(
+    AtIdentifier,
+    AtUri,
+    Cid,
+    Datetime,
+    Did,
+    Handle,
+    Language,
+    Nsid,
+    RecordKey,
+    Tid,
+    Uri
+);
+
+/// Checks a `$type` read as raw JSON: it must be a string naming the expected type.
+pub fn check_type_value<E: de::Error>(actual: &serde_json::Value, expected: &str) -> Result<(), E> {
+    match actual {
+        serde_json::Value::String(s) => check_type(s, expected),
+        _ => Err(E::custom(format_args!(
+            "wrong $type: expected {expected:?}, got {actual}"
+        ))),
+    }
+}
+
+/// Keeps an undeclared property, refusing a key given twice.
+pub fn insert_extra<E: de::Error>(
+    extra: &mut crate::Extra,
+    key: Cow<'_, str>,
+    value: serde_json::Value,
+) -> Result<(), E> {
+    use serde_json::map::Entry;
+    match extra.entry(key.into_owned()) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            Ok(())
+        }
+        Entry::Occupied(slot) => Err(E::custom(format_args!(
+            "duplicate property `{}`",
+            slot.key()
+        ))),
+    }
+}

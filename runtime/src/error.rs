@@ -43,22 +43,40 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::StringTooLong { max, actual } => {
-                write!(f, "string too long: expected at most {max} UTF-8 bytes, got {actual}")
+                write!(
+                    f,
+                    "string too long: expected at most {max} UTF-8 bytes, got {actual}"
+                )
             }
             Violation::StringTooShort { min, actual } => {
-                write!(f, "string too short: expected at least {min} UTF-8 bytes, got {actual}")
+                write!(
+                    f,
+                    "string too short: expected at least {min} UTF-8 bytes, got {actual}"
+                )
             }
             Violation::TooManyGraphemes { max, actual } => {
-                write!(f, "string too long: expected at most {max} graphemes, got {actual}")
+                write!(
+                    f,
+                    "string too long: expected at most {max} graphemes, got {actual}"
+                )
             }
             Violation::TooFewGraphemes { min, actual } => {
-                write!(f, "string too short: expected at least {min} graphemes, got {actual}")
+                write!(
+                    f,
+                    "string too short: expected at least {min} graphemes, got {actual}"
+                )
             }
             Violation::Format { format, value } => {
-                write!(f, "invalid {format}: expected a {format} string, got {value:?}")
+                write!(
+                    f,
+                    "invalid {format}: expected a {format} string, got {value:?}"
+                )
             }
             Violation::NotInEnum { allowed, actual } => {
-                write!(f, "value not allowed: expected one of {allowed}, got {actual}")
+                write!(
+                    f,
+                    "value not allowed: expected one of {allowed}, got {actual}"
+                )
             }
             Violation::ConstMismatch { expected, actual } => {
                 write!(f, "wrong constant: expected {expected}, got {actual}")
@@ -67,19 +85,31 @@ impl fmt::Display for Violation {
                 write!(f, "integer too big: expected at most {max}, got {actual}")
             }
             Violation::IntegerTooSmall { min, actual } => {
-                write!(f, "integer too small: expected at least {min}, got {actual}")
+                write!(
+                    f,
+                    "integer too small: expected at least {min}, got {actual}"
+                )
             }
             Violation::IntegerOutOfRange { actual } => {
-                write!(f, "integer out of range: expected within ±(2^53 - 1), got {actual}")
+                write!(
+                    f,
+                    "integer out of range: expected within ±(2^53 - 1), got {actual}"
+                )
             }
             Violation::NotAnInteger { actual } => {
                 write!(f, "not an integer: expected a whole number, got {actual}")
             }
             Violation::TooManyItems { max, actual } => {
-                write!(f, "array too long: expected at most {max} items, got {actual}")
+                write!(
+                    f,
+                    "array too long: expected at most {max} items, got {actual}"
+                )
             }
             Violation::TooFewItems { min, actual } => {
-                write!(f, "array too short: expected at least {min} items, got {actual}")
+                write!(
+                    f,
+                    "array too short: expected at least {min} items, got {actual}"
+                )
             }
             Violation::WrongType { expected } => write!(f, "wrong type: expected {expected}"),
         }
@@ -114,7 +144,10 @@ impl ValidationErrors {
     /// Records a violation at `path`.
     #[cold]
     pub fn push(&mut self, path: &crate::Path<'_>, violation: Violation) {
-        self.0.push(ValidationError { path: path.to_string(), violation });
+        self.0.push(ValidationError {
+            path: path.to_string(),
+            violation,
+        });
     }
 
     /// Whether no violation was recorded.
@@ -167,7 +200,12 @@ impl<'a> IntoIterator for &'a ValidationErrors {
 
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} violation{}", self.0.len(), if self.0.len() == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{} violation{}",
+            self.0.len(),
+            if self.0.len() == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             write!(f, "\n  {e}")?;
         }
@@ -213,8 +251,15 @@ impl fmt::Display for Error {
             Error::Invalid(errors) => fmt::Display::fmt(errors, f),
             Error::UnknownCollection(c) => write!(f, "unknown record collection {c:?}"),
             Error::UnknownDefinition(d) => write!(f, "unknown lexicon definition {d:?}"),
-            Error::InvalidRecordKey { collection, rkey, expected } => {
-                write!(f, "invalid record key {rkey:?} for {collection}: expected {expected}")
+            Error::InvalidRecordKey {
+                collection,
+                rkey,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "invalid record key {rkey:?} for {collection}: expected {expected}"
+                )
             }
         }
     }

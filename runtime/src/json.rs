@@ -36,9 +36,15 @@ fn parse_error<T: DeserializeOwned>(json: &str, first: serde_json::Error) -> Err
                     serde_path_to_error::Segment::Unknown => {}
                 }
             }
-            Error::Parse { path, message: e.into_inner().to_string() }
+            Error::Parse {
+                path,
+                message: e.into_inner().to_string(),
+            }
         }
-        Ok(_) => Error::Parse { path: "$".into(), message: first.to_string() },
+        Ok(_) => Error::Parse {
+            path: "$".into(),
+            message: first.to_string(),
+        },
     }
 }
 

@@ -87,5 +87,15 @@ macro_rules! validate_format {
 }
 
 validate_format!(
-    AtIdentifier, AtUri, Cid, Datetime, Did, Handle, Language, Nsid, RecordKey, Tid, Uri
+    AtIdentifier,
+    AtUri,
+    Cid,
+    Datetime,
+    Did,
+    Handle,
+    Language,
+    Nsid,
+    RecordKey,
+    Tid,
+    Uri
 );

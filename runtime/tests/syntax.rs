@@ -31,13 +31,25 @@ fn interop_syntax_lines_agree_with_strict_reference() {
         let format = FormatKind::from_name(group).unwrap_or_else(|| panic!("format {group}"));
         let value = case["value"].as_object().expect("value object");
         assert_eq!(value.len(), 1, "one property per case");
-        let s = value.values().next().and_then(Value::as_str).expect("string value");
+        let s = value
+            .values()
+            .next()
+            .and_then(Value::as_str)
+            .expect("string value");
         let expected = verdict["valid"].as_bool().expect("verdict");
         *per_format.entry(group).or_default() += 1;
         if format.is_valid(s) != expected {
-            disagreements.push(format!("{group} {s:?}: strict says {expected}, ({})", case["note"]));
+            disagreements.push(format!(
+                "{group} {s:?}: strict says {expected}, ({})",
+                case["note"]
+            ));
         }
     }
     assert_eq!(per_format.len(), 11, "every format is covered");
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }

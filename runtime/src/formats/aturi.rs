@@ -7,8 +7,28 @@ fn is_uri_char(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
-            b'.' | b'_' | b'~' | b':' | b'@' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*'
-                | b'+' | b',' | b';' | b'=' | b'%' | b'/' | b'\\' | b'[' | b']' | b'#' | b'?'
+            b'.' | b'_'
+                | b'~'
+                | b':'
+                | b'@'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b'%'
+                | b'/'
+                | b'\\'
+                | b'['
+                | b']'
+                | b'#'
+                | b'?'
                 | b'-'
         )
 }
@@ -18,8 +38,26 @@ fn is_pointer_char(b: u8) -> bool {
     b.is_ascii_alphanumeric()
         || matches!(
             b,
-            b'.' | b'_' | b'~' | b':' | b'@' | b'!' | b'$' | b'&' | b'\'' | b')' | b'(' | b'*'
-                | b'+' | b',' | b';' | b'=' | b'%' | b'[' | b']' | b'/' | b'-'
+            b'.' | b'_'
+                | b'~'
+                | b':'
+                | b'@'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b')'
+                | b'('
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b'%'
+                | b'['
+                | b']'
+                | b'/'
+                | b'-'
         )
 }
 
@@ -31,7 +69,10 @@ fn percent_decodes(s: &str) -> bool {
     while i < b.len() {
         if b[i] == b'%' {
             let hex = |c: u8| (c as char).to_digit(16);
-            match (b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+            match (
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            ) {
                 (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
                 _ => return false,
             }

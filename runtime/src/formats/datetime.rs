@@ -3,7 +3,9 @@
 /// Parses `n` ASCII digits at `pos`.
 fn digits(b: &[u8], pos: usize, n: usize) -> Option<i64> {
     let slice = b.get(pos..pos + n)?;
-    slice.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
+    slice.iter().try_fold(0i64, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })
 }
 
 /// Days from 0000-03-01-based civil calendar to the Unix epoch (Howard Hinnant's algorithm).
@@ -48,7 +50,10 @@ pub fn is_valid_datetime(s: &str) -> bool {
     }
     let mut pos = 19;
     if sep(pos, b'.') {
-        let frac = b[pos + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let frac = b[pos + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if frac == 0 {
             return false;
         }

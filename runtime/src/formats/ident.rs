@@ -17,14 +17,17 @@ pub fn is_valid_did(s: &str) -> bool {
     let Some(&last) = id.as_bytes().last() else {
         return false;
     };
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'%' | b'-');
+    let allowed =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'%' | b'-');
     id.bytes().all(allowed) && last != b':' && last != b'%'
 }
 
 /// One handle label: 1 to 63 of `A-Za-z0-9-`, not starting or ending with `-`.
 fn is_domain_label(label: &[u8]) -> bool {
     (1..=63).contains(&label.len())
-        && label.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+        && label
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         && label[0] != b'-'
         && label[label.len() - 1] != b'-'
 }

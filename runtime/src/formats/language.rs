@@ -2,10 +2,32 @@
 
 /// The grandfathered tags of RFC 5646, matched case-sensitively as the reference does.
 const GRANDFATHERED: [&str; 26] = [
-    "en-GB-oed", "i-ami", "i-bnn", "i-default", "i-enochian", "i-hak", "i-klingon", "i-lux",
-    "i-mingo", "i-navajo", "i-pwn", "i-tao", "i-tay", "i-tsu", "sgn-BE-FR", "sgn-BE-NL",
-    "sgn-CH-DE", "art-lojban", "cel-gaulish", "no-bok", "no-nyn", "zh-guoyu", "zh-hakka",
-    "zh-min", "zh-min-nan", "zh-xiang",
+    "en-GB-oed",
+    "i-ami",
+    "i-bnn",
+    "i-default",
+    "i-enochian",
+    "i-hak",
+    "i-klingon",
+    "i-lux",
+    "i-mingo",
+    "i-navajo",
+    "i-pwn",
+    "i-tao",
+    "i-tay",
+    "i-tsu",
+    "sgn-BE-FR",
+    "sgn-BE-NL",
+    "sgn-CH-DE",
+    "art-lojban",
+    "cel-gaulish",
+    "no-bok",
+    "no-nyn",
+    "zh-guoyu",
+    "zh-hakka",
+    "zh-min",
+    "zh-min-nan",
+    "zh-xiang",
 ];
 
 fn alpha(s: &str, min: usize, max: usize) -> bool {
@@ -49,7 +71,8 @@ pub fn is_valid_language(s: &str) -> bool {
         i += 1;
     }
     if i < tags.len()
-        && (alpha(tags[i], 2, 2) || (tags[i].len() == 3 && tags[i].bytes().all(|b| b.is_ascii_digit())))
+        && (alpha(tags[i], 2, 2)
+            || (tags[i].len() == 3 && tags[i].bytes().all(|b| b.is_ascii_digit())))
     {
         i += 1;
     }

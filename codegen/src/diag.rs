@@ -1,0 +1,92 @@
+//! Diagnostics: what is wrong with a lexicon document, where, and under which rule.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// One problem found in the input, named by file, JSON pointer and rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    /// The lexicon file (or folder) concerned.
+    pub file: PathBuf,
+    /// JSON pointer into the document (`/defs/main/record/properties/model`), empty for the
+    /// whole file.
+    pub pointer: String,
+    /// Line and column (1-based) when known.
+    pub position: Option<(usize, usize)>,
+    /// Short name of the rule broken, such as `unresolved-ref`.
+    pub rule: &'static str,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic for `file` at `pointer`.
+    pub fn new(
+        file: impl Into<PathBuf>,
+        pointer: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            file: file.into(),
+            pointer: pointer.into(),
+            position: None,
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "error[{}]: {}\n  --> {}",
+            self.rule,
+            self.message,
+            self.file.display()
+        )?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        if !self.pointer.is_empty() {
+            write!(f, " at {}", self.pointer)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem of a run, sorted by file and position so that output is deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    /// Sorts the diagnostics and drops exact duplicates.
+    pub fn finish(mut self) -> Self {
+        self.0.sort();
+        self.0.dedup();
+        self
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            writeln!(f, "{d}")?;
+        }
+        let n = self.0.len();
+        write!(f, "{n} error{} in lexicons", if n == 1 { "" } else { "s" })
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// Appends `key` to a JSON pointer, escaping `~` and `/` as RFC 6901 says.
+pub fn pointer_push(pointer: &str, key: &str) -> String {
+    format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
+}

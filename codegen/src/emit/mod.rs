@@ -1,0 +1,175 @@
+//! Emission: the IR becomes token streams, one per module, plus the root items.
+
+mod checks;
+mod enums;
+mod root;
+mod structs;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::ir::{Alias, Ir, Item, Module, Token, Ty, TyKind, TypePath};
+
+/// Settings that shape emitted code.
+#[derive(Debug, Clone)]
+pub struct EmitOptions {
+    /// Path of the runtime crate, as written in generated code.
+    pub runtime: TokenStream,
+    /// Path of the root of the generated module tree (`crate`, or `crate::lexicons`).
+    pub root: TokenStream,
+}
+
+impl Default for EmitOptions {
+    fn default() -> Self {
+        EmitOptions {
+            runtime: quote!(::lexicon_runtime),
+            root: quote!(crate),
+        }
+    }
+}
+
+/// What emission produces: each module's own items, and the root items.
+pub struct Emitted {
+    /// Items of each module (without its child `mod` declarations), by module path.
+    pub modules: Vec<(Vec<String>, TokenStream)>,
+    /// `KnownRecord`, `validate_record_key` and `validate_json`.
+    pub root: TokenStream,
+}
+
+/// Emits every module of the IR.
+pub fn emit(ir: &Ir, opts: &EmitOptions) -> Emitted {
+    let modules = ir
+        .modules
+        .iter()
+        .map(|(path, module)| (path.clone(), emit_module(module, opts)))
+        .collect();
+    Emitted {
+        modules,
+        root: root::emit_root(ir, opts),
+    }
+}
+
+fn emit_module(module: &Module, opts: &EmitOptions) -> TokenStream {
+    module
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Struct(s) => structs::emit_struct(s, opts),
+            Item::StringEnum(e) => enums::emit_string_enum(e, opts),
+            Item::Alias(a) => emit_alias(a, opts),
+            Item::Token(t) => emit_token(t),
+        })
+        .collect()
+}
+
+/// An identifier token from a decided name (which may be raw, `r#type`).
+pub fn ident(name: &str) -> proc_macro2::Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => proc_macro2::Ident::new_raw(raw, proc_macro2::Span::call_site()),
+        None => format_ident!("{}", name),
+    }
+}
+
+/// `#[doc]` attributes for a description, made safe for rustdoc: no indented code blocks, no
+/// fences, no broken intra-doc links, bare URLs in angle brackets.
+pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
+    let Some(doc) = doc else {
+        return TokenStream::new();
+    };
+    let lines: Vec<String> = doc
+        .lines()
+        .map(|line| {
+            let line = line
+                .trim()
+                .replace("```", "'''")
+                .replace('[', "\\[")
+                .replace(']', "\\]");
+            let words: Vec<String> = line
+                .split(' ')
+                .map(|w| {
+                    if (w.starts_with("http://") || w.starts_with("https://")) && !w.contains('<') {
+                        let end = w.trim_end_matches(['.', ',', ')', ';', ':']);
+                        format!("<{end}>{}", &w[end.len()..])
+                    } else {
+                        w.to_owned()
+                    }
+                })
+                .collect();
+            format!(" {}", words.join(" "))
+        })
+        .collect();
+    quote!(#(#[doc = #lines])*)
+}
+
+/// The path of a generated type as seen from anywhere: `crate::a::b::Type`.
+pub(crate) fn type_path(path: &TypePath, opts: &EmitOptions) -> TokenStream {
+    let root = &opts.root;
+    let segments = path.module.iter().map(|s| ident(s));
+    let name = ident(&path.name);
+    quote!(#root #(:: #segments)* :: #name)
+}
+
+/// The Rust type of a value.
+pub(crate) fn rust_type(ty: &Ty, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    match &ty.kind {
+        TyKind::String => quote!(::std::string::String),
+        TyKind::Integer => quote!(i64),
+        TyKind::Boolean => quote!(bool),
+        TyKind::Format(f) => {
+            let name = format_ident!("{}", format_type_name(*f));
+            quote!(#rt::#name)
+        }
+        TyKind::Named(path) => type_path(path, opts),
+        TyKind::Array(item) => {
+            let item = rust_type(item, opts);
+            quote!(::std::vec::Vec<#item>)
+        }
+        TyKind::Unknown => quote!(#rt::Unknown),
+    }
+}
+
+/// The runtime type for a format.
+pub(crate) fn format_type_name(f: lexicon_runtime::FormatKind) -> &'static str {
+    use lexicon_runtime::FormatKind as F;
+    match f {
+        F::AtIdentifier => "AtIdentifier",
+        F::AtUri => "AtUri",
+        F::Cid => "Cid",
+        F::Datetime => "Datetime",
+        F::Did => "Did",
+        F::Handle => "Handle",
+        F::Language => "Language",
+        F::Nsid => "Nsid",
+        F::RecordKey => "RecordKey",
+        F::Tid => "Tid",
+        F::Uri => "Uri",
+    }
+}
+
+fn emit_alias(a: &Alias, opts: &EmitOptions) -> TokenStream {
+    let doc = doc_attrs(a.doc.as_deref());
+    let name = ident(&a.name);
+    let ty = rust_type(&a.ty, opts);
+    let note = checks::describe(&a.ty.checks);
+    let note = (!note.is_empty()).then(|| {
+        let line = format!(" Constraints, checked where it is used: {note}.");
+        let sep = a.doc.as_ref().map(|_| quote!(#[doc = ""]));
+        quote!(#sep #[doc = #line])
+    });
+    quote! {
+        #doc
+        #note
+        pub type #name = #ty;
+    }
+}
+
+fn emit_token(t: &Token) -> TokenStream {
+    let doc = doc_attrs(t.doc.as_deref());
+    let name = ident(&t.name);
+    let value = &t.value;
+    quote! {
+        #doc
+        pub const #name: &str = #value;
+    }
+}

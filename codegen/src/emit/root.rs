@@ -1,0 +1,104 @@
+//! Root items: `KnownRecord`, `validate_record_key` and `validate_json`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{ident, type_path, EmitOptions};
+use crate::ir::Ir;
+
+/// Emits the items at the root of the generated module tree.
+pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let variants: Vec<_> = ir.records.iter().map(|r| ident(&r.variant)).collect();
+    let paths: Vec<_> = ir
+        .records
+        .iter()
+        .map(|r| type_path(&r.path, opts))
+        .collect();
+    let nsids: Vec<&String> = ir.records.iter().map(|r| &r.nsid).collect();
+    let docs = nsids.iter().map(|n| format!(" A `{n}` record."));
+    let (collection_body, to_json_body, validate_body) = if variants.is_empty() {
+        (
+            quote!(match *self {}),
+            quote!(match *self {}),
+            quote!(match *self {}),
+        )
+    } else {
+        (
+            quote!(match self { #(Self::#variants(_) => #nsids,)* }),
+            quote!(match self { #(Self::#variants(r) => r.to_json(),)* }),
+            quote!(match self { #(Self::#variants(r) => #rt::Validate::validate(&**r),)* }),
+        )
+    };
+    let def_ids: Vec<_> = ir
+        .defs
+        .iter()
+        .map(|d| match d.type_id.contains('#') {
+            true => {
+                let id = &d.type_id;
+                quote!(#id)
+            }
+            false => {
+                let id = &d.type_id;
+                let main = format!("{id}#main");
+                quote!(#id | #main)
+            }
+        })
+        .collect();
+    let def_paths = ir.defs.iter().map(|d| type_path(&d.path, opts));
+    quote! {
+        /// Every record type of these lexicons, by collection.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum KnownRecord {
+            #(#[doc = #docs] #variants(::std::boxed::Box<#paths>),)*
+        }
+
+        impl KnownRecord {
+            /// Parses and validates a record of `collection` (its NSID) from JSON.
+            pub fn from_json(
+                collection: &str,
+                json: &str,
+            ) -> ::std::result::Result<Self, #rt::Error> {
+                match collection {
+                    #(#nsids => ::std::result::Result::Ok(Self::#variants(::std::boxed::Box::new(#rt::json::from_json(json)?))),)*
+                    _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),
+                }
+            }
+
+            /// The record's collection NSID.
+            pub fn collection(&self) -> &'static str {
+                #collection_body
+            }
+
+            /// Serializes the record as compact JSON.
+            pub fn to_json(&self) -> ::std::string::String {
+                #to_json_body
+            }
+
+            /// Checks the record against its schema, reporting every violation.
+            pub fn validate(&self) -> ::std::result::Result<(), #rt::ValidationErrors> {
+                #validate_body
+            }
+        }
+
+        /// Checks a record key against the key type of `collection`'s record schema.
+        pub fn validate_record_key(
+            collection: &str,
+            rkey: &str,
+        ) -> ::std::result::Result<(), #rt::Error> {
+            match collection {
+                #(#nsids => #paths::validate_key(rkey),)*
+                _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),
+            }
+        }
+
+        /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
+        /// main def); records must carry their `$type`.
+        pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), #rt::Error> {
+            match def {
+                #(#def_ids => #rt::json::from_json::<#def_paths>(json).map(drop),)*
+                _ => ::std::result::Result::Err(#rt::Error::UnknownDefinition(::std::string::String::from(def))),
+            }
+        }
+    }
+}

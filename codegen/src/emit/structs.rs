@@ -1,0 +1,382 @@
+//! Structs for objects and records: the type, `Validate`, and hand-written serde impls that keep
+//! undeclared properties, check `$type`, and read constraints leniently so that validation can
+//! report every violation.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::checks::value_checks;
+use super::{doc_attrs, ident, rust_type, type_path, EmitOptions};
+use crate::ir::{DefaultValue, Field, Struct, TyKind, TypeTag};
+use crate::names::unraw;
+
+/// How a field is held, from its presence rules.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holding {
+    /// `T`: required, or filled from a default.
+    Plain,
+    /// `Option<T>`: optional; absent is `None`.
+    Optional,
+    /// `Option<T>`: present, maybe `null`.
+    Nullable,
+    /// `Option<Option<T>>`: absent, `null`, or a value.
+    OptionalNullable,
+}
+
+fn holding(f: &Field) -> Holding {
+    match (f.required || f.default.is_some(), f.nullable) {
+        (true, false) => Holding::Plain,
+        (false, false) => Holding::Optional,
+        (true, true) => Holding::Nullable,
+        (false, true) => Holding::OptionalNullable,
+    }
+}
+
+fn field_type(f: &Field, opts: &EmitOptions) -> TokenStream {
+    let base = rust_type(&f.ty, opts);
+    match holding(f) {
+        Holding::Plain => base,
+        Holding::Optional | Holding::Nullable => quote!(::std::option::Option<#base>),
+        Holding::OptionalNullable => quote!(::std::option::Option<::std::option::Option<#base>>),
+    }
+}
+
+/// Emits a struct with its impls.
+pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = ident(&s.name);
+    let doc = doc_attrs(s.doc.as_deref());
+    let extra = ident(&s.extra);
+    let fields = s.fields.iter().map(|f| {
+        let doc = field_doc(f);
+        let fname = ident(&f.name);
+        let ty = field_type(f, opts);
+        quote!(#doc pub #fname: #ty,)
+    });
+    let inherent = emit_inherent(s, opts);
+    let validate = emit_validate(s, opts);
+    let serialize = emit_serialize(s, opts);
+    let deserialize = emit_deserialize(s, opts);
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+            /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
+            pub #extra: #rt::Extra,
+        }
+
+        #inherent
+        #validate
+        #serialize
+        #deserialize
+
+        impl<'de> #rt::de::Shape<'de> for #name {
+            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                <Self as #rt::serde::Deserialize<'de>>::deserialize(deserializer)
+            }
+        }
+    }
+}
+
+/// The property's description, then its constraints in words.
+fn field_doc(f: &Field) -> TokenStream {
+    let mut doc = doc_attrs(f.doc.as_deref());
+    let mut constraints = super::checks::describe(&f.ty.checks);
+    if let TyKind::Array(item) = &f.ty.kind {
+        let items = super::checks::describe(&item.checks);
+        if !items.is_empty() {
+            let sep = if constraints.is_empty() { "" } else { "; " };
+            constraints = format!("{constraints}{sep}each item {items}");
+        }
+    }
+    if !constraints.is_empty() {
+        let line = format!(" Constraints: {constraints}.");
+        if f.doc.is_some() {
+            doc.extend(quote!(#[doc = ""]));
+        }
+        doc.extend(quote!(#[doc = #line]));
+    }
+    doc
+}
+
+fn emit_inherent(s: &Struct, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = ident(&s.name);
+    let consts = match &s.tag {
+        TypeTag::Record { nsid, key } => quote! {
+            /// The record's collection NSID, also its `$type`.
+            pub const NSID: &str = #nsid;
+            /// The record key type (`tid`, `nsid`, `any` or `literal:<value>`).
+            pub const KEY: &str = #key;
+
+            /// Checks a record key against this record's key type.
+            pub fn validate_key(rkey: &str) -> ::std::result::Result<(), #rt::Error> {
+                #rt::record::check_record_key(Self::NSID, Self::KEY, rkey)
+            }
+        },
+        TypeTag::Object(type_id) => quote! {
+            /// The `$type` that names this object in unions and may appear on it.
+            pub const TYPE: &str = #type_id;
+        },
+        TypeTag::Inline => TokenStream::new(),
+    };
+    quote! {
+        impl #name {
+            #consts
+
+            /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+            pub fn from_json(json: &str) -> ::std::result::Result<Self, #rt::Error> {
+                #rt::json::from_json(json)
+            }
+
+            /// Serializes as compact JSON.
+            pub fn to_json(&self) -> ::std::string::String {
+                #rt::json::to_json(self)
+            }
+        }
+    }
+}
+
+fn emit_validate(s: &Struct, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = ident(&s.name);
+    let extra = ident(&s.extra);
+    let checks = s.fields.iter().filter_map(|f| {
+        let checks = value_checks(&f.ty, &quote!(v), opts);
+        if checks.is_empty() {
+            return None;
+        }
+        let fname = ident(&f.name);
+        let json = &f.json;
+        Some(match holding(f) {
+            Holding::Plain => quote! {
+                {
+                    let path = &path.field(#json);
+                    let v = &self.#fname;
+                    #checks
+                }
+            },
+            Holding::Optional | Holding::Nullable => quote! {
+                if let ::std::option::Option::Some(v) = &self.#fname {
+                    let path = &path.field(#json);
+                    #checks
+                }
+            },
+            Holding::OptionalNullable => quote! {
+                if let ::std::option::Option::Some(::std::option::Option::Some(v)) = &self.#fname {
+                    let path = &path.field(#json);
+                    #checks
+                }
+            },
+        })
+    });
+    quote! {
+        impl #rt::Validate for #name {
+            fn validate_at(&self, path: &#rt::Path<'_>, errors: &mut #rt::ValidationErrors) {
+                #(#checks)*
+                #rt::Validate::validate_at(&self.#extra, path, errors);
+            }
+        }
+    }
+}
+
+fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = ident(&s.name);
+    let extra = ident(&s.extra);
+    let is_record = matches!(s.tag, TypeTag::Record { .. });
+    let type_entry = is_record.then(|| quote!(map.serialize_entry("$type", Self::NSID)?;));
+    let skip_type = is_record.then(|| {
+        quote!(if k == "$type" {
+            continue;
+        })
+    });
+    let entries = s.fields.iter().map(|f| {
+        let fname = ident(&f.name);
+        let json = &f.json;
+        match holding(f) {
+            Holding::Plain | Holding::Nullable => {
+                quote!(map.serialize_entry(#json, &self.#fname)?;)
+            }
+            Holding::Optional | Holding::OptionalNullable => quote! {
+                if let ::std::option::Option::Some(v) = &self.#fname {
+                    map.serialize_entry(#json, v)?;
+                }
+            },
+        }
+    });
+    quote! {
+        impl #rt::serde::Serialize for #name {
+            fn serialize<S: #rt::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                use #rt::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                #type_entry
+                #(#entries)*
+                for (k, v) in &self.#extra {
+                    #skip_type
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+fn default_expr(f: &Field, d: &DefaultValue, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    match d {
+        DefaultValue::Str(s) => match &f.ty.kind {
+            TyKind::Format(_) => {
+                let ty = rust_type(&f.ty, opts);
+                quote!(<#ty as #rt::Format>::new_unchecked(::std::string::String::from(#s)))
+            }
+            _ => quote!(::std::string::String::from(#s)),
+        },
+        DefaultValue::Int(n) => {
+            let n = proc_macro2::Literal::i64_unsuffixed(*n);
+            quote!(#n)
+        }
+        DefaultValue::Bool(b) => quote!(#b),
+        DefaultValue::Variant(path, variant) => {
+            let path = type_path(path, opts);
+            let variant = ident(variant);
+            quote!(#path::#variant)
+        }
+        DefaultValue::Other(path, value) => {
+            let path = type_path(path, opts);
+            quote!(<#path as ::std::convert::From<&str>>::from(#value))
+        }
+    }
+}
+
+fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = ident(&s.name);
+    let extra = ident(&s.extra);
+    let var = |f: &Field| format_ident!("f_{}", unraw(&f.name));
+    let decls = s.fields.iter().map(|f| {
+        let v = var(f);
+        quote!(let mut #v = ::std::option::Option::None;)
+    });
+    let arms = s.fields.iter().map(|f| {
+        let v = var(f);
+        let json = &f.json;
+        let base = rust_type(&f.ty, opts);
+        let read = if f.nullable {
+            quote!(::std::option::Option<#base>)
+        } else {
+            base
+        };
+        quote! {
+            #json => {
+                if #v.is_some() {
+                    return ::std::result::Result::Err(#rt::de::duplicate(#json));
+                }
+                #v = ::std::option::Option::Some(map.next_value::<#rt::de::Lenient<#read>>()?.0);
+            }
+        }
+    });
+    let (type_state, type_arm, type_required) = match &s.tag {
+        TypeTag::Record { .. } => (
+            quote!(let mut has_type = false;),
+            quote! {
+                "$type" => {
+                    let t = map.next_value::<#rt::de::Key<'de>>()?;
+                    #rt::de::check_type(&t.0, #name::NSID)?;
+                    has_type = true;
+                }
+            },
+            quote! {
+                if !has_type {
+                    return ::std::result::Result::Err(
+                        <A::Error as #rt::serde::de::Error>::missing_field("$type"),
+                    );
+                }
+            },
+        ),
+        TypeTag::Object(_) => (
+            TokenStream::new(),
+            quote! {
+                "$type" => {
+                    let t = map.next_value::<#rt::serde_json::Value>()?;
+                    #rt::de::check_type_value(&t, #name::TYPE)?;
+                    #extra.insert(::std::string::String::from("$type"), t);
+                }
+            },
+            TokenStream::new(),
+        ),
+        TypeTag::Inline => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
+    };
+    let inits = s.fields.iter().map(|f| {
+        let v = var(f);
+        let fname = ident(&f.name);
+        let json = &f.json;
+        let value = match (&f.default, f.required, f.nullable) {
+            (Some(d), _, false) => {
+                let d = default_expr(f, d, opts);
+                quote!(#v.unwrap_or_else(|| #d))
+            }
+            (Some(d), _, true) => {
+                let d = default_expr(f, d, opts);
+                quote!(#v.unwrap_or_else(|| ::std::option::Option::Some(#d)))
+            }
+            (None, true, _) => quote!(#rt::de::required(#v, #json)?),
+            (None, false, _) => quote!(#v),
+        };
+        quote!(#fname: #value,)
+    });
+    let expecting = match &s.tag {
+        TypeTag::Record { nsid, .. } => format!("a {nsid} record"),
+        TypeTag::Object(type_id) => format!("a {type_id} object"),
+        TypeTag::Inline => format!("a {} object", s.name),
+    };
+    quote! {
+        impl<'de> #rt::serde::Deserialize<'de> for #name {
+            fn deserialize<D: #rt::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> #rt::serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_map<A: #rt::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::std::result::Result<#name, A::Error> {
+                        #(#decls)*
+                        #type_state
+                        let mut #extra = #rt::Extra::new();
+                        while let ::std::option::Option::Some(key) = map.next_key::<#rt::de::Key<'de>>()? {
+                            match &*key.0 {
+                                #(#arms)*
+                                #type_arm
+                                _ => {
+                                    let value = map.next_value::<#rt::serde_json::Value>()?;
+                                    #rt::de::insert_extra(&mut #extra, key.0, value)?;
+                                }
+                            }
+                        }
+                        #type_required
+                        ::std::result::Result::Ok(#name {
+                            #(#inits)*
+                            #extra,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The Rust-shaped intermediate representation: every name is decided here, before emission.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lexicon_runtime::FormatKind;
+
+/// Everything to emit for one run.
+#[derive(Debug, Default)]
+pub struct Ir {
+    /// Modules by their Rust path (`["dev", "cocore", "compute", "job"]`), parents included.
+    pub modules: BTreeMap<Vec<String>, Module>,
+    /// Record types, for `KnownRecord` and `validate_record_key`, sorted by NSID.
+    pub records: Vec<RecordEntry>,
+    /// Defs with a data form, for `validate_json`, sorted by `$type`.
+    pub defs: Vec<DefEntry>,
+}
+
+/// One Rust module: a lexicon document, a namespace folder, or both.
+#[derive(Debug, Default)]
+pub struct Module {
+    /// The NSID of the lexicon this module holds, if any.
+    pub nsid: Option<String>,
+    /// Module documentation (the document's description).
+    pub doc: Option<String>,
+    /// The items, in document order (nested types after their owners).
+    pub items: Vec<Item>,
+    /// Child module names.
+    pub children: BTreeSet<String>,
+}
+
+/// A path to a generated type: module path and type name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TypePath {
+    /// The module's Rust path.
+    pub module: Vec<String>,
+    /// The type's name.
+    pub name: String,
+}
+
+/// A record type, for the root `KnownRecord` enum.
+#[derive(Debug, Clone)]
+pub struct RecordEntry {
+    /// The collection NSID.
+    pub nsid: String,
+    /// The `KnownRecord` variant name.
+    pub variant: String,
+    /// The struct.
+    pub path: TypePath,
+    /// The record key type as written (`tid`, `literal:self`, ...).
+    pub key: String,
+}
+
+/// A def with a data form, for the root `validate_json`.
+#[derive(Debug, Clone)]
+pub struct DefEntry {
+    /// `nsid#name`, or `nsid` for main defs.
+    pub type_id: String,
+    /// The type that parses and validates it.
+    pub path: TypePath,
+}
+
+/// A generated item.
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// An object or record.
+    Struct(Struct),
+    /// A string with `knownValues` (open) or `enum` (closed).
+    StringEnum(StringEnum),
+    /// A named primitive (`pub type X = ...`), whose checks are applied where it is used.
+    Alias(Alias),
+    /// A token: a string constant.
+    Token(Token),
+}
+
+/// How a struct treats `$type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeTag {
+    /// A record: `$type` required, equal to the NSID.
+    Record {
+        /// The NSID.
+        nsid: String,
+        /// The record key type.
+        key: String,
+    },
+    /// A named object: `$type` optional; when present it must equal this.
+    Object(String),
+    /// An inline object: `$type` is an ordinary undeclared property.
+    Inline,
+}
+
+/// An object or record struct.
+#[derive(Debug, Clone)]
+pub struct Struct {
+    /// The type name.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// `$type` handling.
+    pub tag: TypeTag,
+    /// The declared properties, in schema order.
+    pub fields: Vec<Field>,
+    /// The name of the field holding undeclared properties.
+    pub extra: String,
+}
+
+/// A default value from the schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A known variant of a string enum.
+    Variant(TypePath, String),
+    /// A value of an open string enum that is not a known variant.
+    Other(TypePath, String),
+}
+
+/// One property of a struct.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The Rust field name.
+    pub name: String,
+    /// The JSON property name.
+    pub json: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// The value's type and checks.
+    pub ty: Ty,
+    /// Whether the property must be present.
+    pub required: bool,
+    /// Whether the property may be `null`.
+    pub nullable: bool,
+    /// The value filled in when absent.
+    pub default: Option<DefaultValue>,
+}
+
+/// A value type with the checks that apply to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ty {
+    /// The kind of value.
+    pub kind: TyKind,
+    /// The checks on it.
+    pub checks: Vec<Check>,
+}
+
+/// The kinds of value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TyKind {
+    /// A plain string.
+    String,
+    /// An integer.
+    Integer,
+    /// A boolean.
+    Boolean,
+    /// A formatted string.
+    Format(FormatKind),
+    /// A generated type.
+    Named(TypePath),
+    /// An array.
+    Array(Box<Ty>),
+    /// Any object.
+    Unknown,
+}
+
+/// One constraint.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    /// `maxLength` of a string (UTF-8 bytes).
+    MaxBytes(u64),
+    /// `minLength` of a string (UTF-8 bytes).
+    MinBytes(u64),
+    /// `maxGraphemes`.
+    MaxGraphemes(u64),
+    /// `minGraphemes`.
+    MinGraphemes(u64),
+    /// `const` of a string.
+    StrConst(String),
+    /// `minimum`.
+    IntMin(i64),
+    /// `maximum`.
+    IntMax(i64),
+    /// `enum` of an integer.
+    IntIn(Vec<i64>),
+    /// `const` of an integer.
+    IntConst(i64),
+    /// `const` of a boolean.
+    BoolConst(bool),
+    /// `maxLength` of an array.
+    MaxItems(u64),
+    /// `minLength` of an array.
+    MinItems(u64),
+}
+
+/// A string type with known values.
+#[derive(Debug, Clone)]
+pub struct StringEnum {
+    /// The type name.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// `(variant name, string value)` pairs.
+    pub variants: Vec<(String, String)>,
+    /// For `knownValues`: the name of the variant keeping any other string.
+    pub other: Option<String>,
+    /// Checks on the string (length, graphemes, format).
+    pub checks: Vec<Check>,
+    /// The format of the string, if any.
+    pub format: Option<FormatKind>,
+}
+
+/// A named primitive type.
+#[derive(Debug, Clone)]
+pub struct Alias {
+    /// The alias name.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// The aliased type.
+    pub ty: Ty,
+}
+
+/// A token constant.
+#[derive(Debug, Clone)]
+pub struct Token {
+    /// The constant's name.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// The token's value, `nsid#name`.
+    pub value: String,
+}

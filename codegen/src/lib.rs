@@ -1,0 +1,119 @@
+//! `lexicon-codegen` reads atproto Lexicon schemas and generates Rust types: serde impls that keep
+//! undeclared fields, and `validate()` methods that check every constraint the schemas state,
+//! agreeing with the strict atproto reference validator.
+//!
+//! The pipeline, one module per stage: [`load`] (read and check documents) -> [`catalog`]
+//! (resolve refs) -> [`lower`] (the Rust-shaped [`ir`], where all names are decided) ->
+//! [`emit`] (tokens) -> [`assemble`] (files) -> [`format`] -> [`write`] (write or check).
+//!
+//! ```no_run
+//! let options = lexicon_codegen::Options::new(["lexicons"]);
+//! let files = lexicon_codegen::generate(&options).expect("lexicons are valid");
+//! lexicon_codegen::write::write_files("generated/src".as_ref(), &files).unwrap();
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod assemble;
+pub mod catalog;
+pub mod check;
+pub mod convert;
+pub mod diag;
+pub mod emit;
+pub mod format;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod names;
+pub mod schema;
+pub mod write;
+
+use std::path::PathBuf;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use emit::EmitOptions;
+
+/// How the output is laid out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// A module tree: `lib.rs`, `ns/mod.rs`, `ns/lexicon.rs`, ... (for a committed crate).
+    Tree,
+    /// One file of nested inline modules, for `include!` (for build scripts).
+    SingleFile(String),
+}
+
+/// What to generate and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Folders to read lexicons from (every `*.json` below them).
+    pub lexicons: Vec<PathBuf>,
+    /// Output layout.
+    pub layout: Layout,
+    /// Paths used in generated code.
+    pub emit: EmitOptions,
+    /// Whether to run `rustfmt` after prettyplease when it is installed.
+    pub rustfmt: bool,
+}
+
+impl Options {
+    /// Defaults: a module tree, `::lexicon_runtime`, `crate` as root, rustfmt when available.
+    pub fn new<P: Into<PathBuf>>(lexicons: impl IntoIterator<Item = P>) -> Options {
+        Options {
+            lexicons: lexicons.into_iter().map(Into::into).collect(),
+            layout: Layout::Tree,
+            emit: EmitOptions::default(),
+            rustfmt: true,
+        }
+    }
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the output folder.
+    pub path: PathBuf,
+    /// The file's text.
+    pub contents: String,
+}
+
+/// Reads, checks and generates, in memory. All problems of the run are returned together.
+pub fn generate(options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let mut diags = Vec::new();
+    let paths = load::discover(&options.lexicons, &mut diags);
+    let loaded: Vec<load::Loaded> = paths
+        .iter()
+        .filter_map(|p| load::load_file(p, &mut diags))
+        .collect();
+    let catalog = catalog::Catalog::build(loaded, &mut diags);
+    check::check_catalog(&catalog, &mut diags);
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags).finish());
+    }
+    let ir = lower::lower(&catalog, &mut diags);
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags).finish());
+    }
+    let emitted = emit::emit(&ir, &options.emit);
+    let files = match &options.layout {
+        Layout::Tree => assemble::module_tree(&ir, emitted),
+        Layout::SingleFile(name) => vec![assemble::single_file(&ir, emitted, name)],
+    };
+    let mut out = Vec::with_capacity(files.len());
+    for file in &files {
+        let mut text = format::format_file(file).map_err(|e| internal(file, e))?;
+        if options.rustfmt {
+            if let Some(result) = format::rustfmt(&text) {
+                text = result.map_err(|e| internal(file, format!("rustfmt failed: {e}")))?;
+            }
+        }
+        out.push(GeneratedFile {
+            path: file.path.clone(),
+            contents: text,
+        });
+    }
+    Ok(out)
+}
+
+fn internal(file: &assemble::FileTokens, message: String) -> Diagnostics {
+    Diagnostics(vec![Diagnostic::new(&file.path, "", "internal", message)])
+}

@@ -1,0 +1,244 @@
+//! Loading: finds lexicon files, parses them into [`Document`]s, reports every problem.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::convert;
+use crate::diag::{pointer_push, Diagnostic};
+use crate::schema::Document;
+
+/// A parsed document and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file, as found under the lexicon folder.
+    pub path: PathBuf,
+    /// The document.
+    pub doc: Document,
+}
+
+/// Lists every `*.json` file under `dirs` (recursively, symlinked folders followed once), sorted.
+pub fn discover(dirs: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut seen = HashSet::new();
+    for dir in dirs {
+        if !dir.is_dir() {
+            diags.push(Diagnostic::new(
+                dir,
+                "",
+                "lexicon-folder",
+                "not a readable folder",
+            ));
+            continue;
+        }
+        walk(dir, &mut files, &mut seen, diags);
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
+fn walk(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    seen: &mut HashSet<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    // Canonical paths break symlink loops: a folder is read once however it is reached.
+    let Ok(canonical) = fs::canonicalize(dir) else {
+        diags.push(Diagnostic::new(
+            dir,
+            "",
+            "lexicon-folder",
+            "cannot resolve folder",
+        ));
+        return;
+    };
+    if !seen.insert(canonical) {
+        return;
+    }
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                dir,
+                "",
+                "lexicon-folder",
+                format!("cannot read: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name == "node_modules" {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files, seen, diags);
+        } else if name.ends_with(".json") && path.is_file() {
+            files.push(path);
+        }
+    }
+}
+
+/// Reads and parses one file; problems go to `diags`.
+pub fn load_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Loaded> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                path,
+                "",
+                "read",
+                format!("cannot read file: {e}"),
+            ));
+            return None;
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        diags.push(Diagnostic::new(path, "", "json", "file is not UTF-8 text"));
+        return None;
+    };
+    parse_document(path, &text, diags).map(|doc| Loaded {
+        path: path.to_owned(),
+        doc,
+    })
+}
+
+/// Parses the text of one lexicon document.
+pub fn parse_document(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Document> {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut d = Diagnostic::new(
+                path,
+                "",
+                "json",
+                format!("invalid JSON: {}", strip_position(&e)),
+            );
+            d.position = Some((e.line(), e.column()));
+            diags.push(d);
+            return None;
+        }
+    };
+    let Value::Object(top) = value else {
+        diags.push(Diagnostic::new(
+            path,
+            "",
+            "document",
+            "expected a JSON object at the top level",
+        ));
+        return None;
+    };
+    let before = diags.len();
+    match top.get("lexicon") {
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
+        Some(other) => diags.push(Diagnostic::new(
+            path,
+            "/lexicon",
+            "lexicon-version",
+            format!("expected `\"lexicon\": 1`, found {other}"),
+        )),
+        None => diags.push(Diagnostic::new(
+            path,
+            "",
+            "lexicon-version",
+            "missing `lexicon` (expected 1)",
+        )),
+    }
+    let id = match top.get("id") {
+        Some(Value::String(id)) if lexicon_runtime::formats::is_valid_nsid(id) => Some(id.clone()),
+        Some(Value::String(id)) => {
+            diags.push(Diagnostic::new(
+                path,
+                "/id",
+                "id",
+                format!("`id` {id:?} is not a valid NSID"),
+            ));
+            None
+        }
+        Some(other) => {
+            diags.push(Diagnostic::new(
+                path,
+                "/id",
+                "id",
+                format!("expected `id` to be an NSID string, found {other}"),
+            ));
+            None
+        }
+        None => {
+            diags.push(Diagnostic::new(
+                path,
+                "",
+                "id",
+                "missing `id` (the document's NSID)",
+            ));
+            None
+        }
+    };
+    let description = match top.get("description") {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            diags.push(Diagnostic::new(
+                path,
+                "/description",
+                "document",
+                "expected `description` to be a string",
+            ));
+            None
+        }
+    };
+    if let Some(rev) = top.get("revision") {
+        if !rev.is_number() {
+            diags.push(Diagnostic::new(
+                path,
+                "/revision",
+                "document",
+                "expected `revision` to be a number",
+            ));
+        }
+    }
+    let mut defs = IndexMap::new();
+    match top.get("defs") {
+        Some(Value::Object(raw)) => {
+            for (name, def) in raw {
+                let pointer = pointer_push("/defs", name);
+                let mut cx = convert::Ctx { file: path, diags };
+                if let Some(def) = convert::def(def, &pointer, &mut cx) {
+                    defs.insert(name.clone(), def);
+                }
+            }
+        }
+        Some(_) => diags.push(Diagnostic::new(
+            path,
+            "/defs",
+            "defs",
+            "expected `defs` to be an object",
+        )),
+        None => diags.push(Diagnostic::new(path, "", "defs", "missing `defs`")),
+    }
+    if diags.len() > before {
+        return None;
+    }
+    Some(Document {
+        id: id?,
+        description,
+        defs,
+    })
+}
+
+/// Removes serde_json's " at line L column C" (the position is reported separately).
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}

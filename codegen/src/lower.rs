@@ -1,0 +1,565 @@
+//! Lowering: the resolved catalog becomes the Rust-shaped [`Ir`], with every name decided.
+
+use std::collections::{BTreeMap, HashMap};
+
+use heck::ToShoutySnakeCase;
+use lexicon_runtime::FormatKind;
+
+use crate::catalog::{Catalog, DefRef};
+use crate::diag::{pointer_push, Diagnostic};
+use crate::ir::*;
+use crate::names::{pascal, snake, unraw, Scope};
+use crate::schema::{self, Def};
+
+/// Lowers every document of the catalog.
+pub fn lower(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Ir {
+    let mut l = Lowerer {
+        catalog,
+        ir: Ir::default(),
+        modules: module_paths(catalog),
+        types: HashMap::new(),
+        scopes: HashMap::new(),
+        aliases: HashMap::new(),
+        diags,
+    };
+    l.claim_names();
+    for loaded in catalog.docs() {
+        l.lower_doc(&loaded.doc);
+    }
+    l.ir.records.sort_by(|a, b| a.nsid.cmp(&b.nsid));
+    l.ir.defs.sort_by(|a, b| a.type_id.cmp(&b.type_id));
+    let mut variants = Scope::default();
+    for r in &mut l.ir.records {
+        r.variant = variants.claim(pascal(&r.nsid));
+    }
+    l.ir
+}
+
+/// Module paths for every NSID: snake-case segments, siblings de-duplicated in NSID order.
+fn module_paths(catalog: &Catalog) -> BTreeMap<String, Vec<String>> {
+    let mut by_raw: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    let mut scopes: HashMap<Vec<String>, Scope> = HashMap::new();
+    let mut out = BTreeMap::new();
+    for loaded in catalog.docs() {
+        let segments: Vec<String> = loaded.doc.id.split('.').map(str::to_owned).collect();
+        let mut rust = Vec::new();
+        for depth in 0..segments.len() {
+            let raw = segments[..=depth].to_vec();
+            let name = match by_raw.get(&raw) {
+                Some(path) => path[depth].clone(),
+                None => {
+                    let parent = segments[..depth].to_vec();
+                    let name = scopes
+                        .entry(parent)
+                        .or_default()
+                        .claim(snake(&segments[depth]));
+                    let mut path = rust.clone();
+                    path.push(name.clone());
+                    by_raw.insert(raw, path);
+                    name
+                }
+            };
+            rust.push(name);
+        }
+        out.insert(loaded.doc.id.clone(), rust);
+    }
+    out
+}
+
+struct Lowerer<'a> {
+    catalog: &'a Catalog,
+    ir: Ir,
+    /// Module path per NSID.
+    modules: BTreeMap<String, Vec<String>>,
+    /// The generated type of each def that has one.
+    types: HashMap<DefRef, TypePath>,
+    /// Type-name scope per module.
+    scopes: HashMap<Vec<String>, Scope>,
+    /// Lowered types of primitive defs, for refs to them (`None` while being lowered).
+    aliases: HashMap<DefRef, Option<Ty>>,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+/// Whether a def becomes a type of its own (rather than an alias inlined where used).
+fn has_own_type(def: &Def) -> bool {
+    match def {
+        Def::Record(_) | Def::Object(_) => true,
+        Def::String(s) => !s.known_values.is_empty() || s.enum_.is_some(),
+        _ => false,
+    }
+}
+
+impl Lowerer<'_> {
+    fn module(&mut self, path: &[String]) -> &mut Module {
+        for depth in 0..path.len() {
+            let parent = path[..depth].to_vec();
+            self.ir
+                .modules
+                .entry(parent)
+                .or_default()
+                .children
+                .insert(path[depth].clone());
+        }
+        self.ir.modules.entry(path.to_vec()).or_default()
+    }
+
+    fn claim(&mut self, module: &[String], wanted: String) -> String {
+        self.scopes
+            .entry(module.to_vec())
+            .or_default()
+            .claim(wanted)
+    }
+
+    /// Names every def's type first, so that nested types never take a def's name.
+    fn claim_names(&mut self) {
+        for loaded in self.catalog.docs() {
+            let doc = &loaded.doc;
+            let module = self.modules[&doc.id].clone();
+            let last = doc.id.rsplit('.').next().unwrap_or(&doc.id);
+            let mut order: Vec<&String> = doc.defs.keys().filter(|n| *n == "main").collect();
+            order.extend(doc.defs.keys().filter(|n| *n != "main"));
+            for name in order {
+                let def = &doc.defs[name];
+                let r = DefRef {
+                    nsid: doc.id.clone(),
+                    name: name.clone(),
+                };
+                let wanted = if name == "main" {
+                    pascal(last)
+                } else {
+                    pascal(name)
+                };
+                let is_type = !matches!(
+                    def,
+                    Def::Token(_)
+                        | Def::Query(_)
+                        | Def::Procedure(_)
+                        | Def::Subscription(_)
+                        | Def::PermissionSet(_)
+                );
+                if is_type {
+                    let ty_name = self.claim(&module, wanted);
+                    self.types.insert(
+                        r,
+                        TypePath {
+                            module: module.clone(),
+                            name: ty_name,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn error(&mut self, nsid: &str, pointer: &str, rule: &'static str, message: impl Into<String>) {
+        let file = self.catalog.file(nsid).to_owned();
+        self.diags
+            .push(Diagnostic::new(file, pointer, rule, message));
+    }
+
+    fn lower_doc(&mut self, doc: &schema::Document) {
+        let module = self.modules[&doc.id].clone();
+        {
+            let m = self.module(&module);
+            m.nsid = Some(doc.id.clone());
+            m.doc = doc.description.clone();
+        }
+        let mut consts = Scope::default();
+        for (name, def) in &doc.defs {
+            let r = DefRef {
+                nsid: doc.id.clone(),
+                name: name.clone(),
+            };
+            let pointer = pointer_push("/defs", name);
+            match def {
+                Def::Record(rec) => {
+                    let path = self.types[&r].clone();
+                    let key = rec.key.clone().unwrap_or_else(|| "any".into());
+                    let tag = TypeTag::Record {
+                        nsid: doc.id.clone(),
+                        key: key.clone(),
+                    };
+                    let doc_text = def
+                        .description()
+                        .or(rec.record.description.as_deref())
+                        .or(doc.description.as_deref());
+                    let at = pointer_push(&pointer, "record");
+                    self.lower_struct(&doc.id, &path, doc_text, tag, &rec.record, &at);
+                    self.ir.records.push(RecordEntry {
+                        nsid: doc.id.clone(),
+                        variant: String::new(),
+                        path: path.clone(),
+                        key,
+                    });
+                    self.ir.defs.push(DefEntry {
+                        type_id: r.type_id(),
+                        path,
+                    });
+                }
+                Def::Object(obj) => {
+                    let path = self.types[&r].clone();
+                    let tag = TypeTag::Object(r.type_id());
+                    self.lower_struct(&doc.id, &path, def.description(), tag, obj, &pointer);
+                    self.ir.defs.push(DefEntry {
+                        type_id: r.type_id(),
+                        path,
+                    });
+                }
+                Def::String(s) if has_own_type(def) => {
+                    let path = self.types[&r].clone();
+                    self.lower_string_enum(&path, s);
+                    self.ir.defs.push(DefEntry {
+                        type_id: r.type_id(),
+                        path,
+                    });
+                }
+                Def::Token(t) => {
+                    let const_name = consts.claim(sanitize_const(name));
+                    let token = Token {
+                        name: const_name,
+                        doc: t.description.clone(),
+                        value: r.type_id(),
+                    };
+                    self.module(&module).items.push(Item::Token(token));
+                }
+                Def::Query(_)
+                | Def::Procedure(_)
+                | Def::Subscription(_)
+                | Def::PermissionSet(_) => {
+                    // Methods and permission sets are emitted by the XRPC stage (not yet built).
+                }
+                _ => {
+                    if let Some(ty) = self.alias_ty(&r) {
+                        let path = self.types[&r].clone();
+                        let alias = Alias {
+                            name: path.name.clone(),
+                            doc: def.description().map(str::to_owned),
+                            ty,
+                        };
+                        self.module(&module).items.push(Item::Alias(alias));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The type of a primitive def (string, integer, boolean, array, ...), lowered once.
+    fn alias_ty(&mut self, r: &DefRef) -> Option<Ty> {
+        match self.aliases.get(r) {
+            Some(Some(ty)) => return Some(ty.clone()),
+            Some(None) => {
+                let pointer = pointer_push("/defs", &r.name);
+                self.error(
+                    &r.nsid,
+                    &pointer,
+                    "recursive-alias",
+                    "this def refers to itself without an object in between",
+                );
+                return None;
+            }
+            None => {}
+        }
+        self.aliases.insert(r.clone(), None);
+        let def = self.catalog.def(r)?.clone();
+        let owner = self
+            .types
+            .get(r)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let pointer = pointer_push("/defs", &r.name);
+        let field = match def {
+            Def::String(s) => schema::Field::String(s),
+            Def::Integer(s) => schema::Field::Integer(s),
+            Def::Boolean(s) => schema::Field::Boolean(s),
+            Def::Bytes(s) => schema::Field::Bytes(s),
+            Def::CidLink(s) => schema::Field::CidLink(s),
+            Def::Blob(s) => schema::Field::Blob(s),
+            Def::Array(s) => schema::Field::Array(s),
+            Def::Unknown(s) => schema::Field::Unknown(s),
+            _ => return None,
+        };
+        let module = self.modules[&r.nsid].clone();
+        let ty = self.lower_field(&r.nsid, &module, &owner, "", &field, &pointer)?;
+        self.aliases.insert(r.clone(), Some(ty.clone()));
+        Some(ty)
+    }
+
+    fn lower_struct(
+        &mut self,
+        nsid: &str,
+        path: &TypePath,
+        doc: Option<&str>,
+        tag: TypeTag,
+        obj: &schema::ObjectSchema,
+        pointer: &str,
+    ) {
+        let mut field_names = Scope::default();
+        let mut fields = Vec::new();
+        let props = pointer_push(pointer, "properties");
+        for (json, schema) in &obj.properties {
+            let at = pointer_push(&props, json);
+            let Some(ty) = self.lower_field(nsid, &path.module, &path.name, json, schema, &at)
+            else {
+                continue;
+            };
+            let default = self.default_value(nsid, schema, &ty);
+            fields.push(Field {
+                name: field_names.claim(snake(json)),
+                json: json.clone(),
+                doc: schema.description().map(str::to_owned),
+                ty,
+                required: obj.required.contains(json),
+                nullable: obj.nullable.contains(json),
+                default,
+            });
+        }
+        let extra = field_names.claim("extra".into());
+        let item = Struct {
+            name: path.name.clone(),
+            doc: doc.map(str::to_owned),
+            tag,
+            fields,
+            extra,
+        };
+        self.module(&path.module).items.push(Item::Struct(item));
+    }
+
+    fn default_value(
+        &mut self,
+        nsid: &str,
+        schema: &schema::Field,
+        ty: &Ty,
+    ) -> Option<DefaultValue> {
+        let target;
+        let schema = match schema {
+            schema::Field::Ref(r) => {
+                let resolved = self.catalog.resolve(nsid, &r.target).ok()?;
+                target = match self.catalog.def(&resolved)? {
+                    Def::String(s) => schema::Field::String(s.clone()),
+                    Def::Integer(s) => schema::Field::Integer(s.clone()),
+                    Def::Boolean(s) => schema::Field::Boolean(s.clone()),
+                    _ => return None,
+                };
+                &target
+            }
+            other => other,
+        };
+        match (schema, &ty.kind) {
+            (schema::Field::String(s), TyKind::Named(path)) => {
+                let d = s.default.as_ref()?;
+                let variant = self.variant_of(path, d);
+                Some(match variant {
+                    Some(v) => DefaultValue::Variant(path.clone(), v),
+                    None => DefaultValue::Other(path.clone(), d.clone()),
+                })
+            }
+            (schema::Field::String(s), _) => s.default.clone().map(DefaultValue::Str),
+            (schema::Field::Integer(s), _) => s.default.map(DefaultValue::Int),
+            (schema::Field::Boolean(s), _) => s.default.map(DefaultValue::Bool),
+            _ => None,
+        }
+    }
+
+    fn variant_of(&self, path: &TypePath, value: &str) -> Option<String> {
+        self.ir
+            .modules
+            .get(&path.module)?
+            .items
+            .iter()
+            .find_map(|item| match item {
+                Item::StringEnum(e) if e.name == path.name => e
+                    .variants
+                    .iter()
+                    .find(|(_, v)| v == value)
+                    .map(|(n, _)| n.clone()),
+                _ => None,
+            })
+    }
+
+    fn lower_string_enum(&mut self, path: &TypePath, s: &schema::StringSchema) {
+        let mut scope = Scope::default();
+        let values: Vec<&String> = match &s.enum_ {
+            Some(values) => values.iter().collect(),
+            None => s.known_values.iter().collect(),
+        };
+        let variants = values
+            .into_iter()
+            .map(|v| {
+                // Token references (`nsid#name`) are named after their def name.
+                let short = v.rsplit('#').next().unwrap_or(v);
+                (scope.claim(pascal(short)), v.clone())
+            })
+            .collect();
+        let other = s.enum_.is_none().then(|| scope.claim("Other".into()));
+        let item = StringEnum {
+            name: path.name.clone(),
+            doc: s.description.clone(),
+            variants,
+            other,
+            checks: string_checks(s),
+            format: s.format.as_deref().and_then(FormatKind::from_name),
+        };
+        self.module(&path.module).items.push(Item::StringEnum(item));
+    }
+
+    /// Lowers a property or item schema; nested types are named `{owner}{prop}`.
+    fn lower_field(
+        &mut self,
+        nsid: &str,
+        module: &[String],
+        owner: &str,
+        prop: &str,
+        field: &schema::Field,
+        pointer: &str,
+    ) -> Option<Ty> {
+        use schema::Field as F;
+        let nested_name = |l: &mut Self, suffix: &str| {
+            let wanted = format!("{}{}", unraw(owner), unraw(&pascal(suffix)));
+            l.claim(module, wanted)
+        };
+        Some(match field {
+            F::String(s) if !s.known_values.is_empty() || s.enum_.is_some() => {
+                let name = nested_name(self, prop);
+                let path = TypePath {
+                    module: module.to_vec(),
+                    name,
+                };
+                self.lower_string_enum(&path, s);
+                Ty {
+                    kind: TyKind::Named(path),
+                    checks: vec![],
+                }
+            }
+            F::String(s) => {
+                let kind = match s.format.as_deref().and_then(FormatKind::from_name) {
+                    Some(f) => TyKind::Format(f),
+                    None => TyKind::String,
+                };
+                let mut checks = string_checks(s);
+                if let Some(c) = &s.const_ {
+                    checks.push(Check::StrConst(c.clone()));
+                }
+                Ty { kind, checks }
+            }
+            F::Integer(i) => {
+                let mut checks = Vec::new();
+                match (&i.const_, &i.enum_) {
+                    (Some(c), _) => checks.push(Check::IntConst(*c)),
+                    (None, Some(values)) => checks.push(Check::IntIn(values.clone())),
+                    (None, None) => {
+                        checks.extend(i.minimum.map(Check::IntMin));
+                        checks.extend(i.maximum.map(Check::IntMax));
+                    }
+                }
+                Ty {
+                    kind: TyKind::Integer,
+                    checks,
+                }
+            }
+            F::Boolean(b) => Ty {
+                kind: TyKind::Boolean,
+                checks: b.const_.map(Check::BoolConst).into_iter().collect(),
+            },
+            F::Array(a) => {
+                let item_prop = format!("{prop} item");
+                let items = self.lower_field(
+                    nsid,
+                    module,
+                    owner,
+                    &item_prop,
+                    &a.items,
+                    &pointer_push(pointer, "items"),
+                )?;
+                let mut checks = Vec::new();
+                checks.extend(a.min_length.map(Check::MinItems));
+                checks.extend(a.max_length.map(Check::MaxItems));
+                Ty {
+                    kind: TyKind::Array(Box::new(items)),
+                    checks,
+                }
+            }
+            F::Object(o) => {
+                let name = nested_name(self, prop);
+                let path = TypePath {
+                    module: module.to_vec(),
+                    name,
+                };
+                self.lower_struct(
+                    nsid,
+                    &path,
+                    o.description.as_deref(),
+                    TypeTag::Inline,
+                    o,
+                    pointer,
+                );
+                Ty {
+                    kind: TyKind::Named(path),
+                    checks: vec![],
+                }
+            }
+            F::Ref(r) => {
+                let resolved = match self.catalog.resolve(nsid, &r.target) {
+                    Ok(resolved) => resolved,
+                    Err(message) => {
+                        self.error(
+                            nsid,
+                            &pointer_push(pointer, "ref"),
+                            "unresolved-ref",
+                            message,
+                        );
+                        return None;
+                    }
+                };
+                let def = self.catalog.def(&resolved)?;
+                if has_own_type(def) {
+                    Ty {
+                        kind: TyKind::Named(self.types[&resolved].clone()),
+                        checks: vec![],
+                    }
+                } else {
+                    self.alias_ty(&resolved)?
+                }
+            }
+            F::Unknown(_) => Ty {
+                kind: TyKind::Unknown,
+                checks: vec![],
+            },
+            F::Union(_) | F::Blob(_) | F::Bytes(_) | F::CidLink(_) => {
+                let kind = field.kind();
+                self.error(
+                    nsid,
+                    pointer,
+                    "unsupported",
+                    format!(
+                        "`{kind}` schemas are not supported by this version of the generator yet"
+                    ),
+                );
+                return None;
+            }
+        })
+    }
+}
+
+/// Length and grapheme checks of a string schema.
+fn string_checks(s: &schema::StringSchema) -> Vec<Check> {
+    let mut checks = Vec::new();
+    checks.extend(s.min_length.map(Check::MinBytes));
+    checks.extend(s.max_length.map(Check::MaxBytes));
+    checks.extend(s.min_graphemes.map(Check::MinGraphemes));
+    checks.extend(s.max_graphemes.map(Check::MaxGraphemes));
+    checks
+}
+
+/// A `SHOUTY_SNAKE` constant name for a token.
+fn sanitize_const(name: &str) -> String {
+    let s = name.to_shouty_snake_case();
+    let s: String = s
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match s.chars().next() {
+        None => "TOKEN".into(),
+        Some(c) if c.is_ascii_digit() => format!("_{s}"),
+        Some(_) => s,
+    }
+}

@@ -1,0 +1,130 @@
+//! Rust names for lexicon names: the one place where case, keywords and collisions are decided.
+
+use std::collections::BTreeSet;
+
+use heck::{ToPascalCase, ToSnakeCase};
+
+/// Words that are keywords in some Rust edition (2015 to 2024), or reserved.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be raw identifiers; these get a `_` suffix instead.
+const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
+
+/// Makes `word` a usable identifier: raw (`r#type`) for keywords, `_` suffix where raw is not
+/// allowed, `_` prefix before a leading digit, and a fallback for empty input.
+fn sanitize(word: String, fallback: &str) -> String {
+    let word = if word.is_empty() {
+        fallback.to_owned()
+    } else {
+        word
+    };
+    let word = if word.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{word}")
+    } else {
+        word
+    };
+    if NOT_RAW.contains(&word.as_str()) {
+        format!("{word}_")
+    } else if KEYWORDS.contains(&word.as_str()) {
+        format!("r#{word}")
+    } else {
+        word
+    }
+}
+
+/// Keeps ASCII letters and digits, turning everything else into word breaks.
+fn words(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// A `snake_case` name for a module or field.
+pub fn snake(s: &str) -> String {
+    sanitize(words(s).to_snake_case(), "field")
+}
+
+/// A `PascalCase` name for a type or variant.
+pub fn pascal(s: &str) -> String {
+    sanitize(words(s).to_pascal_case(), "Value")
+}
+
+/// Hands out names in one scope, resolving collisions deterministically: the first taker keeps
+/// the name, later ones get `2`, `3`, ... (with `_` for snake case names).
+#[derive(Debug, Default)]
+pub struct Scope {
+    taken: BTreeSet<String>,
+}
+
+impl Scope {
+    /// A scope in which `reserved` names are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Scope {
+        Scope {
+            taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// Claims `wanted`, or the first free numbered variant of it.
+    pub fn claim(&mut self, wanted: String) -> String {
+        if self.taken.insert(unraw(&wanted).to_owned()) {
+            return wanted;
+        }
+        let sep = if wanted.contains('_') || wanted.starts_with(|c: char| c.is_ascii_lowercase()) {
+            "_"
+        } else {
+            ""
+        };
+        let base = unraw(&wanted).trim_end_matches('_');
+        (2..)
+            .map(|n| format!("{base}{sep}{n}"))
+            .find(|candidate| self.taken.insert(candidate.clone()))
+            .expect("some numbered name is free")
+    }
+}
+
+/// The name without a raw-identifier prefix.
+pub fn unraw(name: &str) -> &str {
+    name.strip_prefix("r#").unwrap_or(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_escaped() {
+        assert_eq!(snake("type"), "r#type");
+        assert_eq!(snake("ref"), "r#ref");
+        assert_eq!(snake("in"), "r#in");
+        assert_eq!(snake("gen"), "r#gen");
+        assert_eq!(snake("self"), "self_");
+        assert_eq!(pascal("self"), "Self_");
+        assert_eq!(snake("3d"), "_3d");
+    }
+
+    #[test]
+    fn cases_follow_rust_conventions() {
+        assert_eq!(snake("strongRef"), "strong_ref");
+        assert_eq!(snake("inputCipherURL"), "input_cipher_url");
+        assert_eq!(pascal("self-attested"), "SelfAttested");
+        assert_eq!(pascal("title:lang"), "TitleLang");
+        assert_eq!(snake("$type"), "r#type");
+    }
+
+    #[test]
+    fn collisions_get_stable_numbers() {
+        let mut scope = Scope::with_reserved(&["extra"]);
+        assert_eq!(scope.claim(snake("fooBar")), "foo_bar");
+        assert_eq!(scope.claim(snake("foo_bar")), "foo_bar_2");
+        assert_eq!(scope.claim(snake("extra")), "extra_2");
+        let mut types = Scope::default();
+        assert_eq!(types.claim(pascal("post")), "Post");
+        assert_eq!(types.claim(pascal("Post")), "Post2");
+    }
+}
