@@ -347,7 +347,11 @@ impl Lowerer<'_> {
         match (schema, &ty.kind) {
             (schema::Field::String(s), TyKind::Named(path)) => {
                 let d = s.default.as_ref()?;
-                let variant = self.variant_of(path, d);
+                let variant = enum_variants(s)
+                    .0
+                    .into_iter()
+                    .find(|(_, v)| v == d)
+                    .map(|(n, _)| n);
                 Some(match variant {
                     Some(v) => DefaultValue::Variant(path.clone(), v),
                     None => DefaultValue::Other(path.clone(), d.clone()),
@@ -360,37 +364,8 @@ impl Lowerer<'_> {
         }
     }
 
-    fn variant_of(&self, path: &TypePath, value: &str) -> Option<String> {
-        self.ir
-            .modules
-            .get(&path.module)?
-            .items
-            .iter()
-            .find_map(|item| match item {
-                Item::StringEnum(e) if e.name == path.name => e
-                    .variants
-                    .iter()
-                    .find(|(_, v)| v == value)
-                    .map(|(n, _)| n.clone()),
-                _ => None,
-            })
-    }
-
     fn lower_string_enum(&mut self, path: &TypePath, s: &schema::StringSchema) {
-        let mut scope = Scope::default();
-        let values: Vec<&String> = match &s.enum_ {
-            Some(values) => values.iter().collect(),
-            None => s.known_values.iter().collect(),
-        };
-        let variants = values
-            .into_iter()
-            .map(|v| {
-                // Token references (`nsid#name`) are named after their def name.
-                let short = v.rsplit('#').next().unwrap_or(v);
-                (scope.claim(pascal(short)), v.clone())
-            })
-            .collect();
-        let other = s.enum_.is_none().then(|| scope.claim("Other".into()));
+        let (variants, other) = enum_variants(s);
         let item = StringEnum {
             name: path.name.clone(),
             doc: s.description.clone(),
@@ -538,6 +513,26 @@ impl Lowerer<'_> {
             }
         })
     }
+}
+
+/// Variant names and values of a string enum, and the name of the catch-all variant of an open
+/// one. A pure function of the schema, so that defaults can name variants before the enum exists.
+fn enum_variants(s: &schema::StringSchema) -> (Vec<(String, String)>, Option<String>) {
+    let mut scope = Scope::default();
+    let values: Vec<&String> = match &s.enum_ {
+        Some(values) => values.iter().collect(),
+        None => s.known_values.iter().collect(),
+    };
+    let variants = values
+        .into_iter()
+        .map(|v| {
+            // Token references (`nsid#name`) are named after their def name.
+            let short = v.rsplit('#').next().unwrap_or(v);
+            (scope.claim(pascal(short)), v.clone())
+        })
+        .collect();
+    let other = s.enum_.is_none().then(|| scope.claim("Other".into()));
+    (variants, other)
 }
 
 /// Length and grapheme checks of a string schema.

@@ -34,14 +34,16 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
         let kind = quote::format_ident!("{}", super::format_type_name(f));
         checks.extend(quote!(#rt::check::format_str(v, #rt::FormatKind::#kind, path, errors);));
     }
-    let validate_body = if checks.is_empty() {
+    let validate = if checks.is_empty() {
         quote! {
-            let _ = (path, errors);
+            fn validate_at(&self, _: &#rt::Path<'_>, _: &mut #rt::ValidationErrors) {}
         }
     } else {
         quote! {
-            let v = self.as_str();
-            #checks
+            fn validate_at(&self, path: &#rt::Path<'_>, errors: &mut #rt::ValidationErrors) {
+                let v = self.as_str();
+                #checks
+            }
         }
     };
 
@@ -69,7 +71,7 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
                 fn deserialize<D: #rt::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s = <#rt::de::Key<'de> as #rt::serde::Deserialize<'de>>::deserialize(deserializer)?;
+                    let s: #rt::de::Key<'de> = #rt::serde::Deserialize::deserialize(deserializer)?;
                     ::std::result::Result::Ok(match s.0 {
                         ::std::borrow::Cow::Borrowed(s) => Self::from(s),
                         ::std::borrow::Cow::Owned(s) => Self::from(s),
@@ -78,24 +80,11 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
             }
         },
         None => quote! {
-            impl #name {
-                /// Every allowed value.
-                pub const VALUES: &[&str] = &[#(#values),*];
-
-                /// The variant for `s`, if `s` is one of the allowed values.
-                pub fn from_value(s: &str) -> ::std::option::Option<Self> {
-                    match s {
-                        #(#values => ::std::option::Option::Some(Self::#variant_idents),)*
-                        _ => ::std::option::Option::None,
-                    }
-                }
-            }
-
             impl<'de> #rt::serde::Deserialize<'de> for #name {
                 fn deserialize<D: #rt::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s = <#rt::de::Key<'de> as #rt::serde::Deserialize<'de>>::deserialize(deserializer)?;
+                    let s: #rt::de::Key<'de> = #rt::serde::Deserialize::deserialize(deserializer)?;
                     Self::from_value(&s.0).ok_or_else(|| {
                         <D::Error as #rt::serde::de::Error>::unknown_variant(&s.0, Self::VALUES)
                     })
@@ -104,6 +93,20 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
         },
     };
 
+    let closed_items = other.is_none().then(|| {
+        quote! {
+            /// Every allowed value.
+            pub const VALUES: &[&str] = &[#(#values),*];
+
+            /// The variant for `s`, if `s` is one of the allowed values.
+            pub fn from_value(s: &str) -> ::std::option::Option<Self> {
+                match s {
+                    #(#values => ::std::option::Option::Some(Self::#variant_idents),)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+    });
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,6 +116,8 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
         }
 
         impl #name {
+            #closed_items
+
             /// The string value.
             pub fn as_str(&self) -> &str {
                 match self {
@@ -154,9 +159,7 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
         }
 
         impl #rt::Validate for #name {
-            fn validate_at(&self, path: &#rt::Path<'_>, errors: &mut #rt::ValidationErrors) {
-                #validate_body
-            }
+            #validate
         }
     }
 }

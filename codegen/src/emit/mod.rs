@@ -28,6 +28,28 @@ impl Default for EmitOptions {
     }
 }
 
+impl EmitOptions {
+    /// Sets the path of the generated module tree's root, such as `crate::lexicons` when the
+    /// output is included in module `lexicons`.
+    pub fn with_root(mut self, path: &str) -> Result<Self, String> {
+        self.root = parse_path(path)?;
+        Ok(self)
+    }
+
+    /// Sets the path by which generated code names the runtime crate, such as
+    /// `::my_crate::lexicon_runtime` for a crate that re-exports it.
+    pub fn with_runtime(mut self, path: &str) -> Result<Self, String> {
+        self.runtime = parse_path(path)?;
+        Ok(self)
+    }
+}
+
+fn parse_path(path: &str) -> Result<TokenStream, String> {
+    syn::parse_str::<syn::Path>(path)
+        .map(|p| quote!(#p))
+        .map_err(|e| format!("{path:?} is not a Rust path: {e}"))
+}
+
 /// What emission produces: each module's own items, and the root items.
 pub struct Emitted {
     /// Items of each module (without its child `mod` declarations), by module path.

@@ -10,7 +10,9 @@ use super::{doc_attrs, ident, rust_type, type_path, EmitOptions};
 use crate::ir::{DefaultValue, Field, Struct, TyKind, TypeTag};
 use crate::names::unraw;
 
-/// How a field is held, from its presence rules.
+/// How a field is held, from its presence rules. Defaults do not change it: as in the strict
+/// reference (which validates without filling defaults), an absent property stays absent, so a
+/// record round-trips unchanged; `<field>_or_default()` getters give the default.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Holding {
     /// `T`: required, or filled from a default.
@@ -24,7 +26,7 @@ enum Holding {
 }
 
 fn holding(f: &Field) -> Holding {
-    match (f.required || f.default.is_some(), f.nullable) {
+    match (f.required, f.nullable) {
         (true, false) => Holding::Plain,
         (false, false) => Holding::Optional,
         (true, true) => Holding::Nullable,
@@ -123,9 +125,11 @@ fn emit_inherent(s: &Struct, opts: &EmitOptions) -> TokenStream {
         },
         TypeTag::Inline => TokenStream::new(),
     };
+    let getters = s.fields.iter().filter_map(|f| default_getter(f, opts));
     quote! {
         impl #name {
             #consts
+            #(#getters)*
 
             /// Parses JSON and validates it: `Ok` holds only values the schema allows.
             pub fn from_json(json: &str) -> ::std::result::Result<Self, #rt::Error> {
@@ -228,31 +232,48 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     }
 }
 
-fn default_expr(f: &Field, d: &DefaultValue, opts: &EmitOptions) -> TokenStream {
-    let rt = &opts.runtime;
-    match d {
+/// A `<field>_or_default()` getter for an optional, non-nullable property with a default.
+fn default_getter(f: &Field, opts: &EmitOptions) -> Option<TokenStream> {
+    let d = f.default.as_ref()?;
+    if f.required || f.nullable {
+        return None;
+    }
+    let fname = ident(&f.name);
+    let getter = format_ident!("{}_or_default", unraw(&f.name));
+    let doc = format!(" `{}`, or the schema's default when it is absent.", f.json);
+    let (ret, body) = match d {
         DefaultValue::Str(s) => match &f.ty.kind {
-            TyKind::Format(_) => {
-                let ty = rust_type(&f.ty, opts);
-                quote!(<#ty as #rt::Format>::new_unchecked(::std::string::String::from(#s)))
-            }
-            _ => quote!(::std::string::String::from(#s)),
+            TyKind::Format(_) => (
+                quote!(&str),
+                quote!(self.#fname.as_ref().map_or(#s, |v| v.as_str())),
+            ),
+            _ => (quote!(&str), quote!(self.#fname.as_deref().unwrap_or(#s))),
         },
         DefaultValue::Int(n) => {
             let n = proc_macro2::Literal::i64_unsuffixed(*n);
-            quote!(#n)
+            (quote!(i64), quote!(self.#fname.unwrap_or(#n)))
         }
-        DefaultValue::Bool(b) => quote!(#b),
+        DefaultValue::Bool(b) => (quote!(bool), quote!(self.#fname.unwrap_or(#b))),
         DefaultValue::Variant(path, variant) => {
             let path = type_path(path, opts);
             let variant = ident(variant);
-            quote!(#path::#variant)
+            (
+                path.clone(),
+                quote!(self.#fname.clone().unwrap_or(#path::#variant)),
+            )
         }
         DefaultValue::Other(path, value) => {
             let path = type_path(path, opts);
-            quote!(<#path as ::std::convert::From<&str>>::from(#value))
+            let from = quote!(<#path as ::std::convert::From<&str>>::from(#value));
+            (path, quote!(self.#fname.clone().unwrap_or_else(|| #from)))
         }
-    }
+    };
+    Some(quote! {
+        #[doc = #doc]
+        pub fn #getter(&self) -> #ret {
+            #body
+        }
+    })
 }
 
 fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
@@ -313,21 +334,29 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         ),
         TypeTag::Inline => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
     };
+    let keep = quote! {
+        let value = map.next_value::<#rt::serde_json::Value>()?;
+        #rt::de::insert_extra(&mut #extra, key.0, value)?;
+    };
+    let dispatch = if s.fields.is_empty() && type_arm.is_empty() {
+        keep
+    } else {
+        quote! {
+            match &*key.0 {
+                #(#arms)*
+                #type_arm
+                _ => { #keep }
+            }
+        }
+    };
     let inits = s.fields.iter().map(|f| {
         let v = var(f);
         let fname = ident(&f.name);
         let json = &f.json;
-        let value = match (&f.default, f.required, f.nullable) {
-            (Some(d), _, false) => {
-                let d = default_expr(f, d, opts);
-                quote!(#v.unwrap_or_else(|| #d))
-            }
-            (Some(d), _, true) => {
-                let d = default_expr(f, d, opts);
-                quote!(#v.unwrap_or_else(|| ::std::option::Option::Some(#d)))
-            }
-            (None, true, _) => quote!(#rt::de::required(#v, #json)?),
-            (None, false, _) => quote!(#v),
+        let value = if f.required {
+            quote!(#rt::de::required(#v, #json)?)
+        } else {
+            quote!(#v)
         };
         quote!(#fname: #value,)
     });
@@ -358,14 +387,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
                         #type_state
                         let mut #extra = #rt::Extra::new();
                         while let ::std::option::Option::Some(key) = map.next_key::<#rt::de::Key<'de>>()? {
-                            match &*key.0 {
-                                #(#arms)*
-                                #type_arm
-                                _ => {
-                                    let value = map.next_value::<#rt::serde_json::Value>()?;
-                                    #rt::de::insert_extra(&mut #extra, key.0, value)?;
-                                }
-                            }
+                            #dispatch
                         }
                         #type_required
                         ::std::result::Result::Ok(#name {

@@ -705,9 +705,8 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TrustLevel {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let s = <::lexicon_runtime::de::Key<
-            'de,
-        > as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)?;
+        let s: ::lexicon_runtime::de::Key<'de> =
+            ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
         ::std::result::Result::Ok(match s.0 {
             ::std::borrow::Cow::Borrowed(s) => Self::from(s),
             ::std::borrow::Cow::Owned(s) => Self::from(s),
@@ -735,10 +734,9 @@ impl<'de> ::lexicon_runtime::de::Shape<'de> for TrustLevel {
 impl ::lexicon_runtime::Validate for TrustLevel {
     fn validate_at(
         &self,
-        path: &::lexicon_runtime::Path<'_>,
-        errors: &mut ::lexicon_runtime::ValidationErrors,
+        _: &::lexicon_runtime::Path<'_>,
+        _: &mut ::lexicon_runtime::ValidationErrors,
     ) {
-        let _ = (path, errors);
     }
 }
 
@@ -805,9 +803,8 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for SettlementStatus {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let s = <::lexicon_runtime::de::Key<
-            'de,
-        > as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)?;
+        let s: ::lexicon_runtime::de::Key<'de> =
+            ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
         ::std::result::Result::Ok(match s.0 {
             ::std::borrow::Cow::Borrowed(s) => Self::from(s),
             ::std::borrow::Cow::Owned(s) => Self::from(s),
@@ -835,9 +832,8 @@ impl<'de> ::lexicon_runtime::de::Shape<'de> for SettlementStatus {
 impl ::lexicon_runtime::Validate for SettlementStatus {
     fn validate_at(
         &self,
-        path: &::lexicon_runtime::Path<'_>,
-        errors: &mut ::lexicon_runtime::ValidationErrors,
+        _: &::lexicon_runtime::Path<'_>,
+        _: &mut ::lexicon_runtime::ValidationErrors,
     ) {
-        let _ = (path, errors);
     }
 }

@@ -1,0 +1,21 @@
+//! Generated code under test: build-time bindings of the conformance lexicons, and the golden
+//! files of `tests/golden/`, compiled here so that a golden file that does not build (or warns)
+//! fails the workspace build.
+
+#![deny(warnings)]
+
+/// Bindings for the upstream cocore lexicons (`tests/data/lexicons/cocore-upstream`), generated at
+/// build time.
+pub mod cocore_upstream {
+    include!(concat!(env!("OUT_DIR"), "/cocore_upstream.rs"));
+}
+
+/// The golden output for `tests/golden/lexicons/cocore`.
+pub mod golden_cocore {
+    include!("../../golden/cocore.rs");
+}
+
+/// The golden output for `tests/golden/lexicons/features`.
+pub mod golden_features {
+    include!("../../golden/features.rs");
+}
