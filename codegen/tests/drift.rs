@@ -1,0 +1,58 @@
+//! The committed bindings in `generated/src` are exactly what `lexicons/` generates now.
+
+use std::path::Path;
+
+use lexicon_codegen::{generate, write, Options};
+
+#[test]
+fn committed_bindings_match_the_lexicons() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let files = generate(&Options::new([repo.join("lexicons")])).unwrap_or_else(|d| panic!("{d}"));
+    let report = write::check_files(&repo.join("generated/src"), &files);
+    let diffs: Vec<String> = report
+        .stale
+        .iter()
+        .map(|(p, d)| format!("{}:\n{d}", p.display()))
+        .collect();
+    assert!(
+        report.is_current(),
+        "generated/src is out of date; run `cargo run -- generate`.\nstale:\n{}\nmissing: {:?}\nextra: {:?}",
+        diffs.join("\n"),
+        report.missing,
+        report.extra
+    );
+}
+
+#[test]
+fn output_does_not_depend_on_input_order() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    // The same documents, flat and under other names, in two folders given in reverse order.
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    std::fs::create_dir_all(&a).unwrap();
+    std::fs::create_dir_all(&b).unwrap();
+    let lex = repo.join("lexicons");
+    std::fs::copy(
+        lex.join("dev/cocore/compute/job.json"),
+        b.join("0-job.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        lex.join("dev/cocore/compute/defs.json"),
+        a.join("z-defs.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        lex.join("com/atproto/repo/strongRef.json"),
+        a.join("ref.json"),
+    )
+    .unwrap();
+    let mut opts = Options::new([b, a]);
+    opts.rustfmt = false;
+    let shuffled = generate(&opts).unwrap();
+    let mut opts = Options::new([lex]);
+    opts.rustfmt = false;
+    let original = generate(&opts).unwrap();
+    assert_eq!(shuffled, original);
+}
