@@ -70,6 +70,92 @@ pub enum Item {
     Alias(Alias),
     /// A token: a string constant.
     Token(Token),
+    /// A `$type`-tagged union.
+    Union(Union),
+    /// The constants and helpers of a query, procedure or subscription.
+    Method(Method),
+    /// A permission set as data.
+    PermissionSet(PermissionSet),
+}
+
+/// A query, procedure or subscription (its types are separate items of the same module).
+#[derive(Debug, Clone)]
+pub struct Method {
+    /// `query`, `procedure` or `subscription`.
+    pub kind: &'static str,
+    /// The method's NSID.
+    pub nsid: String,
+    /// The `Params` struct and how each parameter reads from a query string.
+    pub params: Option<(String, Vec<ParamSpec>)>,
+    /// The request body: encoding and type name, if JSON with a schema.
+    pub input: Option<(String, Option<String>)>,
+    /// The response body: encoding and type name, if JSON with a schema.
+    pub output: Option<(String, Option<String>)>,
+    /// The message union of a subscription.
+    pub message: Option<String>,
+    /// The error enum: its name and variants.
+    pub errors: Option<(String, Vec<ErrorVariant>)>,
+}
+
+/// One named error of a method.
+#[derive(Debug, Clone)]
+pub struct ErrorVariant {
+    /// The variant name.
+    pub variant: String,
+    /// The error name on the wire.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+}
+
+/// How one parameter reads from a query string.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    /// The parameter name.
+    pub name: String,
+    /// `String`, `Integer` or `Boolean` (the runtime's `ParamKind`).
+    pub kind: &'static str,
+    /// Whether it is an array (repeated key).
+    pub array: bool,
+}
+
+/// A permission set.
+#[derive(Debug, Clone)]
+pub struct PermissionSet {
+    /// The set's NSID.
+    pub nsid: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Detail.
+    pub detail: Option<String>,
+    /// `(resource, [(field, JSON text)])` per permission.
+    pub permissions: Vec<(String, Vec<(String, String)>)>,
+}
+
+/// A union of object (or record) types, tagged by `$type`.
+#[derive(Debug, Clone)]
+pub struct Union {
+    /// The type name.
+    pub name: String,
+    /// Documentation.
+    pub doc: Option<String>,
+    /// The members.
+    pub variants: Vec<UnionVariant>,
+    /// For open unions: the name of the variant keeping other `$type`s as raw JSON.
+    pub other: Option<String>,
+}
+
+/// One member of a union.
+#[derive(Debug, Clone)]
+pub struct UnionVariant {
+    /// The variant name.
+    pub name: String,
+    /// The `$type` written for it (`nsid` for main defs, `nsid#name` otherwise).
+    pub type_id: String,
+    /// The member type.
+    pub path: TypePath,
 }
 
 /// How a struct treats `$type`.
@@ -163,6 +249,14 @@ pub enum TyKind {
     Array(Box<Ty>),
     /// Any object.
     Unknown,
+    /// `{"$bytes"}`.
+    Bytes,
+    /// `{"$link"}`.
+    CidLink,
+    /// A blob ref.
+    Blob,
+    /// A generated type that must be boxed (it is part of a cycle of types).
+    Boxed(TypePath),
 }
 
 /// One constraint.
@@ -192,6 +286,14 @@ pub enum Check {
     MaxItems(u64),
     /// `minLength` of an array.
     MinItems(u64),
+    /// `maxLength` of bytes.
+    MaxByteLen(u64),
+    /// `minLength` of bytes.
+    MinByteLen(u64),
+    /// `accept` of a blob.
+    BlobAccept(Vec<String>),
+    /// `maxSize` of a blob.
+    BlobMaxSize(u64),
 }
 
 /// A string type with known values.

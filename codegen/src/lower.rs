@@ -32,7 +32,68 @@ pub fn lower(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Ir {
     for r in &mut l.ir.records {
         r.variant = variants.claim(pascal(&r.nsid));
     }
+    box_cycles(&mut l.ir);
     l.ir
+}
+
+/// Boxes struct fields that hold a struct on a cycle back to themselves (`a.b: B`, `b.a:
+/// Option<A>`), which would otherwise have infinite size. Arrays and unions already indirect.
+fn box_cycles(ir: &mut Ir) {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut edges: BTreeMap<TypePath, BTreeSet<TypePath>> = BTreeMap::new();
+    for (module, m) in &ir.modules {
+        for item in &m.items {
+            if let Item::Struct(s) = item {
+                let from = TypePath {
+                    module: module.clone(),
+                    name: s.name.clone(),
+                };
+                let targets = s.fields.iter().filter_map(|f| match &f.ty.kind {
+                    TyKind::Named(p) => Some(p.clone()),
+                    _ => None,
+                });
+                edges.entry(from).or_default().extend(targets);
+            }
+        }
+    }
+    let reaches = |from: &TypePath, to: &TypePath| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.clone()];
+        while let Some(p) = stack.pop() {
+            if &p == to {
+                return true;
+            }
+            if seen.insert(p.clone()) {
+                stack.extend(edges.get(&p).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    let mut boxed: BTreeSet<(TypePath, TypePath)> = BTreeSet::new();
+    for (from, targets) in &edges {
+        for to in targets {
+            if edges.contains_key(to) && reaches(to, from) {
+                boxed.insert((from.clone(), to.clone()));
+            }
+        }
+    }
+    for (module, m) in &mut ir.modules {
+        for item in &mut m.items {
+            if let Item::Struct(s) = item {
+                let from = TypePath {
+                    module: module.clone(),
+                    name: s.name.clone(),
+                };
+                for f in &mut s.fields {
+                    if let TyKind::Named(p) = &f.ty.kind {
+                        if boxed.contains(&(from.clone(), p.clone())) {
+                            f.ty.kind = TyKind::Boxed(p.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Module paths for every NSID: snake-case segments, siblings de-duplicated in NSID order.
@@ -222,11 +283,30 @@ impl Lowerer<'_> {
                     };
                     self.module(&module).items.push(Item::Token(token));
                 }
-                Def::Query(_)
-                | Def::Procedure(_)
-                | Def::Subscription(_)
-                | Def::PermissionSet(_) => {
-                    // Methods and permission sets are emitted by the XRPC stage (not yet built).
+                Def::Query(_) | Def::Procedure(_) | Def::Subscription(_) => {
+                    self.lower_method(&doc.id, &module, def, &pointer);
+                }
+                Def::PermissionSet(p) => {
+                    let permissions = p
+                        .permissions
+                        .iter()
+                        .map(|perm| {
+                            let fields = perm
+                                .fields
+                                .iter()
+                                .map(|(k, v)| (k.clone(), v.to_string()))
+                                .collect();
+                            (perm.resource.clone(), fields)
+                        })
+                        .collect();
+                    let set = PermissionSet {
+                        nsid: doc.id.clone(),
+                        doc: p.description.clone(),
+                        title: p.title.clone(),
+                        detail: p.detail.clone(),
+                        permissions,
+                    };
+                    self.module(&module).items.push(Item::PermissionSet(set));
                 }
                 _ => {
                     if let Some(ty) = self.alias_ty(&r) {
@@ -293,6 +373,8 @@ impl Lowerer<'_> {
         obj: &schema::ObjectSchema,
         pointer: &str,
     ) {
+        // The struct goes before the nested types its fields create.
+        let position = self.module(&path.module).items.len();
         let mut field_names = Scope::default();
         let mut fields = Vec::new();
         let props = pointer_push(pointer, "properties");
@@ -321,7 +403,9 @@ impl Lowerer<'_> {
             fields,
             extra,
         };
-        self.module(&path.module).items.push(Item::Struct(item));
+        self.module(&path.module)
+            .items
+            .insert(position, Item::Struct(item));
     }
 
     fn default_value(
@@ -499,19 +583,261 @@ impl Lowerer<'_> {
                 kind: TyKind::Unknown,
                 checks: vec![],
             },
-            F::Union(_) | F::Blob(_) | F::Bytes(_) | F::CidLink(_) => {
-                let kind = field.kind();
-                self.error(
-                    nsid,
-                    pointer,
-                    "unsupported",
-                    format!(
-                        "`{kind}` schemas are not supported by this version of the generator yet"
-                    ),
-                );
-                return None;
+            F::Bytes(b) => {
+                let mut checks = Vec::new();
+                checks.extend(b.min_length.map(Check::MinByteLen));
+                checks.extend(b.max_length.map(Check::MaxByteLen));
+                Ty {
+                    kind: TyKind::Bytes,
+                    checks,
+                }
+            }
+            F::CidLink(_) => Ty {
+                kind: TyKind::CidLink,
+                checks: vec![],
+            },
+            F::Blob(b) => {
+                let mut checks = Vec::new();
+                checks.extend(b.accept.clone().map(Check::BlobAccept));
+                checks.extend(b.max_size.map(Check::BlobMaxSize));
+                Ty {
+                    kind: TyKind::Blob,
+                    checks,
+                }
+            }
+            F::Union(u) => {
+                let name = nested_name(self, prop);
+                let path = TypePath {
+                    module: module.to_vec(),
+                    name,
+                };
+                let variants = self.union_variants(nsid, u, pointer)?;
+                let mut scope = Scope::default();
+                variants.iter().for_each(|v| {
+                    scope.claim(v.name.clone());
+                });
+                let other = (!u.closed).then(|| scope.claim("Unknown".into()));
+                let item = Union {
+                    name: path.name.clone(),
+                    doc: u.description.clone(),
+                    variants,
+                    other,
+                };
+                self.module(module).items.push(Item::Union(item));
+                Ty {
+                    kind: TyKind::Named(path),
+                    checks: vec![],
+                }
             }
         })
+    }
+}
+
+impl Lowerer<'_> {
+    /// Lowers a query, procedure or subscription: `Params`, `Input`, `Output`, `Message` and
+    /// `Error` types in the method's module, and the method's constants.
+    fn lower_method(&mut self, nsid: &str, module: &[String], def: &Def, pointer: &str) {
+        let (kind, params, input, output, message, errors) = match def {
+            Def::Query(q) => (
+                "query",
+                q.parameters.as_ref(),
+                None,
+                q.output.as_ref(),
+                None,
+                &q.errors,
+            ),
+            Def::Procedure(p) => (
+                "procedure",
+                p.parameters.as_ref(),
+                p.input.as_ref(),
+                p.output.as_ref(),
+                None,
+                &p.errors,
+            ),
+            Def::Subscription(s) => (
+                "subscription",
+                s.parameters.as_ref(),
+                None,
+                None,
+                s.message.as_ref(),
+                &s.errors,
+            ),
+            _ => return,
+        };
+        let params = params.map(|p| {
+            let name = self.claim(module, "Params".into());
+            let path = TypePath {
+                module: module.to_vec(),
+                name: name.clone(),
+            };
+            let obj = schema::ObjectSchema {
+                description: p.description.clone(),
+                properties: p.properties.clone(),
+                required: p.required.clone(),
+                nullable: Vec::new(),
+            };
+            let at = pointer_push(pointer, "parameters");
+            self.lower_struct(
+                nsid,
+                &path,
+                Some("The method's parameters (the URL query string)."),
+                TypeTag::Inline,
+                &obj,
+                &at,
+            );
+            let specs = p
+                .properties
+                .iter()
+                .map(|(k, f)| {
+                    let (item, array) = match f {
+                        schema::Field::Array(a) => (&*a.items, true),
+                        other => (other, false),
+                    };
+                    let kind = match item {
+                        schema::Field::Integer(_) => "Integer",
+                        schema::Field::Boolean(_) => "Boolean",
+                        _ => "String",
+                    };
+                    ParamSpec {
+                        name: k.clone(),
+                        kind,
+                        array,
+                    }
+                })
+                .collect();
+            (name, specs)
+        });
+        let input = input.map(|b| {
+            (
+                b.encoding.clone(),
+                self.lower_body(nsid, module, "Input", b, &pointer_push(pointer, "input")),
+            )
+        });
+        let output = output.map(|b| {
+            (
+                b.encoding.clone(),
+                self.lower_body(nsid, module, "Output", b, &pointer_push(pointer, "output")),
+            )
+        });
+        let message = message.and_then(|m| {
+            let at = pointer_push(&pointer_push(pointer, "message"), "schema");
+            match self
+                .lower_field(nsid, module, "", "message", &m.schema, &at)?
+                .kind
+            {
+                TyKind::Named(p) => Some(p.name),
+                _ => None,
+            }
+        });
+        let errors = (!errors.is_empty()).then(|| {
+            let name = self.claim(module, "Error".into());
+            let mut scope = Scope::with_reserved(&["Other"]);
+            let variants = errors
+                .iter()
+                .map(|e| ErrorVariant {
+                    variant: scope.claim(pascal(&e.name)),
+                    name: e.name.clone(),
+                    doc: e.description.clone(),
+                })
+                .collect();
+            (name, variants)
+        });
+        let method = Method {
+            kind,
+            nsid: nsid.to_owned(),
+            params,
+            input,
+            output,
+            message,
+            errors,
+        };
+        self.module(module).items.push(Item::Method(method));
+    }
+
+    /// Lowers a JSON body: an object becomes a struct, a ref an alias, a union an enum.
+    fn lower_body(
+        &mut self,
+        nsid: &str,
+        module: &[String],
+        name: &str,
+        body: &schema::Body,
+        pointer: &str,
+    ) -> Option<String> {
+        let schema = body.schema.as_ref()?;
+        let at = pointer_push(pointer, "schema");
+        match schema {
+            schema::Field::Object(o) => {
+                let claimed = self.claim(module, name.into());
+                let path = TypePath {
+                    module: module.to_vec(),
+                    name: claimed.clone(),
+                };
+                self.lower_struct(
+                    nsid,
+                    &path,
+                    body.description.as_deref().or(o.description.as_deref()),
+                    TypeTag::Inline,
+                    o,
+                    &at,
+                );
+                Some(claimed)
+            }
+            schema::Field::Union(_) => {
+                match self.lower_field(nsid, module, "", name, schema, &at)?.kind {
+                    TyKind::Named(p) => Some(p.name),
+                    _ => None,
+                }
+            }
+            other => {
+                let ty = self.lower_field(nsid, module, "", name, other, &at)?;
+                let claimed = self.claim(module, name.into());
+                let alias = Alias {
+                    name: claimed.clone(),
+                    doc: body.description.clone(),
+                    ty,
+                };
+                self.module(module).items.push(Item::Alias(alias));
+                Some(claimed)
+            }
+        }
+    }
+
+    /// The members of a union, named after their types (or their full `$type` on a clash).
+    fn union_variants(
+        &mut self,
+        nsid: &str,
+        u: &schema::UnionSchema,
+        pointer: &str,
+    ) -> Option<Vec<UnionVariant>> {
+        let mut variants: Vec<UnionVariant> = Vec::new();
+        let mut scope = Scope::with_reserved(&["Unknown"]);
+        for (i, r) in u.refs.iter().enumerate() {
+            let resolved = match self.catalog.resolve(nsid, r) {
+                Ok(resolved) => resolved,
+                Err(message) => {
+                    let at = pointer_push(&pointer_push(pointer, "refs"), &i.to_string());
+                    self.error(nsid, &at, "unresolved-ref", message);
+                    return None;
+                }
+            };
+            let target = self.types.get(&resolved)?.clone();
+            let type_id = resolved.type_id();
+            if variants.iter().any(|v| v.type_id == type_id) {
+                continue;
+            }
+            let wanted = pascal(&target.name);
+            let name = if scope.is_free(&wanted) {
+                wanted
+            } else {
+                pascal(&type_id)
+            };
+            variants.push(UnionVariant {
+                name: scope.claim(name),
+                type_id,
+                path: target,
+            });
+        }
+        Some(variants)
     }
 }
 

@@ -70,6 +70,11 @@ impl Scope {
         }
     }
 
+    /// Whether `name` is still free.
+    pub fn is_free(&self, name: &str) -> bool {
+        !self.taken.contains(unraw(name))
+    }
+
     /// Claims `wanted`, or the first free numbered variant of it.
     pub fn claim(&mut self, wanted: String) -> String {
         if self.taken.insert(unraw(&wanted).to_owned()) {

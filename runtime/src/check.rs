@@ -212,3 +212,65 @@ pub fn safe_integer(v: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
         );
     }
 }
+
+/// `maxLength` of bytes.
+#[inline]
+pub fn max_byte_len(b: &crate::Bytes, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if b.0.len() as u64 > max {
+        errors.push(
+            path,
+            Violation::BytesTooLong {
+                max,
+                actual: b.0.len() as u64,
+            },
+        );
+    }
+}
+
+/// `minLength` of bytes.
+#[inline]
+pub fn min_byte_len(b: &crate::Bytes, min: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if (b.0.len() as u64) < min {
+        errors.push(
+            path,
+            Violation::BytesTooShort {
+                min,
+                actual: b.0.len() as u64,
+            },
+        );
+    }
+}
+
+/// `accept` of a blob.
+#[inline]
+pub fn blob_accept(
+    b: &crate::Blob,
+    accept: &[&str],
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    if !crate::special::mime_matches(&b.mime_type, accept) {
+        let accept = format!("{accept:?}");
+        errors.push(
+            path,
+            Violation::BlobMimeType {
+                accept,
+                actual: b.mime_type.clone(),
+            },
+        );
+    }
+}
+
+/// `maxSize` of a blob.
+#[inline]
+pub fn blob_max_size(b: &crate::Blob, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if b.size > 0 && b.size as u64 > max {
+        errors.push(
+            path,
+            Violation::BlobTooBig {
+                max,
+                actual: b.size,
+            },
+        );
+    }
+}

@@ -83,6 +83,26 @@ impl<'de> serde::Deserialize<'de> for Unknown {
 
 impl Validate for Unknown {
     fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        // `{"$bytes"}` and `{"$link"}` objects are bytes and CID links, not objects.
+        if self.0.len() == 1 {
+            let special = match self.0.iter().next() {
+                Some((k, Value::String(s)))
+                    if k == "$bytes" && crate::base64::decode(s).is_some() =>
+                {
+                    Some("bytes")
+                }
+                Some((k, Value::String(s)))
+                    if k == "$link" && crate::formats::parse_cid(s).is_some() =>
+                {
+                    Some("a CID link")
+                }
+                _ => None,
+            };
+            if let Some(found) = special {
+                errors.push(path, Violation::NotAnObject { found });
+                return;
+            }
+        }
         for (k, v) in &self.0 {
             check_value(v, &path.field(k), errors);
         }

@@ -74,6 +74,17 @@ impl<'de> Deserialize<'de> for Int {
     }
 }
 
+/// An integer that serializes as a plain number and deserializes like [`Int`].
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+pub struct IntJson(pub i64);
+
+impl<'de> Deserialize<'de> for IntJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Int::deserialize(d).map(|i| IntJson(i.0))
+    }
+}
+
 /// Checks the `$type` of an object against the one its schema names.
 pub fn check_type<E: de::Error>(actual: &str, expected: &str) -> Result<(), E> {
     if actual == expected {
@@ -149,6 +160,24 @@ impl<'de, T: Shape<'de>> Shape<'de> for Box<T> {
     }
 }
 
+impl<'de> Shape<'de> for crate::CidLink {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::CidLink::deserialize(d)
+    }
+}
+
+impl<'de> Shape<'de> for crate::Bytes {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::Bytes::deserialize(d)
+    }
+}
+
+impl<'de> Shape<'de> for crate::Blob {
+    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::Blob::deserialize(d)
+    }
+}
+
 impl<'de> Shape<'de> for crate::Unknown {
     fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::Unknown::deserialize(d)
@@ -185,9 +214,15 @@ shape_format!(
     Uri
 );
 
-/// Checks a `$type` read as raw JSON: it must be a string naming the expected type.
+/// Checks a `$type` read as raw JSON: it must be a string naming the expected type (`nsid` and
+/// `nsid#main` name the same main def).
 pub fn check_type_value<E: de::Error>(actual: &serde_json::Value, expected: &str) -> Result<(), E> {
     match actual {
+        serde_json::Value::String(s)
+            if !expected.contains('#') && s.strip_suffix("#main") == Some(expected) =>
+        {
+            Ok(())
+        }
         serde_json::Value::String(s) => check_type(s, expected),
         _ => Err(E::custom(format_args!(
             "wrong $type: expected {expected:?}, got {actual}"
@@ -212,4 +247,33 @@ pub fn insert_extra<E: de::Error>(
             slot.key()
         ))),
     }
+}
+
+/// The `$type` of a union member: the value must be an object with a string `$type`.
+pub fn union_type<E: de::Error>(value: &serde_json::Value) -> Result<&str, E> {
+    match value.get("$type") {
+        Some(serde_json::Value::String(t)) => Ok(t),
+        Some(other) => Err(E::custom(format_args!(
+            "expected `$type` to be a string, found {other}"
+        ))),
+        None if value.is_object() => Err(E::custom("a union member must have a `$type`")),
+        None => Err(E::custom(
+            "expected an object with a `$type` (a union member)",
+        )),
+    }
+}
+
+/// Reads a union member from its buffered JSON.
+pub fn from_value<'de, T: Shape<'de>, E: de::Error>(value: serde_json::Value) -> Result<T, E>
+where
+    serde_json::Value: Deserializer<'de>,
+{
+    T::deserialize_shape(value).map_err(E::custom)
+}
+
+/// The error for a `$type` that a closed union does not list.
+pub fn closed_union<E: de::Error>(actual: &str, expected: &'static [&'static str]) -> E {
+    E::custom(format_args!(
+        "$type {actual:?} is not a member of this closed union: expected one of {expected:?}"
+    ))
 }

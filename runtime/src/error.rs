@@ -37,6 +37,20 @@ pub enum Violation {
     TooFewItems { min: u64, actual: u64 },
     /// A value has the wrong JSON type.
     WrongType { expected: &'static str },
+    /// Bytes longer than `maxLength`.
+    BytesTooLong { max: u64, actual: u64 },
+    /// Bytes shorter than `minLength`.
+    BytesTooShort { min: u64, actual: u64 },
+    /// A `$link` that is not a CID.
+    InvalidCidLink { value: String },
+    /// A blob ref that is malformed.
+    InvalidBlob { reason: &'static str },
+    /// A blob whose MIME type is not accepted.
+    BlobMimeType { accept: String, actual: String },
+    /// A blob larger than `maxSize`.
+    BlobTooBig { max: u64, actual: i64 },
+    /// An `unknown` value that is not an object (bytes and CID links are not objects).
+    NotAnObject { found: &'static str },
 }
 
 impl fmt::Display for Violation {
@@ -112,6 +126,33 @@ impl fmt::Display for Violation {
                 )
             }
             Violation::WrongType { expected } => write!(f, "wrong type: expected {expected}"),
+            Violation::BytesTooLong { max, actual } => {
+                write!(
+                    f,
+                    "bytes too long: expected at most {max} bytes, got {actual}"
+                )
+            }
+            Violation::BytesTooShort { min, actual } => {
+                write!(
+                    f,
+                    "bytes too short: expected at least {min} bytes, got {actual}"
+                )
+            }
+            Violation::InvalidCidLink { value } => write!(f, "invalid CID link: {value:?}"),
+            Violation::InvalidBlob { reason } => write!(f, "invalid blob: {reason}"),
+            Violation::BlobMimeType { accept, actual } => {
+                write!(
+                    f,
+                    "blob type not accepted: expected one of {accept}, got {actual:?}"
+                )
+            }
+            Violation::BlobTooBig { max, actual } => {
+                write!(
+                    f,
+                    "blob too big: expected at most {max} bytes, got {actual}"
+                )
+            }
+            Violation::NotAnObject { found } => write!(f, "expected an object, found {found}"),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+mod base64;
 pub mod check;
 pub mod data;
 #[doc(hidden)]
@@ -15,7 +16,11 @@ mod error;
 pub mod formats;
 pub mod json;
 mod path;
+pub mod query;
 pub mod record;
+#[doc(hidden)]
+pub mod ser;
+mod special;
 
 pub use data::{Extra, Unknown};
 pub use error::{Error, ValidationError, ValidationErrors, Violation};
@@ -26,6 +31,7 @@ pub use formats::{
 pub use path::Path;
 pub use serde;
 pub use serde_json;
+pub use special::{Blob, Bytes, CidLink};
 
 /// A value that can check itself against the constraints of its Lexicon schema.
 pub trait Validate {

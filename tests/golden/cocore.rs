@@ -49,6 +49,22 @@ pub mod com {
                     }
                 }
 
+                impl ::lexicon_runtime::ser::SerializeFields for StrongRef {
+                    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                        &self,
+                        map: &mut M,
+                    ) -> ::std::result::Result<(), M::Error> {
+                        map.serialize_entry("uri", &self.uri)?;
+                        map.serialize_entry("cid", &self.cid)?;
+                        for (k, v) in &self.extra {
+                            if k != "$type" {
+                                map.serialize_entry(k, v)?;
+                            }
+                        }
+                        ::std::result::Result::Ok(())
+                    }
+                }
+
                 impl ::lexicon_runtime::serde::Serialize for StrongRef {
                     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
                         &self,
@@ -56,11 +72,10 @@ pub mod com {
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::lexicon_runtime::serde::ser::SerializeMap as _;
                         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("uri", &self.uri)?;
-                        map.serialize_entry("cid", &self.cid)?;
-                        for (k, v) in &self.extra {
-                            map.serialize_entry(k, v)?;
+                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                            map.serialize_entry("$type", t)?;
                         }
+                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                         map.end()
                     }
                 }
@@ -223,6 +238,22 @@ pub mod dev {
                     }
                 }
 
+                impl ::lexicon_runtime::ser::SerializeFields for Money {
+                    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                        &self,
+                        map: &mut M,
+                    ) -> ::std::result::Result<(), M::Error> {
+                        map.serialize_entry("amount", &self.amount)?;
+                        map.serialize_entry("currency", &self.currency)?;
+                        for (k, v) in &self.extra {
+                            if k != "$type" {
+                                map.serialize_entry(k, v)?;
+                            }
+                        }
+                        ::std::result::Result::Ok(())
+                    }
+                }
+
                 impl ::lexicon_runtime::serde::Serialize for Money {
                     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
                         &self,
@@ -230,11 +261,10 @@ pub mod dev {
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::lexicon_runtime::serde::ser::SerializeMap as _;
                         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("amount", &self.amount)?;
-                        map.serialize_entry("currency", &self.currency)?;
-                        for (k, v) in &self.extra {
-                            map.serialize_entry(k, v)?;
+                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                            map.serialize_entry("$type", t)?;
                         }
+                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                         map.end()
                     }
                 }
@@ -382,6 +412,22 @@ pub mod dev {
                     }
                 }
 
+                impl ::lexicon_runtime::ser::SerializeFields for TokenCounts {
+                    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                        &self,
+                        map: &mut M,
+                    ) -> ::std::result::Result<(), M::Error> {
+                        map.serialize_entry("in", &self.r#in)?;
+                        map.serialize_entry("out", &self.out)?;
+                        for (k, v) in &self.extra {
+                            if k != "$type" {
+                                map.serialize_entry(k, v)?;
+                            }
+                        }
+                        ::std::result::Result::Ok(())
+                    }
+                }
+
                 impl ::lexicon_runtime::serde::Serialize for TokenCounts {
                     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
                         &self,
@@ -389,11 +435,10 @@ pub mod dev {
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::lexicon_runtime::serde::ser::SerializeMap as _;
                         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("in", &self.r#in)?;
-                        map.serialize_entry("out", &self.out)?;
-                        for (k, v) in &self.extra {
-                            map.serialize_entry(k, v)?;
+                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                            map.serialize_entry("$type", t)?;
                         }
+                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                         map.end()
                     }
                 }
@@ -554,6 +599,24 @@ pub mod dev {
                     }
                 }
 
+                impl ::lexicon_runtime::ser::SerializeFields for ModelPrice {
+                    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                        &self,
+                        map: &mut M,
+                    ) -> ::std::result::Result<(), M::Error> {
+                        map.serialize_entry("modelId", &self.model_id)?;
+                        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
+                        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
+                        map.serialize_entry("currency", &self.currency)?;
+                        for (k, v) in &self.extra {
+                            if k != "$type" {
+                                map.serialize_entry(k, v)?;
+                            }
+                        }
+                        ::std::result::Result::Ok(())
+                    }
+                }
+
                 impl ::lexicon_runtime::serde::Serialize for ModelPrice {
                     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
                         &self,
@@ -561,13 +624,10 @@ pub mod dev {
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::lexicon_runtime::serde::ser::SerializeMap as _;
                         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("modelId", &self.model_id)?;
-                        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
-                        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
-                        map.serialize_entry("currency", &self.currency)?;
-                        for (k, v) in &self.extra {
-                            map.serialize_entry(k, v)?;
+                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                            map.serialize_entry("$type", t)?;
                         }
+                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                         map.end()
                     }
                 }
@@ -767,6 +827,23 @@ pub mod dev {
                     }
                 }
 
+                impl ::lexicon_runtime::ser::SerializeFields for TokenRate {
+                    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                        &self,
+                        map: &mut M,
+                    ) -> ::std::result::Result<(), M::Error> {
+                        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
+                        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
+                        map.serialize_entry("currency", &self.currency)?;
+                        for (k, v) in &self.extra {
+                            if k != "$type" {
+                                map.serialize_entry(k, v)?;
+                            }
+                        }
+                        ::std::result::Result::Ok(())
+                    }
+                }
+
                 impl ::lexicon_runtime::serde::Serialize for TokenRate {
                     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
                         &self,
@@ -774,12 +851,10 @@ pub mod dev {
                     ) -> ::std::result::Result<S::Ok, S::Error> {
                         use ::lexicon_runtime::serde::ser::SerializeMap as _;
                         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
-                        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
-                        map.serialize_entry("currency", &self.currency)?;
-                        for (k, v) in &self.extra {
-                            map.serialize_entry(k, v)?;
+                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                            map.serialize_entry("$type", t)?;
                         }
+                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                         map.end()
                     }
                 }
@@ -1247,14 +1322,11 @@ pub mod dev {
                     }
                 }
 
-                impl ::lexicon_runtime::serde::Serialize for Job {
-                    fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                impl ::lexicon_runtime::ser::SerializeFields for Job {
+                    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                         &self,
-                        serializer: S,
-                    ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("$type", Self::NSID)?;
+                        map: &mut M,
+                    ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("model", &self.model)?;
                         map.serialize_entry("inputCommitment", &self.input_commitment)?;
                         if let ::std::option::Option::Some(v) = &self.input_cipher_url {
@@ -1274,11 +1346,23 @@ pub mod dev {
                         map.serialize_entry("expiresAt", &self.expires_at)?;
                         map.serialize_entry("createdAt", &self.created_at)?;
                         for (k, v) in &self.extra {
-                            if k == "$type" {
-                                continue;
+                            if k != "$type" {
+                                map.serialize_entry(k, v)?;
                             }
-                            map.serialize_entry(k, v)?;
                         }
+                        ::std::result::Result::Ok(())
+                    }
+                }
+
+                impl ::lexicon_runtime::serde::Serialize for Job {
+                    fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                        &self,
+                        serializer: S,
+                    ) -> ::std::result::Result<S::Ok, S::Error> {
+                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
+                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                        map.serialize_entry("$type", Self::NSID)?;
+                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                         map.end()
                     }
                 }

@@ -3,439 +3,6 @@ pub mod test {
     pub mod golden {
         pub mod features {
             //! A record that uses every construct the generator supports, for golden tests.
-            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-            pub enum FeaturesKind {
-                /// `alpha`
-                Alpha,
-                /// `beta`
-                Beta,
-            }
-
-            impl FeaturesKind {
-                /// Every allowed value.
-                pub const VALUES: &[&str] = &["alpha", "beta"];
-
-                /// The variant for `s`, if `s` is one of the allowed values.
-                pub fn from_value(s: &str) -> ::std::option::Option<Self> {
-                    match s {
-                        "alpha" => ::std::option::Option::Some(Self::Alpha),
-                        "beta" => ::std::option::Option::Some(Self::Beta),
-                        _ => ::std::option::Option::None,
-                    }
-                }
-
-                /// The string value.
-                pub fn as_str(&self) -> &str {
-                    match self {
-                        Self::Alpha => "alpha",
-                        Self::Beta => "beta",
-                    }
-                }
-            }
-
-            impl ::std::convert::AsRef<str> for FeaturesKind {
-                fn as_ref(&self) -> &str {
-                    self.as_str()
-                }
-            }
-
-            impl ::std::fmt::Display for FeaturesKind {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str(self.as_str())
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesKind {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::de::Key<'de> =
-                        ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
-                    Self::from_value(&s.0).ok_or_else(|| {
-                        <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
-                            &s.0,
-                            Self::VALUES,
-                        )
-                    })
-                }
-            }
-
-            impl ::lexicon_runtime::serde::Serialize for FeaturesKind {
-                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesKind {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
-                }
-            }
-
-            impl ::lexicon_runtime::Validate for FeaturesKind {
-                fn validate_at(
-                    &self,
-                    _: &::lexicon_runtime::Path<'_>,
-                    _: &mut ::lexicon_runtime::ValidationErrors,
-                ) {
-                }
-            }
-
-            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-            pub enum FeaturesMood {
-                /// `test.golden.features#happy`
-                Happy,
-                /// `test.golden.features#sad`
-                Sad,
-                /// `meh`
-                Meh,
-                /// Any other value (the set of known values is open).
-                Other(::std::string::String),
-            }
-
-            impl FeaturesMood {
-                /// The string value.
-                pub fn as_str(&self) -> &str {
-                    match self {
-                        Self::Happy => "test.golden.features#happy",
-                        Self::Sad => "test.golden.features#sad",
-                        Self::Meh => "meh",
-                        Self::Other(s) => s,
-                    }
-                }
-            }
-
-            impl ::std::convert::AsRef<str> for FeaturesMood {
-                fn as_ref(&self) -> &str {
-                    self.as_str()
-                }
-            }
-
-            impl ::std::fmt::Display for FeaturesMood {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str(self.as_str())
-                }
-            }
-
-            impl ::std::convert::From<&str> for FeaturesMood {
-                fn from(s: &str) -> Self {
-                    match s {
-                        "test.golden.features#happy" => Self::Happy,
-                        "test.golden.features#sad" => Self::Sad,
-                        "meh" => Self::Meh,
-                        _ => Self::Other(::std::string::String::from(s)),
-                    }
-                }
-            }
-
-            impl ::std::convert::From<::std::string::String> for FeaturesMood {
-                fn from(s: ::std::string::String) -> Self {
-                    match s.as_str() {
-                        "test.golden.features#happy" => Self::Happy,
-                        "test.golden.features#sad" => Self::Sad,
-                        "meh" => Self::Meh,
-                        _ => Self::Other(s),
-                    }
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesMood {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::de::Key<'de> =
-                        ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
-                    ::std::result::Result::Ok(match s.0 {
-                        ::std::borrow::Cow::Borrowed(s) => Self::from(s),
-                        ::std::borrow::Cow::Owned(s) => Self::from(s),
-                    })
-                }
-            }
-
-            impl ::lexicon_runtime::serde::Serialize for FeaturesMood {
-                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    serializer.serialize_str(self.as_str())
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesMood {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
-                }
-            }
-
-            impl ::lexicon_runtime::Validate for FeaturesMood {
-                fn validate_at(
-                    &self,
-                    _: &::lexicon_runtime::Path<'_>,
-                    _: &mut ::lexicon_runtime::ValidationErrors,
-                ) {
-                }
-            }
-
-            #[derive(Debug, Clone, PartialEq)]
-            pub struct FeaturesEntriesItemDetail {
-                /// Constraints: exactly true.
-                pub ok: ::std::option::Option<bool>,
-                /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
-                pub extra: ::lexicon_runtime::Extra,
-            }
-
-            impl FeaturesEntriesItemDetail {
-                /// Parses JSON and validates it: `Ok` holds only values the schema allows.
-                pub fn from_json(
-                    json: &str,
-                ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
-                    ::lexicon_runtime::json::from_json(json)
-                }
-
-                /// Serializes as compact JSON.
-                pub fn to_json(&self) -> ::std::string::String {
-                    ::lexicon_runtime::json::to_json(self)
-                }
-            }
-
-            impl ::lexicon_runtime::Validate for FeaturesEntriesItemDetail {
-                fn validate_at(
-                    &self,
-                    path: &::lexicon_runtime::Path<'_>,
-                    errors: &mut ::lexicon_runtime::ValidationErrors,
-                ) {
-                    if let ::std::option::Option::Some(v) = &self.ok {
-                        let path = &path.field("ok");
-                        ::lexicon_runtime::check::bool_const(*v, true, path, errors);
-                    }
-                    ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
-                }
-            }
-
-            impl ::lexicon_runtime::serde::Serialize for FeaturesEntriesItemDetail {
-                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    if let ::std::option::Option::Some(v) = &self.ok {
-                        map.serialize_entry("ok", v)?;
-                    }
-                    for (k, v) in &self.extra {
-                        map.serialize_entry(k, v)?;
-                    }
-                    map.end()
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItemDetail {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    struct Visitor;
-                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                        type Value = FeaturesEntriesItemDetail;
-                        fn expecting(
-                            &self,
-                            f: &mut ::std::fmt::Formatter<'_>,
-                        ) -> ::std::fmt::Result {
-                            f.write_str("a FeaturesEntriesItemDetail object")
-                        }
-
-                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                            self,
-                            mut map: A,
-                        ) -> ::std::result::Result<FeaturesEntriesItemDetail, A::Error>
-                        {
-                            let mut f_ok = ::std::option::Option::None;
-                            let mut extra = ::lexicon_runtime::Extra::new();
-                            while let ::std::option::Option::Some(key) =
-                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                            {
-                                match &*key.0 {
-                                    "ok" => {
-                                        if f_ok.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("ok"),
-                                            );
-                                        }
-                                        f_ok = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<bool>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    _ => {
-                                        let value = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::insert_extra(
-                                            &mut extra, key.0, value,
-                                        )?;
-                                    }
-                                }
-                            }
-                            ::std::result::Result::Ok(FeaturesEntriesItemDetail { ok: f_ok, extra })
-                        }
-                    }
-                    deserializer.deserialize_map(Visitor)
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesEntriesItemDetail {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
-                }
-            }
-
-            #[derive(Debug, Clone, PartialEq)]
-            pub struct FeaturesEntriesItem {
-                pub name: ::std::string::String,
-                pub detail: ::std::option::Option<
-                    crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
-                >,
-                /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
-                pub extra: ::lexicon_runtime::Extra,
-            }
-
-            impl FeaturesEntriesItem {
-                /// Parses JSON and validates it: `Ok` holds only values the schema allows.
-                pub fn from_json(
-                    json: &str,
-                ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
-                    ::lexicon_runtime::json::from_json(json)
-                }
-
-                /// Serializes as compact JSON.
-                pub fn to_json(&self) -> ::std::string::String {
-                    ::lexicon_runtime::json::to_json(self)
-                }
-            }
-
-            impl ::lexicon_runtime::Validate for FeaturesEntriesItem {
-                fn validate_at(
-                    &self,
-                    path: &::lexicon_runtime::Path<'_>,
-                    errors: &mut ::lexicon_runtime::ValidationErrors,
-                ) {
-                    if let ::std::option::Option::Some(v) = &self.detail {
-                        let path = &path.field("detail");
-                        ::lexicon_runtime::Validate::validate_at(v, path, errors);
-                    }
-                    ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
-                }
-            }
-
-            impl ::lexicon_runtime::serde::Serialize for FeaturesEntriesItem {
-                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("name", &self.name)?;
-                    if let ::std::option::Option::Some(v) = &self.detail {
-                        map.serialize_entry("detail", v)?;
-                    }
-                    for (k, v) in &self.extra {
-                        map.serialize_entry(k, v)?;
-                    }
-                    map.end()
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItem {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    struct Visitor;
-                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                        type Value = FeaturesEntriesItem;
-                        fn expecting(
-                            &self,
-                            f: &mut ::std::fmt::Formatter<'_>,
-                        ) -> ::std::fmt::Result {
-                            f.write_str("a FeaturesEntriesItem object")
-                        }
-
-                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                            self,
-                            mut map: A,
-                        ) -> ::std::result::Result<FeaturesEntriesItem, A::Error>
-                        {
-                            let mut f_name = ::std::option::Option::None;
-                            let mut f_detail = ::std::option::Option::None;
-                            let mut extra = ::lexicon_runtime::Extra::new();
-                            while let ::std::option::Option::Some(key) =
-                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                            {
-                                match &*key.0 {
-                                    "name" => {
-                                        if f_name.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("name"),
-                                            );
-                                        }
-                                        f_name = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "detail" => {
-                                        if f_detail.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("detail"),
-                                            );
-                                        }
-                                        f_detail = ::std::option::Option::Some(
-                                            map
-                                                .next_value::<
-                                                    ::lexicon_runtime::de::Lenient<
-                                                        crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
-                                                    >,
-                                                >()?
-                                                .0,
-                                        );
-                                    }
-                                    _ => {
-                                        let value = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::insert_extra(
-                                            &mut extra, key.0, value,
-                                        )?;
-                                    }
-                                }
-                            }
-                            ::std::result::Result::Ok(FeaturesEntriesItem {
-                                name: ::lexicon_runtime::de::required(f_name, "name")?,
-                                detail: f_detail,
-                                extra,
-                            })
-                        }
-                    }
-                    deserializer.deserialize_map(Visitor)
-                }
-            }
-
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesEntriesItem {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
-                }
-            }
-
             /// A record that uses every construct the generator supports, for golden tests.
             #[derive(Debug, Clone, PartialEq)]
             pub struct Features {
@@ -625,14 +192,11 @@ pub mod test {
                 }
             }
 
-            impl ::lexicon_runtime::serde::Serialize for Features {
-                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+            impl ::lexicon_runtime::ser::SerializeFields for Features {
+                fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("$type", Self::NSID)?;
+                    map: &mut M,
+                ) -> ::std::result::Result<(), M::Error> {
                     map.serialize_entry("title", &self.title)?;
                     map.serialize_entry("kind", &self.kind)?;
                     if let ::std::option::Option::Some(v) = &self.mood {
@@ -693,11 +257,23 @@ pub mod test {
                         map.serialize_entry("owner", v)?;
                     }
                     for (k, v) in &self.extra {
-                        if k == "$type" {
-                            continue;
+                        if k != "$type" {
+                            map.serialize_entry(k, v)?;
                         }
-                        map.serialize_entry(k, v)?;
                     }
+                    ::std::result::Result::Ok(())
+                }
+            }
+
+            impl ::lexicon_runtime::serde::Serialize for Features {
+                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map.serialize_entry("$type", Self::NSID)?;
+                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                     map.end()
                 }
             }
@@ -1118,6 +694,469 @@ pub mod test {
                 }
             }
 
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum FeaturesKind {
+                /// `alpha`
+                Alpha,
+                /// `beta`
+                Beta,
+            }
+
+            impl FeaturesKind {
+                /// Every allowed value.
+                pub const VALUES: &[&str] = &["alpha", "beta"];
+
+                /// The variant for `s`, if `s` is one of the allowed values.
+                pub fn from_value(s: &str) -> ::std::option::Option<Self> {
+                    match s {
+                        "alpha" => ::std::option::Option::Some(Self::Alpha),
+                        "beta" => ::std::option::Option::Some(Self::Beta),
+                        _ => ::std::option::Option::None,
+                    }
+                }
+
+                /// The string value.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        Self::Alpha => "alpha",
+                        Self::Beta => "beta",
+                    }
+                }
+            }
+
+            impl ::std::convert::AsRef<str> for FeaturesKind {
+                fn as_ref(&self) -> &str {
+                    self.as_str()
+                }
+            }
+
+            impl ::std::fmt::Display for FeaturesKind {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesKind {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    let s: ::lexicon_runtime::de::Key<'de> =
+                        ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
+                    Self::from_value(&s.0).ok_or_else(|| {
+                        <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
+                            &s.0,
+                            Self::VALUES,
+                        )
+                    })
+                }
+            }
+
+            impl ::lexicon_runtime::serde::Serialize for FeaturesKind {
+                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesKind {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                }
+            }
+
+            impl ::lexicon_runtime::Validate for FeaturesKind {
+                fn validate_at(
+                    &self,
+                    _: &::lexicon_runtime::Path<'_>,
+                    _: &mut ::lexicon_runtime::ValidationErrors,
+                ) {
+                }
+            }
+
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum FeaturesMood {
+                /// `test.golden.features#happy`
+                Happy,
+                /// `test.golden.features#sad`
+                Sad,
+                /// `meh`
+                Meh,
+                /// Any other value (the set of known values is open).
+                Other(::std::string::String),
+            }
+
+            impl FeaturesMood {
+                /// The string value.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        Self::Happy => "test.golden.features#happy",
+                        Self::Sad => "test.golden.features#sad",
+                        Self::Meh => "meh",
+                        Self::Other(s) => s,
+                    }
+                }
+            }
+
+            impl ::std::convert::AsRef<str> for FeaturesMood {
+                fn as_ref(&self) -> &str {
+                    self.as_str()
+                }
+            }
+
+            impl ::std::fmt::Display for FeaturesMood {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl ::std::convert::From<&str> for FeaturesMood {
+                fn from(s: &str) -> Self {
+                    match s {
+                        "test.golden.features#happy" => Self::Happy,
+                        "test.golden.features#sad" => Self::Sad,
+                        "meh" => Self::Meh,
+                        _ => Self::Other(::std::string::String::from(s)),
+                    }
+                }
+            }
+
+            impl ::std::convert::From<::std::string::String> for FeaturesMood {
+                fn from(s: ::std::string::String) -> Self {
+                    match s.as_str() {
+                        "test.golden.features#happy" => Self::Happy,
+                        "test.golden.features#sad" => Self::Sad,
+                        "meh" => Self::Meh,
+                        _ => Self::Other(s),
+                    }
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesMood {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    let s: ::lexicon_runtime::de::Key<'de> =
+                        ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
+                    ::std::result::Result::Ok(match s.0 {
+                        ::std::borrow::Cow::Borrowed(s) => Self::from(s),
+                        ::std::borrow::Cow::Owned(s) => Self::from(s),
+                    })
+                }
+            }
+
+            impl ::lexicon_runtime::serde::Serialize for FeaturesMood {
+                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesMood {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                }
+            }
+
+            impl ::lexicon_runtime::Validate for FeaturesMood {
+                fn validate_at(
+                    &self,
+                    _: &::lexicon_runtime::Path<'_>,
+                    _: &mut ::lexicon_runtime::ValidationErrors,
+                ) {
+                }
+            }
+
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct FeaturesEntriesItem {
+                pub name: ::std::string::String,
+                pub detail: ::std::option::Option<
+                    crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
+                >,
+                /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
+                pub extra: ::lexicon_runtime::Extra,
+            }
+
+            impl FeaturesEntriesItem {
+                /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                pub fn from_json(
+                    json: &str,
+                ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+                    ::lexicon_runtime::json::from_json(json)
+                }
+
+                /// Serializes as compact JSON.
+                pub fn to_json(&self) -> ::std::string::String {
+                    ::lexicon_runtime::json::to_json(self)
+                }
+            }
+
+            impl ::lexicon_runtime::Validate for FeaturesEntriesItem {
+                fn validate_at(
+                    &self,
+                    path: &::lexicon_runtime::Path<'_>,
+                    errors: &mut ::lexicon_runtime::ValidationErrors,
+                ) {
+                    if let ::std::option::Option::Some(v) = &self.detail {
+                        let path = &path.field("detail");
+                        ::lexicon_runtime::Validate::validate_at(v, path, errors);
+                    }
+                    ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                }
+            }
+
+            impl ::lexicon_runtime::ser::SerializeFields for FeaturesEntriesItem {
+                fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                    &self,
+                    map: &mut M,
+                ) -> ::std::result::Result<(), M::Error> {
+                    map.serialize_entry("name", &self.name)?;
+                    if let ::std::option::Option::Some(v) = &self.detail {
+                        map.serialize_entry("detail", v)?;
+                    }
+                    for (k, v) in &self.extra {
+                        if k != "$type" {
+                            map.serialize_entry(k, v)?;
+                        }
+                    }
+                    ::std::result::Result::Ok(())
+                }
+            }
+
+            impl ::lexicon_runtime::serde::Serialize for FeaturesEntriesItem {
+                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                        map.serialize_entry("$type", t)?;
+                    }
+                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
+                    map.end()
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItem {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    struct Visitor;
+                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
+                        type Value = FeaturesEntriesItem;
+                        fn expecting(
+                            &self,
+                            f: &mut ::std::fmt::Formatter<'_>,
+                        ) -> ::std::fmt::Result {
+                            f.write_str("a FeaturesEntriesItem object")
+                        }
+
+                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                            self,
+                            mut map: A,
+                        ) -> ::std::result::Result<FeaturesEntriesItem, A::Error>
+                        {
+                            let mut f_name = ::std::option::Option::None;
+                            let mut f_detail = ::std::option::Option::None;
+                            let mut extra = ::lexicon_runtime::Extra::new();
+                            while let ::std::option::Option::Some(key) =
+                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            {
+                                match &*key.0 {
+                                    "name" => {
+                                        if f_name.is_some() {
+                                            return ::std::result::Result::Err(
+                                                ::lexicon_runtime::de::duplicate("name"),
+                                            );
+                                        }
+                                        f_name = ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                    }
+                                    "detail" => {
+                                        if f_detail.is_some() {
+                                            return ::std::result::Result::Err(
+                                                ::lexicon_runtime::de::duplicate("detail"),
+                                            );
+                                        }
+                                        f_detail = ::std::option::Option::Some(
+                                            map
+                                                .next_value::<
+                                                    ::lexicon_runtime::de::Lenient<
+                                                        crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
+                                                    >,
+                                                >()?
+                                                .0,
+                                        );
+                                    }
+                                    _ => {
+                                        let value = map
+                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                        ::lexicon_runtime::de::insert_extra(
+                                            &mut extra, key.0, value,
+                                        )?;
+                                    }
+                                }
+                            }
+                            ::std::result::Result::Ok(FeaturesEntriesItem {
+                                name: ::lexicon_runtime::de::required(f_name, "name")?,
+                                detail: f_detail,
+                                extra,
+                            })
+                        }
+                    }
+                    deserializer.deserialize_map(Visitor)
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesEntriesItem {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                }
+            }
+
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct FeaturesEntriesItemDetail {
+                /// Constraints: exactly true.
+                pub ok: ::std::option::Option<bool>,
+                /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
+                pub extra: ::lexicon_runtime::Extra,
+            }
+
+            impl FeaturesEntriesItemDetail {
+                /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                pub fn from_json(
+                    json: &str,
+                ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+                    ::lexicon_runtime::json::from_json(json)
+                }
+
+                /// Serializes as compact JSON.
+                pub fn to_json(&self) -> ::std::string::String {
+                    ::lexicon_runtime::json::to_json(self)
+                }
+            }
+
+            impl ::lexicon_runtime::Validate for FeaturesEntriesItemDetail {
+                fn validate_at(
+                    &self,
+                    path: &::lexicon_runtime::Path<'_>,
+                    errors: &mut ::lexicon_runtime::ValidationErrors,
+                ) {
+                    if let ::std::option::Option::Some(v) = &self.ok {
+                        let path = &path.field("ok");
+                        ::lexicon_runtime::check::bool_const(*v, true, path, errors);
+                    }
+                    ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                }
+            }
+
+            impl ::lexicon_runtime::ser::SerializeFields for FeaturesEntriesItemDetail {
+                fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                    &self,
+                    map: &mut M,
+                ) -> ::std::result::Result<(), M::Error> {
+                    if let ::std::option::Option::Some(v) = &self.ok {
+                        map.serialize_entry("ok", v)?;
+                    }
+                    for (k, v) in &self.extra {
+                        if k != "$type" {
+                            map.serialize_entry(k, v)?;
+                        }
+                    }
+                    ::std::result::Result::Ok(())
+                }
+            }
+
+            impl ::lexicon_runtime::serde::Serialize for FeaturesEntriesItemDetail {
+                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                        map.serialize_entry("$type", t)?;
+                    }
+                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
+                    map.end()
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItemDetail {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    struct Visitor;
+                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
+                        type Value = FeaturesEntriesItemDetail;
+                        fn expecting(
+                            &self,
+                            f: &mut ::std::fmt::Formatter<'_>,
+                        ) -> ::std::fmt::Result {
+                            f.write_str("a FeaturesEntriesItemDetail object")
+                        }
+
+                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                            self,
+                            mut map: A,
+                        ) -> ::std::result::Result<FeaturesEntriesItemDetail, A::Error>
+                        {
+                            let mut f_ok = ::std::option::Option::None;
+                            let mut extra = ::lexicon_runtime::Extra::new();
+                            while let ::std::option::Option::Some(key) =
+                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            {
+                                match &*key.0 {
+                                    "ok" => {
+                                        if f_ok.is_some() {
+                                            return ::std::result::Result::Err(
+                                                ::lexicon_runtime::de::duplicate("ok"),
+                                            );
+                                        }
+                                        f_ok = ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<bool>>(
+                                            )?
+                                            .0,
+                                        );
+                                    }
+                                    _ => {
+                                        let value = map
+                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                        ::lexicon_runtime::de::insert_extra(
+                                            &mut extra, key.0, value,
+                                        )?;
+                                    }
+                                }
+                            }
+                            ::std::result::Result::Ok(FeaturesEntriesItemDetail { ok: f_ok, extra })
+                        }
+                    }
+                    deserializer.deserialize_map(Visitor)
+                }
+            }
+
+            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesEntriesItemDetail {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                }
+            }
+
             /// A def named like its file.
             #[derive(Debug, Clone, PartialEq)]
             pub struct Features2 {
@@ -1157,6 +1196,23 @@ pub mod test {
                 }
             }
 
+            impl ::lexicon_runtime::ser::SerializeFields for Features2 {
+                fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+                    &self,
+                    map: &mut M,
+                ) -> ::std::result::Result<(), M::Error> {
+                    if let ::std::option::Option::Some(v) = &self.id {
+                        map.serialize_entry("id", v)?;
+                    }
+                    for (k, v) in &self.extra {
+                        if k != "$type" {
+                            map.serialize_entry(k, v)?;
+                        }
+                    }
+                    ::std::result::Result::Ok(())
+                }
+            }
+
             impl ::lexicon_runtime::serde::Serialize for Features2 {
                 fn serialize<S: ::lexicon_runtime::serde::Serializer>(
                     &self,
@@ -1164,12 +1220,10 @@ pub mod test {
                 ) -> ::std::result::Result<S::Ok, S::Error> {
                     use ::lexicon_runtime::serde::ser::SerializeMap as _;
                     let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    if let ::std::option::Option::Some(v) = &self.id {
-                        map.serialize_entry("id", v)?;
+                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                        map.serialize_entry("$type", t)?;
                     }
-                    for (k, v) in &self.extra {
-                        map.serialize_entry(k, v)?;
-                    }
+                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                     map.end()
                 }
             }
@@ -1303,13 +1357,11 @@ pub mod test {
                 }
             }
 
-            impl ::lexicon_runtime::serde::Serialize for Owner {
-                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+            impl ::lexicon_runtime::ser::SerializeFields for Owner {
+                fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
-                    serializer: S,
-                ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    map: &mut M,
+                ) -> ::std::result::Result<(), M::Error> {
                     map.serialize_entry("did", &self.did)?;
                     if let ::std::option::Option::Some(v) = &self.handle {
                         map.serialize_entry("handle", v)?;
@@ -1318,8 +1370,25 @@ pub mod test {
                         map.serialize_entry("status", v)?;
                     }
                     for (k, v) in &self.extra {
-                        map.serialize_entry(k, v)?;
+                        if k != "$type" {
+                            map.serialize_entry(k, v)?;
+                        }
                     }
+                    ::std::result::Result::Ok(())
+                }
+            }
+
+            impl ::lexicon_runtime::serde::Serialize for Owner {
+                fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
+                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+                        map.serialize_entry("$type", t)?;
+                    }
+                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
                     map.end()
                 }
             }

@@ -12,7 +12,7 @@ pub fn value_checks(ty: &Ty, v: &TokenStream, opts: &EmitOptions) -> TokenStream
     let rt = &opts.runtime;
     let mut out = TokenStream::new();
     match &ty.kind {
-        TyKind::Named(_) | TyKind::Unknown => {
+        TyKind::Named(_) | TyKind::Boxed(_) | TyKind::Unknown | TyKind::CidLink | TyKind::Blob => {
             out.extend(quote!(#rt::Validate::validate_at(#v, path, errors);));
         }
         TyKind::Format(_) => {
@@ -21,7 +21,7 @@ pub fn value_checks(ty: &Ty, v: &TokenStream, opts: &EmitOptions) -> TokenStream
         TyKind::Integer => {
             out.extend(quote!(#rt::check::safe_integer(*#v, path, errors);));
         }
-        TyKind::String | TyKind::Boolean | TyKind::Array(_) => {}
+        TyKind::String | TyKind::Boolean | TyKind::Array(_) | TyKind::Bytes => {}
     }
     let scalar = match &ty.kind {
         TyKind::Format(_) => quote!(#v.as_str()),
@@ -87,6 +87,19 @@ fn check_call(check: &Check, v: &TokenStream, opts: &EmitOptions) -> TokenStream
             quote!(#c::int_const(#v, #n, path, errors);)
         }
         Check::BoolConst(b) => quote!(#c::bool_const(#v, #b, path, errors);),
+        Check::MaxByteLen(n) => {
+            let n = u(n);
+            quote!(#c::max_byte_len(#v, #n, path, errors);)
+        }
+        Check::MinByteLen(n) => {
+            let n = u(n);
+            quote!(#c::min_byte_len(#v, #n, path, errors);)
+        }
+        Check::BlobAccept(accept) => quote!(#c::blob_accept(#v, &[#(#accept),*], path, errors);),
+        Check::BlobMaxSize(n) => {
+            let n = u(n);
+            quote!(#c::blob_max_size(#v, #n, path, errors);)
+        }
         Check::MaxItems(n) => {
             let n = u(n);
             quote!(#c::max_items(#v, #n, path, errors);)
@@ -115,6 +128,10 @@ pub fn describe(checks: &[Check]) -> String {
             Check::BoolConst(b) => format!("exactly {b}"),
             Check::MaxItems(n) => format!("at most {n} items"),
             Check::MinItems(n) => format!("at least {n} items"),
+            Check::MaxByteLen(n) => format!("at most {n} bytes"),
+            Check::MinByteLen(n) => format!("at least {n} bytes"),
+            Check::BlobAccept(a) => format!("MIME type one of {}", a.join(", ")),
+            Check::BlobMaxSize(n) => format!("at most {n} bytes"),
         })
         .collect::<Vec<_>>()
         .join(", ")

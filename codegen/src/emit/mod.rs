@@ -2,8 +2,10 @@
 
 mod checks;
 mod enums;
+mod methods;
 mod root;
 mod structs;
+mod unions;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -80,6 +82,9 @@ fn emit_module(module: &Module, opts: &EmitOptions) -> TokenStream {
             Item::StringEnum(e) => enums::emit_string_enum(e, opts),
             Item::Alias(a) => emit_alias(a, opts),
             Item::Token(t) => emit_token(t),
+            Item::Union(u) => unions::emit_union(u, opts),
+            Item::Method(m) => methods::emit_method(m, opts),
+            Item::PermissionSet(p) => methods::emit_permission_set(p, opts),
         })
         .collect()
 }
@@ -148,6 +153,13 @@ pub(crate) fn rust_type(ty: &Ty, opts: &EmitOptions) -> TokenStream {
             quote!(::std::vec::Vec<#item>)
         }
         TyKind::Unknown => quote!(#rt::Unknown),
+        TyKind::Bytes => quote!(#rt::Bytes),
+        TyKind::CidLink => quote!(#rt::CidLink),
+        TyKind::Blob => quote!(#rt::Blob),
+        TyKind::Boxed(path) => {
+            let path = type_path(path, opts);
+            quote!(::std::boxed::Box<#path>)
+        }
     }
 }
 

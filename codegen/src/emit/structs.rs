@@ -191,13 +191,15 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&s.name);
     let extra = ident(&s.extra);
-    let is_record = matches!(s.tag, TypeTag::Record { .. });
-    let type_entry = is_record.then(|| quote!(map.serialize_entry("$type", Self::NSID)?;));
-    let skip_type = is_record.then(|| {
-        quote!(if k == "$type" {
-            continue;
-        })
-    });
+    let type_entry = match &s.tag {
+        TypeTag::Record { .. } => quote!(map.serialize_entry("$type", Self::NSID)?;),
+        // A `$type` read from the input is kept with the undeclared properties and written first.
+        TypeTag::Object(_) | TypeTag::Inline => quote! {
+            if let ::std::option::Option::Some(t) = self.#extra.get("$type") {
+                map.serialize_entry("$type", t)?;
+            }
+        },
+    };
     let entries = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
         let json = &f.json;
@@ -213,6 +215,21 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         }
     });
     quote! {
+        impl #rt::ser::SerializeFields for #name {
+            fn serialize_fields<M: #rt::serde::ser::SerializeMap>(
+                &self,
+                map: &mut M,
+            ) -> ::std::result::Result<(), M::Error> {
+                #(#entries)*
+                for (k, v) in &self.#extra {
+                    if k != "$type" {
+                        map.serialize_entry(k, v)?;
+                    }
+                }
+                ::std::result::Result::Ok(())
+            }
+        }
+
         impl #rt::serde::Serialize for #name {
             fn serialize<S: #rt::serde::Serializer>(
                 &self,
@@ -221,11 +238,7 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 use #rt::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 #type_entry
-                #(#entries)*
-                for (k, v) in &self.#extra {
-                    #skip_type
-                    map.serialize_entry(k, v)?;
-                }
+                #rt::ser::SerializeFields::serialize_fields(self, &mut map)?;
                 map.end()
             }
         }

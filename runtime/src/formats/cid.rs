@@ -24,15 +24,15 @@ fn base32_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Decodes base58btc (Bitcoin alphabet).
-fn base58_decode(s: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let zeroes = s.bytes().take_while(|b| *b == b'1').count();
+/// Decodes a base-x string (base58btc, base36): leading "zero" digits become zero bytes.
+fn basex_decode(s: &str, alphabet: &[u8]) -> Option<Vec<u8>> {
+    let base = alphabet.len() as u32;
+    let zeroes = s.bytes().take_while(|b| *b == alphabet[0]).count();
     let mut num: Vec<u8> = Vec::new(); // big-endian base 256
     for c in s.bytes().skip(zeroes) {
-        let mut carry = ALPHABET.iter().position(|a| *a == c)? as u32;
+        let mut carry = alphabet.iter().position(|a| *a == c)? as u32;
         for digit in num.iter_mut().rev() {
-            carry += u32::from(*digit) * 58;
+            carry += u32::from(*digit) * base;
             *digit = (carry & 0xFF) as u8;
             carry >>= 8;
         }
@@ -45,6 +45,9 @@ fn base58_decode(s: &str) -> Option<Vec<u8>> {
     out.extend(num);
     Some(out)
 }
+
+const BASE58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+const BASE36: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// Reads one unsigned LEB128 varint of at most 9 bytes.
 fn read_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
@@ -60,26 +63,47 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
     None
 }
 
-/// The CID version that `bytes` encode exactly (no bytes left over), if they are a CID.
-fn cid_version(bytes: &[u8]) -> Option<u64> {
+/// The CID version and codec that `bytes` encode exactly (no bytes left over), if they are a CID.
+fn cid_header(bytes: &[u8]) -> Option<(u64, u64)> {
     const DAG_PB: u64 = 0x70;
     let mut pos = 0;
     let first = read_varint(bytes, &mut pos)?;
-    let version = if first == 0x12 {
+    let (version, codec) = if first == 0x12 {
         // CIDv0: the bytes are a bare sha2-256 multihash.
         pos = 0;
-        0
+        (0, DAG_PB)
     } else {
         let codec = read_varint(bytes, &mut pos)?;
         match first {
-            0 if codec == DAG_PB => 0,
-            1 => 1,
+            0 if codec == DAG_PB => (0, codec),
+            1 => (1, codec),
             _ => return None,
         }
     };
     let _hash_code = read_varint(bytes, &mut pos)?;
     let digest_len = usize::try_from(read_varint(bytes, &mut pos)?).ok()?;
-    (bytes.len().checked_sub(pos)? == digest_len).then_some(version)
+    (bytes.len().checked_sub(pos)? == digest_len).then_some((version, codec))
+}
+
+fn cid_version(bytes: &[u8]) -> Option<u64> {
+    cid_header(bytes).map(|(version, _)| version)
+}
+
+/// What `CID.parse` reads from a string: version and codec. Accepts CIDv0 (`Q...`) and CIDv1 in
+/// base32 (`b`), base36 (`k`) and base58btc (`z`), at most 128 characters.
+pub fn parse_cid(s: &str) -> Option<(u64, u64)> {
+    if s.len() > 128 {
+        return None;
+    }
+    let (version, codec) = match s.as_bytes().first()? {
+        b'b' => cid_header(&base32_decode(&s[1..])?)?,
+        b'k' => cid_header(&basex_decode(&s[1..], BASE36)?)?,
+        b'z' => cid_header(&basex_decode(&s[1..], BASE58)?)?,
+        b'Q' => cid_header(&basex_decode(s, BASE58)?)?,
+        _ => return None,
+    };
+    // A CIDv0 is only ever written bare, starting with `Q`.
+    (version == 1 || s.starts_with('Q')).then_some((version, codec))
 }
 
 /// `cid`: at most 128 characters; a CIDv1 in base32 (`b` prefix) or a CIDv0 (`Q...`, base58btc).
@@ -90,7 +114,7 @@ pub fn is_valid_cid(s: &str) -> bool {
     }
     match s.as_bytes().first() {
         Some(b'b') => base32_decode(&s[1..]).and_then(|b| cid_version(&b)) == Some(1),
-        Some(b'Q') => base58_decode(s).and_then(|b| cid_version(&b)) == Some(0),
+        Some(b'Q') => basex_decode(s, BASE58).and_then(|b| cid_version(&b)) == Some(0),
         _ => false,
     }
 }

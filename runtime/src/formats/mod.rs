@@ -12,7 +12,7 @@ mod language;
 mod uri;
 
 pub use aturi::is_valid_at_uri;
-pub use cid::is_valid_cid;
+pub use cid::{is_valid_cid, parse_cid};
 pub use datetime::is_valid_datetime;
 pub use ident::{
     is_valid_at_identifier, is_valid_did, is_valid_handle, is_valid_nsid, is_valid_record_key,

@@ -44,6 +44,22 @@ impl ::lexicon_runtime::Validate for StrongRef {
     }
 }
 
+impl ::lexicon_runtime::ser::SerializeFields for StrongRef {
+    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        map.serialize_entry("uri", &self.uri)?;
+        map.serialize_entry("cid", &self.cid)?;
+        for (k, v) in &self.extra {
+            if k != "$type" {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::lexicon_runtime::serde::Serialize for StrongRef {
     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
         &self,
@@ -51,11 +67,10 @@ impl ::lexicon_runtime::serde::Serialize for StrongRef {
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::lexicon_runtime::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("uri", &self.uri)?;
-        map.serialize_entry("cid", &self.cid)?;
-        for (k, v) in &self.extra {
-            map.serialize_entry(k, v)?;
+        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+            map.serialize_entry("$type", t)?;
         }
+        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
         map.end()
     }
 }

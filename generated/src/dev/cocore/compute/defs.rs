@@ -53,6 +53,22 @@ impl ::lexicon_runtime::Validate for Money {
     }
 }
 
+impl ::lexicon_runtime::ser::SerializeFields for Money {
+    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        map.serialize_entry("amount", &self.amount)?;
+        map.serialize_entry("currency", &self.currency)?;
+        for (k, v) in &self.extra {
+            if k != "$type" {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::lexicon_runtime::serde::Serialize for Money {
     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
         &self,
@@ -60,11 +76,10 @@ impl ::lexicon_runtime::serde::Serialize for Money {
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::lexicon_runtime::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("currency", &self.currency)?;
-        for (k, v) in &self.extra {
-            map.serialize_entry(k, v)?;
+        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+            map.serialize_entry("$type", t)?;
         }
+        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
         map.end()
     }
 }
@@ -193,6 +208,22 @@ impl ::lexicon_runtime::Validate for TokenCounts {
     }
 }
 
+impl ::lexicon_runtime::ser::SerializeFields for TokenCounts {
+    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        map.serialize_entry("in", &self.r#in)?;
+        map.serialize_entry("out", &self.out)?;
+        for (k, v) in &self.extra {
+            if k != "$type" {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::lexicon_runtime::serde::Serialize for TokenCounts {
     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
         &self,
@@ -200,11 +231,10 @@ impl ::lexicon_runtime::serde::Serialize for TokenCounts {
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::lexicon_runtime::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("in", &self.r#in)?;
-        map.serialize_entry("out", &self.out)?;
-        for (k, v) in &self.extra {
-            map.serialize_entry(k, v)?;
+        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+            map.serialize_entry("$type", t)?;
         }
+        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
         map.end()
     }
 }
@@ -348,6 +378,24 @@ impl ::lexicon_runtime::Validate for ModelPrice {
     }
 }
 
+impl ::lexicon_runtime::ser::SerializeFields for ModelPrice {
+    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        map.serialize_entry("modelId", &self.model_id)?;
+        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
+        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
+        map.serialize_entry("currency", &self.currency)?;
+        for (k, v) in &self.extra {
+            if k != "$type" {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::lexicon_runtime::serde::Serialize for ModelPrice {
     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
         &self,
@@ -355,13 +403,10 @@ impl ::lexicon_runtime::serde::Serialize for ModelPrice {
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::lexicon_runtime::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("modelId", &self.model_id)?;
-        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
-        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
-        map.serialize_entry("currency", &self.currency)?;
-        for (k, v) in &self.extra {
-            map.serialize_entry(k, v)?;
+        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+            map.serialize_entry("$type", t)?;
         }
+        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
         map.end()
     }
 }
@@ -536,6 +581,23 @@ impl ::lexicon_runtime::Validate for TokenRate {
     }
 }
 
+impl ::lexicon_runtime::ser::SerializeFields for TokenRate {
+    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
+        &self,
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
+        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
+        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
+        map.serialize_entry("currency", &self.currency)?;
+        for (k, v) in &self.extra {
+            if k != "$type" {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        ::std::result::Result::Ok(())
+    }
+}
+
 impl ::lexicon_runtime::serde::Serialize for TokenRate {
     fn serialize<S: ::lexicon_runtime::serde::Serializer>(
         &self,
@@ -543,12 +605,10 @@ impl ::lexicon_runtime::serde::Serialize for TokenRate {
     ) -> ::std::result::Result<S::Ok, S::Error> {
         use ::lexicon_runtime::serde::ser::SerializeMap as _;
         let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
-        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
-        map.serialize_entry("currency", &self.currency)?;
-        for (k, v) in &self.extra {
-            map.serialize_entry(k, v)?;
+        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
+            map.serialize_entry("$type", t)?;
         }
+        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
         map.end()
     }
 }

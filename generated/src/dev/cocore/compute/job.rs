@@ -143,14 +143,11 @@ impl ::lexicon_runtime::Validate for Job {
     }
 }
 
-impl ::lexicon_runtime::serde::Serialize for Job {
-    fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+impl ::lexicon_runtime::ser::SerializeFields for Job {
+    fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
         &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("$type", Self::NSID)?;
+        map: &mut M,
+    ) -> ::std::result::Result<(), M::Error> {
         map.serialize_entry("model", &self.model)?;
         map.serialize_entry("inputCommitment", &self.input_commitment)?;
         if let ::std::option::Option::Some(v) = &self.input_cipher_url {
@@ -170,11 +167,23 @@ impl ::lexicon_runtime::serde::Serialize for Job {
         map.serialize_entry("expiresAt", &self.expires_at)?;
         map.serialize_entry("createdAt", &self.created_at)?;
         for (k, v) in &self.extra {
-            if k == "$type" {
-                continue;
+            if k != "$type" {
+                map.serialize_entry(k, v)?;
             }
-            map.serialize_entry(k, v)?;
         }
+        ::std::result::Result::Ok(())
+    }
+}
+
+impl ::lexicon_runtime::serde::Serialize for Job {
+    fn serialize<S: ::lexicon_runtime::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        use ::lexicon_runtime::serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(::std::option::Option::None)?;
+        map.serialize_entry("$type", Self::NSID)?;
+        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
         map.end()
     }
 }

@@ -1,0 +1,128 @@
+//! Unions: an enum with one boxed variant per member, tagged by `$type`; open unions keep other
+//! members as raw JSON.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc_attrs, ident, type_path, EmitOptions};
+use crate::ir::Union;
+
+/// Emits a union enum with its serde impls and `Validate`.
+pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = ident(&u.name);
+    let doc = doc_attrs(u.doc.as_deref());
+    let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
+    let paths: Vec<_> = u
+        .variants
+        .iter()
+        .map(|v| type_path(&v.path, opts))
+        .collect();
+    let type_ids: Vec<&String> = u.variants.iter().map(|v| &v.type_id).collect();
+    let variant_docs = type_ids.iter().map(|t| format!(" `{t}`"));
+    // `nsid` and `nsid#main` name the same main def.
+    let patterns = type_ids.iter().map(|t| {
+        if t.contains('#') {
+            quote!(#t)
+        } else {
+            let main = format!("{t}#main");
+            quote!(#t | #main)
+        }
+    });
+    let other = u.other.as_ref().map(|o| ident(o));
+    let other_variant = other.as_ref().map(|o| {
+        quote! {
+            /// A member of a type this union does not list (the union is open), kept as raw JSON.
+            #o(#rt::Unknown),
+        }
+    });
+    let other_ser = other
+        .as_ref()
+        .map(|o| quote!(Self::#o(v) => #rt::serde::Serialize::serialize(v, serializer),));
+    let other_validate = other
+        .as_ref()
+        .map(|o| quote!(Self::#o(v) => #rt::Validate::validate_at(v, path, errors),));
+    let fallback = match &other {
+        Some(o) => quote! {
+            _ => #rt::de::from_value(value).map(Self::#o),
+        },
+        None => {
+            let listed = type_ids.iter().map(|t| t.as_str());
+            quote! {
+                other => ::std::result::Result::Err(#rt::de::closed_union(other, &[#(#listed),*])),
+            }
+        }
+    };
+    let (ser_body, validate_body) = if variants.is_empty() && other.is_none() {
+        (quote!(match *self {}), quote!(match *self {}))
+    } else {
+        (
+            quote! {
+                match self {
+                    #(Self::#variants(v) => #rt::ser::tagged(serializer, #type_ids, v),)*
+                    #other_ser
+                }
+            },
+            quote! {
+                match self {
+                    #(Self::#variants(v) => #rt::Validate::validate_at(v, path, errors),)*
+                    #other_validate
+                }
+            },
+        )
+    };
+    let (validate_params, serializer_param) = if variants.is_empty() && other.is_none() {
+        (
+            quote!(_: &#rt::Path<'_>, _: &mut #rt::ValidationErrors),
+            quote!(_: S),
+        )
+    } else {
+        (
+            quote!(path: &#rt::Path<'_>, errors: &mut #rt::ValidationErrors),
+            quote!(serializer: S),
+        )
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#[doc = #variant_docs] #variants(::std::boxed::Box<#paths>),)*
+            #other_variant
+        }
+
+        impl #rt::serde::Serialize for #name {
+            fn serialize<S: #rt::serde::Serializer>(
+                &self,
+                #serializer_param,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                #ser_body
+            }
+        }
+
+        impl<'de> #rt::serde::Deserialize<'de> for #name {
+            fn deserialize<D: #rt::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let value: #rt::serde_json::Value = #rt::serde::Deserialize::deserialize(deserializer)?;
+                match #rt::de::union_type::<D::Error>(&value)? {
+                    #(#patterns => #rt::de::from_value(value).map(Self::#variants),)*
+                    #fallback
+                }
+            }
+        }
+
+        impl<'de> #rt::de::Shape<'de> for #name {
+            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                <Self as #rt::serde::Deserialize<'de>>::deserialize(deserializer)
+            }
+        }
+
+        impl #rt::Validate for #name {
+            fn validate_at(&self, #validate_params) {
+                #validate_body
+            }
+        }
+    }
+}
