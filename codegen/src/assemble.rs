@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::{doc_attrs, ident, Emitted};
+use crate::emit::{cfg, doc_attrs, ident, EmitOptions, Emitted};
 use crate::ir::Ir;
 
 /// The marker that identifies files this tool wrote.
@@ -40,11 +40,17 @@ fn inner_doc(doc: Option<&str>) -> TokenStream {
 
 /// One file per module: `lib.rs` at the root, `name/mod.rs` for modules with children,
 /// `name.rs` for the others.
-pub fn module_tree(ir: &Ir, emitted: Emitted) -> Vec<FileTokens> {
+pub fn module_tree(ir: &Ir, emitted: Emitted, opts: &EmitOptions) -> Vec<FileTokens> {
     let mut items: BTreeMap<Vec<String>, TokenStream> = emitted.modules.into_iter().collect();
     let mut files = Vec::new();
     for (path, module) in &ir.modules {
-        let children = module.children.iter().map(|c| ident(c));
+        let children = module.children.iter().map(|c| {
+            let mut child = path.clone();
+            child.push(c.clone());
+            let gate = ir.modules[&child].feature.as_deref().map(|f| cfg(f, opts));
+            let name = ident(c);
+            quote!(#gate pub mod #name;)
+        });
         let own = items.remove(path).unwrap_or_default();
         let doc = if path.is_empty() {
             inner_doc(Some(
@@ -56,7 +62,7 @@ pub fn module_tree(ir: &Ir, emitted: Emitted) -> Vec<FileTokens> {
         let root = path.is_empty().then(|| emitted.root.clone());
         let tokens = quote! {
             #doc
-            #(pub mod #children;)*
+            #(#children)*
             #own
             #root
         };
@@ -82,28 +88,31 @@ pub fn module_tree(ir: &Ir, emitted: Emitted) -> Vec<FileTokens> {
 }
 
 /// Everything in one file of nested inline modules, for `include!` (no inner attributes at top).
-pub fn single_file(ir: &Ir, emitted: Emitted, name: &str) -> FileTokens {
+pub fn single_file(ir: &Ir, emitted: Emitted, name: &str, opts: &EmitOptions) -> FileTokens {
     let mut items: BTreeMap<Vec<String>, TokenStream> = emitted.modules.into_iter().collect();
     fn nest(
         ir: &Ir,
         items: &mut BTreeMap<Vec<String>, TokenStream>,
         path: &mut Vec<String>,
+        opts: &EmitOptions,
     ) -> TokenStream {
         let module = &ir.modules[path.as_slice()];
         let own = items.remove(path.as_slice()).unwrap_or_default();
         let mut children = TokenStream::new();
         for child in &module.children {
             path.push(child.clone());
-            let body = nest(ir, items, path);
-            let doc = inner_doc(ir.modules[path.as_slice()].doc.as_deref());
+            let body = nest(ir, items, path, opts);
+            let module = &ir.modules[path.as_slice()];
+            let doc = inner_doc(module.doc.as_deref());
+            let gate = module.feature.as_deref().map(|f| cfg(f, opts));
             let name = ident(child);
-            children.extend(quote!(pub mod #name { #doc #body }));
+            children.extend(quote!(#gate pub mod #name { #doc #body }));
             path.pop();
         }
         quote!(#children #own)
     }
     let body = if ir.modules.contains_key(&Vec::new()) {
-        nest(ir, &mut items, &mut Vec::new())
+        nest(ir, &mut items, &mut Vec::new(), opts)
     } else {
         TokenStream::new()
     };

@@ -13,6 +13,8 @@ pub struct Ir {
     pub records: Vec<RecordEntry>,
     /// Defs with a data form, for `validate_json`, sorted by `$type`.
     pub defs: Vec<DefEntry>,
+    /// Per namespace feature (`app-bsky`), the other namespace features it refers to.
+    pub features: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// One Rust module: a lexicon document, a namespace folder, or both.
@@ -26,6 +28,8 @@ pub struct Module {
     pub items: Vec<Item>,
     /// Child module names.
     pub children: BTreeSet<String>,
+    /// For a namespace module two levels down (`app::bsky`), the cargo feature that gates it.
+    pub feature: Option<String>,
 }
 
 /// A path to a generated type: module path and type name.
@@ -48,6 +52,8 @@ pub struct RecordEntry {
     pub path: TypePath,
     /// The record key type as written (`tid`, `literal:self`, ...).
     pub key: String,
+    /// The namespace feature that gates it.
+    pub feature: String,
 }
 
 /// A def with a data form, for the root `validate_json`.
@@ -57,6 +63,8 @@ pub struct DefEntry {
     pub type_id: String,
     /// The type that parses and validates it.
     pub path: TypePath,
+    /// The namespace feature that gates it.
+    pub feature: String,
 }
 
 /// A generated item.

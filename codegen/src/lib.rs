@@ -78,25 +78,11 @@ pub struct GeneratedFile {
 
 /// Reads, checks and generates, in memory. All problems of the run are returned together.
 pub fn generate(options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
-    let mut diags = Vec::new();
-    let paths = load::discover(&options.lexicons, &mut diags);
-    let loaded: Vec<load::Loaded> = paths
-        .iter()
-        .filter_map(|p| load::load_file(p, &mut diags))
-        .collect();
-    let catalog = catalog::Catalog::build(loaded, &mut diags);
-    check::check_catalog(&catalog, &mut diags);
-    if !diags.is_empty() {
-        return Err(Diagnostics(diags).finish());
-    }
-    let ir = lower::lower(&catalog, &mut diags);
-    if !diags.is_empty() {
-        return Err(Diagnostics(diags).finish());
-    }
+    let ir = build_ir(options)?;
     let emitted = emit::emit(&ir, &options.emit);
     let files = match &options.layout {
-        Layout::Tree => assemble::module_tree(&ir, emitted),
-        Layout::SingleFile(name) => vec![assemble::single_file(&ir, emitted, name)],
+        Layout::Tree => assemble::module_tree(&ir, emitted, &options.emit),
+        Layout::SingleFile(name) => vec![assemble::single_file(&ir, emitted, name, &options.emit)],
     };
     let mut out = Vec::with_capacity(files.len());
     for file in &files {
@@ -112,6 +98,39 @@ pub fn generate(options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
         });
     }
     Ok(out)
+}
+
+/// For each namespace feature (`app-bsky`), the other namespace features its types refer to:
+/// what a crate with `feature_gates` needs in its `[features]` table.
+pub fn namespace_features(
+    options: &Options,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, Diagnostics> {
+    let ir = build_ir(options)?;
+    Ok(ir
+        .features
+        .into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect())
+}
+
+/// Loads, checks and lowers: everything up to emission.
+fn build_ir(options: &Options) -> Result<ir::Ir, Diagnostics> {
+    let mut diags = Vec::new();
+    let paths = load::discover(&options.lexicons, &mut diags);
+    let loaded: Vec<load::Loaded> = paths
+        .iter()
+        .filter_map(|p| load::load_file(p, &mut diags))
+        .collect();
+    let catalog = catalog::Catalog::build(loaded, &mut diags);
+    check::check_catalog(&catalog, &mut diags);
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags).finish());
+    }
+    let ir = lower::lower(&catalog, &mut diags);
+    if !diags.is_empty() {
+        return Err(Diagnostics(diags).finish());
+    }
+    Ok(ir)
 }
 
 fn internal(file: &assemble::FileTokens, message: String) -> Diagnostics {

@@ -33,7 +33,56 @@ pub fn lower(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Ir {
         r.variant = variants.claim(pascal(&r.nsid));
     }
     box_cycles(&mut l.ir);
+    namespace_features(&mut l.ir);
     l.ir
+}
+
+/// The cargo feature of the namespace a module belongs to: its first two path segments.
+pub fn feature_of(module: &[String]) -> String {
+    module
+        .iter()
+        .take(2)
+        .map(|s| unraw(s).replace('_', "-"))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Marks namespace modules with their feature and records which namespaces refer to which.
+fn namespace_features(ir: &mut Ir) {
+    fn refs(ty: &Ty, out: &mut Vec<TypePath>) {
+        match &ty.kind {
+            TyKind::Named(p) | TyKind::Boxed(p) => out.push(p.clone()),
+            TyKind::Array(item) => refs(item, out),
+            _ => {}
+        }
+    }
+    let mut features: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (path, module) in &mut ir.modules {
+        if path.len() < 2 {
+            continue;
+        }
+        let feature = feature_of(path);
+        if path.len() == 2 {
+            module.feature = Some(feature.clone());
+        }
+        let mut targets = Vec::new();
+        for item in &module.items {
+            match item {
+                Item::Struct(s) => s.fields.iter().for_each(|f| refs(&f.ty, &mut targets)),
+                Item::Union(u) => targets.extend(u.variants.iter().map(|v| v.path.clone())),
+                Item::Alias(a) => refs(&a.ty, &mut targets),
+                _ => {}
+            }
+        }
+        let deps = features.entry(feature.clone()).or_default();
+        deps.extend(
+            targets
+                .iter()
+                .map(|t| feature_of(&t.module))
+                .filter(|f| *f != feature),
+        );
+    }
+    ir.features = features;
 }
 
 /// Boxes struct fields that hold a struct on a cycle back to themselves (`a.b: B`, `b.a:
@@ -251,9 +300,11 @@ impl Lowerer<'_> {
                         variant: String::new(),
                         path: path.clone(),
                         key,
+                        feature: feature_of(&path.module),
                     });
                     self.ir.defs.push(DefEntry {
                         type_id: r.type_id(),
+                        feature: feature_of(&path.module),
                         path,
                     });
                 }
@@ -263,6 +314,7 @@ impl Lowerer<'_> {
                     self.lower_struct(&doc.id, &path, def.description(), tag, obj, &pointer);
                     self.ir.defs.push(DefEntry {
                         type_id: r.type_id(),
+                        feature: feature_of(&path.module),
                         path,
                     });
                 }
@@ -271,6 +323,7 @@ impl Lowerer<'_> {
                     self.lower_string_enum(&path, s);
                     self.ir.defs.push(DefEntry {
                         type_id: r.type_id(),
+                        feature: feature_of(&path.module),
                         path,
                     });
                 }

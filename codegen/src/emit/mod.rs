@@ -19,6 +19,8 @@ pub struct EmitOptions {
     pub runtime: TokenStream,
     /// Path of the root of the generated module tree (`crate`, or `crate::lexicons`).
     pub root: TokenStream,
+    /// Whether each namespace (`app.bsky`) is behind a cargo feature (`app-bsky`).
+    pub feature_gates: bool,
 }
 
 impl Default for EmitOptions {
@@ -26,6 +28,7 @@ impl Default for EmitOptions {
         EmitOptions {
             runtime: quote!(::lexicon_runtime),
             root: quote!(crate),
+            feature_gates: false,
         }
     }
 }
@@ -87,6 +90,15 @@ fn emit_module(module: &Module, opts: &EmitOptions) -> TokenStream {
             Item::PermissionSet(p) => methods::emit_permission_set(p, opts),
         })
         .collect()
+}
+
+/// `#[cfg(feature = "...")]` when namespaces are feature-gated.
+pub fn cfg(feature: &str, opts: &EmitOptions) -> TokenStream {
+    if opts.feature_gates {
+        quote!(#[cfg(feature = #feature)])
+    } else {
+        TokenStream::new()
+    }
 }
 
 /// An identifier token from a decided name (which may be raw, `r#type`).

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{ident, type_path, EmitOptions};
+use super::{cfg, ident, type_path, EmitOptions};
 use crate::ir::Ir;
 
 /// Emits the items at the root of the generated module tree.
@@ -17,6 +17,8 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         .collect();
     let nsids: Vec<&String> = ir.records.iter().map(|r| &r.nsid).collect();
     let docs = nsids.iter().map(|n| format!(" A `{n}` record."));
+    let gates: Vec<_> = ir.records.iter().map(|r| cfg(&r.feature, opts)).collect();
+    let def_gates: Vec<_> = ir.defs.iter().map(|d| cfg(&d.feature, opts)).collect();
     let (collection_body, to_json_body, validate_body) = if variants.is_empty() {
         (
             quote!(match *self {}),
@@ -25,9 +27,9 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         )
     } else {
         (
-            quote!(match self { #(Self::#variants(_) => #nsids,)* }),
-            quote!(match self { #(Self::#variants(r) => r.to_json(),)* }),
-            quote!(match self { #(Self::#variants(r) => #rt::Validate::validate(&**r),)* }),
+            quote!(match self { #(#gates Self::#variants(_) => #nsids,)* }),
+            quote!(match self { #(#gates Self::#variants(r) => r.to_json(),)* }),
+            quote!(match self { #(#gates Self::#variants(r) => #rt::Validate::validate(&**r),)* }),
         )
     };
     let def_ids: Vec<_> = ir
@@ -50,7 +52,7 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         /// Every record type of these lexicons, by collection.
         #[derive(Debug, Clone, PartialEq)]
         pub enum KnownRecord {
-            #(#[doc = #docs] #variants(::std::boxed::Box<#paths>),)*
+            #(#[doc = #docs] #gates #variants(::std::boxed::Box<#paths>),)*
         }
 
         impl KnownRecord {
@@ -60,7 +62,7 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
                 json: &str,
             ) -> ::std::result::Result<Self, #rt::Error> {
                 match collection {
-                    #(#nsids => ::std::result::Result::Ok(Self::#variants(::std::boxed::Box::new(#rt::json::from_json(json)?))),)*
+                    #(#gates #nsids => ::std::result::Result::Ok(Self::#variants(::std::boxed::Box::new(#rt::json::from_json(json)?))),)*
                     _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),
                 }
             }
@@ -87,7 +89,7 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             rkey: &str,
         ) -> ::std::result::Result<(), #rt::Error> {
             match collection {
-                #(#nsids => #paths::validate_key(rkey),)*
+                #(#gates #nsids => #paths::validate_key(rkey),)*
                 _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),
             }
         }
@@ -96,7 +98,7 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         /// main def); records must carry their `$type`.
         pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), #rt::Error> {
             match def {
-                #(#def_ids => #rt::json::from_json::<#def_paths>(json).map(drop),)*
+                #(#def_gates #def_ids => #rt::json::from_json::<#def_paths>(json).map(drop),)*
                 _ => ::std::result::Result::Err(#rt::Error::UnknownDefinition(::std::string::String::from(def))),
             }
         }

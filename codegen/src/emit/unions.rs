@@ -53,6 +53,19 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             }
         }
     };
+    let dispatch = match (&other, variants.is_empty()) {
+        // An empty open union takes any object with a `$type`.
+        (Some(o), true) => quote! {
+            #rt::de::union_type::<D::Error>(&value)?;
+            #rt::de::from_value(value).map(Self::#o)
+        },
+        _ => quote! {
+            match #rt::de::union_type::<D::Error>(&value)? {
+                #(#patterns => #rt::de::from_value(value).map(Self::#variants),)*
+                #fallback
+            }
+        },
+    };
     let (ser_body, validate_body) = if variants.is_empty() && other.is_none() {
         (quote!(match *self {}), quote!(match *self {}))
     } else {
@@ -104,10 +117,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
                 let value: #rt::serde_json::Value = #rt::serde::Deserialize::deserialize(deserializer)?;
-                match #rt::de::union_type::<D::Error>(&value)? {
-                    #(#patterns => #rt::de::from_value(value).map(Self::#variants),)*
-                    #fallback
-                }
+                #dispatch
             }
         }
 
