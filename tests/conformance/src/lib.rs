@@ -10,6 +10,13 @@ pub mod cocore_upstream {
     include!(concat!(env!("OUT_DIR"), "/cocore_upstream.rs"));
 }
 
+/// Bindings for the interop catalog lexicons (`tests/data/lexicons/interop-catalog`: the
+/// catalog of the atproto interop tests without `procedure.json`, whose input refers to a lexicon
+/// outside the catalog), generated at build time.
+pub mod interop {
+    include!(concat!(env!("OUT_DIR"), "/interop.rs"));
+}
+
 /// The golden output for `tests/golden/lexicons/cocore`.
 pub mod golden_cocore {
     include!("../../golden/cocore.rs");
