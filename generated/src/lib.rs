@@ -12,6 +12,9 @@ pub enum KnownRecord {
 }
 
 impl KnownRecord {
+    /// Every record collection these lexicons define.
+    pub const COLLECTIONS: &'static [&'static str] = &["dev.cocore.compute.job"];
+
     /// Parses and validates a record of `collection` (its NSID) from JSON.
     pub fn from_json(
         collection: &str,

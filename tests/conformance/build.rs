@@ -7,7 +7,10 @@ use lexicon_codegen::{generate, EmitOptions, Layout, Options};
 fn main() {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/lexicons");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    for (folder, module) in [("cocore-upstream", "cocore_upstream"), ("interop-catalog", "interop")] {
+    for (folder, module) in [
+        ("cocore-upstream", "cocore_upstream"),
+        ("interop-catalog", "interop"),
+    ] {
         let dir = data.join(folder);
         println!("cargo::rerun-if-changed={}", dir.display());
         let mut options = Options::new([dir]);

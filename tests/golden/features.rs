@@ -1601,6 +1601,9 @@ pub enum KnownRecord {
 }
 
 impl KnownRecord {
+    /// Every record collection these lexicons define.
+    pub const COLLECTIONS: &'static [&'static str] = &["test.golden.features"];
+
     /// Parses and validates a record of `collection` (its NSID) from JSON.
     pub fn from_json(
         collection: &str,

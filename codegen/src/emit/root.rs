@@ -56,6 +56,9 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         }
 
         impl KnownRecord {
+            /// Every record collection these lexicons define.
+            pub const COLLECTIONS: &'static [&'static str] = &[#(#gates #nsids),*];
+
             /// Parses and validates a record of `collection` (its NSID) from JSON.
             pub fn from_json(
                 collection: &str,

@@ -26,10 +26,17 @@ fn check(set: &str, count: usize) {
     let bad: Vec<String> = common::disagreements(&bindings(), &cases, &expected)
         .into_iter()
         .filter(|d| {
-            !DIFFERENCES.iter().any(|(s, n, _)| *s == set && d.starts_with(&format!("case {n} ")))
+            !DIFFERENCES
+                .iter()
+                .any(|(s, n, _)| *s == set && d.starts_with(&format!("case {n} ")))
         })
         .collect();
-    assert!(bad.is_empty(), "{set}: {} undocumented disagreements:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{set}: {} undocumented disagreements:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
