@@ -1,6 +1,5 @@
 //! Formatting: prettyplease, then rustfmt when it is available, so output is rustfmt-clean.
 
-use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::assemble::FileTokens;
@@ -49,24 +48,51 @@ fn space_items(code: &str) -> String {
     out
 }
 
-/// Runs `rustfmt` (or `$RUSTFMT`) over `source`, if it can be started; `None` if it cannot.
-pub fn rustfmt(source: &str) -> Option<Result<String, String>> {
+/// Runs one `rustfmt` process over all `files` (written to a scratch folder), which is much faster
+/// than one process per file. Returns `None` if rustfmt cannot be started.
+pub fn rustfmt_all(files: &mut [crate::GeneratedFile]) -> Option<Result<(), String>> {
     let program = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into());
-    let mut child = Command::new(program)
-        .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let input = source.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().ok()?;
-    let _ = writer.join();
-    Some(if output.status.success() {
-        String::from_utf8(output.stdout).map_err(|e| e.to_string())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    })
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("lexicon-codegen-{}-{nanos}", std::process::id()));
+    let result = (|| {
+        let mut paths = Vec::with_capacity(files.len());
+        for f in files.iter() {
+            let path = dir.join(&f.path);
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
+            std::fs::write(&path, &f.contents).map_err(|e| e.to_string())?;
+            paths.push(path);
+        }
+        // rustfmt follows `mod` declarations, so the top-level files reach every module once.
+        let roots = files
+            .iter()
+            .zip(&paths)
+            .filter(|(f, _)| f.path.components().count() == 1)
+            .map(|(_, p)| p);
+        let output = match Command::new(&program)
+            .args(["--edition", "2021", "--quiet"])
+            .args(roots)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+        {
+            Ok(output) => output,
+            Err(_) => return Ok(false),
+        };
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+        }
+        for (f, path) in files.iter_mut().zip(&paths) {
+            f.contents = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        }
+        Ok(true)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    match result {
+        Ok(true) => Some(Ok(())),
+        Ok(false) => None,
+        Err(e) => Some(Err(e)),
+    }
 }

@@ -86,16 +86,19 @@ pub fn generate(options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
     };
     let mut out = Vec::with_capacity(files.len());
     for file in &files {
-        let mut text = format::format_file(file).map_err(|e| internal(file, e))?;
-        if options.rustfmt {
-            if let Some(result) = format::rustfmt(&text) {
-                text = result.map_err(|e| internal(file, format!("rustfmt failed: {e}")))?;
-            }
-        }
+        let text = format::format_file(file).map_err(|e| internal(file, e))?;
         out.push(GeneratedFile {
             path: file.path.clone(),
             contents: text,
         });
+    }
+    if options.rustfmt {
+        if let Some(Err(e)) = format::rustfmt_all(&mut out) {
+            let message = format!("internal error: rustfmt failed on generated code: {e}");
+            return Err(Diagnostics(vec![Diagnostic::new(
+                "", "", "internal", message,
+            )]));
+        }
     }
     Ok(out)
 }

@@ -56,3 +56,33 @@ fn output_does_not_depend_on_input_order() {
     let original = generate(&opts).unwrap();
     assert_eq!(shuffled, original);
 }
+
+#[test]
+fn names_are_stable_when_unrelated_lexicons_are_added() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut alone = Options::new([repo.join("lexicons")]);
+    alone.rustfmt = false;
+    let mut more = Options::new([
+        repo.join("lexicons"),
+        repo.join("tests/golden/lexicons/features"),
+    ]);
+    more.rustfmt = false;
+    let before = generate(&alone).unwrap();
+    let after = generate(&more).unwrap();
+    for file in before
+        .iter()
+        .filter(|f| f.path.ends_with("job.rs") || f.path.ends_with("defs.rs"))
+    {
+        let same = after
+            .iter()
+            .find(|f| f.path == file.path)
+            .expect("still generated");
+        assert_eq!(
+            same.contents,
+            file.contents,
+            "{} changed",
+            file.path.display()
+        );
+    }
+    assert!(after.len() > before.len());
+}

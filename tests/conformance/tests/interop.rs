@@ -53,3 +53,31 @@ fn interop_probe_cases() {
 fn interop_syntax_cases_through_generated_code() {
     check("interop-syntax", 536);
 }
+
+#[test]
+fn permission_sets_are_data() {
+    let set = ix::example::lexicon::permissionset::PERMISSION_SET;
+    assert_eq!(set.nsid, "example.lexicon.permissionset");
+    assert_eq!(set.title, Some("Example for Moderation"));
+    assert_eq!(set.permissions[0].resource, "repo");
+    let (name, value) = set.permissions[0].fields[0];
+    assert_eq!(name, "collection");
+    let collections: Vec<String> = serde_json::from_str(value).unwrap();
+    assert_eq!(
+        collections,
+        ["com.example.calendar.event", "com.example.calendar.rsvp"]
+    );
+}
+
+#[test]
+fn subscription_messages_are_a_union() {
+    use ix::example::lexicon::subscription as sub;
+    assert_eq!(sub::KIND, "subscription");
+    let json =
+        serde_json::to_string(&serde_json::json!({"$type": "com.example.unlisted#other", "x": 1}))
+            .unwrap();
+    let message: sub::Message =
+        serde_json::from_str(&json).expect("open union keeps unknown members");
+    assert!(matches!(message, sub::Message::Unknown(_)));
+    assert_eq!(serde_json::to_string(&message).unwrap(), json);
+}
