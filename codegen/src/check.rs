@@ -114,7 +114,12 @@ impl Checker<'_> {
                     }
                 }
             }
-            Def::Token(_) | Def::CidLink(_) | Def::Blob(_) | Def::Unknown(_) => {}
+            Def::Unknown(_) => self.error(
+                &pointer_push(at, "type"),
+                "unknown-def",
+                "`unknown` may only describe a property, an array item or a parameter, not a named def",
+            ),
+            Def::Token(_) | Def::CidLink(_) | Def::Blob(_) => {}
         }
     }
 
@@ -144,16 +149,6 @@ impl Checker<'_> {
                     &ptr,
                     "required-not-in-properties",
                     format!("required property {name:?} is not in `properties`"),
-                );
-            }
-        }
-        for (i, name) in o.nullable.iter().enumerate() {
-            if !o.properties.contains_key(name) {
-                let ptr = pointer_push(&pointer_push(at, "nullable"), &i.to_string());
-                self.error(
-                    &ptr,
-                    "nullable-not-in-properties",
-                    format!("nullable property {name:?} is not in `properties`"),
                 );
             }
         }

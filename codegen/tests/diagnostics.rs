@@ -100,6 +100,58 @@ fn other_document_rules() {
     expect("min-greater-than-max", "doc.json", "/defs/main");
     expect("empty-closed-union", "doc.json", "/defs/main/properties/u");
     expect("unknown-format", "doc.json", "/defs/main/format");
+    expect("document", "doc.json", "/revision");
+    expect("document", "doc.json", "/description");
+    expect("defs", "doc.json", "/defs");
+    expect("nested-array", "doc.json", "/defs/main/items");
+    expect(
+        "params-type",
+        "doc.json",
+        "/defs/main/parameters/properties/b",
+    );
+    expect("body-schema", "doc.json", "/defs/main/input/schema");
+    expect("ref-target", "doc.json", "/defs/main/properties/t/ref");
+    expect("union-member", "doc.json", "/defs/main/properties/u/refs/0");
+    expect(
+        "const-breaks-constraints",
+        "doc.json",
+        "/defs/main/properties/s/const",
+    );
+    expect(
+        "const-breaks-constraints",
+        "doc.json",
+        "/defs/main/properties/f/const",
+    );
+    expect(
+        "const-breaks-constraints",
+        "doc.json",
+        "/defs/main/properties/i/const",
+    );
+    expect("unknown-def", "doc.json", "/defs/main/type");
+    let d = diagnostics(&bad("two-hashes"));
+    assert!(
+        d.iter()
+            .any(|d| d.rule == "unresolved-ref" && d.message.contains("more than one `#`")),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn shape_errors_in_every_def_are_reported() {
+    let diags = diagnostics(&bad("schema"));
+    let pointers: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.rule == "schema")
+        .map(|d| d.pointer.as_str())
+        .collect();
+    for p in [
+        "/defs/main/errors/0",
+        "/defs/len/maxLength",
+        "/defs/kv/knownValues/1",
+        "/defs/sub/properties/x/minimum",
+    ] {
+        assert!(pointers.contains(&p), "{p} missing from {pointers:?}");
+    }
 }
 
 #[test]
