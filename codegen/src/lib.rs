@@ -78,7 +78,11 @@ pub struct GeneratedFile {
 
 /// Reads, checks and generates, in memory. All problems of the run are returned together.
 pub fn generate(options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
-    let ir = build_ir(options)?;
+    finish(build_ir(options)?, options)
+}
+
+/// Emits, assembles and formats.
+fn finish(ir: ir::Ir, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let emitted = emit::emit(&ir, &options.emit);
     let files = match &options.layout {
         Layout::Tree => assemble::module_tree(&ir, emitted, &options.emit),
@@ -116,6 +120,26 @@ pub fn namespace_features(
         .collect())
 }
 
+/// Generates from documents given as text (each with the path used in diagnostics), reading no
+/// folder: `options.lexicons` is ignored.
+pub fn generate_sources(
+    sources: &[(PathBuf, String)],
+    options: &Options,
+) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let mut diags = Vec::new();
+    let loaded = sources
+        .iter()
+        .filter_map(|(path, text)| {
+            load::parse_document(path, text, &mut diags).map(|doc| load::Loaded {
+                path: path.clone(),
+                doc,
+            })
+        })
+        .collect();
+    let ir = lower_loaded(loaded, diags)?;
+    finish(ir, options)
+}
+
 /// Loads, checks and lowers: everything up to emission.
 fn build_ir(options: &Options) -> Result<ir::Ir, Diagnostics> {
     let mut diags = Vec::new();
@@ -124,6 +148,14 @@ fn build_ir(options: &Options) -> Result<ir::Ir, Diagnostics> {
         .iter()
         .filter_map(|p| load::load_file(p, &mut diags))
         .collect();
+    lower_loaded(loaded, diags)
+}
+
+/// Builds the catalog, checks it and lowers it, adding to the diagnostics of loading.
+fn lower_loaded(
+    loaded: Vec<load::Loaded>,
+    mut diags: Vec<Diagnostic>,
+) -> Result<ir::Ir, Diagnostics> {
     let catalog = catalog::Catalog::build(loaded, &mut diags);
     check::check_catalog(&catalog, &mut diags);
     if !diags.is_empty() {

@@ -20,9 +20,20 @@ impl KnownRecord {
         collection: &str,
         json: &str,
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        Self::from_json_with(::lexicon_runtime::Mode::Strict, collection, json)
+    }
+
+    /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
+    /// would.
+    pub fn from_json_with(
+        mode: ::lexicon_runtime::Mode,
+        collection: &str,
+        json: &str,
+    ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        let _ = mode;
         match collection {
             "dev.cocore.compute.job" => ::std::result::Result::Ok(Self::DevCocoreComputeJob(
-                ::std::boxed::Box::new(::lexicon_runtime::json::from_json(json)?),
+                ::std::boxed::Box::new(::lexicon_runtime::json::from_json_with(mode, json)?),
             )),
             _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
                 ::std::string::String::from(collection),
@@ -68,40 +79,52 @@ pub fn validate_record_key(
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
 pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    validate_json_with(::lexicon_runtime::Mode::Strict, def, json)
+}
+
+/// [`validate_json`] as `mode`'s validator would decide.
+pub fn validate_json_with(
+    mode: ::lexicon_runtime::Mode,
+    def: &str,
+    json: &str,
+) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = mode;
     match def {
         "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => {
-            ::lexicon_runtime::json::from_json::<crate::com::atproto::repo::strong_ref::StrongRef>(
-                json,
-            )
+            ::lexicon_runtime::json::from_json_with::<
+                crate::com::atproto::repo::strong_ref::StrongRef,
+            >(mode, json)
             .map(drop)
         }
-        "dev.cocore.compute.defs#modelPrice" => ::lexicon_runtime::json::from_json::<
+        "dev.cocore.compute.defs#modelPrice" => ::lexicon_runtime::json::from_json_with::<
             crate::dev::cocore::compute::defs::ModelPrice,
-        >(json)
+        >(mode, json)
         .map(drop),
-        "dev.cocore.compute.defs#money" => {
-            ::lexicon_runtime::json::from_json::<crate::dev::cocore::compute::defs::Money>(json)
-                .map(drop)
-        }
-        "dev.cocore.compute.defs#settlementStatus" => ::lexicon_runtime::json::from_json::<
+        "dev.cocore.compute.defs#money" => ::lexicon_runtime::json::from_json_with::<
+            crate::dev::cocore::compute::defs::Money,
+        >(mode, json)
+        .map(drop),
+        "dev.cocore.compute.defs#settlementStatus" => ::lexicon_runtime::json::from_json_with::<
             crate::dev::cocore::compute::defs::SettlementStatus,
-        >(json)
+        >(mode, json)
         .map(drop),
-        "dev.cocore.compute.defs#tokenCounts" => ::lexicon_runtime::json::from_json::<
+        "dev.cocore.compute.defs#tokenCounts" => ::lexicon_runtime::json::from_json_with::<
             crate::dev::cocore::compute::defs::TokenCounts,
-        >(json)
+        >(mode, json)
         .map(drop),
-        "dev.cocore.compute.defs#tokenRate" => {
-            ::lexicon_runtime::json::from_json::<crate::dev::cocore::compute::defs::TokenRate>(json)
-                .map(drop)
-        }
-        "dev.cocore.compute.defs#trustLevel" => ::lexicon_runtime::json::from_json::<
+        "dev.cocore.compute.defs#tokenRate" => ::lexicon_runtime::json::from_json_with::<
+            crate::dev::cocore::compute::defs::TokenRate,
+        >(mode, json)
+        .map(drop),
+        "dev.cocore.compute.defs#trustLevel" => ::lexicon_runtime::json::from_json_with::<
             crate::dev::cocore::compute::defs::TrustLevel,
-        >(json)
+        >(mode, json)
         .map(drop),
         "dev.cocore.compute.job" | "dev.cocore.compute.job#main" => {
-            ::lexicon_runtime::json::from_json::<crate::dev::cocore::compute::job::Job>(json)
-                .map(drop)
+            ::lexicon_runtime::json::from_json_with::<crate::dev::cocore::compute::job::Job>(
+                mode, json,
+            )
+            .map(drop)
         }
         _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownDefinition(
             ::std::string::String::from(def),

@@ -166,10 +166,15 @@ pub fn min_items(len: usize, min: u64, path: &Path<'_>, errors: &mut ValidationE
     }
 }
 
-/// A string format.
+/// A string format (lenient datetime, language and CID rules in lenient mode).
 #[inline]
 pub fn format<F: Format>(v: &F, path: &Path<'_>, errors: &mut ValidationErrors) {
-    if !v.is_valid() {
+    let valid = if errors.is_lenient() {
+        F::KIND.is_valid_lenient(v.as_ref())
+    } else {
+        v.is_valid()
+    };
+    if !valid {
         let value = v.as_ref().to_owned();
         errors.push(
             path,
@@ -189,7 +194,12 @@ pub fn format_str(
     path: &Path<'_>,
     errors: &mut ValidationErrors,
 ) {
-    if !format.is_valid(s) {
+    let valid = if errors.is_lenient() {
+        format.is_valid_lenient(s)
+    } else {
+        format.is_valid(s)
+    };
+    if !valid {
         errors.push(
             path,
             Violation::Format {
@@ -200,10 +210,11 @@ pub fn format_str(
     }
 }
 
-/// The atproto integer range, ±(2^53 − 1), that every integer must respect.
+/// The atproto integer range, ±(2^53 − 1), that every integer must respect (not checked in
+/// lenient mode).
 #[inline]
 pub fn safe_integer(v: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
-    if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) {
+    if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) && !errors.is_lenient() {
         errors.push(
             path,
             Violation::IntegerOutOfRange {
@@ -241,7 +252,7 @@ pub fn min_byte_len(b: &crate::Bytes, min: u64, path: &Path<'_>, errors: &mut Va
     }
 }
 
-/// `accept` of a blob.
+/// `accept` of a blob (not checked in lenient mode).
 #[inline]
 pub fn blob_accept(
     b: &crate::Blob,
@@ -249,7 +260,7 @@ pub fn blob_accept(
     path: &Path<'_>,
     errors: &mut ValidationErrors,
 ) {
-    if !crate::special::mime_matches(&b.mime_type, accept) {
+    if !errors.is_lenient() && !crate::special::mime_matches(&b.mime_type, accept) {
         let accept = format!("{accept:?}");
         errors.push(
             path,
@@ -261,15 +272,47 @@ pub fn blob_accept(
     }
 }
 
-/// `maxSize` of a blob.
+/// `maxSize` of a blob (not checked in lenient mode; a legacy blob has no size and fails it).
 #[inline]
 pub fn blob_max_size(b: &crate::Blob, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
-    if b.size > 0 && b.size as u64 > max {
+    if !errors.is_lenient() && b.size > 0 && b.size as u64 > max {
         errors.push(
             path,
             Violation::BlobTooBig {
                 max,
                 actual: b.size,
+            },
+        );
+    }
+}
+
+/// The `$type` kept from the input of a named object, if any, must name the object (`nsid` and
+/// `nsid#main` both name a main def). Ignored in lenient mode.
+#[inline]
+pub fn object_type(
+    extra: &crate::Extra,
+    expected: &str,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    let Some(actual) = extra.get("$type") else {
+        return;
+    };
+    if errors.is_lenient() {
+        return;
+    }
+    let ok = match actual {
+        serde_json::Value::String(s) => {
+            s == expected || (!expected.contains('#') && s.strip_suffix("#main") == Some(expected))
+        }
+        _ => false,
+    };
+    if !ok {
+        errors.push(
+            &path.field("$type"),
+            Violation::WrongType {
+                expected: expected.to_owned(),
+                actual: actual.to_string(),
             },
         );
     }

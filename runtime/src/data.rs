@@ -11,8 +11,11 @@ use crate::{Path, Validate};
 pub type Extra = serde_json::Map<String, Value>;
 
 /// Checks that `value` is atproto data: integers only (a whole number written `1.0` counts),
-/// within ±(2^53 − 1), at any depth.
+/// within ±(2^53 − 1), at any depth. Not checked in lenient mode.
 pub fn check_value(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors) {
+    if errors.is_lenient() {
+        return;
+    }
     match value {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -65,9 +68,10 @@ impl Validate for Extra {
     }
 }
 
-/// An `unknown` value: any JSON object, kept as raw JSON.
+/// An `unknown` value, kept as raw JSON. It must be an object (not bytes or a link), unless
+/// checking in lenient mode, which also accepts arrays, bytes and links.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Unknown(pub serde_json::Map<String, Value>);
+pub struct Unknown(pub Value);
 
 impl serde::Serialize for Unknown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -77,15 +81,15 @@ impl serde::Serialize for Unknown {
 
 impl<'de> serde::Deserialize<'de> for Unknown {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde_json::Map::deserialize(d).map(Unknown)
+        Value::deserialize(d).map(Unknown)
     }
 }
 
 impl Validate for Unknown {
     fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        // `{"$bytes"}` and `{"$link"}` objects are bytes and CID links, not objects.
-        if self.0.len() == 1 {
-            let special = match self.0.iter().next() {
+        let found = match &self.0 {
+            Value::Object(map) if map.len() == 1 => match map.iter().next() {
+                // `{"$bytes"}` and `{"$link"}` objects are bytes and CID links, not objects.
                 Some((k, Value::String(s)))
                     if k == "$bytes" && crate::base64::decode(s).is_some() =>
                 {
@@ -97,14 +101,20 @@ impl Validate for Unknown {
                     Some("a CID link")
                 }
                 _ => None,
-            };
-            if let Some(found) = special {
-                errors.push(path, Violation::NotAnObject { found });
-                return;
+            },
+            Value::Object(_) => None,
+            Value::Array(_) => Some("an array"),
+            Value::String(_) => Some("a string"),
+            Value::Number(_) => Some("a number"),
+            Value::Bool(_) => Some("a boolean"),
+            Value::Null => Some("null"),
+        };
+        let lenient_ok = matches!(&self.0, Value::Object(_) | Value::Array(_));
+        match found {
+            Some(found) if !(errors.is_lenient() && lenient_ok) => {
+                errors.push(path, Violation::NotAnObject { found })
             }
-        }
-        for (k, v) in &self.0 {
-            check_value(v, &path.field(k), errors);
+            _ => check_value(&self.0, path, errors),
         }
     }
 }

@@ -35,8 +35,6 @@ pub enum Violation {
     TooManyItems { max: u64, actual: u64 },
     /// An array has fewer items than `minLength`.
     TooFewItems { min: u64, actual: u64 },
-    /// A value has the wrong JSON type.
-    WrongType { expected: &'static str },
     /// Bytes longer than `maxLength`.
     BytesTooLong { max: u64, actual: u64 },
     /// Bytes shorter than `minLength`.
@@ -51,6 +49,8 @@ pub enum Violation {
     BlobTooBig { max: u64, actual: i64 },
     /// An `unknown` value that is not an object (bytes and CID links are not objects).
     NotAnObject { found: &'static str },
+    /// A `$type` on an object that names another type.
+    WrongType { expected: String, actual: String },
 }
 
 impl fmt::Display for Violation {
@@ -125,7 +125,6 @@ impl fmt::Display for Violation {
                     "array too short: expected at least {min} items, got {actual}"
                 )
             }
-            Violation::WrongType { expected } => write!(f, "wrong type: expected {expected}"),
             Violation::BytesTooLong { max, actual } => {
                 write!(
                     f,
@@ -153,6 +152,9 @@ impl fmt::Display for Violation {
                 )
             }
             Violation::NotAnObject { found } => write!(f, "expected an object, found {found}"),
+            Violation::WrongType { expected, actual } => {
+                write!(f, "wrong $type: expected {expected:?}, got {actual}")
+            }
         }
     }
 }
@@ -172,14 +174,43 @@ impl fmt::Display for ValidationError {
     }
 }
 
-/// Every violation found in one value, in document order.
+/// Which validator's verdicts to reproduce.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// The strict reference (`@atproto/lex`, what the PDS runs on writes). The default.
+    #[default]
+    Strict,
+    /// The older, lenient reference (`@atproto/lexicon` 0.7): lenient datetimes and language
+    /// tags, any CID that parses, blob `accept`/`maxSize` and codec not checked, legacy blobs,
+    /// `unknown` may be an array, bytes or a link, integers not bounded to 2^53, no data-model
+    /// checks of undeclared fields, a `$type` on a referenced object ignored. For indexers
+    /// reading old data.
+    Lenient,
+}
+
+/// Every violation found in one value, in document order, and the [`Mode`] being checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ValidationErrors(Vec<ValidationError>);
+pub struct ValidationErrors(Vec<ValidationError>, Mode);
 
 impl ValidationErrors {
-    /// No violations yet.
+    /// No violations yet, checking in strict mode.
     pub fn new() -> Self {
-        Self(Vec::new())
+        Self(Vec::new(), Mode::Strict)
+    }
+
+    /// No violations yet, checking in `mode`.
+    pub fn with_mode(mode: Mode) -> Self {
+        Self(Vec::new(), mode)
+    }
+
+    /// The mode being checked.
+    pub fn mode(&self) -> Mode {
+        self.1
+    }
+
+    /// Whether checking in lenient mode.
+    pub fn is_lenient(&self) -> bool {
+        self.1 == Mode::Lenient
     }
 
     /// Records a violation at `path`.

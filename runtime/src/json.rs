@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::{Path, Validate};
+use crate::{Mode, Path, Validate};
 
 /// Parses `json` as `T` (shape only: types, required properties, `$type`), with the JSON path of
 /// the first problem when it fails.
@@ -50,8 +50,13 @@ fn parse_error<T: DeserializeOwned>(json: &str, first: serde_json::Error) -> Err
 
 /// Parses `json` as `T` and validates it: the result holds only values the schema allows.
 pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, Error> {
+    from_json_with(Mode::Strict, json)
+}
+
+/// Parses `json` as `T` and validates it as `mode`'s validator would.
+pub fn from_json_with<T: DeserializeOwned + Validate>(mode: Mode, json: &str) -> Result<T, Error> {
     let value: T = parse(json)?;
-    value.validate()?;
+    value.validate_with(mode)?;
     Ok(value)
 }
 

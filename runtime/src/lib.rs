@@ -23,7 +23,7 @@ pub mod ser;
 mod special;
 
 pub use data::{Extra, Unknown};
-pub use error::{Error, ValidationError, ValidationErrors, Violation};
+pub use error::{Error, Mode, ValidationError, ValidationErrors, Violation};
 pub use formats::{
     AtIdentifier, AtUri, Cid, Datetime, Did, Format, FormatError, FormatKind, Handle, Language,
     Nsid, RecordKey, Tid, Uri,
@@ -40,7 +40,12 @@ pub trait Validate {
 
     /// Checks the value and returns every violation, each with its JSON path.
     fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut errors = ValidationErrors::new();
+        self.validate_with(Mode::Strict)
+    }
+
+    /// Checks the value as `mode`'s validator would.
+    fn validate_with(&self, mode: Mode) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::with_mode(mode);
         self.validate_at(&Path::ROOT, &mut errors);
         errors.into_result()
     }
@@ -71,6 +76,12 @@ impl<T: Validate> Validate for Vec<T> {
 impl Validate for i64 {
     fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
         check::safe_integer(*self, path, errors);
+    }
+}
+
+impl Validate for serde_json::Value {
+    fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        data::check_value(self, path, errors);
     }
 }
 

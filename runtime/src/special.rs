@@ -100,15 +100,18 @@ impl Validate for Bytes {
 }
 
 /// A blob reference: `{"$type": "blob", "ref": {"$link"}, "mimeType", "size"}`. The legacy form
-/// `{"cid", "mimeType"}` is refused, as the PDS refuses it.
+/// `{"cid", "mimeType"}` is read too (`legacy` set, `size` -1) and written back as it was; strict
+/// validation refuses it, as the PDS does.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Blob {
     /// The CID of the blob's bytes (raw codec).
     pub r#ref: CidLink,
     /// The MIME type.
     pub mime_type: String,
-    /// The size in bytes.
+    /// The size in bytes (-1 for a legacy blob, which has none).
     pub size: i64,
+    /// Whether this is a legacy `{cid, mimeType}` blob.
+    pub legacy: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -123,8 +126,23 @@ struct BlobJson {
     size: crate::de::IntJson,
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegacyBlobJson {
+    cid: String,
+    #[serde(rename = "mimeType")]
+    mime_type: String,
+}
+
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.legacy {
+            return LegacyBlobJson {
+                cid: self.r#ref.0.clone(),
+                mime_type: self.mime_type.clone(),
+            }
+            .serialize(s);
+        }
         BlobJson {
             kind: "blob".into(),
             link: self.r#ref.clone(),
@@ -137,7 +155,25 @@ impl Serialize for Blob {
 
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let b = BlobJson::deserialize(d)?;
+        let value = serde_json::Value::deserialize(d)?;
+        if value.get("cid").is_some() {
+            let b: LegacyBlobJson =
+                serde_json::from_value(value).map_err(serde::de::Error::custom)?;
+            // The reference refuses a legacy blob whose `cid` is not a CID while reading it.
+            if parse_cid(&b.cid).is_none() {
+                return Err(serde::de::Error::custom(format_args!(
+                    "legacy blob cid is not a CID: {:?}",
+                    b.cid
+                )));
+            }
+            return Ok(Blob {
+                r#ref: CidLink(b.cid),
+                mime_type: b.mime_type,
+                size: -1,
+                legacy: true,
+            });
+        }
+        let b: BlobJson = serde_json::from_value(value).map_err(serde::de::Error::custom)?;
         if b.kind != "blob" {
             return Err(serde::de::Error::custom(format_args!(
                 "wrong $type for a blob: {:?}",
@@ -148,12 +184,33 @@ impl<'de> Deserialize<'de> for Blob {
             r#ref: b.link,
             mime_type: b.mime_type,
             size: b.size.0,
+            legacy: false,
         })
     }
 }
 
 impl Validate for Blob {
     fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+        if errors.is_lenient() {
+            if parse_cid(&self.r#ref.0).is_none() {
+                errors.push(
+                    &path.field("ref"),
+                    Violation::InvalidCidLink {
+                        value: self.r#ref.0.clone(),
+                    },
+                );
+            }
+            return;
+        }
+        if self.legacy {
+            errors.push(
+                path,
+                Violation::InvalidBlob {
+                    reason: "legacy {cid, mimeType} blobs are refused",
+                },
+            );
+            return;
+        }
         let raw = parse_cid(&self.r#ref.0)
             .is_some_and(|(version, codec)| version == 1 && codec == RAW_CODEC);
         if !raw {

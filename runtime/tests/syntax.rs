@@ -53,3 +53,25 @@ fn interop_syntax_lines_agree_with_strict_reference() {
         disagreements.join("\n")
     );
 }
+
+#[test]
+fn interop_syntax_lines_agree_with_lenient_reference() {
+    let cases = lines(&data("reflex/interop-syntax.jsonl"));
+    let verdicts = lines(&data("refval/interop-syntax.jsonl"));
+    assert_eq!(cases.len(), verdicts.len());
+    let mut disagreements = Vec::new();
+    for (case, verdict) in cases.iter().zip(&verdicts) {
+        let group = case["group"].as_str().expect("group");
+        let format = FormatKind::from_name(group).expect("format");
+        let s = case["value"]
+            .as_object()
+            .and_then(|v| v.values().next())
+            .and_then(Value::as_str)
+            .expect("string");
+        let expected = verdict["valid"].as_bool().expect("verdict");
+        if format.is_valid_lenient(s) != expected {
+            disagreements.push(format!("{group} {s:?}: lenient says {expected}"));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}

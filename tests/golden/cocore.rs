@@ -35,6 +35,12 @@ pub mod com {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
+                        ::lexicon_runtime::check::object_type(
+                            &self.extra,
+                            Self::TYPE,
+                            path,
+                            errors,
+                        );
                         {
                             let path = &path.field("uri");
                             let v = &self.uri;
@@ -134,16 +140,6 @@ pub mod com {
                                                 .0,
                                             );
                                         }
-                                        "$type" => {
-                                            let t = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::check_type_value(
-                                                &t,
-                                                StrongRef::TYPE,
-                                            )?;
-                                            extra.insert(::std::string::String::from("$type"), t);
-                                        }
                                         _ => {
                                             let value = map
                                                 .next_value::<::lexicon_runtime::serde_json::Value>(
@@ -222,6 +218,12 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
+                        ::lexicon_runtime::check::object_type(
+                            &self.extra,
+                            Self::TYPE,
+                            path,
+                            errors,
+                        );
                         {
                             let path = &path.field("amount");
                             let v = &self.amount;
@@ -319,16 +321,6 @@ pub mod dev {
                                                 .0,
                                             );
                                         }
-                                        "$type" => {
-                                            let t = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::check_type_value(
-                                                &t,
-                                                Money::TYPE,
-                                            )?;
-                                            extra.insert(::std::string::String::from("$type"), t);
-                                        }
                                         _ => {
                                             let value = map
                                                 .next_value::<::lexicon_runtime::serde_json::Value>(
@@ -396,6 +388,12 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
+                        ::lexicon_runtime::check::object_type(
+                            &self.extra,
+                            Self::TYPE,
+                            path,
+                            errors,
+                        );
                         {
                             let path = &path.field("in");
                             let v = &self.r#in;
@@ -489,16 +487,6 @@ pub mod dev {
                                                 map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
                                             );
                                         }
-                                        "$type" => {
-                                            let t = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::check_type_value(
-                                                &t,
-                                                TokenCounts::TYPE,
-                                            )?;
-                                            extra.insert(::std::string::String::from("$type"), t);
-                                        }
                                         _ => {
                                             let value = map
                                                 .next_value::<::lexicon_runtime::serde_json::Value>(
@@ -572,6 +560,12 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
+                        ::lexicon_runtime::check::object_type(
+                            &self.extra,
+                            Self::TYPE,
+                            path,
+                            errors,
+                        );
                         {
                             let path = &path.field("modelId");
                             let v = &self.model_id;
@@ -712,16 +706,6 @@ pub mod dev {
                                                 .0,
                                             );
                                         }
-                                        "$type" => {
-                                            let t = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::check_type_value(
-                                                &t,
-                                                ModelPrice::TYPE,
-                                            )?;
-                                            extra.insert(::std::string::String::from("$type"), t);
-                                        }
                                         _ => {
                                             let value = map
                                                 .next_value::<::lexicon_runtime::serde_json::Value>(
@@ -805,6 +789,12 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
+                        ::lexicon_runtime::check::object_type(
+                            &self.extra,
+                            Self::TYPE,
+                            path,
+                            errors,
+                        );
                         {
                             let path = &path.field("inputPricePerMTok");
                             let v = &self.input_price_per_m_tok;
@@ -923,16 +913,6 @@ pub mod dev {
                                                 )?
                                                 .0,
                                             );
-                                        }
-                                        "$type" => {
-                                            let t = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::check_type_value(
-                                                &t,
-                                                TokenRate::TYPE,
-                                            )?;
-                                            extra.insert(::std::string::String::from("$type"), t);
                                         }
                                         _ => {
                                             let value = map
@@ -1684,9 +1664,20 @@ impl KnownRecord {
         collection: &str,
         json: &str,
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        Self::from_json_with(::lexicon_runtime::Mode::Strict, collection, json)
+    }
+
+    /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
+    /// would.
+    pub fn from_json_with(
+        mode: ::lexicon_runtime::Mode,
+        collection: &str,
+        json: &str,
+    ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        let _ = mode;
         match collection {
             "dev.cocore.compute.job" => ::std::result::Result::Ok(Self::DevCocoreComputeJob(
-                ::std::boxed::Box::new(::lexicon_runtime::json::from_json(json)?),
+                ::std::boxed::Box::new(::lexicon_runtime::json::from_json_with(mode, json)?),
             )),
             _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
                 ::std::string::String::from(collection),
@@ -1734,61 +1725,55 @@ pub fn validate_record_key(
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
 pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    validate_json_with(::lexicon_runtime::Mode::Strict, def, json)
+}
+
+/// [`validate_json`] as `mode`'s validator would decide.
+pub fn validate_json_with(
+    mode: ::lexicon_runtime::Mode,
+    def: &str,
+    json: &str,
+) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = mode;
     match def {
         "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => {
-            ::lexicon_runtime::json::from_json::<
+            ::lexicon_runtime::json::from_json_with::<
                 crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
-            >(json)
-                .map(drop)
+            >(mode, json)
+            .map(drop)
         }
-        "dev.cocore.compute.defs#modelPrice" => {
-            ::lexicon_runtime::json::from_json::<
-                crate::golden_cocore::dev::cocore::compute::defs::ModelPrice,
-            >(json)
-                .map(drop)
-        }
-        "dev.cocore.compute.defs#money" => {
-            ::lexicon_runtime::json::from_json::<
-                crate::golden_cocore::dev::cocore::compute::defs::Money,
-            >(json)
-                .map(drop)
-        }
-        "dev.cocore.compute.defs#settlementStatus" => {
-            ::lexicon_runtime::json::from_json::<
-                crate::golden_cocore::dev::cocore::compute::defs::SettlementStatus,
-            >(json)
-                .map(drop)
-        }
-        "dev.cocore.compute.defs#tokenCounts" => {
-            ::lexicon_runtime::json::from_json::<
-                crate::golden_cocore::dev::cocore::compute::defs::TokenCounts,
-            >(json)
-                .map(drop)
-        }
-        "dev.cocore.compute.defs#tokenRate" => {
-            ::lexicon_runtime::json::from_json::<
-                crate::golden_cocore::dev::cocore::compute::defs::TokenRate,
-            >(json)
-                .map(drop)
-        }
-        "dev.cocore.compute.defs#trustLevel" => {
-            ::lexicon_runtime::json::from_json::<
-                crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
-            >(json)
-                .map(drop)
-        }
+        "dev.cocore.compute.defs#modelPrice" => ::lexicon_runtime::json::from_json_with::<
+            crate::golden_cocore::dev::cocore::compute::defs::ModelPrice,
+        >(mode, json)
+        .map(drop),
+        "dev.cocore.compute.defs#money" => ::lexicon_runtime::json::from_json_with::<
+            crate::golden_cocore::dev::cocore::compute::defs::Money,
+        >(mode, json)
+        .map(drop),
+        "dev.cocore.compute.defs#settlementStatus" => ::lexicon_runtime::json::from_json_with::<
+            crate::golden_cocore::dev::cocore::compute::defs::SettlementStatus,
+        >(mode, json)
+        .map(drop),
+        "dev.cocore.compute.defs#tokenCounts" => ::lexicon_runtime::json::from_json_with::<
+            crate::golden_cocore::dev::cocore::compute::defs::TokenCounts,
+        >(mode, json)
+        .map(drop),
+        "dev.cocore.compute.defs#tokenRate" => ::lexicon_runtime::json::from_json_with::<
+            crate::golden_cocore::dev::cocore::compute::defs::TokenRate,
+        >(mode, json)
+        .map(drop),
+        "dev.cocore.compute.defs#trustLevel" => ::lexicon_runtime::json::from_json_with::<
+            crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
+        >(mode, json)
+        .map(drop),
         "dev.cocore.compute.job" | "dev.cocore.compute.job#main" => {
-            ::lexicon_runtime::json::from_json::<
+            ::lexicon_runtime::json::from_json_with::<
                 crate::golden_cocore::dev::cocore::compute::job::Job,
-            >(json)
-                .map(drop)
+            >(mode, json)
+            .map(drop)
         }
-        _ => {
-            ::std::result::Result::Err(
-                ::lexicon_runtime::Error::UnknownDefinition(
-                    ::std::string::String::from(def),
-                ),
-            )
-        }
+        _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownDefinition(
+            ::std::string::String::from(def),
+        )),
     }
 }

@@ -1188,6 +1188,7 @@ pub mod test {
                     path: &::lexicon_runtime::Path<'_>,
                     errors: &mut ::lexicon_runtime::ValidationErrors,
                 ) {
+                    ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
                     if let ::std::option::Option::Some(v) = &self.id {
                         let path = &path.field("id");
                         ::lexicon_runtime::check::format(v, path, errors);
@@ -1265,15 +1266,6 @@ pub mod test {
                                             .0,
                                         );
                                     }
-                                    "$type" => {
-                                        let t = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::check_type_value(
-                                            &t,
-                                            Features2::TYPE,
-                                        )?;
-                                        extra.insert(::std::string::String::from("$type"), t);
-                                    }
                                     _ => {
                                         let value = map
                                             .next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -1340,6 +1332,7 @@ pub mod test {
                     path: &::lexicon_runtime::Path<'_>,
                     errors: &mut ::lexicon_runtime::ValidationErrors,
                 ) {
+                    ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
                     {
                         let path = &path.field("did");
                         let v = &self.did;
@@ -1460,12 +1453,6 @@ pub mod test {
                                                 >()?
                                                 .0,
                                         );
-                                    }
-                                    "$type" => {
-                                        let t = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::check_type_value(&t, Owner::TYPE)?;
-                                        extra.insert(::std::string::String::from("$type"), t);
                                     }
                                     _ => {
                                         let value = map
@@ -1609,9 +1596,20 @@ impl KnownRecord {
         collection: &str,
         json: &str,
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        Self::from_json_with(::lexicon_runtime::Mode::Strict, collection, json)
+    }
+
+    /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
+    /// would.
+    pub fn from_json_with(
+        mode: ::lexicon_runtime::Mode,
+        collection: &str,
+        json: &str,
+    ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        let _ = mode;
         match collection {
             "test.golden.features" => ::std::result::Result::Ok(Self::TestGoldenFeatures(
-                ::std::boxed::Box::new(::lexicon_runtime::json::from_json(json)?),
+                ::std::boxed::Box::new(::lexicon_runtime::json::from_json_with(mode, json)?),
             )),
             _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
                 ::std::string::String::from(collection),
@@ -1659,24 +1657,34 @@ pub fn validate_record_key(
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
 pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    validate_json_with(::lexicon_runtime::Mode::Strict, def, json)
+}
+
+/// [`validate_json`] as `mode`'s validator would decide.
+pub fn validate_json_with(
+    mode: ::lexicon_runtime::Mode,
+    def: &str,
+    json: &str,
+) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = mode;
     match def {
         "test.golden.features" | "test.golden.features#main" => {
-            ::lexicon_runtime::json::from_json::<
+            ::lexicon_runtime::json::from_json_with::<
                 crate::golden_features::test::golden::features::Features,
-            >(json)
+            >(mode, json)
             .map(drop)
         }
-        "test.golden.features#features" => ::lexicon_runtime::json::from_json::<
+        "test.golden.features#features" => ::lexicon_runtime::json::from_json_with::<
             crate::golden_features::test::golden::features::Features2,
-        >(json)
+        >(mode, json)
         .map(drop),
-        "test.golden.features#owner" => ::lexicon_runtime::json::from_json::<
+        "test.golden.features#owner" => ::lexicon_runtime::json::from_json_with::<
             crate::golden_features::test::golden::features::Owner,
-        >(json)
+        >(mode, json)
         .map(drop),
-        "test.golden.features#status" => ::lexicon_runtime::json::from_json::<
+        "test.golden.features#status" => ::lexicon_runtime::json::from_json_with::<
             crate::golden_features::test::golden::features::Status,
-        >(json)
+        >(mode, json)
         .map(drop),
         _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownDefinition(
             ::std::string::String::from(def),

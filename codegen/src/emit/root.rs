@@ -64,8 +64,19 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
                 collection: &str,
                 json: &str,
             ) -> ::std::result::Result<Self, #rt::Error> {
+                Self::from_json_with(#rt::Mode::Strict, collection, json)
+            }
+
+            /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
+            /// would.
+            pub fn from_json_with(
+                mode: #rt::Mode,
+                collection: &str,
+                json: &str,
+            ) -> ::std::result::Result<Self, #rt::Error> {
+                let _ = mode;
                 match collection {
-                    #(#gates #nsids => ::std::result::Result::Ok(Self::#variants(::std::boxed::Box::new(#rt::json::from_json(json)?))),)*
+                    #(#gates #nsids => ::std::result::Result::Ok(Self::#variants(::std::boxed::Box::new(#rt::json::from_json_with(mode, json)?))),)*
                     _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),
                 }
             }
@@ -100,8 +111,18 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
         /// main def); records must carry their `$type`.
         pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), #rt::Error> {
+            validate_json_with(#rt::Mode::Strict, def, json)
+        }
+
+        /// [`validate_json`] as `mode`'s validator would decide.
+        pub fn validate_json_with(
+            mode: #rt::Mode,
+            def: &str,
+            json: &str,
+        ) -> ::std::result::Result<(), #rt::Error> {
+            let _ = mode;
             match def {
-                #(#def_gates #def_ids => #rt::json::from_json::<#def_paths>(json).map(drop),)*
+                #(#def_gates #def_ids => #rt::json::from_json_with::<#def_paths>(mode, json).map(drop),)*
                 _ => ::std::result::Result::Err(#rt::Error::UnknownDefinition(::std::string::String::from(def))),
             }
         }

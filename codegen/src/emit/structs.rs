@@ -177,9 +177,16 @@ fn emit_validate(s: &Struct, opts: &EmitOptions) -> TokenStream {
             },
         })
     });
+    let type_check = match &s.tag {
+        TypeTag::Object(_) => {
+            Some(quote!(#rt::check::object_type(&self.#extra, Self::TYPE, path, errors);))
+        }
+        _ => None,
+    };
     quote! {
         impl #rt::Validate for #name {
             fn validate_at(&self, path: &#rt::Path<'_>, errors: &mut #rt::ValidationErrors) {
+                #type_check
                 #(#checks)*
                 #rt::Validate::validate_at(&self.#extra, path, errors);
             }
@@ -334,18 +341,11 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 }
             },
         ),
-        TypeTag::Object(_) => (
-            TokenStream::new(),
-            quote! {
-                "$type" => {
-                    let t = map.next_value::<#rt::serde_json::Value>()?;
-                    #rt::de::check_type_value(&t, #name::TYPE)?;
-                    #extra.insert(::std::string::String::from("$type"), t);
-                }
-            },
-            TokenStream::new(),
-        ),
-        TypeTag::Inline => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
+        // A named object's `$type` is kept with the undeclared properties and checked by
+        // validation (the lenient reference ignores it).
+        TypeTag::Object(_) | TypeTag::Inline => {
+            (TokenStream::new(), TokenStream::new(), TokenStream::new())
+        }
     };
     let keep = quote! {
         let value = map.next_value::<#rt::serde_json::Value>()?;

@@ -50,6 +50,12 @@ fn is_private_use(rest: &[&str]) -> bool {
 /// `language` (strict): a grandfathered tag, a private-use tag, or a language tag whose primary
 /// subtag is 2 or 3 lower-case letters, with no repeated variant or extension singleton.
 pub fn is_valid_language(s: &str) -> bool {
+    is_valid_language_with(s, true)
+}
+
+/// The strict check, or (with `strict` false) the grammar alone: primaries of 2 to 8 letters in
+/// any case, repeated variants and singletons allowed.
+pub(crate) fn is_valid_language_with(s: &str, strict: bool) -> bool {
     if GRANDFATHERED.contains(&s) {
         return true;
     }
@@ -58,12 +64,16 @@ pub fn is_valid_language(s: &str) -> bool {
         return is_private_use(&tags[1..]);
     }
     let primary = tags[0];
-    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_lowercase()) {
+    let short = (2..=3).contains(&primary.len());
+    if strict && (!short || !primary.bytes().all(|b| b.is_ascii_lowercase())) {
+        return false;
+    }
+    if !alpha(primary, 2, 8) {
         return false;
     }
     let mut i = 1;
     let mut extlangs = 0;
-    while extlangs < 3 && i < tags.len() && alpha(tags[i], 3, 3) {
+    while short && extlangs < 3 && i < tags.len() && alpha(tags[i], 3, 3) {
         i += 1;
         extlangs += 1;
     }
@@ -79,7 +89,7 @@ pub fn is_valid_language(s: &str) -> bool {
     let mut variants: Vec<String> = Vec::new();
     while i < tags.len() && is_variant(tags[i]) {
         let v = tags[i].to_ascii_lowercase();
-        if variants.contains(&v) {
+        if strict && variants.contains(&v) {
             return false;
         }
         variants.push(v);
@@ -91,7 +101,7 @@ pub fn is_valid_language(s: &str) -> bool {
         if c == b'x' {
             return is_private_use(&tags[i + 1..]);
         }
-        if singletons.contains(&c) {
+        if strict && singletons.contains(&c) {
             return false;
         }
         singletons.push(c);

@@ -9,6 +9,7 @@ mod cid;
 mod datetime;
 mod ident;
 mod language;
+mod lenient;
 mod uri;
 
 pub use aturi::is_valid_at_uri;
@@ -86,6 +87,17 @@ impl FormatKind {
     /// The format with this lexicon name, if there is one.
     pub fn from_name(name: &str) -> Option<FormatKind> {
         FormatKind::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether `s` is valid for this format as the lenient reference (`@atproto/lexicon` 0.7)
+    /// decides: `datetime`, `language` and `cid` are more permissive; the others are the same.
+    pub fn is_valid_lenient(self, s: &str) -> bool {
+        match self {
+            FormatKind::Datetime => is_valid_datetime(s) || lenient::is_iso_datestring(s),
+            FormatKind::Language => lenient::is_bcp47(s),
+            FormatKind::Cid => parse_cid(s).is_some(),
+            other => other.is_valid(s),
+        }
     }
 
     /// Whether `s` is a valid string of this format.

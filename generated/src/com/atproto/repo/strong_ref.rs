@@ -30,6 +30,7 @@ impl ::lexicon_runtime::Validate for StrongRef {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
+        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("uri");
             let v = &self.uri;
@@ -124,11 +125,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
                                     >()?
                                     .0,
                             );
-                        }
-                        "$type" => {
-                            let t = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::check_type_value(&t, StrongRef::TYPE)?;
-                            extra.insert(::std::string::String::from("$type"), t);
                         }
                         _ => {
                             let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;

@@ -37,6 +37,7 @@ impl ::lexicon_runtime::Validate for Money {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
+        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("amount");
             let v = &self.amount;
@@ -130,11 +131,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
                                     .0,
                             );
                         }
-                        "$type" => {
-                            let t = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::check_type_value(&t, Money::TYPE)?;
-                            extra.insert(::std::string::String::from("$type"), t);
-                        }
                         _ => {
                             let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                             ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
@@ -192,6 +188,7 @@ impl ::lexicon_runtime::Validate for TokenCounts {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
+        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("in");
             let v = &self.r#in;
@@ -281,11 +278,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
                                 map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
                             );
                         }
-                        "$type" => {
-                            let t = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::check_type_value(&t, TokenCounts::TYPE)?;
-                            extra.insert(::std::string::String::from("$type"), t);
-                        }
                         _ => {
                             let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                             ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
@@ -351,6 +343,7 @@ impl ::lexicon_runtime::Validate for ModelPrice {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
+        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("modelId");
             let v = &self.model_id;
@@ -483,11 +476,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
                                     .0,
                             );
                         }
-                        "$type" => {
-                            let t = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::check_type_value(&t, ModelPrice::TYPE)?;
-                            extra.insert(::std::string::String::from("$type"), t);
-                        }
                         _ => {
                             let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                             ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
@@ -559,6 +547,7 @@ impl ::lexicon_runtime::Validate for TokenRate {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
+        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("inputPricePerMTok");
             let v = &self.input_price_per_m_tok;
@@ -669,11 +658,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
                                     >()?
                                     .0,
                             );
-                        }
-                        "$type" => {
-                            let t = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::check_type_value(&t, TokenRate::TYPE)?;
-                            extra.insert(::std::string::String::from("$type"), t);
                         }
                         _ => {
                             let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
