@@ -13,6 +13,8 @@ pub struct Diagnostic {
     pub pointer: String,
     /// Line and column (1-based) when known.
     pub position: Option<(usize, usize)>,
+    /// The text of that line, shown with a caret under the column.
+    pub line_text: Option<String>,
     /// Short name of the rule broken, such as `unresolved-ref`.
     pub rule: &'static str,
     /// What was expected and what was found.
@@ -31,6 +33,7 @@ impl Diagnostic {
             file: file.into(),
             pointer: pointer.into(),
             position: None,
+            line_text: None,
             rule,
             message: message.into(),
         }
@@ -52,6 +55,16 @@ impl fmt::Display for Diagnostic {
         if !self.pointer.is_empty() {
             write!(f, " at {}", self.pointer)?;
         }
+        if let (Some((line, col)), Some(text)) = (self.position, &self.line_text) {
+            let width = line.to_string().len();
+            let pad = " ".repeat(width);
+            let caret: String = text
+                .chars()
+                .take(col - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n{pad} |\n{line} | {text}\n{pad} | {caret}^")?;
+        }
         Ok(())
     }
 }
@@ -61,6 +74,44 @@ impl fmt::Display for Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Fills in line, column and line text from the documents' texts where the pointer can be
+    /// found, then sorts.
+    pub fn located(mut self, texts: &std::collections::HashMap<PathBuf, String>) -> Self {
+        for d in &mut self.0 {
+            if d.line_text.is_some() {
+                continue;
+            }
+            let Some(text) = texts.get(&d.file) else {
+                continue;
+            };
+            let found = match d.position {
+                Some((line, col)) => text
+                    .lines()
+                    .nth(line - 1)
+                    .map(|t| (line, col, t.to_owned())),
+                None if !d.pointer.is_empty() => {
+                    crate::span::locate(text, &d.pointer).or_else(|| {
+                        // A missing property: point at the closest parent that exists.
+                        let mut parent = d.pointer.as_str();
+                        while let Some(i) = parent.rfind('/') {
+                            parent = &parent[..i];
+                            if let Some(found) = crate::span::locate(text, parent) {
+                                return Some(found);
+                            }
+                        }
+                        None
+                    })
+                }
+                None => None,
+            };
+            if let Some((line, col, line_text)) = found {
+                d.position = Some((line, col));
+                d.line_text = Some(line_text);
+            }
+        }
+        self.finish()
+    }
+
     /// Sorts the diagnostics and drops exact duplicates.
     pub fn finish(mut self) -> Self {
         self.0.sort();

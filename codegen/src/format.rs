@@ -96,3 +96,11 @@ pub fn rustfmt_all(files: &mut [crate::GeneratedFile]) -> Option<Result<(), Stri
         Err(e) => Some(Err(e)),
     }
 }
+
+/// Removes documentation comments (`///`, `//!`) from formatted code.
+pub fn strip_docs(code: &str) -> String {
+    code.lines()
+        .filter(|l| !(l.trim_start().starts_with("///") || l.trim_start().starts_with("//!")))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod assemble;
+mod builder;
 pub mod catalog;
 pub mod check;
 pub mod convert;
@@ -26,10 +27,13 @@ pub mod load;
 pub mod lower;
 pub mod names;
 pub mod schema;
+pub mod span;
 pub mod write;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
+pub use builder::{BuildError, Builder};
 pub use diag::{Diagnostic, Diagnostics};
 pub use emit::EmitOptions;
 
@@ -53,6 +57,11 @@ pub struct Options {
     pub emit: EmitOptions,
     /// Whether to run `rustfmt` after prettyplease when it is installed.
     pub rustfmt: bool,
+    /// NSID globs (`dev.cocore.*`) of the lexicons to emit; empty for all. The lexicons they
+    /// refer to are emitted too.
+    pub only: Vec<String>,
+    /// NSID globs of lexicons not to emit (unless a selected lexicon refers to them).
+    pub exclude: Vec<String>,
 }
 
 impl Options {
@@ -63,6 +72,8 @@ impl Options {
             layout: Layout::Tree,
             emit: EmitOptions::default(),
             rustfmt: true,
+            only: Vec::new(),
+            exclude: Vec::new(),
         }
     }
 }
@@ -90,7 +101,10 @@ fn finish(ir: ir::Ir, options: &Options) -> Result<Vec<GeneratedFile>, Diagnosti
     };
     let mut out = Vec::with_capacity(files.len());
     for file in &files {
-        let text = format::format_file(file).map_err(|e| internal(file, e))?;
+        let mut text = format::format_file(file).map_err(|e| internal(file, e))?;
+        if !options.emit.docs {
+            text = format::strip_docs(&text);
+        }
         out.push(GeneratedFile {
             path: file.path.clone(),
             contents: text,
@@ -127,6 +141,7 @@ pub fn generate_sources(
     options: &Options,
 ) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let mut diags = Vec::new();
+    let texts: HashMap<PathBuf, String> = sources.iter().cloned().collect();
     let loaded = sources
         .iter()
         .filter_map(|(path, text)| {
@@ -136,26 +151,52 @@ pub fn generate_sources(
             })
         })
         .collect();
-    let ir = lower_loaded(loaded, diags)?;
+    let ir = lower_loaded(loaded, diags, options).map_err(|d| d.located(&texts))?;
     finish(ir, options)
+}
+
+/// What a run read and produced: for build scripts, which must tell cargo what to watch.
+pub struct Report {
+    /// The generated files, or every problem found.
+    pub result: Result<Vec<GeneratedFile>, Diagnostics>,
+    /// The lexicon files read.
+    pub files: Vec<PathBuf>,
+}
+
+/// Like [`generate`], also saying which lexicon files were read.
+pub fn generate_report(options: &Options) -> Report {
+    let (ir, files) = build_ir_report(options);
+    Report {
+        result: ir.and_then(|ir| finish(ir, options)),
+        files,
+    }
 }
 
 /// Loads, checks and lowers: everything up to emission.
 fn build_ir(options: &Options) -> Result<ir::Ir, Diagnostics> {
+    build_ir_report(options).0
+}
+
+fn build_ir_report(options: &Options) -> (Result<ir::Ir, Diagnostics>, Vec<PathBuf>) {
     let mut diags = Vec::new();
+    let mut texts = HashMap::new();
     let paths = load::discover(&options.lexicons, &mut diags);
     let loaded: Vec<load::Loaded> = paths
         .iter()
-        .filter_map(|p| load::load_file(p, &mut diags))
+        .filter_map(|p| load::load_file(p, &mut diags, &mut texts))
         .collect();
-    lower_loaded(loaded, diags)
+    let ir = lower_loaded(loaded, diags, options).map_err(|d| d.located(&texts));
+    (ir, paths)
 }
 
-/// Builds the catalog, checks it and lowers it, adding to the diagnostics of loading.
+/// Selects documents (`only`/`exclude` and what they refer to), builds the catalog, checks it
+/// and lowers it, adding to the diagnostics of loading.
 fn lower_loaded(
     loaded: Vec<load::Loaded>,
     mut diags: Vec<Diagnostic>,
+    options: &Options,
 ) -> Result<ir::Ir, Diagnostics> {
+    let loaded = catalog::select(loaded, &options.only, &options.exclude);
     let catalog = catalog::Catalog::build(loaded, &mut diags);
     check::check_catalog(&catalog, &mut diags);
     if !diags.is_empty() {

@@ -87,8 +87,12 @@ fn walk(
     }
 }
 
-/// Reads and parses one file; problems go to `diags`.
-pub fn load_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Loaded> {
+/// Reads and parses one file; problems go to `diags`, the text to `texts` (for positions).
+pub fn load_file(
+    path: &Path,
+    diags: &mut Vec<Diagnostic>,
+    texts: &mut std::collections::HashMap<PathBuf, String>,
+) -> Option<Loaded> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -105,10 +109,12 @@ pub fn load_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Loaded> {
         diags.push(Diagnostic::new(path, "", "json", "file is not UTF-8 text"));
         return None;
     };
-    parse_document(path, &text, diags).map(|doc| Loaded {
+    let loaded = parse_document(path, &text, diags).map(|doc| Loaded {
         path: path.to_owned(),
         doc,
-    })
+    });
+    texts.insert(path.to_owned(), text);
+    loaded
 }
 
 /// Parses the text of one lexicon document.

@@ -12,6 +12,7 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&e.name);
     let doc = doc_attrs(e.doc.as_deref());
+    let attrs = &opts.type_attributes;
     let variant_idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();
     let values: Vec<&String> = e.variants.iter().map(|(_, s)| s).collect();
     let variant_docs = values.iter().map(|v| format!(" `{v}`"));
@@ -110,6 +111,7 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #(#attrs)*
         pub enum #name {
             #(#[doc = #variant_docs] #variant_idents,)*
             #other_variant

@@ -21,6 +21,10 @@ pub struct EmitOptions {
     pub root: TokenStream,
     /// Whether each namespace (`app.bsky`) is behind a cargo feature (`app-bsky`).
     pub feature_gates: bool,
+    /// Attributes put on every generated struct and enum (`#[derive(Hash)]`, ...).
+    pub type_attributes: Vec<TokenStream>,
+    /// Whether to emit documentation comments.
+    pub docs: bool,
 }
 
 impl Default for EmitOptions {
@@ -29,6 +33,8 @@ impl Default for EmitOptions {
             runtime: quote!(::lexicon_runtime),
             root: quote!(crate),
             feature_gates: false,
+            type_attributes: Vec::new(),
+            docs: true,
         }
     }
 }
@@ -38,6 +44,17 @@ impl EmitOptions {
     /// output is included in module `lexicons`.
     pub fn with_root(mut self, path: &str) -> Result<Self, String> {
         self.root = parse_path(path)?;
+        Ok(self)
+    }
+
+    /// Adds an attribute (`#[derive(Hash)]`, `#[serde(...)]`, ...) to every generated type.
+    pub fn with_type_attribute(mut self, attribute: &str) -> Result<Self, String> {
+        let tokens: TokenStream = attribute
+            .parse()
+            .map_err(|e| format!("{attribute:?} does not parse: {e}"))?;
+        syn::parse2::<syn::ItemStruct>(quote!(#tokens struct Check;))
+            .map_err(|e| format!("{attribute:?} is not an attribute: {e}"))?;
+        self.type_attributes.push(tokens);
         Ok(self)
     }
 

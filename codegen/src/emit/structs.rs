@@ -48,6 +48,7 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&s.name);
     let doc = doc_attrs(s.doc.as_deref());
+    let attrs = &opts.type_attributes;
     let extra = ident(&s.extra);
     let fields = s.fields.iter().map(|f| {
         let doc = field_doc(f);
@@ -62,6 +63,7 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
+        #(#attrs)*
         pub struct #name {
             #(#fields)*
             /// Properties the schema does not declare, kept as raw JSON so that they round-trip.

@@ -12,6 +12,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&u.name);
     let doc = doc_attrs(u.doc.as_deref());
+    let attrs = &opts.type_attributes;
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
     let paths: Vec<_> = u
         .variants
@@ -98,6 +99,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
+        #(#attrs)*
         pub enum #name {
             #(#[doc = #variant_docs] #variants(::std::boxed::Box<#paths>),)*
             #other_variant

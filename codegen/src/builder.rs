@@ -1,0 +1,210 @@
+//! The build-script API: a small builder, in the manner of prost-build, that writes one file to
+//! `OUT_DIR` for `include!`, tells cargo what to watch, and reports errors as `cargo::error=`.
+
+use std::path::PathBuf;
+
+use crate::{generate_report, Diagnostics, EmitOptions, Layout, Options};
+
+/// Why a build-script generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The lexicons have errors (each was also printed as a `cargo::error=` line).
+    #[error("{0}")]
+    Lexicons(Diagnostics),
+    /// A setting is wrong (a path that does not parse, no `OUT_DIR`).
+    #[error("lexicon-codegen configuration: {0}")]
+    Config(String),
+    /// The output could not be written.
+    #[error("cannot write generated code: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Generates Rust types for lexicons from a build script.
+///
+/// ```no_run
+/// // build.rs
+/// fn main() -> Result<(), lexicon_codegen::BuildError> {
+///     lexicon_codegen::Builder::new()
+///         .lexicons("lexicons")
+///         .only(["dev.cocore.*"])
+///         .compile()?;
+///     Ok(())
+/// }
+/// ```
+///
+/// ```ignore
+/// // src/lib.rs
+/// include!(concat!(env!("OUT_DIR"), "/lexicons.rs"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    lexicons: Vec<PathBuf>,
+    only: Vec<String>,
+    exclude: Vec<String>,
+    out_dir: Option<PathBuf>,
+    file_name: String,
+    runtime: Option<String>,
+    module: Option<String>,
+    attributes: Vec<String>,
+    docs: bool,
+    feature_gates: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            lexicons: Vec::new(),
+            only: Vec::new(),
+            exclude: Vec::new(),
+            out_dir: None,
+            file_name: "lexicons.rs".into(),
+            runtime: None,
+            module: None,
+            attributes: Vec::new(),
+            docs: true,
+            feature_gates: false,
+        }
+    }
+}
+
+impl Builder {
+    /// A builder with defaults: output `$OUT_DIR/lexicons.rs`, included at the crate root.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a folder of lexicon JSON files (read recursively); call once per folder.
+    pub fn lexicons(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.lexicons.push(dir.into());
+        self
+    }
+
+    /// Emits only lexicons whose NSID matches one of these globs (`dev.cocore.*`), and those
+    /// they refer to.
+    pub fn only<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
+        self.only.extend(globs.into_iter().map(Into::into));
+        self
+    }
+
+    /// Skips lexicons whose NSID matches one of these globs (unless an emitted one refers to it).
+    pub fn exclude<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
+        self.exclude.extend(globs.into_iter().map(Into::into));
+        self
+    }
+
+    /// Writes into `dir` instead of `$OUT_DIR`.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Names the output file (default `lexicons.rs`).
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = name.into();
+        self
+    }
+
+    /// The path by which generated code names the runtime (default `::lexicon_runtime`), for
+    /// crates that re-export it.
+    pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
+        self.runtime = Some(path.into());
+        self
+    }
+
+    /// The module path where the file is included (default `crate`), such as
+    /// `crate::lexicons` for `mod lexicons { include!(...); }`.
+    pub fn module_path(mut self, path: impl Into<String>) -> Self {
+        self.module = Some(path.into());
+        self
+    }
+
+    /// Adds an attribute to every generated type, such as `#[derive(Hash)]`.
+    pub fn type_attribute(mut self, attribute: impl Into<String>) -> Self {
+        self.attributes.push(attribute.into());
+        self
+    }
+
+    /// Whether to emit documentation comments (default true).
+    pub fn docs(mut self, docs: bool) -> Self {
+        self.docs = docs;
+        self
+    }
+
+    /// Puts each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
+    pub fn feature_gates(mut self, on: bool) -> Self {
+        self.feature_gates = on;
+        self
+    }
+
+    /// The generator options these settings stand for.
+    pub fn options(&self) -> Result<Options, BuildError> {
+        let mut emit = EmitOptions::default();
+        if let Some(root) = &self.module {
+            emit = emit.with_root(root).map_err(BuildError::Config)?;
+        }
+        if let Some(runtime) = &self.runtime {
+            emit = emit.with_runtime(runtime).map_err(BuildError::Config)?;
+        }
+        for attribute in &self.attributes {
+            emit = emit
+                .with_type_attribute(attribute)
+                .map_err(BuildError::Config)?;
+        }
+        emit.docs = self.docs;
+        emit.feature_gates = self.feature_gates;
+        let mut options = Options::new(self.lexicons.clone());
+        options.layout = Layout::SingleFile(self.file_name.clone());
+        options.rustfmt = false;
+        options.emit = emit;
+        options.only = self.only.clone();
+        options.exclude = self.exclude.clone();
+        Ok(options)
+    }
+
+    /// Generates, writes the file (only if its content changed) and prints the
+    /// `cargo::rerun-if-changed` lines for every lexicon folder and file read. On errors, prints
+    /// each as a `cargo::error=` line naming file, line and column, and returns them.
+    pub fn compile(self) -> Result<PathBuf, BuildError> {
+        let options = self.options()?;
+        let out_dir = match &self.out_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    BuildError::Config(
+                        "OUT_DIR is not set; call compile() from a build script or set out_dir"
+                            .into(),
+                    )
+                })?,
+        };
+        let report = generate_report(&options);
+        for dir in &self.lexicons {
+            println!("cargo::rerun-if-changed={}", dir.display());
+        }
+        for file in &report.files {
+            println!("cargo::rerun-if-changed={}", file.display());
+        }
+        let files = report.result.map_err(|diags| {
+            for d in &diags.0 {
+                println!("cargo::error={}", one_line(d));
+            }
+            BuildError::Lexicons(diags)
+        })?;
+        crate::write::write_files(&out_dir, &files)?;
+        Ok(out_dir.join(&self.file_name))
+    }
+}
+
+/// A diagnostic on one line, for `cargo::error=`: `file:line:col: [rule] message (at pointer)`.
+fn one_line(d: &crate::Diagnostic) -> String {
+    let place = match d.position {
+        Some((line, col)) => format!("{}:{line}:{col}", d.file.display()),
+        None => d.file.display().to_string(),
+    };
+    let at = if d.pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" (at {})", d.pointer)
+    };
+    format!("{place}: [{}] {}{at}", d.rule, d.message).replace('\n', " ")
+}

@@ -1,0 +1,18 @@
+//! Generates the cocore types into `$OUT_DIR/lexicons.rs` at build time.
+
+fn main() -> Result<(), lexicon_codegen::BuildError> {
+    // Counts runs of this script, so that a test can see when cargo reruns it.
+    if let Some(out) = std::env::var_os("OUT_DIR") {
+        let runs = std::path::Path::new(&out).join("build-runs");
+        let n: u32 = std::fs::read_to_string(&runs)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        std::fs::write(&runs, (n + 1).to_string()).expect("OUT_DIR is writable");
+    }
+    lexicon_codegen::Builder::new()
+        .lexicons(concat!(env!("CARGO_MANIFEST_DIR"), "/../../lexicons"))
+        .only(["dev.cocore.*"])
+        .compile()?;
+    Ok(())
+}
