@@ -48,7 +48,12 @@ fn leaf<T: DeserializeOwned>(v: &Value, pointer: &str, cx: &mut Ctx<'_>) -> Opti
                     serde_path_to_error::Segment::Unknown => {}
                 }
             }
-            cx.error(&at, "schema", e.into_inner().to_string());
+            let message = e
+                .into_inner()
+                .to_string()
+                .replace("expected u64", "expected a whole number of at least 0")
+                .replace("expected i64", "expected a whole number");
+            cx.error(&at, "schema", message);
             None
         }
     }

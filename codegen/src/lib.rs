@@ -21,6 +21,7 @@ pub mod check;
 pub mod convert;
 pub mod diag;
 pub mod emit;
+pub mod evolution;
 pub mod format;
 pub mod ir;
 pub mod load;

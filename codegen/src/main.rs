@@ -1,11 +1,13 @@
-//! The `lexicon-codegen` command line: `generate` writes or checks bindings.
+//! The `lexicon-codegen` command line: `generate` writes or checks bindings, `diff` reports
+//! breaking lexicon changes.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
-use lexicon_codegen::{generate, write, Options};
+use lexicon_codegen::{evolution, generate, write, Options};
 
 /// Generates Rust types with serde and validation from atproto Lexicon schemas.
 #[derive(Parser)]
@@ -13,6 +15,24 @@ use lexicon_codegen::{generate, write, Options};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Text for people.
+    Text,
+    /// JSON for programs.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    /// Colour when writing to a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 #[derive(Subcommand)]
@@ -26,8 +46,8 @@ enum Command {
     ///
     /// Exit codes: 0 success (with --check: bindings are current); 1 with --check: bindings
     /// are stale, missing or extra (a unified diff of each stale file is printed); 2 the
-    /// lexicons have errors (all are listed, each with file, JSON pointer and rule) or a file
-    /// could not be written.
+    /// lexicons have errors (all are listed, each with file, line, column, JSON pointer and
+    /// rule) or a file could not be written.
     Generate {
         /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
         #[arg(long = "lexicons", value_name = "DIR")]
@@ -38,20 +58,67 @@ enum Command {
         /// Write nothing; report stale, missing and extra files and exit 1 if there are any.
         #[arg(long)]
         check: bool,
+        /// Emit only lexicons whose NSID matches this glob (`dev.cocore.*`), and those they
+        /// refer to; repeatable.
+        #[arg(long, value_name = "GLOB")]
+        only: Vec<String>,
+        /// Do not emit lexicons whose NSID matches this glob (unless an emitted one refers to
+        /// it); repeatable.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// Put each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
+        #[arg(long)]
+        feature_gates: bool,
         /// Do not run rustfmt after prettyplease (rustfmt is used when it is installed).
         #[arg(long)]
         no_rustfmt: bool,
+        /// Output format of --check results and errors.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Colour the diff of --check.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: Color,
+        /// Print only errors.
+        #[arg(long, short, conflicts_with = "verbose")]
+        quiet: bool,
+        /// Also list every file written or checked.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Report changes between two versions of a lexicon set that break old data or old readers.
+    ///
+    /// Breaking: new required properties, removed or re-classified required properties,
+    /// changed types, tightened or loosened constraints (lengths, ranges, formats, const,
+    /// enum, nullable, blob accept and size), removed union members, any change to a closed
+    /// union, removed defs and lexicons. Fine: new optional properties, defs and lexicons,
+    /// grown knownValues, new members of open unions.
+    ///
+    /// Exit codes: 0 no breaking change, 1 breaking changes, 2 a lexicon set has errors.
+    Diff {
+        /// The old lexicon folder.
+        old: PathBuf,
+        /// The new lexicon folder.
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Generate {
             lexicons,
             out,
             check,
+            only,
+            exclude,
+            feature_gates,
             no_rustfmt,
+            format,
+            color,
+            quiet,
+            verbose,
         } => {
             let lexicons = if lexicons.is_empty() {
                 vec![PathBuf::from("lexicons")]
@@ -60,52 +127,163 @@ fn main() -> ExitCode {
             };
             let mut options = Options::new(lexicons);
             options.rustfmt = !no_rustfmt;
-            run_generate(&options, &out, check)
+            options.only = only;
+            options.exclude = exclude;
+            options.emit.feature_gates = feature_gates;
+            let color = match color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => std::io::stdout().is_terminal(),
+            };
+            let out_mode = Output {
+                format,
+                color,
+                quiet,
+                verbose,
+            };
+            run_generate(&options, &out, check, out_mode)
         }
+        Command::Diff { old, new, format } => run_diff(&old, &new, format),
     }
 }
 
-fn run_generate(options: &Options, out: &std::path::Path, check: bool) -> ExitCode {
+struct Output {
+    format: Format,
+    color: bool,
+    quiet: bool,
+    verbose: bool,
+}
+
+fn colorize(diff: &str) -> String {
+    diff.lines()
+        .map(|l| {
+            let code = if l.starts_with("+++") || l.starts_with("---") {
+                "1"
+            } else if l.starts_with('+') {
+                "32"
+            } else if l.starts_with('-') {
+                "31"
+            } else if l.starts_with("@@") {
+                "36"
+            } else {
+                ""
+            };
+            if code.is_empty() {
+                format!("{l}\n")
+            } else {
+                format!("\x1b[{code}m{l}\x1b[0m\n")
+            }
+        })
+        .collect()
+}
+
+fn json_list(paths: &[PathBuf], out: &Path) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| out.join(p).display().to_string())
+        .collect()
+}
+
+fn run_generate(options: &Options, out: &Path, check: bool, o: Output) -> ExitCode {
     let files = match generate(options) {
         Ok(files) => files,
         Err(diags) => {
-            eprintln!("{diags}");
+            if o.format == Format::Json {
+                let errors: Vec<serde_json::Value> = diags
+                    .0
+                    .iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "file": d.file.display().to_string(),
+                            "line": d.position.map(|p| p.0),
+                            "column": d.position.map(|p| p.1),
+                            "pointer": d.pointer,
+                            "rule": d.rule,
+                            "message": d.message,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({ "errors": errors }));
+            } else {
+                eprintln!("{diags}");
+            }
             return ExitCode::from(2);
         }
     };
     if check {
         let report = write::check_files(out, &files);
-        for (path, diff) in &report.stale {
-            println!("stale: {}", out.join(path).display());
-            print!("{diff}");
-        }
-        for path in &report.missing {
-            println!("missing: {}", out.join(path).display());
-        }
-        for path in &report.extra {
+        if o.format == Format::Json {
+            let stale: Vec<PathBuf> = report.stale.iter().map(|(p, _)| p.clone()).collect();
             println!(
-                "extra: {} (generated, but no lexicon produces it now)",
-                out.join(path).display()
+                "{}",
+                serde_json::json!({
+                    "current": report.is_current(),
+                    "stale": json_list(&stale, out),
+                    "missing": json_list(&report.missing, out),
+                    "extra": json_list(&report.extra, out),
+                })
             );
+        } else {
+            for (path, diff) in &report.stale {
+                println!("stale: {}", out.join(path).display());
+                if !o.quiet {
+                    print!(
+                        "{}",
+                        if o.color {
+                            colorize(diff)
+                        } else {
+                            diff.clone()
+                        }
+                    );
+                }
+            }
+            for path in &report.missing {
+                println!("missing: {}", out.join(path).display());
+            }
+            for path in &report.extra {
+                println!(
+                    "extra: {} (generated, but no lexicon produces it now)",
+                    out.join(path).display()
+                );
+            }
+            if o.verbose {
+                for f in &files {
+                    println!("checked: {}", out.join(&f.path).display());
+                }
+            }
         }
         if report.is_current() {
-            println!("{} generated files are current", files.len());
+            if o.format == Format::Text && !o.quiet {
+                println!("{} generated files are current", files.len());
+            }
             ExitCode::SUCCESS
         } else {
-            let n = report.stale.len() + report.missing.len() + report.extra.len();
-            eprintln!("{n} file(s) out of date; run `lexicon-codegen generate` to update them");
+            if o.format == Format::Text {
+                let n = report.stale.len() + report.missing.len() + report.extra.len();
+                eprintln!("{n} file(s) out of date; run `lexicon-codegen generate` to update them");
+            }
             ExitCode::from(1)
         }
     } else {
         match write::write_files(out, &files) {
             Ok(report) => {
-                println!(
-                    "{} written, {} unchanged, {} removed in {}",
-                    report.written.len(),
-                    report.unchanged.len(),
-                    report.removed.len(),
-                    out.display()
-                );
+                if o.verbose {
+                    for p in &report.written {
+                        println!("written: {}", out.join(p).display());
+                    }
+                    for p in &report.removed {
+                        println!("removed: {}", out.join(p).display());
+                    }
+                }
+                if !o.quiet {
+                    println!(
+                        "{} written, {} unchanged, {} removed in {}",
+                        report.written.len(),
+                        report.unchanged.len(),
+                        report.removed.len(),
+                        out.display()
+                    );
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -113,5 +291,36 @@ fn run_generate(options: &Options, out: &std::path::Path, check: bool) -> ExitCo
                 ExitCode::from(2)
             }
         }
+    }
+}
+
+fn run_diff(old: &Path, new: &Path, format: Format) -> ExitCode {
+    let changes = match evolution::compare_dirs(&[old.to_owned()], &[new.to_owned()]) {
+        Ok(changes) => changes,
+        Err(diags) => {
+            eprintln!("{diags}");
+            return ExitCode::from(2);
+        }
+    };
+    let breaking = changes.iter().filter(|c| c.breaking).count();
+    if format == Format::Json {
+        let list: Vec<serde_json::Value> = changes
+            .iter()
+            .map(|c| serde_json::json!({"nsid": c.nsid, "pointer": c.pointer, "breaking": c.breaking, "message": c.message}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({ "breaking": breaking, "changes": list })
+        );
+    } else {
+        for c in &changes {
+            println!("{c}");
+        }
+        println!("{} change(s), {breaking} breaking", changes.len());
+    }
+    if breaking > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

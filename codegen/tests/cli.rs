@@ -200,3 +200,119 @@ fn help_explains_the_exit_codes() {
         "bad arguments are an error, not a panic"
     );
 }
+
+#[test]
+fn diff_exit_codes_and_json() {
+    let data = repo().join("tests/data/lexicons");
+    let out = run(
+        &[
+            "diff",
+            "tests/data/lexicons/cocore-original",
+            "tests/data/lexicons/cocore-upstream",
+        ],
+        &repo(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("6 change(s), 0 breaking"), "{stdout}");
+    let out = run(
+        &[
+            "diff",
+            "tests/data/lexicons/cocore-upstream",
+            "tests/data/lexicons/cocore-original",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "removing properties and a def is breaking"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["breaking"], 1, "{report}");
+    let out = run(
+        &[
+            "diff",
+            data.join("cocore-original").to_str().unwrap(),
+            repo()
+                .join("tests/data/bad-lexicons/json")
+                .to_str()
+                .unwrap(),
+        ],
+        &repo(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_results_as_json_and_in_colour() {
+    let dir = project();
+    let lexicon = dir.path().join("lexicons/dev/cocore/compute/job.json");
+    let text = fs::read_to_string(&lexicon).unwrap();
+    fs::write(&lexicon, text.replacen("\"maxLength\": 256,", "", 1)).unwrap();
+    let out = run(&["generate", "--check", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["current"], false);
+    assert_eq!(
+        report["stale"][0],
+        "generated/src/dev/cocore/compute/job.rs"
+    );
+    let plain = run(&["generate", "--check"], dir.path());
+    assert!(
+        !String::from_utf8_lossy(&plain.stdout).contains('\x1b'),
+        "no colour when not a terminal"
+    );
+    let coloured = run(&["generate", "--check", "--color", "always"], dir.path());
+    assert!(
+        String::from_utf8_lossy(&coloured.stdout).contains("\x1b[31m-"),
+        "removed lines in red"
+    );
+    let quiet = run(&["generate", "--check", "--quiet"], dir.path());
+    let quiet = String::from_utf8_lossy(&quiet.stdout);
+    assert!(quiet.contains("stale:") && !quiet.contains("@@"), "{quiet}");
+}
+
+#[test]
+fn only_and_exclude_select_lexicons_and_what_they_need() {
+    let dir = project();
+    let out = run(
+        &[
+            "generate",
+            "--out",
+            "only",
+            "--only",
+            "dev.cocore.compute.job",
+            "--no-rustfmt",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    assert!(dir.path().join("only/dev/cocore/compute/job.rs").exists());
+    assert!(
+        dir.path().join("only/dev/cocore/compute/defs.rs").exists(),
+        "job refers to defs"
+    );
+    assert!(
+        dir.path()
+            .join("only/com/atproto/repo/strong_ref.rs")
+            .exists(),
+        "and to strongRef"
+    );
+    let out = run(
+        &[
+            "generate",
+            "--out",
+            "excl",
+            "--exclude",
+            "dev.cocore.compute.job",
+            "--no-rustfmt",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    assert!(!dir.path().join("excl/dev/cocore/compute/job.rs").exists());
+    assert!(dir.path().join("excl/dev/cocore/compute/defs.rs").exists());
+}
