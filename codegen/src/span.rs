@@ -126,11 +126,11 @@ mod tests {
         let text = "{\n  \"defs\": {\n    \"main\": { \"type\": \"ref\", \"ref\": \"#mony\" },\n    \"a/b\": [1, {\"x\": 2}]\n  }\n}";
         assert_eq!(
             locate(text, "/defs/main/ref").map(|(l, c, _)| (l, c)),
-            Some((3, 42))
+            Some((3, 37))
         );
         assert_eq!(
             locate(text, "/defs/a~1b/1/x").map(|(l, c, _)| (l, c)),
-            Some((4, 20))
+            Some((4, 22))
         );
         assert_eq!(locate(text, "").map(|(l, c, _)| (l, c)), Some((1, 1)));
         assert_eq!(locate(text, "/defs/nope"), None);

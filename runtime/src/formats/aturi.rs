@@ -2,35 +2,25 @@
 
 use super::ident::{is_valid_at_identifier, is_valid_nsid, is_valid_record_key};
 
-/// Characters allowed anywhere in an AT-URI.
+/// Characters allowed anywhere in an AT-URI, as a lookup table.
+const URI_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let extra = b"._~:@!$&'()*+,;=%/\\[]#?-";
+    let mut i = 0;
+    while i < 256 {
+        table[i] = (i as u8).is_ascii_alphanumeric();
+        i += 1;
+    }
+    let mut j = 0;
+    while j < extra.len() {
+        table[extra[j] as usize] = true;
+        j += 1;
+    }
+    table
+};
+
 fn is_uri_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'.' | b'_'
-                | b'~'
-                | b':'
-                | b'@'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-                | b'%'
-                | b'/'
-                | b'\\'
-                | b'['
-                | b']'
-                | b'#'
-                | b'?'
-                | b'-'
-        )
+    URI_CHARS[b as usize]
 }
 
 /// Characters allowed in the fragment (a JSON pointer).
@@ -102,21 +92,30 @@ pub fn is_valid_at_uri(s: &str) -> bool {
     if path.contains('?') {
         return false;
     }
-    let segments: Vec<&str> = path.split('/').collect();
-    if segments.len() > 3 || segments.iter().any(|s| s.is_empty()) {
+    let mut segments = path.split('/');
+    let authority = segments.next().unwrap_or("");
+    if authority.is_empty() || !is_valid_at_identifier(authority) {
         return false;
     }
-    if !is_valid_at_identifier(segments[0]) {
-        return false;
+    if let Some(collection) = segments.next() {
+        if collection.is_empty() || !is_valid_nsid(collection) {
+            return false;
+        }
     }
-    if segments.len() > 1 && !is_valid_nsid(segments[1]) {
-        return false;
+    if let Some(rkey) = segments.next() {
+        if rkey.is_empty() || !is_valid_record_key(rkey) {
+            return false;
+        }
     }
-    if segments.len() > 2 && !is_valid_record_key(segments[2]) {
+    if segments.next().is_some() {
         return false;
     }
     match fragment {
         None => true,
-        Some(f) => f.starts_with('/') && f.bytes().all(is_pointer_char) && percent_decodes(f),
+        Some(f) => {
+            f.starts_with('/')
+                && f.bytes().all(is_pointer_char)
+                && (!f.contains('%') || percent_decodes(f))
+        }
     }
 }

@@ -1,9 +1,34 @@
 //! The `cid` string format: what `CID.parse` accepts and prints back unchanged.
 
+/// Decoded bytes on the stack: a CID string is at most 128 characters.
+struct Decoded {
+    buf: [u8; 128],
+    len: usize,
+}
+
+impl Decoded {
+    fn push(&mut self, b: u8) -> Option<()> {
+        *self.buf.get_mut(self.len)? = b;
+        self.len += 1;
+        Some(())
+    }
+}
+
+impl std::ops::Deref for Decoded {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
 /// Decodes unpadded (or `=`-padded) lower-case RFC 4648 base32, refusing non-zero trailing bits.
-fn base32_decode(s: &str) -> Option<Vec<u8>> {
+fn base32_decode(s: &str) -> Option<Decoded> {
     let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 5 / 8);
+    let mut out = Decoded {
+        buf: [0; 128],
+        len: 0,
+    };
     let (mut buffer, mut bits) = (0u32, 0u32);
     for c in s.bytes() {
         let v = match c {
@@ -15,7 +40,7 @@ fn base32_decode(s: &str) -> Option<Vec<u8>> {
         bits += 5;
         if bits >= 8 {
             bits -= 8;
-            out.push((buffer >> bits) as u8);
+            out.push((buffer >> bits) as u8)?;
         }
     }
     if bits >= 5 || (buffer << (8 - bits)) & 0xFF != 0 {

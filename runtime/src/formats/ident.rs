@@ -37,10 +37,16 @@ pub fn is_valid_handle(s: &str) -> bool {
     if s.len() > 253 {
         return false;
     }
-    let labels: Vec<&[u8]> = s.as_bytes().split(|b| *b == b'.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| is_domain_label(l))
-        && labels[labels.len() - 1][0].is_ascii_alphabetic()
+    let mut count = 0;
+    let mut last: &[u8] = &[];
+    for label in s.as_bytes().split(|b| *b == b'.') {
+        if !is_domain_label(label) {
+            return false;
+        }
+        count += 1;
+        last = label;
+    }
+    count >= 2 && last[0].is_ascii_alphabetic()
 }
 
 /// `at-identifier`: a DID when it starts with `did:`, otherwise a handle.
@@ -58,16 +64,23 @@ pub fn is_valid_nsid(s: &str) -> bool {
     if s.len() < 5 || s.len() > 317 {
         return false;
     }
-    let segments: Vec<&[u8]> = s.as_bytes().split(|b| *b == b'.').collect();
-    if segments.len() < 3 {
+    let b = s.as_bytes();
+    let Some(dot) = b.iter().rposition(|c| *c == b'.') else {
         return false;
-    }
-    let (name, domain) = segments.split_last().expect("three or more segments");
-    let first_ok = domain[0].first().is_some_and(u8::is_ascii_alphabetic);
+    };
+    let (domain, name) = (&b[..dot], &b[dot + 1..]);
     let name_ok = (1..=63).contains(&name.len())
         && name[0].is_ascii_alphabetic()
         && name.iter().all(u8::is_ascii_alphanumeric);
-    first_ok && name_ok && domain.iter().all(|l| is_domain_label(l))
+    let mut count = 0;
+    for label in domain.split(|c| *c == b'.') {
+        if !is_domain_label(label) {
+            return false;
+        }
+        count += 1;
+    }
+    let first_ok = b[0].is_ascii_alphabetic();
+    first_ok && name_ok && count >= 2
 }
 
 /// `record-key`: 1 to 512 of `A-Za-z0-9_~.:-`, and not `.` or `..`.

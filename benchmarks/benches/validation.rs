@@ -1,0 +1,57 @@
+//! Parse + validate of a job and of a post with our generated types, against plain serde structs
+//! of the same shape; validate-only of a parsed value; serialize.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use lexicon_benchmarks::{PlainJob, PlainPost};
+use lexicon_runtime::Validate;
+
+fn case(file: &str, line: usize) -> String {
+    let path = format!("{}/../tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let case: serde_json::Value = serde_json::from_str(text.lines().nth(line).unwrap()).unwrap();
+    case["value"].to_string()
+}
+
+fn job(c: &mut Criterion) {
+    use cocore_lexicons::dev::cocore::compute::job::Job;
+    let json = case("reflex/cocore-job.jsonl", 0);
+    let mut g = c.benchmark_group("job");
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    g.bench_function("plain serde parse", |b| {
+        b.iter(|| serde_json::from_str::<PlainJob>(&json).unwrap())
+    });
+    g.bench_function("from_json (parse + validate)", |b| {
+        b.iter(|| Job::from_json(&json).unwrap())
+    });
+    g.bench_function("parse only", |b| {
+        b.iter(|| serde_json::from_str::<Job>(&json).unwrap())
+    });
+    let job = Job::from_json(&json).unwrap();
+    g.bench_function("validate only", |b| b.iter(|| job.validate().unwrap()));
+    g.bench_function("serialize", |b| b.iter(|| job.to_json()));
+    let plain = serde_json::from_str::<PlainJob>(&json).unwrap();
+    g.bench_function("plain serde serialize", |b| {
+        b.iter(|| serde_json::to_string(&plain).unwrap())
+    });
+    g.finish();
+}
+
+fn post(c: &mut Criterion) {
+    use atproto_lexicons::app::bsky::feed::post::Post;
+    let json = case("cases/real-records.jsonl", 0);
+    let mut g = c.benchmark_group("post");
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    g.bench_function("plain serde parse", |b| {
+        b.iter(|| serde_json::from_str::<PlainPost>(&json).unwrap())
+    });
+    g.bench_function("from_json (parse + validate)", |b| {
+        b.iter(|| Post::from_json(&json).unwrap())
+    });
+    let post = Post::from_json(&json).unwrap();
+    g.bench_function("validate only", |b| b.iter(|| post.validate().unwrap()));
+    g.bench_function("serialize", |b| b.iter(|| post.to_json()));
+    g.finish();
+}
+
+criterion_group!(benches, job, post);
+criterion_main!(benches);
