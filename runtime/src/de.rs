@@ -277,3 +277,23 @@ pub fn closed_union<E: de::Error>(actual: &str, expected: &'static [&'static str
         "$type {actual:?} is not a member of this closed union: expected one of {expected:?}"
     ))
 }
+
+/// An object type that can be read from a map whose `$type` a union has already read.
+pub trait FromMap<'de>: Sized {
+    /// Reads the rest of the object; `type_id` is the `$type` already read, if any.
+    fn from_map<A: de::MapAccess<'de>>(map: A, type_id: Option<&str>) -> Result<Self, A::Error>;
+}
+
+/// Reads the rest of a map into JSON, after `first` (a key and its value already read).
+pub fn rest_into_value<'de, A: de::MapAccess<'de>>(
+    first: (String, serde_json::Value),
+    mut map: A,
+) -> Result<serde_json::Value, A::Error> {
+    let mut object = serde_json::Map::new();
+    object.insert(first.0, first.1);
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        let value = map.next_value::<serde_json::Value>()?;
+        insert_extra::<A::Error>(&mut object, key.0, value)?;
+    }
+    Ok(serde_json::Value::Object(object))
+}

@@ -86,6 +86,68 @@ pub mod com {
                     }
                 }
 
+                impl<'de> ::lexicon_runtime::de::FromMap<'de> for StrongRef {
+                    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                        mut map: A,
+                        type_id: ::std::option::Option<&str>,
+                    ) -> ::std::result::Result<Self, A::Error> {
+                        let mut f_uri = ::std::option::Option::None;
+                        let mut f_cid = ::std::option::Option::None;
+                        let mut extra = ::lexicon_runtime::Extra::new();
+                        if let ::std::option::Option::Some(t) = type_id {
+                            extra.insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
+                        }
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        {
+                            match &*key.0 {
+                                "uri" => {
+                                    if f_uri.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("uri"),
+                                        );
+                                    }
+                                    f_uri = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::lexicon_runtime::AtUri,
+                                        >>()?
+                                        .0,
+                                    );
+                                }
+                                "cid" => {
+                                    if f_cid.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("cid"),
+                                        );
+                                    }
+                                    f_cid =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::lexicon_runtime::Cid,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                _ => {
+                                    let value =
+                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok(StrongRef {
+                            uri: ::lexicon_runtime::de::required(f_uri, "uri")?,
+                            cid: ::lexicon_runtime::de::required(f_cid, "cid")?,
+                            extra,
+                        })
+                    }
+                }
+
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
@@ -102,59 +164,13 @@ pub mod com {
 
                             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                                 self,
-                                mut map: A,
+                                map: A,
                             ) -> ::std::result::Result<StrongRef, A::Error>
                             {
-                                let mut f_uri = ::std::option::Option::None;
-                                let mut f_cid = ::std::option::Option::None;
-                                let mut extra = ::lexicon_runtime::Extra::new();
-                                while let ::std::option::Option::Some(key) =
-                                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                                {
-                                    match &*key.0 {
-                                        "uri" => {
-                                            if f_uri.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("uri"),
-                                                );
-                                            }
-                                            f_uri = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::lexicon_runtime::AtUri,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "cid" => {
-                                            if f_cid.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("cid"),
-                                                );
-                                            }
-                                            f_cid = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::lexicon_runtime::Cid,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        _ => {
-                                            let value = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::insert_extra(
-                                                &mut extra, key.0, value,
-                                            )?;
-                                        }
-                                    }
-                                }
-                                ::std::result::Result::Ok(StrongRef {
-                                    uri: ::lexicon_runtime::de::required(f_uri, "uri")?,
-                                    cid: ::lexicon_runtime::de::required(f_cid, "cid")?,
-                                    extra,
-                                })
+                                <StrongRef as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                    map,
+                                    ::std::option::Option::None,
+                                )
                             }
                         }
                         deserializer.deserialize_map(Visitor)
@@ -271,6 +287,65 @@ pub mod dev {
                     }
                 }
 
+                impl<'de> ::lexicon_runtime::de::FromMap<'de> for Money {
+                    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                        mut map: A,
+                        type_id: ::std::option::Option<&str>,
+                    ) -> ::std::result::Result<Self, A::Error> {
+                        let mut f_amount = ::std::option::Option::None;
+                        let mut f_currency = ::std::option::Option::None;
+                        let mut extra = ::lexicon_runtime::Extra::new();
+                        if let ::std::option::Option::Some(t) = type_id {
+                            extra.insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
+                        }
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        {
+                            match &*key.0 {
+                                "amount" => {
+                                    if f_amount.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("amount"),
+                                        );
+                                    }
+                                    f_amount = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                "currency" => {
+                                    if f_currency.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("currency"),
+                                        );
+                                    }
+                                    f_currency =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                _ => {
+                                    let value =
+                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok(Money {
+                            amount: ::lexicon_runtime::de::required(f_amount, "amount")?,
+                            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+                            extra,
+                        })
+                    }
+                }
+
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
@@ -287,57 +362,13 @@ pub mod dev {
 
                             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                                 self,
-                                mut map: A,
+                                map: A,
                             ) -> ::std::result::Result<Money, A::Error>
                             {
-                                let mut f_amount = ::std::option::Option::None;
-                                let mut f_currency = ::std::option::Option::None;
-                                let mut extra = ::lexicon_runtime::Extra::new();
-                                while let ::std::option::Option::Some(key) =
-                                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                                {
-                                    match &*key.0 {
-                                        "amount" => {
-                                            if f_amount.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("amount"),
-                                                );
-                                            }
-                                            f_amount = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        "currency" => {
-                                            if f_currency.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("currency"),
-                                                );
-                                            }
-                                            f_currency = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::string::String,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        _ => {
-                                            let value = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::insert_extra(
-                                                &mut extra, key.0, value,
-                                            )?;
-                                        }
-                                    }
-                                }
-                                ::std::result::Result::Ok(Money {
-                                    amount: ::lexicon_runtime::de::required(f_amount, "amount")?,
-                                    currency: ::lexicon_runtime::de::required(
-                                        f_currency, "currency",
-                                    )?,
-                                    extra,
-                                })
+                                <Money as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                    map,
+                                    ::std::option::Option::None,
+                                )
                             }
                         }
                         deserializer.deserialize_map(Visitor)
@@ -441,6 +472,61 @@ pub mod dev {
                     }
                 }
 
+                impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenCounts {
+                    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                        mut map: A,
+                        type_id: ::std::option::Option<&str>,
+                    ) -> ::std::result::Result<Self, A::Error> {
+                        let mut f_in = ::std::option::Option::None;
+                        let mut f_out = ::std::option::Option::None;
+                        let mut extra = ::lexicon_runtime::Extra::new();
+                        if let ::std::option::Option::Some(t) = type_id {
+                            extra.insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
+                        }
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        {
+                            match &*key.0 {
+                                "in" => {
+                                    if f_in.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("in"),
+                                        );
+                                    }
+                                    f_in = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                "out" => {
+                                    if f_out.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("out"),
+                                        );
+                                    }
+                                    f_out = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                _ => {
+                                    let value =
+                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok(TokenCounts {
+                            r#in: ::lexicon_runtime::de::required(f_in, "in")?,
+                            out: ::lexicon_runtime::de::required(f_out, "out")?,
+                            extra,
+                        })
+                    }
+                }
+
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
@@ -457,51 +543,13 @@ pub mod dev {
 
                             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                                 self,
-                                mut map: A,
+                                map: A,
                             ) -> ::std::result::Result<TokenCounts, A::Error>
                             {
-                                let mut f_in = ::std::option::Option::None;
-                                let mut f_out = ::std::option::Option::None;
-                                let mut extra = ::lexicon_runtime::Extra::new();
-                                while let ::std::option::Option::Some(key) =
-                                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                                {
-                                    match &*key.0 {
-                                        "in" => {
-                                            if f_in.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("in"),
-                                                );
-                                            }
-                                            f_in = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        "out" => {
-                                            if f_out.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("out"),
-                                                );
-                                            }
-                                            f_out = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        _ => {
-                                            let value = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::insert_extra(
-                                                &mut extra, key.0, value,
-                                            )?;
-                                        }
-                                    }
-                                }
-                                ::std::result::Result::Ok(TokenCounts {
-                                    r#in: ::lexicon_runtime::de::required(f_in, "in")?,
-                                    out: ::lexicon_runtime::de::required(f_out, "out")?,
-                                    extra,
-                                })
+                                <TokenCounts as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                    map,
+                                    ::std::option::Option::None,
+                                )
                             }
                         }
                         deserializer.deserialize_map(Visitor)
@@ -626,6 +674,99 @@ pub mod dev {
                     }
                 }
 
+                impl<'de> ::lexicon_runtime::de::FromMap<'de> for ModelPrice {
+                    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                        mut map: A,
+                        type_id: ::std::option::Option<&str>,
+                    ) -> ::std::result::Result<Self, A::Error> {
+                        let mut f_model_id = ::std::option::Option::None;
+                        let mut f_input_price_per_m_tok = ::std::option::Option::None;
+                        let mut f_output_price_per_m_tok = ::std::option::Option::None;
+                        let mut f_currency = ::std::option::Option::None;
+                        let mut extra = ::lexicon_runtime::Extra::new();
+                        if let ::std::option::Option::Some(t) = type_id {
+                            extra.insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
+                        }
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        {
+                            match &*key.0 {
+                                "modelId" => {
+                                    if f_model_id.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("modelId"),
+                                        );
+                                    }
+                                    f_model_id =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                "inputPricePerMTok" => {
+                                    if f_input_price_per_m_tok.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("inputPricePerMTok"),
+                                        );
+                                    }
+                                    f_input_price_per_m_tok = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                "outputPricePerMTok" => {
+                                    if f_output_price_per_m_tok.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("outputPricePerMTok"),
+                                        );
+                                    }
+                                    f_output_price_per_m_tok = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                "currency" => {
+                                    if f_currency.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("currency"),
+                                        );
+                                    }
+                                    f_currency =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                _ => {
+                                    let value =
+                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok(ModelPrice {
+                            model_id: ::lexicon_runtime::de::required(f_model_id, "modelId")?,
+                            input_price_per_m_tok: ::lexicon_runtime::de::required(
+                                f_input_price_per_m_tok,
+                                "inputPricePerMTok",
+                            )?,
+                            output_price_per_m_tok: ::lexicon_runtime::de::required(
+                                f_output_price_per_m_tok,
+                                "outputPricePerMTok",
+                            )?,
+                            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+                            extra,
+                        })
+                    }
+                }
+
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
@@ -642,97 +783,13 @@ pub mod dev {
 
                             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                                 self,
-                                mut map: A,
+                                map: A,
                             ) -> ::std::result::Result<ModelPrice, A::Error>
                             {
-                                let mut f_model_id = ::std::option::Option::None;
-                                let mut f_input_price_per_m_tok = ::std::option::Option::None;
-                                let mut f_output_price_per_m_tok = ::std::option::Option::None;
-                                let mut f_currency = ::std::option::Option::None;
-                                let mut extra = ::lexicon_runtime::Extra::new();
-                                while let ::std::option::Option::Some(key) =
-                                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                                {
-                                    match &*key.0 {
-                                        "modelId" => {
-                                            if f_model_id.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("modelId"),
-                                                );
-                                            }
-                                            f_model_id = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::string::String,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "inputPricePerMTok" => {
-                                            if f_input_price_per_m_tok.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "inputPricePerMTok",
-                                                    ),
-                                                );
-                                            }
-                                            f_input_price_per_m_tok = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        "outputPricePerMTok" => {
-                                            if f_output_price_per_m_tok.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "outputPricePerMTok",
-                                                    ),
-                                                );
-                                            }
-                                            f_output_price_per_m_tok = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        "currency" => {
-                                            if f_currency.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("currency"),
-                                                );
-                                            }
-                                            f_currency = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::string::String,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        _ => {
-                                            let value = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::insert_extra(
-                                                &mut extra, key.0, value,
-                                            )?;
-                                        }
-                                    }
-                                }
-                                ::std::result::Result::Ok(ModelPrice {
-                                    model_id: ::lexicon_runtime::de::required(
-                                        f_model_id, "modelId",
-                                    )?,
-                                    input_price_per_m_tok: ::lexicon_runtime::de::required(
-                                        f_input_price_per_m_tok,
-                                        "inputPricePerMTok",
-                                    )?,
-                                    output_price_per_m_tok: ::lexicon_runtime::de::required(
-                                        f_output_price_per_m_tok,
-                                        "outputPricePerMTok",
-                                    )?,
-                                    currency: ::lexicon_runtime::de::required(
-                                        f_currency, "currency",
-                                    )?,
-                                    extra,
-                                })
+                                <ModelPrice as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                    map,
+                                    ::std::option::Option::None,
+                                )
                             }
                         }
                         deserializer.deserialize_map(Visitor)
@@ -849,6 +906,83 @@ pub mod dev {
                     }
                 }
 
+                impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenRate {
+                    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                        mut map: A,
+                        type_id: ::std::option::Option<&str>,
+                    ) -> ::std::result::Result<Self, A::Error> {
+                        let mut f_input_price_per_m_tok = ::std::option::Option::None;
+                        let mut f_output_price_per_m_tok = ::std::option::Option::None;
+                        let mut f_currency = ::std::option::Option::None;
+                        let mut extra = ::lexicon_runtime::Extra::new();
+                        if let ::std::option::Option::Some(t) = type_id {
+                            extra.insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
+                        }
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        {
+                            match &*key.0 {
+                                "inputPricePerMTok" => {
+                                    if f_input_price_per_m_tok.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("inputPricePerMTok"),
+                                        );
+                                    }
+                                    f_input_price_per_m_tok = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                "outputPricePerMTok" => {
+                                    if f_output_price_per_m_tok.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("outputPricePerMTok"),
+                                        );
+                                    }
+                                    f_output_price_per_m_tok = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                "currency" => {
+                                    if f_currency.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("currency"),
+                                        );
+                                    }
+                                    f_currency =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                _ => {
+                                    let value =
+                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok(TokenRate {
+                            input_price_per_m_tok: ::lexicon_runtime::de::required(
+                                f_input_price_per_m_tok,
+                                "inputPricePerMTok",
+                            )?,
+                            output_price_per_m_tok: ::lexicon_runtime::de::required(
+                                f_output_price_per_m_tok,
+                                "outputPricePerMTok",
+                            )?,
+                            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+                            extra,
+                        })
+                    }
+                }
+
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
@@ -865,79 +999,13 @@ pub mod dev {
 
                             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                                 self,
-                                mut map: A,
+                                map: A,
                             ) -> ::std::result::Result<TokenRate, A::Error>
                             {
-                                let mut f_input_price_per_m_tok = ::std::option::Option::None;
-                                let mut f_output_price_per_m_tok = ::std::option::Option::None;
-                                let mut f_currency = ::std::option::Option::None;
-                                let mut extra = ::lexicon_runtime::Extra::new();
-                                while let ::std::option::Option::Some(key) =
-                                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                                {
-                                    match &*key.0 {
-                                        "inputPricePerMTok" => {
-                                            if f_input_price_per_m_tok.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "inputPricePerMTok",
-                                                    ),
-                                                );
-                                            }
-                                            f_input_price_per_m_tok = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        "outputPricePerMTok" => {
-                                            if f_output_price_per_m_tok.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "outputPricePerMTok",
-                                                    ),
-                                                );
-                                            }
-                                            f_output_price_per_m_tok = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        "currency" => {
-                                            if f_currency.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("currency"),
-                                                );
-                                            }
-                                            f_currency = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::string::String,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        _ => {
-                                            let value = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::insert_extra(
-                                                &mut extra, key.0, value,
-                                            )?;
-                                        }
-                                    }
-                                }
-                                ::std::result::Result::Ok(TokenRate {
-                                    input_price_per_m_tok: ::lexicon_runtime::de::required(
-                                        f_input_price_per_m_tok,
-                                        "inputPricePerMTok",
-                                    )?,
-                                    output_price_per_m_tok: ::lexicon_runtime::de::required(
-                                        f_output_price_per_m_tok,
-                                        "outputPricePerMTok",
-                                    )?,
-                                    currency: ::lexicon_runtime::de::required(
-                                        f_currency, "currency",
-                                    )?,
-                                    extra,
-                                })
+                                <TokenRate as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                    map,
+                                    ::std::option::Option::None,
+                                )
                             }
                         }
                         deserializer.deserialize_map(Visitor)
@@ -1347,6 +1415,250 @@ pub mod dev {
                     }
                 }
 
+                impl<'de> ::lexicon_runtime::de::FromMap<'de> for Job {
+                    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                        mut map: A,
+                        type_id: ::std::option::Option<&str>,
+                    ) -> ::std::result::Result<Self, A::Error> {
+                        let mut f_model = ::std::option::Option::None;
+                        let mut f_input_commitment = ::std::option::Option::None;
+                        let mut f_input_cipher_url = ::std::option::Option::None;
+                        let mut f_max_tokens_out = ::std::option::Option::None;
+                        let mut f_price_ceiling = ::std::option::Option::None;
+                        let mut f_accepted_providers = ::std::option::Option::None;
+                        let mut f_accepted_trust_level = ::std::option::Option::None;
+                        let mut f_accepted_exchanges = ::std::option::Option::None;
+                        let mut f_payment_authorization = ::std::option::Option::None;
+                        let mut f_nonce = ::std::option::Option::None;
+                        let mut f_expires_at = ::std::option::Option::None;
+                        let mut f_created_at = ::std::option::Option::None;
+                        let mut has_type = false;
+                        let mut extra = ::lexicon_runtime::Extra::new();
+                        if let ::std::option::Option::Some(t) = type_id {
+                            ::lexicon_runtime::de::check_type(t, Job::NSID)?;
+                            has_type = true;
+                        }
+                        while let ::std::option::Option::Some(key) =
+                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        {
+                            match &*key.0 {
+                                "model" => {
+                                    if f_model.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("model"),
+                                        );
+                                    }
+                                    f_model =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                "inputCommitment" => {
+                                    if f_input_commitment.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("inputCommitment"),
+                                        );
+                                    }
+                                    f_input_commitment =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                "inputCipherURL" => {
+                                    if f_input_cipher_url.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("inputCipherURL"),
+                                        );
+                                    }
+                                    f_input_cipher_url =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::lexicon_runtime::Uri,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                "maxTokensOut" => {
+                                    if f_max_tokens_out.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("maxTokensOut"),
+                                        );
+                                    }
+                                    f_max_tokens_out = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                    );
+                                }
+                                "priceCeiling" => {
+                                    if f_price_ceiling.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("priceCeiling"),
+                                        );
+                                    }
+                                    f_price_ceiling = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            crate::golden_cocore::dev::cocore::compute::defs::Money,
+                                        >>()?
+                                        .0,
+                                    );
+                                }
+                                "acceptedProviders" => {
+                                    if f_accepted_providers.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("acceptedProviders"),
+                                        );
+                                    }
+                                    f_accepted_providers = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::std::vec::Vec<::lexicon_runtime::Did>,
+                                        >>()?
+                                        .0,
+                                    );
+                                }
+                                "acceptedTrustLevel" => {
+                                    if f_accepted_trust_level.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("acceptedTrustLevel"),
+                                        );
+                                    }
+                                    f_accepted_trust_level = ::std::option::Option::Some(
+                                        map
+                                            .next_value::<
+                                                ::lexicon_runtime::de::Lenient<
+                                                    crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
+                                                >,
+                                            >()?
+                                            .0,
+                                    );
+                                }
+                                "acceptedExchanges" => {
+                                    if f_accepted_exchanges.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("acceptedExchanges"),
+                                        );
+                                    }
+                                    f_accepted_exchanges = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::std::vec::Vec<::lexicon_runtime::Did>,
+                                        >>()?
+                                        .0,
+                                    );
+                                }
+                                "paymentAuthorization" => {
+                                    if f_payment_authorization.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate(
+                                                "paymentAuthorization",
+                                            ),
+                                        );
+                                    }
+                                    f_payment_authorization = ::std::option::Option::Some(
+                                        map
+                                            .next_value::<
+                                                ::lexicon_runtime::de::Lenient<
+                                                    crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
+                                                >,
+                                            >()?
+                                            .0,
+                                    );
+                                }
+                                "nonce" => {
+                                    if f_nonce.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("nonce"),
+                                        );
+                                    }
+                                    f_nonce =
+                                        ::std::option::Option::Some(
+                                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                                ::std::string::String,
+                                            >>()?
+                                            .0,
+                                        );
+                                }
+                                "expiresAt" => {
+                                    if f_expires_at.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("expiresAt"),
+                                        );
+                                    }
+                                    f_expires_at = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::lexicon_runtime::Datetime,
+                                        >>()?
+                                        .0,
+                                    );
+                                }
+                                "createdAt" => {
+                                    if f_created_at.is_some() {
+                                        return ::std::result::Result::Err(
+                                            ::lexicon_runtime::de::duplicate("createdAt"),
+                                        );
+                                    }
+                                    f_created_at = ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::lexicon_runtime::Datetime,
+                                        >>()?
+                                        .0,
+                                    );
+                                }
+                                "$type" => {
+                                    let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
+                                    ::lexicon_runtime::de::check_type(&t.0, Job::NSID)?;
+                                    has_type = true;
+                                }
+                                _ => {
+                                    let value =
+                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                }
+                            }
+                        }
+                        if !has_type {
+                            return ::std::result::Result::Err(
+                                <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field(
+                                    "$type",
+                                ),
+                            );
+                        }
+                        ::std::result::Result::Ok(Job {
+                            model: ::lexicon_runtime::de::required(f_model, "model")?,
+                            input_commitment: ::lexicon_runtime::de::required(
+                                f_input_commitment,
+                                "inputCommitment",
+                            )?,
+                            input_cipher_url: f_input_cipher_url,
+                            max_tokens_out: ::lexicon_runtime::de::required(
+                                f_max_tokens_out,
+                                "maxTokensOut",
+                            )?,
+                            price_ceiling: ::lexicon_runtime::de::required(
+                                f_price_ceiling,
+                                "priceCeiling",
+                            )?,
+                            accepted_providers: f_accepted_providers,
+                            accepted_trust_level: ::lexicon_runtime::de::required(
+                                f_accepted_trust_level,
+                                "acceptedTrustLevel",
+                            )?,
+                            accepted_exchanges: f_accepted_exchanges,
+                            payment_authorization: ::lexicon_runtime::de::required(
+                                f_payment_authorization,
+                                "paymentAuthorization",
+                            )?,
+                            nonce: ::lexicon_runtime::de::required(f_nonce, "nonce")?,
+                            expires_at: ::lexicon_runtime::de::required(f_expires_at, "expiresAt")?,
+                            created_at: ::lexicon_runtime::de::required(f_created_at, "createdAt")?,
+                            extra,
+                        })
+                    }
+                }
+
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
@@ -1363,271 +1675,12 @@ pub mod dev {
 
                             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                                 self,
-                                mut map: A,
+                                map: A,
                             ) -> ::std::result::Result<Job, A::Error> {
-                                let mut f_model = ::std::option::Option::None;
-                                let mut f_input_commitment = ::std::option::Option::None;
-                                let mut f_input_cipher_url = ::std::option::Option::None;
-                                let mut f_max_tokens_out = ::std::option::Option::None;
-                                let mut f_price_ceiling = ::std::option::Option::None;
-                                let mut f_accepted_providers = ::std::option::Option::None;
-                                let mut f_accepted_trust_level = ::std::option::Option::None;
-                                let mut f_accepted_exchanges = ::std::option::Option::None;
-                                let mut f_payment_authorization = ::std::option::Option::None;
-                                let mut f_nonce = ::std::option::Option::None;
-                                let mut f_expires_at = ::std::option::Option::None;
-                                let mut f_created_at = ::std::option::Option::None;
-                                let mut has_type = false;
-                                let mut extra = ::lexicon_runtime::Extra::new();
-                                while let ::std::option::Option::Some(key) =
-                                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                                {
-                                    match &*key.0 {
-                                        "model" => {
-                                            if f_model.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("model"),
-                                                );
-                                            }
-                                            f_model = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::string::String,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "inputCommitment" => {
-                                            if f_input_commitment.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "inputCommitment",
-                                                    ),
-                                                );
-                                            }
-                                            f_input_commitment = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::string::String,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "inputCipherURL" => {
-                                            if f_input_cipher_url.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "inputCipherURL",
-                                                    ),
-                                                );
-                                            }
-                                            f_input_cipher_url = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::lexicon_runtime::Uri,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "maxTokensOut" => {
-                                            if f_max_tokens_out.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "maxTokensOut",
-                                                    ),
-                                                );
-                                            }
-                                            f_max_tokens_out = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                            );
-                                        }
-                                        "priceCeiling" => {
-                                            if f_price_ceiling.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "priceCeiling",
-                                                    ),
-                                                );
-                                            }
-                                            f_price_ceiling = ::std::option::Option::Some(
-                                                map
-                                                    .next_value::<
-                                                        ::lexicon_runtime::de::Lenient<
-                                                            crate::golden_cocore::dev::cocore::compute::defs::Money,
-                                                        >,
-                                                    >()?
-                                                    .0,
-                                            );
-                                        }
-                                        "acceptedProviders" => {
-                                            if f_accepted_providers.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "acceptedProviders",
-                                                    ),
-                                                );
-                                            }
-                                            f_accepted_providers = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::vec::Vec<::lexicon_runtime::Did>,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "acceptedTrustLevel" => {
-                                            if f_accepted_trust_level.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "acceptedTrustLevel",
-                                                    ),
-                                                );
-                                            }
-                                            f_accepted_trust_level = ::std::option::Option::Some(
-                                                map
-                                                    .next_value::<
-                                                        ::lexicon_runtime::de::Lenient<
-                                                            crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
-                                                        >,
-                                                    >()?
-                                                    .0,
-                                            );
-                                        }
-                                        "acceptedExchanges" => {
-                                            if f_accepted_exchanges.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "acceptedExchanges",
-                                                    ),
-                                                );
-                                            }
-                                            f_accepted_exchanges = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::vec::Vec<::lexicon_runtime::Did>,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "paymentAuthorization" => {
-                                            if f_payment_authorization.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate(
-                                                        "paymentAuthorization",
-                                                    ),
-                                                );
-                                            }
-                                            f_payment_authorization = ::std::option::Option::Some(
-                                                map
-                                                    .next_value::<
-                                                        ::lexicon_runtime::de::Lenient<
-                                                            crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
-                                                        >,
-                                                    >()?
-                                                    .0,
-                                            );
-                                        }
-                                        "nonce" => {
-                                            if f_nonce.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("nonce"),
-                                                );
-                                            }
-                                            f_nonce = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::std::string::String,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "expiresAt" => {
-                                            if f_expires_at.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("expiresAt"),
-                                                );
-                                            }
-                                            f_expires_at = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::lexicon_runtime::Datetime,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "createdAt" => {
-                                            if f_created_at.is_some() {
-                                                return ::std::result::Result::Err(
-                                                    ::lexicon_runtime::de::duplicate("createdAt"),
-                                                );
-                                            }
-                                            f_created_at = ::std::option::Option::Some(
-                                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                                    ::lexicon_runtime::Datetime,
-                                                >>(
-                                                )?
-                                                .0,
-                                            );
-                                        }
-                                        "$type" => {
-                                            let t = map
-                                                .next_value::<::lexicon_runtime::de::Key<'de>>()?;
-                                            ::lexicon_runtime::de::check_type(&t.0, Job::NSID)?;
-                                            has_type = true;
-                                        }
-                                        _ => {
-                                            let value = map
-                                                .next_value::<::lexicon_runtime::serde_json::Value>(
-                                                )?;
-                                            ::lexicon_runtime::de::insert_extra(
-                                                &mut extra, key.0, value,
-                                            )?;
-                                        }
-                                    }
-                                }
-                                if !has_type {
-                                    return ::std::result::Result::Err(
-                                        <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field(
-                                            "$type",
-                                        ),
-                                    );
-                                }
-                                ::std::result::Result::Ok(Job {
-                                    model: ::lexicon_runtime::de::required(f_model, "model")?,
-                                    input_commitment: ::lexicon_runtime::de::required(
-                                        f_input_commitment,
-                                        "inputCommitment",
-                                    )?,
-                                    input_cipher_url: f_input_cipher_url,
-                                    max_tokens_out: ::lexicon_runtime::de::required(
-                                        f_max_tokens_out,
-                                        "maxTokensOut",
-                                    )?,
-                                    price_ceiling: ::lexicon_runtime::de::required(
-                                        f_price_ceiling,
-                                        "priceCeiling",
-                                    )?,
-                                    accepted_providers: f_accepted_providers,
-                                    accepted_trust_level: ::lexicon_runtime::de::required(
-                                        f_accepted_trust_level,
-                                        "acceptedTrustLevel",
-                                    )?,
-                                    accepted_exchanges: f_accepted_exchanges,
-                                    payment_authorization: ::lexicon_runtime::de::required(
-                                        f_payment_authorization,
-                                        "paymentAuthorization",
-                                    )?,
-                                    nonce: ::lexicon_runtime::de::required(f_nonce, "nonce")?,
-                                    expires_at: ::lexicon_runtime::de::required(
-                                        f_expires_at,
-                                        "expiresAt",
-                                    )?,
-                                    created_at: ::lexicon_runtime::de::required(
-                                        f_created_at,
-                                        "createdAt",
-                                    )?,
-                                    extra,
-                                })
+                                <Job as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                    map,
+                                    ::std::option::Option::None,
+                                )
                             }
                         }
                         deserializer.deserialize_map(Visitor)

@@ -278,6 +278,394 @@ pub mod test {
                 }
             }
 
+            impl<'de> ::lexicon_runtime::de::FromMap<'de> for Features {
+                fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                    mut map: A,
+                    type_id: ::std::option::Option<&str>,
+                ) -> ::std::result::Result<Self, A::Error> {
+                    let mut f_title = ::std::option::Option::None;
+                    let mut f_kind = ::std::option::Option::None;
+                    let mut f_mood = ::std::option::Option::None;
+                    let mut f_version = ::std::option::Option::None;
+                    let mut f_lang = ::std::option::Option::None;
+                    let mut f_count = ::std::option::Option::None;
+                    let mut f_level = ::std::option::Option::None;
+                    let mut f_exact = ::std::option::Option::None;
+                    let mut f_enabled = ::std::option::Option::None;
+                    let mut f_note = ::std::option::Option::None;
+                    let mut f_maybe = ::std::option::Option::None;
+                    let mut f_tags = ::std::option::Option::None;
+                    let mut f_links = ::std::option::Option::None;
+                    let mut f_entries = ::std::option::Option::None;
+                    let mut f_payload = ::std::option::Option::None;
+                    let mut f_type = ::std::option::Option::None;
+                    let mut f_ref = ::std::option::Option::None;
+                    let mut f_self_ = ::std::option::Option::None;
+                    let mut f_in = ::std::option::Option::None;
+                    let mut f_foo_bar = ::std::option::Option::None;
+                    let mut f_foo_bar_2 = ::std::option::Option::None;
+                    let mut f_ratio = ::std::option::Option::None;
+                    let mut f_owner = ::std::option::Option::None;
+                    let mut has_type = false;
+                    let mut extra = ::lexicon_runtime::Extra::new();
+                    if let ::std::option::Option::Some(t) = type_id {
+                        ::lexicon_runtime::de::check_type(t, Features::NSID)?;
+                        has_type = true;
+                    }
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                    {
+                        match &*key.0 {
+                            "title" => {
+                                if f_title.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("title"),
+                                    );
+                                }
+                                f_title = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "kind" => {
+                                if f_kind.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("kind"),
+                                    );
+                                }
+                                f_kind = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<
+                                                crate::golden_features::test::golden::features::FeaturesKind,
+                                            >,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "mood" => {
+                                if f_mood.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("mood"),
+                                    );
+                                }
+                                f_mood = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<
+                                                crate::golden_features::test::golden::features::FeaturesMood,
+                                            >,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "version" => {
+                                if f_version.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("version"),
+                                    );
+                                }
+                                f_version = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "lang" => {
+                                if f_lang.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("lang"),
+                                    );
+                                }
+                                f_lang =
+                                    ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::lexicon_runtime::Language,
+                                        >>()?
+                                        .0,
+                                    );
+                            }
+                            "count" => {
+                                if f_count.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("count"),
+                                    );
+                                }
+                                f_count = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                );
+                            }
+                            "level" => {
+                                if f_level.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("level"),
+                                    );
+                                }
+                                f_level = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                );
+                            }
+                            "exact" => {
+                                if f_exact.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("exact"),
+                                    );
+                                }
+                                f_exact = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                );
+                            }
+                            "enabled" => {
+                                if f_enabled.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("enabled"),
+                                    );
+                                }
+                                f_enabled = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<bool>>()?.0,
+                                );
+                            }
+                            "note" => {
+                                if f_note.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("note"),
+                                    );
+                                }
+                                f_note = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<
+                                        ::std::option::Option<::std::string::String>,
+                                    >>()?
+                                    .0,
+                                );
+                            }
+                            "maybe" => {
+                                if f_maybe.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("maybe"),
+                                    );
+                                }
+                                f_maybe =
+                                    ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::std::option::Option<i64>,
+                                        >>()?
+                                        .0,
+                                    );
+                            }
+                            "tags" => {
+                                if f_tags.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("tags"),
+                                    );
+                                }
+                                f_tags = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<
+                                        ::std::vec::Vec<::std::string::String>,
+                                    >>()?
+                                    .0,
+                                );
+                            }
+                            "links" => {
+                                if f_links.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("links"),
+                                    );
+                                }
+                                f_links = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<
+                                        ::std::vec::Vec<::lexicon_runtime::Uri>,
+                                    >>()?
+                                    .0,
+                                );
+                            }
+                            "entries" => {
+                                if f_entries.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("entries"),
+                                    );
+                                }
+                                f_entries = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<
+                                                ::std::vec::Vec<
+                                                    crate::golden_features::test::golden::features::FeaturesEntriesItem,
+                                                >,
+                                            >,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "payload" => {
+                                if f_payload.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("payload"),
+                                    );
+                                }
+                                f_payload =
+                                    ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::lexicon_runtime::Unknown,
+                                        >>()?
+                                        .0,
+                                    );
+                            }
+                            "type" => {
+                                if f_type.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("type"),
+                                    );
+                                }
+                                f_type = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "ref" => {
+                                if f_ref.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("ref"),
+                                    );
+                                }
+                                f_ref = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "self" => {
+                                if f_self_.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("self"),
+                                    );
+                                }
+                                f_self_ = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "in" => {
+                                if f_in.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("in"),
+                                    );
+                                }
+                                f_in = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                );
+                            }
+                            "fooBar" => {
+                                if f_foo_bar.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("fooBar"),
+                                    );
+                                }
+                                f_foo_bar = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "foo_bar" => {
+                                if f_foo_bar_2.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("foo_bar"),
+                                    );
+                                }
+                                f_foo_bar_2 = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "ratio" => {
+                                if f_ratio.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("ratio"),
+                                    );
+                                }
+                                f_ratio = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                                );
+                            }
+                            "owner" => {
+                                if f_owner.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("owner"),
+                                    );
+                                }
+                                f_owner = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<
+                                        crate::golden_features::test::golden::features::Owner,
+                                    >>()?
+                                    .0,
+                                );
+                            }
+                            "$type" => {
+                                let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
+                                ::lexicon_runtime::de::check_type(&t.0, Features::NSID)?;
+                                has_type = true;
+                            }
+                            _ => {
+                                let value =
+                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                            }
+                        }
+                    }
+                    if !has_type {
+                        return ::std::result::Result::Err(
+                            <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field(
+                                "$type",
+                            ),
+                        );
+                    }
+                    ::std::result::Result::Ok(Features {
+                        title: ::lexicon_runtime::de::required(f_title, "title")?,
+                        kind: ::lexicon_runtime::de::required(f_kind, "kind")?,
+                        mood: f_mood,
+                        version: f_version,
+                        lang: f_lang,
+                        count: ::lexicon_runtime::de::required(f_count, "count")?,
+                        level: f_level,
+                        exact: f_exact,
+                        enabled: f_enabled,
+                        note: ::lexicon_runtime::de::required(f_note, "note")?,
+                        maybe: f_maybe,
+                        tags: f_tags,
+                        links: f_links,
+                        entries: f_entries,
+                        payload: f_payload,
+                        r#type: ::lexicon_runtime::de::required(f_type, "type")?,
+                        r#ref: f_ref,
+                        self_: f_self_,
+                        r#in: f_in,
+                        foo_bar: f_foo_bar,
+                        foo_bar_2: f_foo_bar_2,
+                        ratio: f_ratio,
+                        owner: f_owner,
+                        extra,
+                    })
+                }
+            }
+
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Features {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
@@ -294,392 +682,12 @@ pub mod test {
 
                         fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                             self,
-                            mut map: A,
+                            map: A,
                         ) -> ::std::result::Result<Features, A::Error> {
-                            let mut f_title = ::std::option::Option::None;
-                            let mut f_kind = ::std::option::Option::None;
-                            let mut f_mood = ::std::option::Option::None;
-                            let mut f_version = ::std::option::Option::None;
-                            let mut f_lang = ::std::option::Option::None;
-                            let mut f_count = ::std::option::Option::None;
-                            let mut f_level = ::std::option::Option::None;
-                            let mut f_exact = ::std::option::Option::None;
-                            let mut f_enabled = ::std::option::Option::None;
-                            let mut f_note = ::std::option::Option::None;
-                            let mut f_maybe = ::std::option::Option::None;
-                            let mut f_tags = ::std::option::Option::None;
-                            let mut f_links = ::std::option::Option::None;
-                            let mut f_entries = ::std::option::Option::None;
-                            let mut f_payload = ::std::option::Option::None;
-                            let mut f_type = ::std::option::Option::None;
-                            let mut f_ref = ::std::option::Option::None;
-                            let mut f_self_ = ::std::option::Option::None;
-                            let mut f_in = ::std::option::Option::None;
-                            let mut f_foo_bar = ::std::option::Option::None;
-                            let mut f_foo_bar_2 = ::std::option::Option::None;
-                            let mut f_ratio = ::std::option::Option::None;
-                            let mut f_owner = ::std::option::Option::None;
-                            let mut has_type = false;
-                            let mut extra = ::lexicon_runtime::Extra::new();
-                            while let ::std::option::Option::Some(key) =
-                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                            {
-                                match &*key.0 {
-                                    "title" => {
-                                        if f_title.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("title"),
-                                            );
-                                        }
-                                        f_title = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "kind" => {
-                                        if f_kind.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("kind"),
-                                            );
-                                        }
-                                        f_kind = ::std::option::Option::Some(
-                                            map
-                                                .next_value::<
-                                                    ::lexicon_runtime::de::Lenient<
-                                                        crate::golden_features::test::golden::features::FeaturesKind,
-                                                    >,
-                                                >()?
-                                                .0,
-                                        );
-                                    }
-                                    "mood" => {
-                                        if f_mood.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("mood"),
-                                            );
-                                        }
-                                        f_mood = ::std::option::Option::Some(
-                                            map
-                                                .next_value::<
-                                                    ::lexicon_runtime::de::Lenient<
-                                                        crate::golden_features::test::golden::features::FeaturesMood,
-                                                    >,
-                                                >()?
-                                                .0,
-                                        );
-                                    }
-                                    "version" => {
-                                        if f_version.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("version"),
-                                            );
-                                        }
-                                        f_version = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "lang" => {
-                                        if f_lang.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("lang"),
-                                            );
-                                        }
-                                        f_lang = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::lexicon_runtime::Language,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "count" => {
-                                        if f_count.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("count"),
-                                            );
-                                        }
-                                        f_count = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<i64>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    "level" => {
-                                        if f_level.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("level"),
-                                            );
-                                        }
-                                        f_level = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<i64>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    "exact" => {
-                                        if f_exact.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("exact"),
-                                            );
-                                        }
-                                        f_exact = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<i64>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    "enabled" => {
-                                        if f_enabled.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("enabled"),
-                                            );
-                                        }
-                                        f_enabled = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<bool>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    "note" => {
-                                        if f_note.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("note"),
-                                            );
-                                        }
-                                        f_note = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::option::Option<::std::string::String>,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "maybe" => {
-                                        if f_maybe.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("maybe"),
-                                            );
-                                        }
-                                        f_maybe = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::option::Option<i64>,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "tags" => {
-                                        if f_tags.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("tags"),
-                                            );
-                                        }
-                                        f_tags = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::vec::Vec<::std::string::String>,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "links" => {
-                                        if f_links.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("links"),
-                                            );
-                                        }
-                                        f_links = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::vec::Vec<::lexicon_runtime::Uri>,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "entries" => {
-                                        if f_entries.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("entries"),
-                                            );
-                                        }
-                                        f_entries = ::std::option::Option::Some(
-                                            map
-                                                .next_value::<
-                                                    ::lexicon_runtime::de::Lenient<
-                                                        ::std::vec::Vec<
-                                                            crate::golden_features::test::golden::features::FeaturesEntriesItem,
-                                                        >,
-                                                    >,
-                                                >()?
-                                                .0,
-                                        );
-                                    }
-                                    "payload" => {
-                                        if f_payload.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("payload"),
-                                            );
-                                        }
-                                        f_payload = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::lexicon_runtime::Unknown,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "type" => {
-                                        if f_type.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("type"),
-                                            );
-                                        }
-                                        f_type = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "ref" => {
-                                        if f_ref.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("ref"),
-                                            );
-                                        }
-                                        f_ref = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "self" => {
-                                        if f_self_.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("self"),
-                                            );
-                                        }
-                                        f_self_ = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "in" => {
-                                        if f_in.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("in"),
-                                            );
-                                        }
-                                        f_in = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<i64>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    "fooBar" => {
-                                        if f_foo_bar.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("fooBar"),
-                                            );
-                                        }
-                                        f_foo_bar = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "foo_bar" => {
-                                        if f_foo_bar_2.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("foo_bar"),
-                                            );
-                                        }
-                                        f_foo_bar_2 = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "ratio" => {
-                                        if f_ratio.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("ratio"),
-                                            );
-                                        }
-                                        f_ratio = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<i64>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    "owner" => {
-                                        if f_owner.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("owner"),
-                                            );
-                                        }
-                                        f_owner = ::std::option::Option::Some(
-                                            map
-                                                .next_value::<
-                                                    ::lexicon_runtime::de::Lenient<
-                                                        crate::golden_features::test::golden::features::Owner,
-                                                    >,
-                                                >()?
-                                                .0,
-                                        );
-                                    }
-                                    "$type" => {
-                                        let t =
-                                            map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
-                                        ::lexicon_runtime::de::check_type(&t.0, Features::NSID)?;
-                                        has_type = true;
-                                    }
-                                    _ => {
-                                        let value = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::insert_extra(
-                                            &mut extra, key.0, value,
-                                        )?;
-                                    }
-                                }
-                            }
-                            if !has_type {
-                                return ::std::result::Result::Err(
-                                    <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field(
-                                        "$type",
-                                    ),
-                                );
-                            }
-                            ::std::result::Result::Ok(Features {
-                                title: ::lexicon_runtime::de::required(f_title, "title")?,
-                                kind: ::lexicon_runtime::de::required(f_kind, "kind")?,
-                                mood: f_mood,
-                                version: f_version,
-                                lang: f_lang,
-                                count: ::lexicon_runtime::de::required(f_count, "count")?,
-                                level: f_level,
-                                exact: f_exact,
-                                enabled: f_enabled,
-                                note: ::lexicon_runtime::de::required(f_note, "note")?,
-                                maybe: f_maybe,
-                                tags: f_tags,
-                                links: f_links,
-                                entries: f_entries,
-                                payload: f_payload,
-                                r#type: ::lexicon_runtime::de::required(f_type, "type")?,
-                                r#ref: f_ref,
-                                self_: f_self_,
-                                r#in: f_in,
-                                foo_bar: f_foo_bar,
-                                foo_bar_2: f_foo_bar_2,
-                                ratio: f_ratio,
-                                owner: f_owner,
-                                extra,
-                            })
+                            <Features as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                map,
+                                ::std::option::Option::None,
+                            )
                         }
                     }
                     deserializer.deserialize_map(Visitor)
@@ -945,6 +953,71 @@ pub mod test {
                 }
             }
 
+            impl<'de> ::lexicon_runtime::de::FromMap<'de> for FeaturesEntriesItem {
+                fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                    mut map: A,
+                    type_id: ::std::option::Option<&str>,
+                ) -> ::std::result::Result<Self, A::Error> {
+                    let mut f_name = ::std::option::Option::None;
+                    let mut f_detail = ::std::option::Option::None;
+                    let mut extra = ::lexicon_runtime::Extra::new();
+                    if let ::std::option::Option::Some(t) = type_id {
+                        extra.insert(
+                            ::std::string::String::from("$type"),
+                            ::lexicon_runtime::serde_json::Value::String(
+                                ::std::string::String::from(t),
+                            ),
+                        );
+                    }
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                    {
+                        match &*key.0 {
+                            "name" => {
+                                if f_name.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("name"),
+                                    );
+                                }
+                                f_name = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "detail" => {
+                                if f_detail.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("detail"),
+                                    );
+                                }
+                                f_detail = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<
+                                                crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
+                                            >,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            _ => {
+                                let value =
+                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(FeaturesEntriesItem {
+                        name: ::lexicon_runtime::de::required(f_name, "name")?,
+                        detail: f_detail,
+                        extra,
+                    })
+                }
+            }
+
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItem {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
@@ -961,59 +1034,13 @@ pub mod test {
 
                         fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                             self,
-                            mut map: A,
+                            map: A,
                         ) -> ::std::result::Result<FeaturesEntriesItem, A::Error>
                         {
-                            let mut f_name = ::std::option::Option::None;
-                            let mut f_detail = ::std::option::Option::None;
-                            let mut extra = ::lexicon_runtime::Extra::new();
-                            while let ::std::option::Option::Some(key) =
-                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                            {
-                                match &*key.0 {
-                                    "name" => {
-                                        if f_name.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("name"),
-                                            );
-                                        }
-                                        f_name = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "detail" => {
-                                        if f_detail.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("detail"),
-                                            );
-                                        }
-                                        f_detail = ::std::option::Option::Some(
-                                            map
-                                                .next_value::<
-                                                    ::lexicon_runtime::de::Lenient<
-                                                        crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
-                                                    >,
-                                                >()?
-                                                .0,
-                                        );
-                                    }
-                                    _ => {
-                                        let value = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::insert_extra(
-                                            &mut extra, key.0, value,
-                                        )?;
-                                    }
-                                }
-                            }
-                            ::std::result::Result::Ok(FeaturesEntriesItem {
-                                name: ::lexicon_runtime::de::required(f_name, "name")?,
-                                detail: f_detail,
-                                extra,
-                            })
+                            <FeaturesEntriesItem as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                map,
+                                ::std::option::Option::None,
+                            )
                         }
                     }
                     deserializer.deserialize_map(Visitor)
@@ -1096,6 +1123,46 @@ pub mod test {
                 }
             }
 
+            impl<'de> ::lexicon_runtime::de::FromMap<'de> for FeaturesEntriesItemDetail {
+                fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                    mut map: A,
+                    type_id: ::std::option::Option<&str>,
+                ) -> ::std::result::Result<Self, A::Error> {
+                    let mut f_ok = ::std::option::Option::None;
+                    let mut extra = ::lexicon_runtime::Extra::new();
+                    if let ::std::option::Option::Some(t) = type_id {
+                        extra.insert(
+                            ::std::string::String::from("$type"),
+                            ::lexicon_runtime::serde_json::Value::String(
+                                ::std::string::String::from(t),
+                            ),
+                        );
+                    }
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                    {
+                        match &*key.0 {
+                            "ok" => {
+                                if f_ok.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("ok"),
+                                    );
+                                }
+                                f_ok = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<bool>>()?.0,
+                                );
+                            }
+                            _ => {
+                                let value =
+                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(FeaturesEntriesItemDetail { ok: f_ok, extra })
+                }
+            }
+
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItemDetail {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
@@ -1112,37 +1179,12 @@ pub mod test {
 
                         fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                             self,
-                            mut map: A,
+                            map: A,
                         ) -> ::std::result::Result<FeaturesEntriesItemDetail, A::Error>
                         {
-                            let mut f_ok = ::std::option::Option::None;
-                            let mut extra = ::lexicon_runtime::Extra::new();
-                            while let ::std::option::Option::Some(key) =
-                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                            {
-                                match &*key.0 {
-                                    "ok" => {
-                                        if f_ok.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("ok"),
-                                            );
-                                        }
-                                        f_ok = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<bool>>(
-                                            )?
-                                            .0,
-                                        );
-                                    }
-                                    _ => {
-                                        let value = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::insert_extra(
-                                            &mut extra, key.0, value,
-                                        )?;
-                                    }
-                                }
-                            }
-                            ::std::result::Result::Ok(FeaturesEntriesItemDetail { ok: f_ok, extra })
+                            <FeaturesEntriesItemDetail as ::lexicon_runtime::de::FromMap<
+                                'de,
+                            >>::from_map(map, ::std::option::Option::None)
                         }
                     }
                     deserializer.deserialize_map(Visitor)
@@ -1229,6 +1271,50 @@ pub mod test {
                 }
             }
 
+            impl<'de> ::lexicon_runtime::de::FromMap<'de> for Features2 {
+                fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                    mut map: A,
+                    type_id: ::std::option::Option<&str>,
+                ) -> ::std::result::Result<Self, A::Error> {
+                    let mut f_id = ::std::option::Option::None;
+                    let mut extra = ::lexicon_runtime::Extra::new();
+                    if let ::std::option::Option::Some(t) = type_id {
+                        extra.insert(
+                            ::std::string::String::from("$type"),
+                            ::lexicon_runtime::serde_json::Value::String(
+                                ::std::string::String::from(t),
+                            ),
+                        );
+                    }
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                    {
+                        match &*key.0 {
+                            "id" => {
+                                if f_id.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("id"),
+                                    );
+                                }
+                                f_id = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::lexicon_runtime::Tid>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            _ => {
+                                let value =
+                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(Features2 { id: f_id, extra })
+                }
+            }
+
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Features2 {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
@@ -1245,37 +1331,12 @@ pub mod test {
 
                         fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                             self,
-                            mut map: A,
+                            map: A,
                         ) -> ::std::result::Result<Features2, A::Error> {
-                            let mut f_id = ::std::option::Option::None;
-                            let mut extra = ::lexicon_runtime::Extra::new();
-                            while let ::std::option::Option::Some(key) =
-                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                            {
-                                match &*key.0 {
-                                    "id" => {
-                                        if f_id.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("id"),
-                                            );
-                                        }
-                                        f_id = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::lexicon_runtime::Tid,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    _ => {
-                                        let value = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::insert_extra(
-                                            &mut extra, key.0, value,
-                                        )?;
-                                    }
-                                }
-                            }
-                            ::std::result::Result::Ok(Features2 { id: f_id, extra })
+                            <Features2 as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                map,
+                                ::std::option::Option::None,
+                            )
                         }
                     }
                     deserializer.deserialize_map(Visitor)
@@ -1386,6 +1447,84 @@ pub mod test {
                 }
             }
 
+            impl<'de> ::lexicon_runtime::de::FromMap<'de> for Owner {
+                fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+                    mut map: A,
+                    type_id: ::std::option::Option<&str>,
+                ) -> ::std::result::Result<Self, A::Error> {
+                    let mut f_did = ::std::option::Option::None;
+                    let mut f_handle = ::std::option::Option::None;
+                    let mut f_status = ::std::option::Option::None;
+                    let mut extra = ::lexicon_runtime::Extra::new();
+                    if let ::std::option::Option::Some(t) = type_id {
+                        extra.insert(
+                            ::std::string::String::from("$type"),
+                            ::lexicon_runtime::serde_json::Value::String(
+                                ::std::string::String::from(t),
+                            ),
+                        );
+                    }
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                    {
+                        match &*key.0 {
+                            "did" => {
+                                if f_did.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("did"),
+                                    );
+                                }
+                                f_did = ::std::option::Option::Some(
+                                    map
+                                        .next_value::<
+                                            ::lexicon_runtime::de::Lenient<::lexicon_runtime::Did>,
+                                        >()?
+                                        .0,
+                                );
+                            }
+                            "handle" => {
+                                if f_handle.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("handle"),
+                                    );
+                                }
+                                f_handle =
+                                    ::std::option::Option::Some(
+                                        map.next_value::<::lexicon_runtime::de::Lenient<
+                                            ::lexicon_runtime::Handle,
+                                        >>()?
+                                        .0,
+                                    );
+                            }
+                            "status" => {
+                                if f_status.is_some() {
+                                    return ::std::result::Result::Err(
+                                        ::lexicon_runtime::de::duplicate("status"),
+                                    );
+                                }
+                                f_status = ::std::option::Option::Some(
+                                    map.next_value::<::lexicon_runtime::de::Lenient<
+                                        crate::golden_features::test::golden::features::Status,
+                                    >>()?
+                                    .0,
+                                );
+                            }
+                            _ => {
+                                let value =
+                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(Owner {
+                        did: ::lexicon_runtime::de::required(f_did, "did")?,
+                        handle: f_handle,
+                        status: f_status,
+                        extra,
+                    })
+                }
+            }
+
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Owner {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
@@ -1402,73 +1541,12 @@ pub mod test {
 
                         fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                             self,
-                            mut map: A,
+                            map: A,
                         ) -> ::std::result::Result<Owner, A::Error> {
-                            let mut f_did = ::std::option::Option::None;
-                            let mut f_handle = ::std::option::Option::None;
-                            let mut f_status = ::std::option::Option::None;
-                            let mut extra = ::lexicon_runtime::Extra::new();
-                            while let ::std::option::Option::Some(key) =
-                                map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                            {
-                                match &*key.0 {
-                                    "did" => {
-                                        if f_did.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("did"),
-                                            );
-                                        }
-                                        f_did = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::lexicon_runtime::Did,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "handle" => {
-                                        if f_handle.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("handle"),
-                                            );
-                                        }
-                                        f_handle = ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::lexicon_runtime::Handle,
-                                            >>()?
-                                            .0,
-                                        );
-                                    }
-                                    "status" => {
-                                        if f_status.is_some() {
-                                            return ::std::result::Result::Err(
-                                                ::lexicon_runtime::de::duplicate("status"),
-                                            );
-                                        }
-                                        f_status = ::std::option::Option::Some(
-                                            map
-                                                .next_value::<
-                                                    ::lexicon_runtime::de::Lenient<
-                                                        crate::golden_features::test::golden::features::Status,
-                                                    >,
-                                                >()?
-                                                .0,
-                                        );
-                                    }
-                                    _ => {
-                                        let value = map
-                                            .next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                        ::lexicon_runtime::de::insert_extra(
-                                            &mut extra, key.0, value,
-                                        )?;
-                                    }
-                                }
-                            }
-                            ::std::result::Result::Ok(Owner {
-                                did: ::lexicon_runtime::de::required(f_did, "did")?,
-                                handle: f_handle,
-                                status: f_status,
-                                extra,
-                            })
+                            <Owner as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                                map,
+                                ::std::option::Option::None,
+                            )
                         }
                     }
                     deserializer.deserialize_map(Visitor)

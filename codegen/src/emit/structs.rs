@@ -380,7 +380,41 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         TypeTag::Object(type_id) => format!("a {type_id} object"),
         TypeTag::Inline => format!("a {} object", s.name),
     };
+    // A `$type` already read by a union: checked for a record, kept for an object.
+    let pre_read = match &s.tag {
+        TypeTag::Record { .. } => quote! {
+            if let ::std::option::Option::Some(t) = type_id {
+                #rt::de::check_type(t, #name::NSID)?;
+                has_type = true;
+            }
+        },
+        TypeTag::Object(_) | TypeTag::Inline => quote! {
+            if let ::std::option::Option::Some(t) = type_id {
+                #extra.insert(::std::string::String::from("$type"), #rt::serde_json::Value::String(::std::string::String::from(t)));
+            }
+        },
+    };
     quote! {
+        impl<'de> #rt::de::FromMap<'de> for #name {
+            fn from_map<A: #rt::serde::de::MapAccess<'de>>(
+                mut map: A,
+                type_id: ::std::option::Option<&str>,
+            ) -> ::std::result::Result<Self, A::Error> {
+                #(#decls)*
+                #type_state
+                let mut #extra = #rt::Extra::new();
+                #pre_read
+                while let ::std::option::Option::Some(key) = map.next_key::<#rt::de::Key<'de>>()? {
+                    #dispatch
+                }
+                #type_required
+                ::std::result::Result::Ok(#name {
+                    #(#inits)*
+                    #extra,
+                })
+            }
+        }
+
         impl<'de> #rt::serde::Deserialize<'de> for #name {
             fn deserialize<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
@@ -396,19 +430,9 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
 
                     fn visit_map<A: #rt::serde::de::MapAccess<'de>>(
                         self,
-                        mut map: A,
+                        map: A,
                     ) -> ::std::result::Result<#name, A::Error> {
-                        #(#decls)*
-                        #type_state
-                        let mut #extra = #rt::Extra::new();
-                        while let ::std::option::Option::Some(key) = map.next_key::<#rt::de::Key<'de>>()? {
-                            #dispatch
-                        }
-                        #type_required
-                        ::std::result::Result::Ok(#name {
-                            #(#inits)*
-                            #extra,
-                        })
+                        <#name as #rt::de::FromMap<'de>>::from_map(map, ::std::option::Option::None)
                     }
                 }
 

@@ -43,9 +43,15 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
     let other_validate = other
         .as_ref()
         .map(|o| quote!(Self::#o(v) => #rt::Validate::validate_at(v, path, errors),));
-    let fallback = match &other {
+    // Fast path: `$type` first (as atproto writers put it) dispatches without buffering; else
+    // the object is buffered and dispatched on its `$type`.
+    let patterns: Vec<TokenStream> = patterns.collect();
+    let fast_fallback = match &other {
         Some(o) => quote! {
-            _ => #rt::de::from_value(value).map(Self::#o),
+            _ => {
+                let first = (::std::string::String::from("$type"), #rt::serde_json::Value::String(::std::string::String::from(t)));
+                #rt::de::rest_into_value(first, map).map(|v| #name::#o(#rt::Unknown(v)))
+            }
         },
         None => {
             let listed = type_ids.iter().map(|t| t.as_str());
@@ -54,18 +60,54 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             }
         }
     };
-    let dispatch = match (&other, variants.is_empty()) {
-        // An empty open union takes any object with a `$type`.
-        (Some(o), true) => quote! {
-            #rt::de::union_type::<D::Error>(&value)?;
-            #rt::de::from_value(value).map(Self::#o)
-        },
-        _ => quote! {
-            match #rt::de::union_type::<D::Error>(&value)? {
-                #(#patterns => #rt::de::from_value(value).map(Self::#variants),)*
-                #fallback
+    let slow_fallback = match &other {
+        Some(o) => quote!(_ => #rt::de::from_value(value).map(#name::#o),),
+        None => {
+            let listed = type_ids.iter().map(|t| t.as_str());
+            quote! {
+                other => ::std::result::Result::Err(#rt::de::closed_union(other, &[#(#listed),*])),
             }
-        },
+        }
+    };
+    // An empty open union takes any object with a `$type`: no match to make.
+    let (fast, slow) = match (&other, variants.is_empty()) {
+        (Some(o), true) => (
+            quote! {
+                let first = (::std::string::String::from("$type"), #rt::serde_json::Value::String(::std::string::String::from(t)));
+                return #rt::de::rest_into_value(first, map).map(|v| #name::#o(#rt::Unknown(v)));
+            },
+            quote! {
+                #rt::de::union_type::<A::Error>(&value)?;
+                #rt::de::from_value(value).map(#name::#o)
+            },
+        ),
+        _ => (
+            quote! {
+                return match t {
+                    #(#patterns => <_ as #rt::de::FromMap<'de>>::from_map(map, ::std::option::Option::Some(t)).map(|v| #name::#variants(::std::boxed::Box::new(v))),)*
+                    #fast_fallback
+                };
+            },
+            quote! {
+                match #rt::de::union_type::<A::Error>(&value)? {
+                    #(#patterns => #rt::de::from_value(value).map(#name::#variants),)*
+                    #slow_fallback
+                }
+            },
+        ),
+    };
+    let dispatch = quote! {
+        let ::std::option::Option::Some(first) = map.next_key::<#rt::de::Key<'de>>()? else {
+            return ::std::result::Result::Err(<A::Error as #rt::serde::de::Error>::custom("a union member must have a `$type`"));
+        };
+        if first.0 == "$type" {
+            let t: #rt::de::Key<'de> = map.next_value()?;
+            let t: &str = &t.0;
+            #fast
+        }
+        let first_value = map.next_value::<#rt::serde_json::Value>()?;
+        let value = #rt::de::rest_into_value((first.0.into_owned(), first_value), map)?;
+        #slow
     };
     let (ser_body, validate_body) = if variants.is_empty() && other.is_none() {
         (quote!(match *self {}), quote!(match *self {}))
@@ -118,8 +160,24 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             fn deserialize<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                let value: #rt::serde_json::Value = #rt::serde::Deserialize::deserialize(deserializer)?;
-                #dispatch
+                struct Visitor;
+
+                impl<'de> #rt::serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("an object with a `$type` (a union member)")
+                    }
+
+                    fn visit_map<A: #rt::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::std::result::Result<#name, A::Error> {
+                        #dispatch
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
             }
         }
 

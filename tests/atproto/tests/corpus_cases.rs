@@ -117,3 +117,33 @@ fn a_real_post_parses_into_typed_fields_and_round_trips() {
     let out: Value = serde_json::from_str(&post.to_json()).unwrap();
     assert_eq!(out, case["value"]);
 }
+
+#[test]
+fn union_members_parse_whether_type_comes_first_or_last() {
+    use atproto_lexicons::app::bsky::feed::post::Post;
+    let case = &jsonl("cases/real-records.jsonl")[0];
+    let first = case["value"].to_string();
+    let embed = case["value"]["embed"].to_string();
+    let moved = embed
+        .replacen("\"$type\":\"app.bsky.embed.images\",", "", 1)
+        .replacen('{', "", 1);
+    let last = format!(
+        "{{{},\"$type\":\"app.bsky.embed.images\"}}",
+        &moved[..moved.len() - 1]
+    );
+    let json = first.replacen(&embed, &last, 1);
+    assert_ne!(json, first);
+    assert_eq!(
+        Post::from_json(&json).unwrap(),
+        Post::from_json(&first).unwrap()
+    );
+    let unlisted = first.replacen(
+        "\"$type\":\"app.bsky.embed.images\"",
+        "\"$type\":\"com.example.embed\"",
+        1,
+    );
+    let post = Post::from_json(&unlisted).expect("open union keeps other members");
+    let out: Value = serde_json::from_str(&post.to_json()).unwrap();
+    assert_eq!(out["embed"]["$type"], "com.example.embed");
+    assert_eq!(out["embed"]["images"], case["value"]["embed"]["images"]);
+}

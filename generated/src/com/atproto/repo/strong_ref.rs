@@ -76,6 +76,57 @@ impl ::lexicon_runtime::serde::Serialize for StrongRef {
     }
 }
 
+impl<'de> ::lexicon_runtime::de::FromMap<'de> for StrongRef {
+    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+        mut map: A,
+        type_id: ::std::option::Option<&str>,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut f_uri = ::std::option::Option::None;
+        let mut f_cid = ::std::option::Option::None;
+        let mut extra = ::lexicon_runtime::Extra::new();
+        if let ::std::option::Option::Some(t) = type_id {
+            extra.insert(
+                ::std::string::String::from("$type"),
+                ::lexicon_runtime::serde_json::Value::String(::std::string::String::from(t)),
+            );
+        }
+        while let ::std::option::Option::Some(key) =
+            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+        {
+            match &*key.0 {
+                "uri" => {
+                    if f_uri.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("uri"));
+                    }
+                    f_uri = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::lexicon_runtime::AtUri>>(
+                        )?
+                        .0,
+                    );
+                }
+                "cid" => {
+                    if f_cid.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("cid"));
+                    }
+                    f_cid = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::lexicon_runtime::Cid>>()?
+                            .0,
+                    );
+                }
+                _ => {
+                    let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                }
+            }
+        }
+        ::std::result::Result::Ok(StrongRef {
+            uri: ::lexicon_runtime::de::required(f_uri, "uri")?,
+            cid: ::lexicon_runtime::de::required(f_cid, "cid")?,
+            extra,
+        })
+    }
+}
+
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
@@ -89,54 +140,12 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
 
             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> ::std::result::Result<StrongRef, A::Error> {
-                let mut f_uri = ::std::option::Option::None;
-                let mut f_cid = ::std::option::Option::None;
-                let mut extra = ::lexicon_runtime::Extra::new();
-                while let ::std::option::Option::Some(key) =
-                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                {
-                    match &*key.0 {
-                        "uri" => {
-                            if f_uri.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("uri"),
-                                );
-                            }
-                            f_uri = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::lexicon_runtime::AtUri>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "cid" => {
-                            if f_cid.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("cid"),
-                                );
-                            }
-                            f_cid = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::lexicon_runtime::Cid>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        _ => {
-                            let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(StrongRef {
-                    uri: ::lexicon_runtime::de::required(f_uri, "uri")?,
-                    cid: ::lexicon_runtime::de::required(f_cid, "cid")?,
-                    extra,
-                })
+                <StrongRef as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                    map,
+                    ::std::option::Option::None,
+                )
             }
         }
         deserializer.deserialize_map(Visitor)

@@ -85,6 +85,59 @@ impl ::lexicon_runtime::serde::Serialize for Money {
     }
 }
 
+impl<'de> ::lexicon_runtime::de::FromMap<'de> for Money {
+    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+        mut map: A,
+        type_id: ::std::option::Option<&str>,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut f_amount = ::std::option::Option::None;
+        let mut f_currency = ::std::option::Option::None;
+        let mut extra = ::lexicon_runtime::Extra::new();
+        if let ::std::option::Option::Some(t) = type_id {
+            extra.insert(
+                ::std::string::String::from("$type"),
+                ::lexicon_runtime::serde_json::Value::String(::std::string::String::from(t)),
+            );
+        }
+        while let ::std::option::Option::Some(key) =
+            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+        {
+            match &*key.0 {
+                "amount" => {
+                    if f_amount.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "amount",
+                        ));
+                    }
+                    f_amount = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                "currency" => {
+                    if f_currency.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "currency",
+                        ));
+                    }
+                    f_currency = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
+                            .0,
+                    );
+                }
+                _ => {
+                    let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                }
+            }
+        }
+        ::std::result::Result::Ok(Money {
+            amount: ::lexicon_runtime::de::required(f_amount, "amount")?,
+            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+            extra,
+        })
+    }
+}
+
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,50 +151,12 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
 
             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> ::std::result::Result<Money, A::Error> {
-                let mut f_amount = ::std::option::Option::None;
-                let mut f_currency = ::std::option::Option::None;
-                let mut extra = ::lexicon_runtime::Extra::new();
-                while let ::std::option::Option::Some(key) =
-                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                {
-                    match &*key.0 {
-                        "amount" => {
-                            if f_amount.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("amount"),
-                                );
-                            }
-                            f_amount = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        "currency" => {
-                            if f_currency.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("currency"),
-                                );
-                            }
-                            f_currency = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        _ => {
-                            let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(Money {
-                    amount: ::lexicon_runtime::de::required(f_amount, "amount")?,
-                    currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
-                    extra,
-                })
+                <Money as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                    map,
+                    ::std::option::Option::None,
+                )
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -236,6 +251,54 @@ impl ::lexicon_runtime::serde::Serialize for TokenCounts {
     }
 }
 
+impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenCounts {
+    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+        mut map: A,
+        type_id: ::std::option::Option<&str>,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut f_in = ::std::option::Option::None;
+        let mut f_out = ::std::option::Option::None;
+        let mut extra = ::lexicon_runtime::Extra::new();
+        if let ::std::option::Option::Some(t) = type_id {
+            extra.insert(
+                ::std::string::String::from("$type"),
+                ::lexicon_runtime::serde_json::Value::String(::std::string::String::from(t)),
+            );
+        }
+        while let ::std::option::Option::Some(key) =
+            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+        {
+            match &*key.0 {
+                "in" => {
+                    if f_in.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("in"));
+                    }
+                    f_in = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                "out" => {
+                    if f_out.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("out"));
+                    }
+                    f_out = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                _ => {
+                    let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                }
+            }
+        }
+        ::std::result::Result::Ok(TokenCounts {
+            r#in: ::lexicon_runtime::de::required(f_in, "in")?,
+            out: ::lexicon_runtime::de::required(f_out, "out")?,
+            extra,
+        })
+    }
+}
+
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
@@ -249,46 +312,12 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
 
             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> ::std::result::Result<TokenCounts, A::Error> {
-                let mut f_in = ::std::option::Option::None;
-                let mut f_out = ::std::option::Option::None;
-                let mut extra = ::lexicon_runtime::Extra::new();
-                while let ::std::option::Option::Some(key) =
-                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                {
-                    match &*key.0 {
-                        "in" => {
-                            if f_in.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("in"),
-                                );
-                            }
-                            f_in = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        "out" => {
-                            if f_out.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("out"),
-                                );
-                            }
-                            f_out = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        _ => {
-                            let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(TokenCounts {
-                    r#in: ::lexicon_runtime::de::required(f_in, "in")?,
-                    out: ::lexicon_runtime::de::required(f_out, "out")?,
-                    extra,
-                })
+                <TokenCounts as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                    map,
+                    ::std::option::Option::None,
+                )
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -404,6 +433,90 @@ impl ::lexicon_runtime::serde::Serialize for ModelPrice {
     }
 }
 
+impl<'de> ::lexicon_runtime::de::FromMap<'de> for ModelPrice {
+    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+        mut map: A,
+        type_id: ::std::option::Option<&str>,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut f_model_id = ::std::option::Option::None;
+        let mut f_input_price_per_m_tok = ::std::option::Option::None;
+        let mut f_output_price_per_m_tok = ::std::option::Option::None;
+        let mut f_currency = ::std::option::Option::None;
+        let mut extra = ::lexicon_runtime::Extra::new();
+        if let ::std::option::Option::Some(t) = type_id {
+            extra.insert(
+                ::std::string::String::from("$type"),
+                ::lexicon_runtime::serde_json::Value::String(::std::string::String::from(t)),
+            );
+        }
+        while let ::std::option::Option::Some(key) =
+            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+        {
+            match &*key.0 {
+                "modelId" => {
+                    if f_model_id.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "modelId",
+                        ));
+                    }
+                    f_model_id = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
+                            .0,
+                    );
+                }
+                "inputPricePerMTok" => {
+                    if f_input_price_per_m_tok.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "inputPricePerMTok",
+                        ));
+                    }
+                    f_input_price_per_m_tok = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                "outputPricePerMTok" => {
+                    if f_output_price_per_m_tok.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "outputPricePerMTok",
+                        ));
+                    }
+                    f_output_price_per_m_tok = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                "currency" => {
+                    if f_currency.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "currency",
+                        ));
+                    }
+                    f_currency = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
+                            .0,
+                    );
+                }
+                _ => {
+                    let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                }
+            }
+        }
+        ::std::result::Result::Ok(ModelPrice {
+            model_id: ::lexicon_runtime::de::required(f_model_id, "modelId")?,
+            input_price_per_m_tok: ::lexicon_runtime::de::required(
+                f_input_price_per_m_tok,
+                "inputPricePerMTok",
+            )?,
+            output_price_per_m_tok: ::lexicon_runtime::de::required(
+                f_output_price_per_m_tok,
+                "outputPricePerMTok",
+            )?,
+            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+            extra,
+        })
+    }
+}
+
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
@@ -417,84 +530,12 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
 
             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> ::std::result::Result<ModelPrice, A::Error> {
-                let mut f_model_id = ::std::option::Option::None;
-                let mut f_input_price_per_m_tok = ::std::option::Option::None;
-                let mut f_output_price_per_m_tok = ::std::option::Option::None;
-                let mut f_currency = ::std::option::Option::None;
-                let mut extra = ::lexicon_runtime::Extra::new();
-                while let ::std::option::Option::Some(key) =
-                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                {
-                    match &*key.0 {
-                        "modelId" => {
-                            if f_model_id.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("modelId"),
-                                );
-                            }
-                            f_model_id = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "inputPricePerMTok" => {
-                            if f_input_price_per_m_tok.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("inputPricePerMTok"),
-                                );
-                            }
-                            f_input_price_per_m_tok = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        "outputPricePerMTok" => {
-                            if f_output_price_per_m_tok.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("outputPricePerMTok"),
-                                );
-                            }
-                            f_output_price_per_m_tok = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        "currency" => {
-                            if f_currency.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("currency"),
-                                );
-                            }
-                            f_currency = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        _ => {
-                            let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(ModelPrice {
-                    model_id: ::lexicon_runtime::de::required(f_model_id, "modelId")?,
-                    input_price_per_m_tok: ::lexicon_runtime::de::required(
-                        f_input_price_per_m_tok,
-                        "inputPricePerMTok",
-                    )?,
-                    output_price_per_m_tok: ::lexicon_runtime::de::required(
-                        f_output_price_per_m_tok,
-                        "outputPricePerMTok",
-                    )?,
-                    currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
-                    extra,
-                })
+                <ModelPrice as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                    map,
+                    ::std::option::Option::None,
+                )
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -602,6 +643,77 @@ impl ::lexicon_runtime::serde::Serialize for TokenRate {
     }
 }
 
+impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenRate {
+    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+        mut map: A,
+        type_id: ::std::option::Option<&str>,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut f_input_price_per_m_tok = ::std::option::Option::None;
+        let mut f_output_price_per_m_tok = ::std::option::Option::None;
+        let mut f_currency = ::std::option::Option::None;
+        let mut extra = ::lexicon_runtime::Extra::new();
+        if let ::std::option::Option::Some(t) = type_id {
+            extra.insert(
+                ::std::string::String::from("$type"),
+                ::lexicon_runtime::serde_json::Value::String(::std::string::String::from(t)),
+            );
+        }
+        while let ::std::option::Option::Some(key) =
+            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+        {
+            match &*key.0 {
+                "inputPricePerMTok" => {
+                    if f_input_price_per_m_tok.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "inputPricePerMTok",
+                        ));
+                    }
+                    f_input_price_per_m_tok = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                "outputPricePerMTok" => {
+                    if f_output_price_per_m_tok.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "outputPricePerMTok",
+                        ));
+                    }
+                    f_output_price_per_m_tok = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                "currency" => {
+                    if f_currency.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "currency",
+                        ));
+                    }
+                    f_currency = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
+                            .0,
+                    );
+                }
+                _ => {
+                    let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                }
+            }
+        }
+        ::std::result::Result::Ok(TokenRate {
+            input_price_per_m_tok: ::lexicon_runtime::de::required(
+                f_input_price_per_m_tok,
+                "inputPricePerMTok",
+            )?,
+            output_price_per_m_tok: ::lexicon_runtime::de::required(
+                f_output_price_per_m_tok,
+                "outputPricePerMTok",
+            )?,
+            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+            extra,
+        })
+    }
+}
+
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
@@ -615,68 +727,12 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
 
             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> ::std::result::Result<TokenRate, A::Error> {
-                let mut f_input_price_per_m_tok = ::std::option::Option::None;
-                let mut f_output_price_per_m_tok = ::std::option::Option::None;
-                let mut f_currency = ::std::option::Option::None;
-                let mut extra = ::lexicon_runtime::Extra::new();
-                while let ::std::option::Option::Some(key) =
-                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                {
-                    match &*key.0 {
-                        "inputPricePerMTok" => {
-                            if f_input_price_per_m_tok.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("inputPricePerMTok"),
-                                );
-                            }
-                            f_input_price_per_m_tok = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        "outputPricePerMTok" => {
-                            if f_output_price_per_m_tok.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("outputPricePerMTok"),
-                                );
-                            }
-                            f_output_price_per_m_tok = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        "currency" => {
-                            if f_currency.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("currency"),
-                                );
-                            }
-                            f_currency = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        _ => {
-                            let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
-                        }
-                    }
-                }
-                ::std::result::Result::Ok(TokenRate {
-                    input_price_per_m_tok: ::lexicon_runtime::de::required(
-                        f_input_price_per_m_tok,
-                        "inputPricePerMTok",
-                    )?,
-                    output_price_per_m_tok: ::lexicon_runtime::de::required(
-                        f_output_price_per_m_tok,
-                        "outputPricePerMTok",
-                    )?,
-                    currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
-                    extra,
-                })
+                <TokenRate as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                    map,
+                    ::std::option::Option::None,
+                )
             }
         }
         deserializer.deserialize_map(Visitor)

@@ -188,6 +188,225 @@ impl ::lexicon_runtime::serde::Serialize for Job {
     }
 }
 
+impl<'de> ::lexicon_runtime::de::FromMap<'de> for Job {
+    fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
+        mut map: A,
+        type_id: ::std::option::Option<&str>,
+    ) -> ::std::result::Result<Self, A::Error> {
+        let mut f_model = ::std::option::Option::None;
+        let mut f_input_commitment = ::std::option::Option::None;
+        let mut f_input_cipher_url = ::std::option::Option::None;
+        let mut f_max_tokens_out = ::std::option::Option::None;
+        let mut f_price_ceiling = ::std::option::Option::None;
+        let mut f_accepted_providers = ::std::option::Option::None;
+        let mut f_accepted_trust_level = ::std::option::Option::None;
+        let mut f_accepted_exchanges = ::std::option::Option::None;
+        let mut f_payment_authorization = ::std::option::Option::None;
+        let mut f_nonce = ::std::option::Option::None;
+        let mut f_expires_at = ::std::option::Option::None;
+        let mut f_created_at = ::std::option::Option::None;
+        let mut has_type = false;
+        let mut extra = ::lexicon_runtime::Extra::new();
+        if let ::std::option::Option::Some(t) = type_id {
+            ::lexicon_runtime::de::check_type(t, Job::NSID)?;
+            has_type = true;
+        }
+        while let ::std::option::Option::Some(key) =
+            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+        {
+            match &*key.0 {
+                "model" => {
+                    if f_model.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "model",
+                        ));
+                    }
+                    f_model = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
+                            .0,
+                    );
+                }
+                "inputCommitment" => {
+                    if f_input_commitment.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "inputCommitment",
+                        ));
+                    }
+                    f_input_commitment = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
+                            .0,
+                    );
+                }
+                "inputCipherURL" => {
+                    if f_input_cipher_url.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "inputCipherURL",
+                        ));
+                    }
+                    f_input_cipher_url = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::lexicon_runtime::Uri>>()?
+                            .0,
+                    );
+                }
+                "maxTokensOut" => {
+                    if f_max_tokens_out.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "maxTokensOut",
+                        ));
+                    }
+                    f_max_tokens_out = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
+                    );
+                }
+                "priceCeiling" => {
+                    if f_price_ceiling.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "priceCeiling",
+                        ));
+                    }
+                    f_price_ceiling = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<
+                            crate::dev::cocore::compute::defs::Money,
+                        >>()?
+                        .0,
+                    );
+                }
+                "acceptedProviders" => {
+                    if f_accepted_providers.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "acceptedProviders",
+                        ));
+                    }
+                    f_accepted_providers =
+                        ::std::option::Option::Some(
+                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                ::std::vec::Vec<::lexicon_runtime::Did>,
+                            >>()?
+                            .0,
+                        );
+                }
+                "acceptedTrustLevel" => {
+                    if f_accepted_trust_level.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "acceptedTrustLevel",
+                        ));
+                    }
+                    f_accepted_trust_level = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<
+                            crate::dev::cocore::compute::defs::TrustLevel,
+                        >>()?
+                        .0,
+                    );
+                }
+                "acceptedExchanges" => {
+                    if f_accepted_exchanges.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "acceptedExchanges",
+                        ));
+                    }
+                    f_accepted_exchanges =
+                        ::std::option::Option::Some(
+                            map.next_value::<::lexicon_runtime::de::Lenient<
+                                ::std::vec::Vec<::lexicon_runtime::Did>,
+                            >>()?
+                            .0,
+                        );
+                }
+                "paymentAuthorization" => {
+                    if f_payment_authorization.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "paymentAuthorization",
+                        ));
+                    }
+                    f_payment_authorization = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<
+                            crate::com::atproto::repo::strong_ref::StrongRef,
+                        >>()?
+                        .0,
+                    );
+                }
+                "nonce" => {
+                    if f_nonce.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "nonce",
+                        ));
+                    }
+                    f_nonce = ::std::option::Option::Some(
+                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
+                            .0,
+                    );
+                }
+                "expiresAt" => {
+                    if f_expires_at.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "expiresAt",
+                        ));
+                    }
+                    f_expires_at = ::std::option::Option::Some(
+                        map
+                            .next_value::<
+                                ::lexicon_runtime::de::Lenient<::lexicon_runtime::Datetime>,
+                            >()?
+                            .0,
+                    );
+                }
+                "createdAt" => {
+                    if f_created_at.is_some() {
+                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
+                            "createdAt",
+                        ));
+                    }
+                    f_created_at = ::std::option::Option::Some(
+                        map
+                            .next_value::<
+                                ::lexicon_runtime::de::Lenient<::lexicon_runtime::Datetime>,
+                            >()?
+                            .0,
+                    );
+                }
+                "$type" => {
+                    let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
+                    ::lexicon_runtime::de::check_type(&t.0, Job::NSID)?;
+                    has_type = true;
+                }
+                _ => {
+                    let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                }
+            }
+        }
+        if !has_type {
+            return ::std::result::Result::Err(
+                <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field("$type"),
+            );
+        }
+        ::std::result::Result::Ok(Job {
+            model: ::lexicon_runtime::de::required(f_model, "model")?,
+            input_commitment: ::lexicon_runtime::de::required(
+                f_input_commitment,
+                "inputCommitment",
+            )?,
+            input_cipher_url: f_input_cipher_url,
+            max_tokens_out: ::lexicon_runtime::de::required(f_max_tokens_out, "maxTokensOut")?,
+            price_ceiling: ::lexicon_runtime::de::required(f_price_ceiling, "priceCeiling")?,
+            accepted_providers: f_accepted_providers,
+            accepted_trust_level: ::lexicon_runtime::de::required(
+                f_accepted_trust_level,
+                "acceptedTrustLevel",
+            )?,
+            accepted_exchanges: f_accepted_exchanges,
+            payment_authorization: ::lexicon_runtime::de::required(
+                f_payment_authorization,
+                "paymentAuthorization",
+            )?,
+            nonce: ::lexicon_runtime::de::required(f_nonce, "nonce")?,
+            expires_at: ::lexicon_runtime::de::required(f_expires_at, "expiresAt")?,
+            created_at: ::lexicon_runtime::de::required(f_created_at, "createdAt")?,
+            extra,
+        })
+    }
+}
+
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
@@ -201,231 +420,12 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
 
             fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> ::std::result::Result<Job, A::Error> {
-                let mut f_model = ::std::option::Option::None;
-                let mut f_input_commitment = ::std::option::Option::None;
-                let mut f_input_cipher_url = ::std::option::Option::None;
-                let mut f_max_tokens_out = ::std::option::Option::None;
-                let mut f_price_ceiling = ::std::option::Option::None;
-                let mut f_accepted_providers = ::std::option::Option::None;
-                let mut f_accepted_trust_level = ::std::option::Option::None;
-                let mut f_accepted_exchanges = ::std::option::Option::None;
-                let mut f_payment_authorization = ::std::option::Option::None;
-                let mut f_nonce = ::std::option::Option::None;
-                let mut f_expires_at = ::std::option::Option::None;
-                let mut f_created_at = ::std::option::Option::None;
-                let mut has_type = false;
-                let mut extra = ::lexicon_runtime::Extra::new();
-                while let ::std::option::Option::Some(key) =
-                    map.next_key::<::lexicon_runtime::de::Key<'de>>()?
-                {
-                    match &*key.0 {
-                        "model" => {
-                            if f_model.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("model"),
-                                );
-                            }
-                            f_model = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "inputCommitment" => {
-                            if f_input_commitment.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("inputCommitment"),
-                                );
-                            }
-                            f_input_commitment = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "inputCipherURL" => {
-                            if f_input_cipher_url.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("inputCipherURL"),
-                                );
-                            }
-                            f_input_cipher_url = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::lexicon_runtime::Uri>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "maxTokensOut" => {
-                            if f_max_tokens_out.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("maxTokensOut"),
-                                );
-                            }
-                            f_max_tokens_out = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                            );
-                        }
-                        "priceCeiling" => {
-                            if f_price_ceiling.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("priceCeiling"),
-                                );
-                            }
-                            f_price_ceiling = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                    crate::dev::cocore::compute::defs::Money,
-                                >>()?
-                                .0,
-                            );
-                        }
-                        "acceptedProviders" => {
-                            if f_accepted_providers.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("acceptedProviders"),
-                                );
-                            }
-                            f_accepted_providers = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                    ::std::vec::Vec<::lexicon_runtime::Did>,
-                                >>()?
-                                .0,
-                            );
-                        }
-                        "acceptedTrustLevel" => {
-                            if f_accepted_trust_level.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("acceptedTrustLevel"),
-                                );
-                            }
-                            f_accepted_trust_level = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                    crate::dev::cocore::compute::defs::TrustLevel,
-                                >>()?
-                                .0,
-                            );
-                        }
-                        "acceptedExchanges" => {
-                            if f_accepted_exchanges.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("acceptedExchanges"),
-                                );
-                            }
-                            f_accepted_exchanges = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                    ::std::vec::Vec<::lexicon_runtime::Did>,
-                                >>()?
-                                .0,
-                            );
-                        }
-                        "paymentAuthorization" => {
-                            if f_payment_authorization.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("paymentAuthorization"),
-                                );
-                            }
-                            f_payment_authorization = ::std::option::Option::Some(
-                                map.next_value::<::lexicon_runtime::de::Lenient<
-                                    crate::com::atproto::repo::strong_ref::StrongRef,
-                                >>()?
-                                .0,
-                            );
-                        }
-                        "nonce" => {
-                            if f_nonce.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("nonce"),
-                                );
-                            }
-                            f_nonce = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "expiresAt" => {
-                            if f_expires_at.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("expiresAt"),
-                                );
-                            }
-                            f_expires_at = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::lexicon_runtime::Datetime>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "createdAt" => {
-                            if f_created_at.is_some() {
-                                return ::std::result::Result::Err(
-                                    ::lexicon_runtime::de::duplicate("createdAt"),
-                                );
-                            }
-                            f_created_at = ::std::option::Option::Some(
-                                map
-                                    .next_value::<
-                                        ::lexicon_runtime::de::Lenient<::lexicon_runtime::Datetime>,
-                                    >()?
-                                    .0,
-                            );
-                        }
-                        "$type" => {
-                            let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
-                            ::lexicon_runtime::de::check_type(&t.0, Job::NSID)?;
-                            has_type = true;
-                        }
-                        _ => {
-                            let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                            ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
-                        }
-                    }
-                }
-                if !has_type {
-                    return ::std::result::Result::Err(
-                        <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field("$type"),
-                    );
-                }
-                ::std::result::Result::Ok(Job {
-                    model: ::lexicon_runtime::de::required(f_model, "model")?,
-                    input_commitment: ::lexicon_runtime::de::required(
-                        f_input_commitment,
-                        "inputCommitment",
-                    )?,
-                    input_cipher_url: f_input_cipher_url,
-                    max_tokens_out: ::lexicon_runtime::de::required(
-                        f_max_tokens_out,
-                        "maxTokensOut",
-                    )?,
-                    price_ceiling: ::lexicon_runtime::de::required(
-                        f_price_ceiling,
-                        "priceCeiling",
-                    )?,
-                    accepted_providers: f_accepted_providers,
-                    accepted_trust_level: ::lexicon_runtime::de::required(
-                        f_accepted_trust_level,
-                        "acceptedTrustLevel",
-                    )?,
-                    accepted_exchanges: f_accepted_exchanges,
-                    payment_authorization: ::lexicon_runtime::de::required(
-                        f_payment_authorization,
-                        "paymentAuthorization",
-                    )?,
-                    nonce: ::lexicon_runtime::de::required(f_nonce, "nonce")?,
-                    expires_at: ::lexicon_runtime::de::required(f_expires_at, "expiresAt")?,
-                    created_at: ::lexicon_runtime::de::required(f_created_at, "createdAt")?,
-                    extra,
-                })
+                <Job as ::lexicon_runtime::de::FromMap<'de>>::from_map(
+                    map,
+                    ::std::option::Option::None,
+                )
             }
         }
         deserializer.deserialize_map(Visitor)
