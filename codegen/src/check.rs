@@ -30,18 +30,6 @@ struct Checker<'a> {
     diags: &'a mut Vec<Diagnostic>,
 }
 
-/// Which defs a `ref` may name.
-fn is_data_def(def: &Def) -> bool {
-    !matches!(
-        def,
-        Def::Token(_)
-            | Def::Query(_)
-            | Def::Procedure(_)
-            | Def::Subscription(_)
-            | Def::PermissionSet(_)
-    )
-}
-
 impl Checker<'_> {
     fn error(&mut self, pointer: &str, rule: &'static str, message: impl Into<String>) {
         self.diags
@@ -243,7 +231,7 @@ impl Checker<'_> {
                 if union_member && !matches!(def, Def::Object(_) | Def::Record(_)) {
                     let kind = def.kind();
                     self.error(at, "union-member", format!("union member {target:?} is a {kind} def; members must be objects or records"));
-                } else if !is_data_def(def) {
+                } else if !def.has_data_form() {
                     let kind = def.kind();
                     self.error(
                         at,

@@ -239,15 +239,7 @@ impl Lowerer<'_> {
                 } else {
                     pascal(name)
                 };
-                let is_type = !matches!(
-                    def,
-                    Def::Token(_)
-                        | Def::Query(_)
-                        | Def::Procedure(_)
-                        | Def::Subscription(_)
-                        | Def::PermissionSet(_)
-                );
-                if is_type {
+                if def.has_data_form() {
                     let ty_name = self.claim(&module, wanted);
                     self.types.insert(
                         r,

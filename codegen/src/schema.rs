@@ -73,6 +73,19 @@ impl Def {
         }
     }
 
+    /// Whether values of this def exist (a `ref` may name it; it becomes a Rust type): not
+    /// tokens, methods or permission sets.
+    pub fn has_data_form(&self) -> bool {
+        !matches!(
+            self,
+            Def::Token(_)
+                | Def::Query(_)
+                | Def::Procedure(_)
+                | Def::Subscription(_)
+                | Def::PermissionSet(_)
+        )
+    }
+
     /// The def's description.
     pub fn description(&self) -> Option<&str> {
         match self {
