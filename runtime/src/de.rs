@@ -190,30 +190,6 @@ impl<'de> Shape<'de> for serde_json::Value {
     }
 }
 
-macro_rules! shape_format {
-    ($($t:ident),*) => {$(
-        impl<'de> Shape<'de> for crate::formats::$t {
-            fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(crate::formats::Format::new_unchecked)
-            }
-        }
-    )*};
-}
-
-shape_format!(
-    AtIdentifier,
-    AtUri,
-    Cid,
-    Datetime,
-    Did,
-    Handle,
-    Language,
-    Nsid,
-    RecordKey,
-    Tid,
-    Uri
-);
-
 /// Checks a `$type` read as raw JSON: it must be a string naming the expected type (`nsid` and
 /// `nsid#main` name the same main def).
 pub fn check_type_value<E: de::Error>(actual: &serde_json::Value, expected: &str) -> Result<(), E> {

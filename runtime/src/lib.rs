@@ -92,27 +92,3 @@ impl Validate for String {
 impl Validate for bool {
     fn validate_at(&self, _: &Path<'_>, _: &mut ValidationErrors) {}
 }
-
-macro_rules! validate_format {
-    ($($t:ty),*) => {$(
-        impl Validate for $t {
-            fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-                check::format(self, path, errors);
-            }
-        }
-    )*};
-}
-
-validate_format!(
-    AtIdentifier,
-    AtUri,
-    Cid,
-    Datetime,
-    Did,
-    Handle,
-    Language,
-    Nsid,
-    RecordKey,
-    Tid,
-    Uri
-);

@@ -259,6 +259,19 @@ macro_rules! format_type {
                 Self::new(s).map_err(serde::de::Error::custom)
             }
         }
+
+        impl crate::Validate for $name {
+            fn validate_at(&self, path: &crate::Path<'_>, errors: &mut crate::ValidationErrors) {
+                crate::check::format(self, path, errors);
+            }
+        }
+
+        /// Generated types read formats without checking them; validation checks them.
+        impl<'de> crate::de::Shape<'de> for $name {
+            fn deserialize_shape<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as serde::Deserialize>::deserialize(d).map(Self)
+            }
+        }
     };
 }
 
