@@ -79,43 +79,53 @@ fn percent_decodes(s: &str) -> bool {
 /// handle), optionally `/collection` (NSID) and `/rkey` (record key); no trailing slash, no query;
 /// an optional `#` fragment that is a JSON pointer with valid percent-encoding.
 pub fn is_valid_at_uri(s: &str) -> bool {
-    if s.len() > 8192 || !s.bytes().all(is_uri_char) {
+    let b = s.as_bytes();
+    if b.len() > 8192 || !b.starts_with(b"at://") {
         return false;
     }
-    let Some(rest) = s.strip_prefix("at://") else {
-        return false;
-    };
-    let (path, fragment) = match rest.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (rest, None),
-    };
-    if path.contains('?') {
-        return false;
+    // One pass over the rest: allowed characters only, up to two `/`, no `?`, then a `#`
+    // fragment or the end. Every byte checked is ASCII, so slicing `s` at them is safe.
+    let rest = &s[5..];
+    let (mut slashes, mut count, mut end) = ([0usize; 2], 0, rest.len());
+    for (i, &c) in rest.as_bytes().iter().enumerate() {
+        if !is_uri_char(c) {
+            return false;
+        }
+        match c {
+            b'?' => return false,
+            b'#' => {
+                end = i;
+                break;
+            }
+            b'/' if count == 2 => return false,
+            b'/' => {
+                slashes[count] = i;
+                count += 1;
+            }
+            _ => {}
+        }
     }
-    let mut segments = path.split('/');
-    let authority = segments.next().unwrap_or("");
+    let authority = &rest[..if count > 0 { slashes[0] } else { end }];
     if authority.is_empty() || !is_valid_at_identifier(authority) {
         return false;
     }
-    if let Some(collection) = segments.next() {
+    if count >= 1 {
+        let collection = &rest[slashes[0] + 1..if count == 2 { slashes[1] } else { end }];
         if collection.is_empty() || !is_valid_nsid(collection) {
             return false;
         }
     }
-    if let Some(rkey) = segments.next() {
+    if count == 2 {
+        let rkey = &rest[slashes[1] + 1..end];
         if rkey.is_empty() || !is_valid_record_key(rkey) {
             return false;
         }
     }
-    if segments.next().is_some() {
-        return false;
+    if end == rest.len() {
+        return true;
     }
-    match fragment {
-        None => true,
-        Some(f) => {
-            f.starts_with('/')
-                && f.bytes().all(is_pointer_char)
-                && (!f.contains('%') || percent_decodes(f))
-        }
-    }
+    let f = &rest[end + 1..];
+    f.starts_with('/')
+        && f.bytes().all(|c| is_uri_char(c) && is_pointer_char(c))
+        && (!f.contains('%') || percent_decodes(f))
 }

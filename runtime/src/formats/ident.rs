@@ -61,26 +61,34 @@ pub fn is_valid_at_identifier(s: &str) -> bool {
 /// `nsid`: 5 to 317 characters; three or more segments; a first segment starting with a letter,
 /// middle segments like domain labels, and a name of a letter followed by up to 62 letters or digits.
 pub fn is_valid_nsid(s: &str) -> bool {
-    if s.len() < 5 || s.len() > 317 {
-        return false;
-    }
     let b = s.as_bytes();
-    let Some(dot) = b.iter().rposition(|c| *c == b'.') else {
+    if b.len() < 5 || b.len() > 317 || !b[0].is_ascii_alphabetic() {
         return false;
-    };
-    let (domain, name) = (&b[..dot], &b[dot + 1..]);
-    let name_ok = (1..=63).contains(&name.len())
-        && name[0].is_ascii_alphabetic()
-        && name.iter().all(u8::is_ascii_alphanumeric);
-    let mut count = 0;
-    for label in domain.split(|c| *c == b'.') {
-        if !is_domain_label(label) {
-            return false;
-        }
-        count += 1;
     }
-    let first_ok = b[0].is_ascii_alphabetic();
-    first_ok && name_ok && count >= 2
+    // One pass: characters are letters, digits, `-` and `.`; each `.` closes a domain label
+    // (1 to 63 long, no `-` at either end); after the last `.` comes the name.
+    let (mut start, mut labels, mut name_has_hyphen) = (0, 0, false);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'.' => {
+                let len = i - start;
+                if len == 0 || len > 63 || b[start] == b'-' || b[i - 1] == b'-' {
+                    return false;
+                }
+                labels += 1;
+                start = i + 1;
+                name_has_hyphen = false;
+            }
+            b'-' => name_has_hyphen = true,
+            c if c.is_ascii_alphanumeric() => {}
+            _ => return false,
+        }
+    }
+    let name = &b[start..];
+    labels >= 2
+        && (1..=63).contains(&name.len())
+        && name[0].is_ascii_alphabetic()
+        && !name_has_hyphen
 }
 
 /// `record-key`: 1 to 512 of `A-Za-z0-9_~.:-`, and not `.` or `..`.
