@@ -169,21 +169,7 @@ pub fn min_items(len: usize, min: u64, path: &Path<'_>, errors: &mut ValidationE
 /// A string format (lenient datetime, language and CID rules in lenient mode).
 #[inline]
 pub fn format<F: Format>(v: &F, path: &Path<'_>, errors: &mut ValidationErrors) {
-    let valid = if errors.is_lenient() {
-        F::KIND.is_valid_lenient(v.as_ref())
-    } else {
-        v.is_valid()
-    };
-    if !valid {
-        let value = v.as_ref().to_owned();
-        errors.push(
-            path,
-            Violation::Format {
-                format: F::KIND,
-                value,
-            },
-        );
-    }
+    format_str(v.as_ref(), F::KIND, path, errors);
 }
 
 /// A string format, for strings not held in a format type.

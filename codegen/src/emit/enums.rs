@@ -11,6 +11,7 @@ use crate::ir::{StringEnum, Ty, TyKind};
 pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&e.name);
+    let shape = super::shape_impl(&name, opts);
     let doc = doc_attrs(e.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variant_idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();
@@ -152,13 +153,7 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
             }
         }
 
-        impl<'de> #rt::de::Shape<'de> for #name {
-            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                <Self as #rt::serde::Deserialize<'de>>::deserialize(deserializer)
-            }
-        }
+        #shape
 
         impl #rt::Validate for #name {
             #validate

@@ -157,6 +157,20 @@ pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
+/// `Shape` for a generated type: its own `Deserialize` already reads constraints leniently.
+pub(crate) fn shape_impl(name: &proc_macro2::Ident, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    quote! {
+        impl<'de> #rt::de::Shape<'de> for #name {
+            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                <Self as #rt::serde::Deserialize<'de>>::deserialize(deserializer)
+            }
+        }
+    }
+}
+
 /// The path of a generated type as seen from anywhere: `crate::a::b::Type`.
 pub(crate) fn type_path(path: &TypePath, opts: &EmitOptions) -> TokenStream {
     let root = &opts.root;

@@ -47,6 +47,7 @@ fn field_type(f: &Field, opts: &EmitOptions) -> TokenStream {
 pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&s.name);
+    let shape = super::shape_impl(&name, opts);
     let doc = doc_attrs(s.doc.as_deref());
     let attrs = &opts.type_attributes;
     let extra = ident(&s.extra);
@@ -75,13 +76,7 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
         #serialize
         #deserialize
 
-        impl<'de> #rt::de::Shape<'de> for #name {
-            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                <Self as #rt::serde::Deserialize<'de>>::deserialize(deserializer)
-            }
-        }
+        #shape
     }
 }
 

@@ -11,6 +11,7 @@ use crate::ir::Union;
 pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&u.name);
+    let shape = super::shape_impl(&name, opts);
     let doc = doc_attrs(u.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
@@ -181,13 +182,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             }
         }
 
-        impl<'de> #rt::de::Shape<'de> for #name {
-            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                <Self as #rt::serde::Deserialize<'de>>::deserialize(deserializer)
-            }
-        }
+        #shape
 
         impl #rt::Validate for #name {
             fn validate_at(&self, #validate_params) {
