@@ -96,9 +96,18 @@ pub fn check_type<E: de::Error>(actual: &str, expected: &str) -> Result<(), E> {
     }
 }
 
-/// The error for a property given twice.
-pub fn duplicate<E: de::Error>(name: &'static str) -> E {
-    E::duplicate_field(name)
+/// Reads the value of a declared property into its slot, through [`Shape`]; a property given
+/// twice is an error naming it.
+pub fn field<'de, A: de::MapAccess<'de>, T: Shape<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value::<Lenient<T>>()?.0);
+    Ok(())
 }
 
 /// Takes a required property or fails naming it.

@@ -106,33 +106,8 @@ pub mod com {
                             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "uri" => {
-                                    if f_uri.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("uri"),
-                                        );
-                                    }
-                                    f_uri = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::lexicon_runtime::AtUri,
-                                        >>()?
-                                        .0,
-                                    );
-                                }
-                                "cid" => {
-                                    if f_cid.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("cid"),
-                                        );
-                                    }
-                                    f_cid =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::lexicon_runtime::Cid,
-                                            >>()?
-                                            .0,
-                                        );
-                                }
+                                "uri" => ::lexicon_runtime::de::field(&mut map, &mut f_uri, "uri")?,
+                                "cid" => ::lexicon_runtime::de::field(&mut map, &mut f_cid, "cid")?,
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -308,29 +283,13 @@ pub mod dev {
                         {
                             match &*key.0 {
                                 "amount" => {
-                                    if f_amount.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("amount"),
-                                        );
-                                    }
-                                    f_amount = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
+                                    ::lexicon_runtime::de::field(&mut map, &mut f_amount, "amount")?
                                 }
-                                "currency" => {
-                                    if f_currency.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("currency"),
-                                        );
-                                    }
-                                    f_currency =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                }
+                                "currency" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_currency,
+                                    "currency",
+                                )?,
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -492,26 +451,8 @@ pub mod dev {
                             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "in" => {
-                                    if f_in.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("in"),
-                                        );
-                                    }
-                                    f_in = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
-                                }
-                                "out" => {
-                                    if f_out.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("out"),
-                                        );
-                                    }
-                                    f_out = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
-                                }
+                                "in" => ::lexicon_runtime::de::field(&mut map, &mut f_in, "in")?,
+                                "out" => ::lexicon_runtime::de::field(&mut map, &mut f_out, "out")?,
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -696,54 +637,26 @@ pub mod dev {
                             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "modelId" => {
-                                    if f_model_id.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("modelId"),
-                                        );
-                                    }
-                                    f_model_id =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                }
-                                "inputPricePerMTok" => {
-                                    if f_input_price_per_m_tok.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("inputPricePerMTok"),
-                                        );
-                                    }
-                                    f_input_price_per_m_tok = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
-                                }
-                                "outputPricePerMTok" => {
-                                    if f_output_price_per_m_tok.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("outputPricePerMTok"),
-                                        );
-                                    }
-                                    f_output_price_per_m_tok = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
-                                }
-                                "currency" => {
-                                    if f_currency.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("currency"),
-                                        );
-                                    }
-                                    f_currency =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                }
+                                "modelId" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_model_id,
+                                    "modelId",
+                                )?,
+                                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_input_price_per_m_tok,
+                                    "inputPricePerMTok",
+                                )?,
+                                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_output_price_per_m_tok,
+                                    "outputPricePerMTok",
+                                )?,
+                                "currency" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_currency,
+                                    "currency",
+                                )?,
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -927,40 +840,21 @@ pub mod dev {
                             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "inputPricePerMTok" => {
-                                    if f_input_price_per_m_tok.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("inputPricePerMTok"),
-                                        );
-                                    }
-                                    f_input_price_per_m_tok = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
-                                }
-                                "outputPricePerMTok" => {
-                                    if f_output_price_per_m_tok.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("outputPricePerMTok"),
-                                        );
-                                    }
-                                    f_output_price_per_m_tok = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
-                                }
-                                "currency" => {
-                                    if f_currency.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("currency"),
-                                        );
-                                    }
-                                    f_currency =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                }
+                                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_input_price_per_m_tok,
+                                    "inputPricePerMTok",
+                                )?,
+                                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_output_price_per_m_tok,
+                                    "outputPricePerMTok",
+                                )?,
+                                "currency" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_currency,
+                                    "currency",
+                                )?,
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -1443,170 +1337,61 @@ pub mod dev {
                         {
                             match &*key.0 {
                                 "model" => {
-                                    if f_model.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("model"),
-                                        );
-                                    }
-                                    f_model =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
+                                    ::lexicon_runtime::de::field(&mut map, &mut f_model, "model")?
                                 }
-                                "inputCommitment" => {
-                                    if f_input_commitment.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("inputCommitment"),
-                                        );
-                                    }
-                                    f_input_commitment =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
-                                }
-                                "inputCipherURL" => {
-                                    if f_input_cipher_url.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("inputCipherURL"),
-                                        );
-                                    }
-                                    f_input_cipher_url =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::lexicon_runtime::Uri,
-                                            >>()?
-                                            .0,
-                                        );
-                                }
-                                "maxTokensOut" => {
-                                    if f_max_tokens_out.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("maxTokensOut"),
-                                        );
-                                    }
-                                    f_max_tokens_out = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                    );
-                                }
-                                "priceCeiling" => {
-                                    if f_price_ceiling.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("priceCeiling"),
-                                        );
-                                    }
-                                    f_price_ceiling = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            crate::golden_cocore::dev::cocore::compute::defs::Money,
-                                        >>()?
-                                        .0,
-                                    );
-                                }
-                                "acceptedProviders" => {
-                                    if f_accepted_providers.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("acceptedProviders"),
-                                        );
-                                    }
-                                    f_accepted_providers = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::std::vec::Vec<::lexicon_runtime::Did>,
-                                        >>()?
-                                        .0,
-                                    );
-                                }
-                                "acceptedTrustLevel" => {
-                                    if f_accepted_trust_level.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("acceptedTrustLevel"),
-                                        );
-                                    }
-                                    f_accepted_trust_level = ::std::option::Option::Some(
-                                        map
-                                            .next_value::<
-                                                ::lexicon_runtime::de::Lenient<
-                                                    crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
-                                                >,
-                                            >()?
-                                            .0,
-                                    );
-                                }
-                                "acceptedExchanges" => {
-                                    if f_accepted_exchanges.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("acceptedExchanges"),
-                                        );
-                                    }
-                                    f_accepted_exchanges = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::std::vec::Vec<::lexicon_runtime::Did>,
-                                        >>()?
-                                        .0,
-                                    );
-                                }
-                                "paymentAuthorization" => {
-                                    if f_payment_authorization.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate(
-                                                "paymentAuthorization",
-                                            ),
-                                        );
-                                    }
-                                    f_payment_authorization = ::std::option::Option::Some(
-                                        map
-                                            .next_value::<
-                                                ::lexicon_runtime::de::Lenient<
-                                                    crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
-                                                >,
-                                            >()?
-                                            .0,
-                                    );
-                                }
+                                "inputCommitment" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_input_commitment,
+                                    "inputCommitment",
+                                )?,
+                                "inputCipherURL" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_input_cipher_url,
+                                    "inputCipherURL",
+                                )?,
+                                "maxTokensOut" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_max_tokens_out,
+                                    "maxTokensOut",
+                                )?,
+                                "priceCeiling" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_price_ceiling,
+                                    "priceCeiling",
+                                )?,
+                                "acceptedProviders" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_accepted_providers,
+                                    "acceptedProviders",
+                                )?,
+                                "acceptedTrustLevel" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_accepted_trust_level,
+                                    "acceptedTrustLevel",
+                                )?,
+                                "acceptedExchanges" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_accepted_exchanges,
+                                    "acceptedExchanges",
+                                )?,
+                                "paymentAuthorization" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_payment_authorization,
+                                    "paymentAuthorization",
+                                )?,
                                 "nonce" => {
-                                    if f_nonce.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("nonce"),
-                                        );
-                                    }
-                                    f_nonce =
-                                        ::std::option::Option::Some(
-                                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                                ::std::string::String,
-                                            >>()?
-                                            .0,
-                                        );
+                                    ::lexicon_runtime::de::field(&mut map, &mut f_nonce, "nonce")?
                                 }
-                                "expiresAt" => {
-                                    if f_expires_at.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("expiresAt"),
-                                        );
-                                    }
-                                    f_expires_at = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::lexicon_runtime::Datetime,
-                                        >>()?
-                                        .0,
-                                    );
-                                }
-                                "createdAt" => {
-                                    if f_created_at.is_some() {
-                                        return ::std::result::Result::Err(
-                                            ::lexicon_runtime::de::duplicate("createdAt"),
-                                        );
-                                    }
-                                    f_created_at = ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::lexicon_runtime::Datetime,
-                                        >>()?
-                                        .0,
-                                    );
-                                }
+                                "expiresAt" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_expires_at,
+                                    "expiresAt",
+                                )?,
+                                "createdAt" => ::lexicon_runtime::de::field(
+                                    &mut map,
+                                    &mut f_created_at,
+                                    "createdAt",
+                                )?,
                                 "$type" => {
                                     let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
                                     ::lexicon_runtime::de::check_type(&t.0, Job::NSID)?;

@@ -317,306 +317,55 @@ pub mod test {
                     {
                         match &*key.0 {
                             "title" => {
-                                if f_title.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("title"),
-                                    );
-                                }
-                                f_title = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_title, "title")?
                             }
-                            "kind" => {
-                                if f_kind.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("kind"),
-                                    );
-                                }
-                                f_kind = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<
-                                                crate::golden_features::test::golden::features::FeaturesKind,
-                                            >,
-                                        >()?
-                                        .0,
-                                );
-                            }
-                            "mood" => {
-                                if f_mood.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("mood"),
-                                    );
-                                }
-                                f_mood = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<
-                                                crate::golden_features::test::golden::features::FeaturesMood,
-                                            >,
-                                        >()?
-                                        .0,
-                                );
-                            }
+                            "kind" => ::lexicon_runtime::de::field(&mut map, &mut f_kind, "kind")?,
+                            "mood" => ::lexicon_runtime::de::field(&mut map, &mut f_mood, "mood")?,
                             "version" => {
-                                if f_version.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("version"),
-                                    );
-                                }
-                                f_version = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_version, "version")?
                             }
-                            "lang" => {
-                                if f_lang.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("lang"),
-                                    );
-                                }
-                                f_lang =
-                                    ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::lexicon_runtime::Language,
-                                        >>()?
-                                        .0,
-                                    );
-                            }
+                            "lang" => ::lexicon_runtime::de::field(&mut map, &mut f_lang, "lang")?,
                             "count" => {
-                                if f_count.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("count"),
-                                    );
-                                }
-                                f_count = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_count, "count")?
                             }
                             "level" => {
-                                if f_level.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("level"),
-                                    );
-                                }
-                                f_level = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_level, "level")?
                             }
                             "exact" => {
-                                if f_exact.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("exact"),
-                                    );
-                                }
-                                f_exact = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_exact, "exact")?
                             }
                             "enabled" => {
-                                if f_enabled.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("enabled"),
-                                    );
-                                }
-                                f_enabled = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<bool>>()?.0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_enabled, "enabled")?
                             }
-                            "note" => {
-                                if f_note.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("note"),
-                                    );
-                                }
-                                f_note = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<
-                                        ::std::option::Option<::std::string::String>,
-                                    >>()?
-                                    .0,
-                                );
-                            }
+                            "note" => ::lexicon_runtime::de::field(&mut map, &mut f_note, "note")?,
                             "maybe" => {
-                                if f_maybe.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("maybe"),
-                                    );
-                                }
-                                f_maybe =
-                                    ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::std::option::Option<i64>,
-                                        >>()?
-                                        .0,
-                                    );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_maybe, "maybe")?
                             }
-                            "tags" => {
-                                if f_tags.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("tags"),
-                                    );
-                                }
-                                f_tags = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<
-                                        ::std::vec::Vec<::std::string::String>,
-                                    >>()?
-                                    .0,
-                                );
-                            }
+                            "tags" => ::lexicon_runtime::de::field(&mut map, &mut f_tags, "tags")?,
                             "links" => {
-                                if f_links.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("links"),
-                                    );
-                                }
-                                f_links = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<
-                                        ::std::vec::Vec<::lexicon_runtime::Uri>,
-                                    >>()?
-                                    .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_links, "links")?
                             }
                             "entries" => {
-                                if f_entries.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("entries"),
-                                    );
-                                }
-                                f_entries = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<
-                                                ::std::vec::Vec<
-                                                    crate::golden_features::test::golden::features::FeaturesEntriesItem,
-                                                >,
-                                            >,
-                                        >()?
-                                        .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_entries, "entries")?
                             }
                             "payload" => {
-                                if f_payload.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("payload"),
-                                    );
-                                }
-                                f_payload =
-                                    ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::lexicon_runtime::Unknown,
-                                        >>()?
-                                        .0,
-                                    );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_payload, "payload")?
                             }
-                            "type" => {
-                                if f_type.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("type"),
-                                    );
-                                }
-                                f_type = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
-                            }
-                            "ref" => {
-                                if f_ref.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("ref"),
-                                    );
-                                }
-                                f_ref = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
-                            }
-                            "self" => {
-                                if f_self_.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("self"),
-                                    );
-                                }
-                                f_self_ = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
-                            }
-                            "in" => {
-                                if f_in.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("in"),
-                                    );
-                                }
-                                f_in = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                );
-                            }
+                            "type" => ::lexicon_runtime::de::field(&mut map, &mut f_type, "type")?,
+                            "ref" => ::lexicon_runtime::de::field(&mut map, &mut f_ref, "ref")?,
+                            "self" => ::lexicon_runtime::de::field(&mut map, &mut f_self_, "self")?,
+                            "in" => ::lexicon_runtime::de::field(&mut map, &mut f_in, "in")?,
                             "fooBar" => {
-                                if f_foo_bar.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("fooBar"),
-                                    );
-                                }
-                                f_foo_bar = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_foo_bar, "fooBar")?
                             }
                             "foo_bar" => {
-                                if f_foo_bar_2.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("foo_bar"),
-                                    );
-                                }
-                                f_foo_bar_2 = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_foo_bar_2, "foo_bar")?
                             }
                             "ratio" => {
-                                if f_ratio.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("ratio"),
-                                    );
-                                }
-                                f_ratio = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_ratio, "ratio")?
                             }
                             "owner" => {
-                                if f_owner.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("owner"),
-                                    );
-                                }
-                                f_owner = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<
-                                        crate::golden_features::test::golden::features::Owner,
-                                    >>()?
-                                    .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_owner, "owner")?
                             }
                             "$type" => {
                                 let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
@@ -973,35 +722,9 @@ pub mod test {
                         map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "name" => {
-                                if f_name.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("name"),
-                                    );
-                                }
-                                f_name = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::std::string::String>,
-                                        >()?
-                                        .0,
-                                );
-                            }
+                            "name" => ::lexicon_runtime::de::field(&mut map, &mut f_name, "name")?,
                             "detail" => {
-                                if f_detail.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("detail"),
-                                    );
-                                }
-                                f_detail = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<
-                                                crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
-                                            >,
-                                        >()?
-                                        .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_detail, "detail")?
                             }
                             _ => {
                                 let value =
@@ -1142,16 +865,7 @@ pub mod test {
                         map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "ok" => {
-                                if f_ok.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("ok"),
-                                    );
-                                }
-                                f_ok = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<bool>>()?.0,
-                                );
-                            }
+                            "ok" => ::lexicon_runtime::de::field(&mut map, &mut f_ok, "ok")?,
                             _ => {
                                 let value =
                                     map.next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -1290,20 +1004,7 @@ pub mod test {
                         map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "id" => {
-                                if f_id.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("id"),
-                                    );
-                                }
-                                f_id = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::lexicon_runtime::Tid>,
-                                        >()?
-                                        .0,
-                                );
-                            }
+                            "id" => ::lexicon_runtime::de::field(&mut map, &mut f_id, "id")?,
                             _ => {
                                 let value =
                                     map.next_value::<::lexicon_runtime::serde_json::Value>()?;
@@ -1468,46 +1169,12 @@ pub mod test {
                         map.next_key::<::lexicon_runtime::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "did" => {
-                                if f_did.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("did"),
-                                    );
-                                }
-                                f_did = ::std::option::Option::Some(
-                                    map
-                                        .next_value::<
-                                            ::lexicon_runtime::de::Lenient<::lexicon_runtime::Did>,
-                                        >()?
-                                        .0,
-                                );
-                            }
+                            "did" => ::lexicon_runtime::de::field(&mut map, &mut f_did, "did")?,
                             "handle" => {
-                                if f_handle.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("handle"),
-                                    );
-                                }
-                                f_handle =
-                                    ::std::option::Option::Some(
-                                        map.next_value::<::lexicon_runtime::de::Lenient<
-                                            ::lexicon_runtime::Handle,
-                                        >>()?
-                                        .0,
-                                    );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_handle, "handle")?
                             }
                             "status" => {
-                                if f_status.is_some() {
-                                    return ::std::result::Result::Err(
-                                        ::lexicon_runtime::de::duplicate("status"),
-                                    );
-                                }
-                                f_status = ::std::option::Option::Some(
-                                    map.next_value::<::lexicon_runtime::de::Lenient<
-                                        crate::golden_features::test::golden::features::Status,
-                                    >>()?
-                                    .0,
-                                );
+                                ::lexicon_runtime::de::field(&mut map, &mut f_status, "status")?
                             }
                             _ => {
                                 let value =

@@ -305,20 +305,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let arms = s.fields.iter().map(|f| {
         let v = var(f);
         let json = &f.json;
-        let base = rust_type(&f.ty, opts);
-        let read = if f.nullable {
-            quote!(::std::option::Option<#base>)
-        } else {
-            base
-        };
-        quote! {
-            #json => {
-                if #v.is_some() {
-                    return ::std::result::Result::Err(#rt::de::duplicate(#json));
-                }
-                #v = ::std::option::Option::Some(map.next_value::<#rt::de::Lenient<#read>>()?.0);
-            }
-        }
+        quote!(#json => #rt::de::field(&mut map, &mut #v, #json)?,)
     });
     let (type_state, type_arm, type_required) = match &s.tag {
         TypeTag::Record { .. } => (

@@ -94,25 +94,8 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for StrongRef {
             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
         {
             match &*key.0 {
-                "uri" => {
-                    if f_uri.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("uri"));
-                    }
-                    f_uri = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::lexicon_runtime::AtUri>>(
-                        )?
-                        .0,
-                    );
-                }
-                "cid" => {
-                    if f_cid.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("cid"));
-                    }
-                    f_cid = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::lexicon_runtime::Cid>>()?
-                            .0,
-                    );
-                }
+                "uri" => ::lexicon_runtime::de::field(&mut map, &mut f_uri, "uri")?,
+                "cid" => ::lexicon_runtime::de::field(&mut map, &mut f_cid, "cid")?,
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                     ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;

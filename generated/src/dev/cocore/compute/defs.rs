@@ -103,27 +103,8 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for Money {
             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
         {
             match &*key.0 {
-                "amount" => {
-                    if f_amount.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "amount",
-                        ));
-                    }
-                    f_amount = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
-                }
-                "currency" => {
-                    if f_currency.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "currency",
-                        ));
-                    }
-                    f_currency = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
-                            .0,
-                    );
-                }
+                "amount" => ::lexicon_runtime::de::field(&mut map, &mut f_amount, "amount")?,
+                "currency" => ::lexicon_runtime::de::field(&mut map, &mut f_currency, "currency")?,
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                     ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
@@ -269,22 +250,8 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenCounts {
             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
         {
             match &*key.0 {
-                "in" => {
-                    if f_in.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("in"));
-                    }
-                    f_in = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
-                }
-                "out" => {
-                    if f_out.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate("out"));
-                    }
-                    f_out = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
-                }
+                "in" => ::lexicon_runtime::de::field(&mut map, &mut f_in, "in")?,
+                "out" => ::lexicon_runtime::de::field(&mut map, &mut f_out, "out")?,
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                     ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
@@ -453,48 +420,18 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for ModelPrice {
             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
         {
             match &*key.0 {
-                "modelId" => {
-                    if f_model_id.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "modelId",
-                        ));
-                    }
-                    f_model_id = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
-                            .0,
-                    );
-                }
-                "inputPricePerMTok" => {
-                    if f_input_price_per_m_tok.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "inputPricePerMTok",
-                        ));
-                    }
-                    f_input_price_per_m_tok = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
-                }
-                "outputPricePerMTok" => {
-                    if f_output_price_per_m_tok.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "outputPricePerMTok",
-                        ));
-                    }
-                    f_output_price_per_m_tok = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
-                }
-                "currency" => {
-                    if f_currency.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "currency",
-                        ));
-                    }
-                    f_currency = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
-                            .0,
-                    );
-                }
+                "modelId" => ::lexicon_runtime::de::field(&mut map, &mut f_model_id, "modelId")?,
+                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_input_price_per_m_tok,
+                    "inputPricePerMTok",
+                )?,
+                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_output_price_per_m_tok,
+                    "outputPricePerMTok",
+                )?,
+                "currency" => ::lexicon_runtime::de::field(&mut map, &mut f_currency, "currency")?,
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                     ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
@@ -662,37 +599,17 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenRate {
             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
         {
             match &*key.0 {
-                "inputPricePerMTok" => {
-                    if f_input_price_per_m_tok.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "inputPricePerMTok",
-                        ));
-                    }
-                    f_input_price_per_m_tok = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
-                }
-                "outputPricePerMTok" => {
-                    if f_output_price_per_m_tok.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "outputPricePerMTok",
-                        ));
-                    }
-                    f_output_price_per_m_tok = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
-                }
-                "currency" => {
-                    if f_currency.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "currency",
-                        ));
-                    }
-                    f_currency = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
-                            .0,
-                    );
-                }
+                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_input_price_per_m_tok,
+                    "inputPricePerMTok",
+                )?,
+                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_output_price_per_m_tok,
+                    "outputPricePerMTok",
+                )?,
+                "currency" => ::lexicon_runtime::de::field(&mut map, &mut f_currency, "currency")?,
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
                     ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;

@@ -215,154 +215,49 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for Job {
             map.next_key::<::lexicon_runtime::de::Key<'de>>()?
         {
             match &*key.0 {
-                "model" => {
-                    if f_model.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "model",
-                        ));
-                    }
-                    f_model = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
-                            .0,
-                    );
-                }
-                "inputCommitment" => {
-                    if f_input_commitment.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "inputCommitment",
-                        ));
-                    }
-                    f_input_commitment = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
-                            .0,
-                    );
-                }
-                "inputCipherURL" => {
-                    if f_input_cipher_url.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "inputCipherURL",
-                        ));
-                    }
-                    f_input_cipher_url = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::lexicon_runtime::Uri>>()?
-                            .0,
-                    );
-                }
+                "model" => ::lexicon_runtime::de::field(&mut map, &mut f_model, "model")?,
+                "inputCommitment" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_input_commitment,
+                    "inputCommitment",
+                )?,
+                "inputCipherURL" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_input_cipher_url,
+                    "inputCipherURL",
+                )?,
                 "maxTokensOut" => {
-                    if f_max_tokens_out.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "maxTokensOut",
-                        ));
-                    }
-                    f_max_tokens_out = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<i64>>()?.0,
-                    );
+                    ::lexicon_runtime::de::field(&mut map, &mut f_max_tokens_out, "maxTokensOut")?
                 }
                 "priceCeiling" => {
-                    if f_price_ceiling.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "priceCeiling",
-                        ));
-                    }
-                    f_price_ceiling = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<
-                            crate::dev::cocore::compute::defs::Money,
-                        >>()?
-                        .0,
-                    );
+                    ::lexicon_runtime::de::field(&mut map, &mut f_price_ceiling, "priceCeiling")?
                 }
-                "acceptedProviders" => {
-                    if f_accepted_providers.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "acceptedProviders",
-                        ));
-                    }
-                    f_accepted_providers =
-                        ::std::option::Option::Some(
-                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                ::std::vec::Vec<::lexicon_runtime::Did>,
-                            >>()?
-                            .0,
-                        );
-                }
-                "acceptedTrustLevel" => {
-                    if f_accepted_trust_level.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "acceptedTrustLevel",
-                        ));
-                    }
-                    f_accepted_trust_level = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<
-                            crate::dev::cocore::compute::defs::TrustLevel,
-                        >>()?
-                        .0,
-                    );
-                }
-                "acceptedExchanges" => {
-                    if f_accepted_exchanges.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "acceptedExchanges",
-                        ));
-                    }
-                    f_accepted_exchanges =
-                        ::std::option::Option::Some(
-                            map.next_value::<::lexicon_runtime::de::Lenient<
-                                ::std::vec::Vec<::lexicon_runtime::Did>,
-                            >>()?
-                            .0,
-                        );
-                }
-                "paymentAuthorization" => {
-                    if f_payment_authorization.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "paymentAuthorization",
-                        ));
-                    }
-                    f_payment_authorization = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<
-                            crate::com::atproto::repo::strong_ref::StrongRef,
-                        >>()?
-                        .0,
-                    );
-                }
-                "nonce" => {
-                    if f_nonce.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "nonce",
-                        ));
-                    }
-                    f_nonce = ::std::option::Option::Some(
-                        map.next_value::<::lexicon_runtime::de::Lenient<::std::string::String>>()?
-                            .0,
-                    );
-                }
+                "acceptedProviders" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_accepted_providers,
+                    "acceptedProviders",
+                )?,
+                "acceptedTrustLevel" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_accepted_trust_level,
+                    "acceptedTrustLevel",
+                )?,
+                "acceptedExchanges" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_accepted_exchanges,
+                    "acceptedExchanges",
+                )?,
+                "paymentAuthorization" => ::lexicon_runtime::de::field(
+                    &mut map,
+                    &mut f_payment_authorization,
+                    "paymentAuthorization",
+                )?,
+                "nonce" => ::lexicon_runtime::de::field(&mut map, &mut f_nonce, "nonce")?,
                 "expiresAt" => {
-                    if f_expires_at.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "expiresAt",
-                        ));
-                    }
-                    f_expires_at = ::std::option::Option::Some(
-                        map
-                            .next_value::<
-                                ::lexicon_runtime::de::Lenient<::lexicon_runtime::Datetime>,
-                            >()?
-                            .0,
-                    );
+                    ::lexicon_runtime::de::field(&mut map, &mut f_expires_at, "expiresAt")?
                 }
                 "createdAt" => {
-                    if f_created_at.is_some() {
-                        return ::std::result::Result::Err(::lexicon_runtime::de::duplicate(
-                            "createdAt",
-                        ));
-                    }
-                    f_created_at = ::std::option::Option::Some(
-                        map
-                            .next_value::<
-                                ::lexicon_runtime::de::Lenient<::lexicon_runtime::Datetime>,
-                            >()?
-                            .0,
-                    );
+                    ::lexicon_runtime::de::field(&mut map, &mut f_created_at, "createdAt")?
                 }
                 "$type" => {
                     let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
