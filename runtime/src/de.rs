@@ -269,6 +269,28 @@ pub trait FromMap<'de>: Sized {
     fn from_map<A: de::MapAccess<'de>>(map: A, type_id: Option<&str>) -> Result<Self, A::Error>;
 }
 
+/// Reads an object type through its [`FromMap`] impl; `expecting` names the type in errors.
+pub fn deserialize_object<'de, T: FromMap<'de>, D: Deserializer<'de>>(
+    d: D,
+    expecting: &'static str,
+) -> Result<T, D::Error> {
+    struct ObjectVisitor<T>(&'static str, std::marker::PhantomData<T>);
+
+    impl<'de, T: FromMap<'de>> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::from_map(map, None)
+        }
+    }
+
+    d.deserialize_map(ObjectVisitor(expecting, std::marker::PhantomData))
+}
+
 /// Reads the rest of a map into JSON, after `first` (a key and its value already read).
 pub fn rest_into_value<'de, A: de::MapAccess<'de>>(
     first: (String, serde_json::Value),

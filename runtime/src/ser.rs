@@ -1,6 +1,6 @@
 //! Helpers for the `Serialize` impls that the generator writes. Not a stable API.
 
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// Writes an object's properties (declared, then undeclared) into a map already begun, without
 /// `$type`, so that a union can put its own `$type` first.
@@ -21,8 +21,29 @@ pub fn tagged<S: Serializer, T: SerializeFields>(
     type_id: &str,
     value: &T,
 ) -> Result<S::Ok, S::Error> {
+    object(serializer, Some(type_id), value)
+}
+
+/// Serializes `value` as an object: `"$type"` first when there is one, then its properties.
+pub fn object<S: Serializer, T: SerializeFields, Id: Serialize + ?Sized>(
+    serializer: S,
+    type_id: Option<&Id>,
+    value: &T,
+) -> Result<S::Ok, S::Error> {
     let mut map = serializer.serialize_map(None)?;
-    map.serialize_entry("$type", type_id)?;
+    if let Some(t) = type_id {
+        map.serialize_entry("$type", t)?;
+    }
     value.serialize_fields(&mut map)?;
     map.end()
+}
+
+/// Writes the undeclared properties kept in `extra`, except `$type` (written first, if at all).
+pub fn extra<M: SerializeMap>(map: &mut M, extra: &crate::Extra) -> Result<(), M::Error> {
+    for (k, v) in extra {
+        if k != "$type" {
+            map.serialize_entry(k, v)?;
+        }
+    }
+    Ok(())
 }

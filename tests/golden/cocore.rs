@@ -62,12 +62,7 @@ pub mod com {
                     ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("uri", &self.uri)?;
                         map.serialize_entry("cid", &self.cid)?;
-                        for (k, v) in &self.extra {
-                            if k != "$type" {
-                                map.serialize_entry(k, v)?;
-                            }
-                        }
-                        ::std::result::Result::Ok(())
+                        ::lexicon_runtime::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -76,13 +71,7 @@ pub mod com {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                            map.serialize_entry("$type", t)?;
-                        }
-                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                        map.end()
+                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                     }
                 }
 
@@ -127,28 +116,10 @@ pub mod com {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                            type Value = StrongRef;
-                            fn expecting(
-                                &self,
-                                f: &mut ::std::fmt::Formatter<'_>,
-                            ) -> ::std::fmt::Result {
-                                f.write_str("a com.atproto.repo.strongRef object")
-                            }
-
-                            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                                self,
-                                map: A,
-                            ) -> ::std::result::Result<StrongRef, A::Error>
-                            {
-                                <StrongRef as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                    map,
-                                    ::std::option::Option::None,
-                                )
-                            }
-                        }
-                        deserializer.deserialize_map(Visitor)
+                        ::lexicon_runtime::de::deserialize_object(
+                            deserializer,
+                            "a com.atproto.repo.strongRef object",
+                        )
                     }
                 }
 
@@ -238,12 +209,7 @@ pub mod dev {
                     ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("amount", &self.amount)?;
                         map.serialize_entry("currency", &self.currency)?;
-                        for (k, v) in &self.extra {
-                            if k != "$type" {
-                                map.serialize_entry(k, v)?;
-                            }
-                        }
-                        ::std::result::Result::Ok(())
+                        ::lexicon_runtime::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -252,13 +218,7 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                            map.serialize_entry("$type", t)?;
-                        }
-                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                        map.end()
+                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                     }
                 }
 
@@ -309,28 +269,10 @@ pub mod dev {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                            type Value = Money;
-                            fn expecting(
-                                &self,
-                                f: &mut ::std::fmt::Formatter<'_>,
-                            ) -> ::std::fmt::Result {
-                                f.write_str("a dev.cocore.compute.defs#money object")
-                            }
-
-                            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                                self,
-                                map: A,
-                            ) -> ::std::result::Result<Money, A::Error>
-                            {
-                                <Money as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                    map,
-                                    ::std::option::Option::None,
-                                )
-                            }
-                        }
-                        deserializer.deserialize_map(Visitor)
+                        ::lexicon_runtime::de::deserialize_object(
+                            deserializer,
+                            "a dev.cocore.compute.defs#money object",
+                        )
                     }
                 }
 
@@ -407,12 +349,7 @@ pub mod dev {
                     ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("in", &self.r#in)?;
                         map.serialize_entry("out", &self.out)?;
-                        for (k, v) in &self.extra {
-                            if k != "$type" {
-                                map.serialize_entry(k, v)?;
-                            }
-                        }
-                        ::std::result::Result::Ok(())
+                        ::lexicon_runtime::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -421,13 +358,7 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                            map.serialize_entry("$type", t)?;
-                        }
-                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                        map.end()
+                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                     }
                 }
 
@@ -472,28 +403,10 @@ pub mod dev {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                            type Value = TokenCounts;
-                            fn expecting(
-                                &self,
-                                f: &mut ::std::fmt::Formatter<'_>,
-                            ) -> ::std::fmt::Result {
-                                f.write_str("a dev.cocore.compute.defs#tokenCounts object")
-                            }
-
-                            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                                self,
-                                map: A,
-                            ) -> ::std::result::Result<TokenCounts, A::Error>
-                            {
-                                <TokenCounts as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                    map,
-                                    ::std::option::Option::None,
-                                )
-                            }
-                        }
-                        deserializer.deserialize_map(Visitor)
+                        ::lexicon_runtime::de::deserialize_object(
+                            deserializer,
+                            "a dev.cocore.compute.defs#tokenCounts object",
+                        )
                     }
                 }
 
@@ -591,12 +504,7 @@ pub mod dev {
                         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
                         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
                         map.serialize_entry("currency", &self.currency)?;
-                        for (k, v) in &self.extra {
-                            if k != "$type" {
-                                map.serialize_entry(k, v)?;
-                            }
-                        }
-                        ::std::result::Result::Ok(())
+                        ::lexicon_runtime::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -605,13 +513,7 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                            map.serialize_entry("$type", t)?;
-                        }
-                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                        map.end()
+                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                     }
                 }
 
@@ -684,28 +586,10 @@ pub mod dev {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                            type Value = ModelPrice;
-                            fn expecting(
-                                &self,
-                                f: &mut ::std::fmt::Formatter<'_>,
-                            ) -> ::std::fmt::Result {
-                                f.write_str("a dev.cocore.compute.defs#modelPrice object")
-                            }
-
-                            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                                self,
-                                map: A,
-                            ) -> ::std::result::Result<ModelPrice, A::Error>
-                            {
-                                <ModelPrice as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                    map,
-                                    ::std::option::Option::None,
-                                )
-                            }
-                        }
-                        deserializer.deserialize_map(Visitor)
+                        ::lexicon_runtime::de::deserialize_object(
+                            deserializer,
+                            "a dev.cocore.compute.defs#modelPrice object",
+                        )
                     }
                 }
 
@@ -795,12 +679,7 @@ pub mod dev {
                         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
                         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
                         map.serialize_entry("currency", &self.currency)?;
-                        for (k, v) in &self.extra {
-                            if k != "$type" {
-                                map.serialize_entry(k, v)?;
-                            }
-                        }
-                        ::std::result::Result::Ok(())
+                        ::lexicon_runtime::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -809,13 +688,7 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                            map.serialize_entry("$type", t)?;
-                        }
-                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                        map.end()
+                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                     }
                 }
 
@@ -881,28 +754,10 @@ pub mod dev {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                            type Value = TokenRate;
-                            fn expecting(
-                                &self,
-                                f: &mut ::std::fmt::Formatter<'_>,
-                            ) -> ::std::fmt::Result {
-                                f.write_str("a dev.cocore.compute.defs#tokenRate object")
-                            }
-
-                            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                                self,
-                                map: A,
-                            ) -> ::std::result::Result<TokenRate, A::Error>
-                            {
-                                <TokenRate as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                    map,
-                                    ::std::option::Option::None,
-                                )
-                            }
-                        }
-                        deserializer.deserialize_map(Visitor)
+                        ::lexicon_runtime::de::deserialize_object(
+                            deserializer,
+                            "a dev.cocore.compute.defs#tokenRate object",
+                        )
                     }
                 }
 
@@ -1287,12 +1142,7 @@ pub mod dev {
                         map.serialize_entry("nonce", &self.nonce)?;
                         map.serialize_entry("expiresAt", &self.expires_at)?;
                         map.serialize_entry("createdAt", &self.created_at)?;
-                        for (k, v) in &self.extra {
-                            if k != "$type" {
-                                map.serialize_entry(k, v)?;
-                            }
-                        }
-                        ::std::result::Result::Ok(())
+                        ::lexicon_runtime::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -1301,11 +1151,11 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                        map.serialize_entry("$type", Self::NSID)?;
-                        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                        map.end()
+                        ::lexicon_runtime::ser::object(
+                            serializer,
+                            ::std::option::Option::Some(Self::NSID),
+                            self,
+                        )
                     }
                 }
 
@@ -1448,27 +1298,10 @@ pub mod dev {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                            type Value = Job;
-                            fn expecting(
-                                &self,
-                                f: &mut ::std::fmt::Formatter<'_>,
-                            ) -> ::std::fmt::Result {
-                                f.write_str("a dev.cocore.compute.job record")
-                            }
-
-                            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                                self,
-                                map: A,
-                            ) -> ::std::result::Result<Job, A::Error> {
-                                <Job as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                    map,
-                                    ::std::option::Option::None,
-                                )
-                            }
-                        }
-                        deserializer.deserialize_map(Visitor)
+                        ::lexicon_runtime::de::deserialize_object(
+                            deserializer,
+                            "a dev.cocore.compute.job record",
+                        )
                     }
                 }
 

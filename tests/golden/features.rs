@@ -256,12 +256,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.owner {
                         map.serialize_entry("owner", v)?;
                     }
-                    for (k, v) in &self.extra {
-                        if k != "$type" {
-                            map.serialize_entry(k, v)?;
-                        }
-                    }
-                    ::std::result::Result::Ok(())
+                    ::lexicon_runtime::ser::extra(map, &self.extra)
                 }
             }
 
@@ -270,11 +265,11 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    map.serialize_entry("$type", Self::NSID)?;
-                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                    map.end()
+                    ::lexicon_runtime::ser::object(
+                        serializer,
+                        ::std::option::Option::Some(Self::NSID),
+                        self,
+                    )
                 }
             }
 
@@ -419,27 +414,10 @@ pub mod test {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    struct Visitor;
-                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                        type Value = Features;
-                        fn expecting(
-                            &self,
-                            f: &mut ::std::fmt::Formatter<'_>,
-                        ) -> ::std::fmt::Result {
-                            f.write_str("a test.golden.features record")
-                        }
-
-                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                            self,
-                            map: A,
-                        ) -> ::std::result::Result<Features, A::Error> {
-                            <Features as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                map,
-                                ::std::option::Option::None,
-                            )
-                        }
-                    }
-                    deserializer.deserialize_map(Visitor)
+                    ::lexicon_runtime::de::deserialize_object(
+                        deserializer,
+                        "a test.golden.features record",
+                    )
                 }
             }
 
@@ -678,12 +656,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.detail {
                         map.serialize_entry("detail", v)?;
                     }
-                    for (k, v) in &self.extra {
-                        if k != "$type" {
-                            map.serialize_entry(k, v)?;
-                        }
-                    }
-                    ::std::result::Result::Ok(())
+                    ::lexicon_runtime::ser::extra(map, &self.extra)
                 }
             }
 
@@ -692,13 +665,7 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                        map.serialize_entry("$type", t)?;
-                    }
-                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                    map.end()
+                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                 }
             }
 
@@ -745,28 +712,10 @@ pub mod test {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    struct Visitor;
-                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                        type Value = FeaturesEntriesItem;
-                        fn expecting(
-                            &self,
-                            f: &mut ::std::fmt::Formatter<'_>,
-                        ) -> ::std::fmt::Result {
-                            f.write_str("a FeaturesEntriesItem object")
-                        }
-
-                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                            self,
-                            map: A,
-                        ) -> ::std::result::Result<FeaturesEntriesItem, A::Error>
-                        {
-                            <FeaturesEntriesItem as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                map,
-                                ::std::option::Option::None,
-                            )
-                        }
-                    }
-                    deserializer.deserialize_map(Visitor)
+                    ::lexicon_runtime::de::deserialize_object(
+                        deserializer,
+                        "a FeaturesEntriesItem object",
+                    )
                 }
             }
 
@@ -822,12 +771,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.ok {
                         map.serialize_entry("ok", v)?;
                     }
-                    for (k, v) in &self.extra {
-                        if k != "$type" {
-                            map.serialize_entry(k, v)?;
-                        }
-                    }
-                    ::std::result::Result::Ok(())
+                    ::lexicon_runtime::ser::extra(map, &self.extra)
                 }
             }
 
@@ -836,13 +780,7 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                        map.serialize_entry("$type", t)?;
-                    }
-                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                    map.end()
+                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                 }
             }
 
@@ -881,27 +819,10 @@ pub mod test {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    struct Visitor;
-                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                        type Value = FeaturesEntriesItemDetail;
-                        fn expecting(
-                            &self,
-                            f: &mut ::std::fmt::Formatter<'_>,
-                        ) -> ::std::fmt::Result {
-                            f.write_str("a FeaturesEntriesItemDetail object")
-                        }
-
-                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                            self,
-                            map: A,
-                        ) -> ::std::result::Result<FeaturesEntriesItemDetail, A::Error>
-                        {
-                            <FeaturesEntriesItemDetail as ::lexicon_runtime::de::FromMap<
-                                'de,
-                            >>::from_map(map, ::std::option::Option::None)
-                        }
-                    }
-                    deserializer.deserialize_map(Visitor)
+                    ::lexicon_runtime::de::deserialize_object(
+                        deserializer,
+                        "a FeaturesEntriesItemDetail object",
+                    )
                 }
             }
 
@@ -961,12 +882,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.id {
                         map.serialize_entry("id", v)?;
                     }
-                    for (k, v) in &self.extra {
-                        if k != "$type" {
-                            map.serialize_entry(k, v)?;
-                        }
-                    }
-                    ::std::result::Result::Ok(())
+                    ::lexicon_runtime::ser::extra(map, &self.extra)
                 }
             }
 
@@ -975,13 +891,7 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                        map.serialize_entry("$type", t)?;
-                    }
-                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                    map.end()
+                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                 }
             }
 
@@ -1020,27 +930,10 @@ pub mod test {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    struct Visitor;
-                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                        type Value = Features2;
-                        fn expecting(
-                            &self,
-                            f: &mut ::std::fmt::Formatter<'_>,
-                        ) -> ::std::fmt::Result {
-                            f.write_str("a test.golden.features#features object")
-                        }
-
-                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                            self,
-                            map: A,
-                        ) -> ::std::result::Result<Features2, A::Error> {
-                            <Features2 as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                map,
-                                ::std::option::Option::None,
-                            )
-                        }
-                    }
-                    deserializer.deserialize_map(Visitor)
+                    ::lexicon_runtime::de::deserialize_object(
+                        deserializer,
+                        "a test.golden.features#features object",
+                    )
                 }
             }
 
@@ -1124,12 +1017,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.status {
                         map.serialize_entry("status", v)?;
                     }
-                    for (k, v) in &self.extra {
-                        if k != "$type" {
-                            map.serialize_entry(k, v)?;
-                        }
-                    }
-                    ::std::result::Result::Ok(())
+                    ::lexicon_runtime::ser::extra(map, &self.extra)
                 }
             }
 
@@ -1138,13 +1026,7 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    use ::lexicon_runtime::serde::ser::SerializeMap as _;
-                    let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                    if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-                        map.serialize_entry("$type", t)?;
-                    }
-                    ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                    map.end()
+                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
                 }
             }
 
@@ -1196,27 +1078,10 @@ pub mod test {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    struct Visitor;
-                    impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-                        type Value = Owner;
-                        fn expecting(
-                            &self,
-                            f: &mut ::std::fmt::Formatter<'_>,
-                        ) -> ::std::fmt::Result {
-                            f.write_str("a test.golden.features#owner object")
-                        }
-
-                        fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                            self,
-                            map: A,
-                        ) -> ::std::result::Result<Owner, A::Error> {
-                            <Owner as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                                map,
-                                ::std::option::Option::None,
-                            )
-                        }
-                    }
-                    deserializer.deserialize_map(Visitor)
+                    ::lexicon_runtime::de::deserialize_object(
+                        deserializer,
+                        "a test.golden.features#owner object",
+                    )
                 }
             }
 

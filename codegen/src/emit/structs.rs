@@ -195,14 +195,10 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&s.name);
     let extra = ident(&s.extra);
-    let type_entry = match &s.tag {
-        TypeTag::Record { .. } => quote!(map.serialize_entry("$type", Self::NSID)?;),
+    let type_id = match &s.tag {
+        TypeTag::Record { .. } => quote!(::std::option::Option::Some(Self::NSID)),
         // A `$type` read from the input is kept with the undeclared properties and written first.
-        TypeTag::Object(_) | TypeTag::Inline => quote! {
-            if let ::std::option::Option::Some(t) = self.#extra.get("$type") {
-                map.serialize_entry("$type", t)?;
-            }
-        },
+        TypeTag::Object(_) | TypeTag::Inline => quote!(self.#extra.get("$type")),
     };
     let entries = s.fields.iter().map(|f| {
         let fname = ident(&f.name);
@@ -225,12 +221,7 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 map: &mut M,
             ) -> ::std::result::Result<(), M::Error> {
                 #(#entries)*
-                for (k, v) in &self.#extra {
-                    if k != "$type" {
-                        map.serialize_entry(k, v)?;
-                    }
-                }
-                ::std::result::Result::Ok(())
+                #rt::ser::extra(map, &self.#extra)
             }
         }
 
@@ -239,11 +230,7 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 &self,
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
-                use #rt::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                #type_entry
-                #rt::ser::SerializeFields::serialize_fields(self, &mut map)?;
-                map.end()
+                #rt::ser::object(serializer, #type_id, self)
             }
         }
     }
@@ -401,24 +388,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
             fn deserialize<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                struct Visitor;
-
-                impl<'de> #rt::serde::de::Visitor<'de> for Visitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    fn visit_map<A: #rt::serde::de::MapAccess<'de>>(
-                        self,
-                        map: A,
-                    ) -> ::std::result::Result<#name, A::Error> {
-                        <#name as #rt::de::FromMap<'de>>::from_map(map, ::std::option::Option::None)
-                    }
-                }
-
-                deserializer.deserialize_map(Visitor)
+                #rt::de::deserialize_object(deserializer, #expecting)
             }
         }
     }

@@ -52,12 +52,7 @@ impl ::lexicon_runtime::ser::SerializeFields for StrongRef {
     ) -> ::std::result::Result<(), M::Error> {
         map.serialize_entry("uri", &self.uri)?;
         map.serialize_entry("cid", &self.cid)?;
-        for (k, v) in &self.extra {
-            if k != "$type" {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        ::std::result::Result::Ok(())
+        ::lexicon_runtime::ser::extra(map, &self.extra)
     }
 }
 
@@ -66,13 +61,7 @@ impl ::lexicon_runtime::serde::Serialize for StrongRef {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-            map.serialize_entry("$type", t)?;
-        }
-        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-        map.end()
+        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
@@ -114,24 +103,10 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-            type Value = StrongRef;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str("a com.atproto.repo.strongRef object")
-            }
-
-            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> ::std::result::Result<StrongRef, A::Error> {
-                <StrongRef as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                    map,
-                    ::std::option::Option::None,
-                )
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        ::lexicon_runtime::de::deserialize_object(
+            deserializer,
+            "a com.atproto.repo.strongRef object",
+        )
     }
 }
 

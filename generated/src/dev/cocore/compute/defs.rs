@@ -61,12 +61,7 @@ impl ::lexicon_runtime::ser::SerializeFields for Money {
     ) -> ::std::result::Result<(), M::Error> {
         map.serialize_entry("amount", &self.amount)?;
         map.serialize_entry("currency", &self.currency)?;
-        for (k, v) in &self.extra {
-            if k != "$type" {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        ::std::result::Result::Ok(())
+        ::lexicon_runtime::ser::extra(map, &self.extra)
     }
 }
 
@@ -75,13 +70,7 @@ impl ::lexicon_runtime::serde::Serialize for Money {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-            map.serialize_entry("$type", t)?;
-        }
-        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-        map.end()
+        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
@@ -123,24 +112,10 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-            type Value = Money;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str("a dev.cocore.compute.defs#money object")
-            }
-
-            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> ::std::result::Result<Money, A::Error> {
-                <Money as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                    map,
-                    ::std::option::Option::None,
-                )
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        ::lexicon_runtime::de::deserialize_object(
+            deserializer,
+            "a dev.cocore.compute.defs#money object",
+        )
     }
 }
 
@@ -208,12 +183,7 @@ impl ::lexicon_runtime::ser::SerializeFields for TokenCounts {
     ) -> ::std::result::Result<(), M::Error> {
         map.serialize_entry("in", &self.r#in)?;
         map.serialize_entry("out", &self.out)?;
-        for (k, v) in &self.extra {
-            if k != "$type" {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        ::std::result::Result::Ok(())
+        ::lexicon_runtime::ser::extra(map, &self.extra)
     }
 }
 
@@ -222,13 +192,7 @@ impl ::lexicon_runtime::serde::Serialize for TokenCounts {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-            map.serialize_entry("$type", t)?;
-        }
-        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-        map.end()
+        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
@@ -270,24 +234,10 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-            type Value = TokenCounts;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str("a dev.cocore.compute.defs#tokenCounts object")
-            }
-
-            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> ::std::result::Result<TokenCounts, A::Error> {
-                <TokenCounts as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                    map,
-                    ::std::option::Option::None,
-                )
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        ::lexicon_runtime::de::deserialize_object(
+            deserializer,
+            "a dev.cocore.compute.defs#tokenCounts object",
+        )
     }
 }
 
@@ -376,12 +326,7 @@ impl ::lexicon_runtime::ser::SerializeFields for ModelPrice {
         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
         map.serialize_entry("currency", &self.currency)?;
-        for (k, v) in &self.extra {
-            if k != "$type" {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        ::std::result::Result::Ok(())
+        ::lexicon_runtime::ser::extra(map, &self.extra)
     }
 }
 
@@ -390,13 +335,7 @@ impl ::lexicon_runtime::serde::Serialize for ModelPrice {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-            map.serialize_entry("$type", t)?;
-        }
-        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-        map.end()
+        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
@@ -458,24 +397,10 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-            type Value = ModelPrice;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str("a dev.cocore.compute.defs#modelPrice object")
-            }
-
-            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> ::std::result::Result<ModelPrice, A::Error> {
-                <ModelPrice as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                    map,
-                    ::std::option::Option::None,
-                )
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        ::lexicon_runtime::de::deserialize_object(
+            deserializer,
+            "a dev.cocore.compute.defs#modelPrice object",
+        )
     }
 }
 
@@ -556,12 +481,7 @@ impl ::lexicon_runtime::ser::SerializeFields for TokenRate {
         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
         map.serialize_entry("currency", &self.currency)?;
-        for (k, v) in &self.extra {
-            if k != "$type" {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        ::std::result::Result::Ok(())
+        ::lexicon_runtime::ser::extra(map, &self.extra)
     }
 }
 
@@ -570,13 +490,7 @@ impl ::lexicon_runtime::serde::Serialize for TokenRate {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        if let ::std::option::Option::Some(t) = self.extra.get("$type") {
-            map.serialize_entry("$type", t)?;
-        }
-        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-        map.end()
+        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
@@ -635,24 +549,10 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-            type Value = TokenRate;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str("a dev.cocore.compute.defs#tokenRate object")
-            }
-
-            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> ::std::result::Result<TokenRate, A::Error> {
-                <TokenRate as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                    map,
-                    ::std::option::Option::None,
-                )
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        ::lexicon_runtime::de::deserialize_object(
+            deserializer,
+            "a dev.cocore.compute.defs#tokenRate object",
+        )
     }
 }
 

@@ -166,12 +166,7 @@ impl ::lexicon_runtime::ser::SerializeFields for Job {
         map.serialize_entry("nonce", &self.nonce)?;
         map.serialize_entry("expiresAt", &self.expires_at)?;
         map.serialize_entry("createdAt", &self.created_at)?;
-        for (k, v) in &self.extra {
-            if k != "$type" {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        ::std::result::Result::Ok(())
+        ::lexicon_runtime::ser::extra(map, &self.extra)
     }
 }
 
@@ -180,11 +175,7 @@ impl ::lexicon_runtime::serde::Serialize for Job {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        use ::lexicon_runtime::serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(::std::option::Option::None)?;
-        map.serialize_entry("$type", Self::NSID)?;
-        ::lexicon_runtime::ser::SerializeFields::serialize_fields(self, &mut map)?;
-        map.end()
+        ::lexicon_runtime::ser::object(serializer, ::std::option::Option::Some(Self::NSID), self)
     }
 }
 
@@ -306,24 +297,7 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> ::lexicon_runtime::serde::de::Visitor<'de> for Visitor {
-            type Value = Job;
-            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str("a dev.cocore.compute.job record")
-            }
-
-            fn visit_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> ::std::result::Result<Job, A::Error> {
-                <Job as ::lexicon_runtime::de::FromMap<'de>>::from_map(
-                    map,
-                    ::std::option::Option::None,
-                )
-            }
-        }
-        deserializer.deserialize_map(Visitor)
+        ::lexicon_runtime::de::deserialize_object(deserializer, "a dev.cocore.compute.job record")
     }
 }
 
