@@ -30,15 +30,7 @@ impl KnownRecord {
         collection: &str,
         json: &str,
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
-        let _ = mode;
-        match collection {
-            "dev.cocore.compute.job" => ::std::result::Result::Ok(Self::DevCocoreComputeJob(
-                ::std::boxed::Box::new(::lexicon_runtime::json::from_json_with(mode, json)?),
-            )),
-            _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
-                ::std::string::String::from(collection),
-            )),
-        }
+        <Self as ::lexicon_runtime::record::RecordSet>::parse_record(mode, collection, json)
     }
 
     /// The record's collection NSID.
@@ -59,6 +51,24 @@ impl KnownRecord {
     pub fn validate(&self) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
         match self {
             Self::DevCocoreComputeJob(r) => ::lexicon_runtime::Validate::validate(&**r),
+        }
+    }
+}
+
+impl ::lexicon_runtime::record::RecordSet for KnownRecord {
+    fn parse_record<I: ::lexicon_runtime::record::Input>(
+        mode: ::lexicon_runtime::Mode,
+        collection: &str,
+        input: I,
+    ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        let _ = (mode, &input);
+        match collection {
+            "dev.cocore.compute.job" => ::std::result::Result::Ok(Self::DevCocoreComputeJob(
+                ::std::boxed::Box::new(input.parse(mode)?),
+            )),
+            _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
+                ::std::string::String::from(collection),
+            )),
         }
     }
 }
@@ -88,44 +98,42 @@ pub fn validate_json_with(
     def: &str,
     json: &str,
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
-    let _ = mode;
+    validate_input(mode, def, json)
+}
+
+/// [`validate_json_with`] for any input: JSON text, or DAG-CBOR bytes
+/// (`lexicon_runtime::cbor::Cbor`, with the runtime's `dag-cbor` feature).
+pub fn validate_input<I: ::lexicon_runtime::record::Input>(
+    mode: ::lexicon_runtime::Mode,
+    def: &str,
+    input: I,
+) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = (mode, &input);
     match def {
-        "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => {
-            ::lexicon_runtime::json::from_json_with::<
-                crate::com::atproto::repo::strong_ref::StrongRef,
-            >(mode, json)
-            .map(drop)
-        }
-        "dev.cocore.compute.defs#modelPrice" => ::lexicon_runtime::json::from_json_with::<
-            crate::dev::cocore::compute::defs::ModelPrice,
-        >(mode, json)
-        .map(drop),
-        "dev.cocore.compute.defs#money" => ::lexicon_runtime::json::from_json_with::<
-            crate::dev::cocore::compute::defs::Money,
-        >(mode, json)
-        .map(drop),
-        "dev.cocore.compute.defs#settlementStatus" => ::lexicon_runtime::json::from_json_with::<
-            crate::dev::cocore::compute::defs::SettlementStatus,
-        >(mode, json)
-        .map(drop),
-        "dev.cocore.compute.defs#tokenCounts" => ::lexicon_runtime::json::from_json_with::<
-            crate::dev::cocore::compute::defs::TokenCounts,
-        >(mode, json)
-        .map(drop),
-        "dev.cocore.compute.defs#tokenRate" => ::lexicon_runtime::json::from_json_with::<
-            crate::dev::cocore::compute::defs::TokenRate,
-        >(mode, json)
-        .map(drop),
-        "dev.cocore.compute.defs#trustLevel" => ::lexicon_runtime::json::from_json_with::<
-            crate::dev::cocore::compute::defs::TrustLevel,
-        >(mode, json)
-        .map(drop),
-        "dev.cocore.compute.job" | "dev.cocore.compute.job#main" => {
-            ::lexicon_runtime::json::from_json_with::<crate::dev::cocore::compute::job::Job>(
-                mode, json,
-            )
-            .map(drop)
-        }
+        "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => input
+            .parse::<crate::com::atproto::repo::strong_ref::StrongRef>(mode)
+            .map(drop),
+        "dev.cocore.compute.defs#modelPrice" => input
+            .parse::<crate::dev::cocore::compute::defs::ModelPrice>(mode)
+            .map(drop),
+        "dev.cocore.compute.defs#money" => input
+            .parse::<crate::dev::cocore::compute::defs::Money>(mode)
+            .map(drop),
+        "dev.cocore.compute.defs#settlementStatus" => input
+            .parse::<crate::dev::cocore::compute::defs::SettlementStatus>(mode)
+            .map(drop),
+        "dev.cocore.compute.defs#tokenCounts" => input
+            .parse::<crate::dev::cocore::compute::defs::TokenCounts>(mode)
+            .map(drop),
+        "dev.cocore.compute.defs#tokenRate" => input
+            .parse::<crate::dev::cocore::compute::defs::TokenRate>(mode)
+            .map(drop),
+        "dev.cocore.compute.defs#trustLevel" => input
+            .parse::<crate::dev::cocore::compute::defs::TrustLevel>(mode)
+            .map(drop),
+        "dev.cocore.compute.job" | "dev.cocore.compute.job#main" => input
+            .parse::<crate::dev::cocore::compute::job::Job>(mode)
+            .map(drop),
         _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownDefinition(
             ::std::string::String::from(def),
         )),

@@ -305,6 +305,9 @@ pub enum Error {
     UnknownCollection(String),
     /// The definition reference names no definition known to the generated code.
     UnknownDefinition(String),
+    /// The bytes are not DAG-CBOR of the atproto data model, or the value cannot be encoded as
+    /// such (with the `dag-cbor` feature).
+    Cbor(CborError),
     /// The record key is not valid for the record type's key type.
     InvalidRecordKey {
         /// The record collection.
@@ -321,6 +324,7 @@ impl fmt::Display for Error {
         match self {
             Error::Parse { path, message } => write!(f, "{path}: {message}"),
             Error::Invalid(errors) => fmt::Display::fmt(errors, f),
+            Error::Cbor(e) => fmt::Display::fmt(e, f),
             Error::UnknownCollection(c) => write!(f, "unknown record collection {c:?}"),
             Error::UnknownDefinition(d) => write!(f, "unknown lexicon definition {d:?}"),
             Error::InvalidRecordKey {
@@ -341,6 +345,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Invalid(e) => Some(e),
+            Error::Cbor(e) => Some(e),
             _ => None,
         }
     }
@@ -351,3 +356,32 @@ impl From<ValidationErrors> for Error {
         Error::Invalid(e)
     }
 }
+
+impl From<CborError> for Error {
+    fn from(e: CborError) -> Self {
+        Error::Cbor(e)
+    }
+}
+
+/// Why bytes are not DAG-CBOR of the atproto data model, or why a value cannot be encoded as it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CborError {
+    /// JSON path of the value at fault (`$` for the whole input).
+    pub path: String,
+    /// Byte offset in the input where decoding stopped; `None` for encoding errors.
+    pub offset: Option<usize>,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl fmt::Display for CborError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        if let Some(offset) = self.offset {
+            write!(f, " (at byte {offset})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CborError {}

@@ -20,31 +20,46 @@ pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
 fn parse_error<T: DeserializeOwned>(json: &str, first: serde_json::Error) -> Error {
     let mut de = serde_json::Deserializer::from_str(json);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => {
-            let mut path = String::from("$");
-            for segment in e.path().iter() {
-                match segment {
-                    serde_path_to_error::Segment::Seq { index } => {
-                        path.push_str(&format!("[{index}]"))
-                    }
-                    serde_path_to_error::Segment::Map { key } => {
-                        path.push_str(&Path::ROOT.field(key).to_string()[1..])
-                    }
-                    serde_path_to_error::Segment::Enum { variant } => {
-                        path.push_str(&format!(".{variant}"))
-                    }
-                    serde_path_to_error::Segment::Unknown => {}
-                }
-            }
-            Error::Parse {
-                path,
-                message: e.into_inner().to_string(),
-            }
-        }
+        Err(e) => path_error(e),
         Ok(_) => Error::Parse {
             path: "$".into(),
             message: first.to_string(),
         },
+    }
+}
+
+/// The error for a data-model value (such as decoded DAG-CBOR) that is not a `T`, with the path
+/// of the problem: `value` is read again, tracking the path.
+#[cfg(feature = "dag-cbor")]
+#[cold]
+pub(crate) fn value_parse_error<T: DeserializeOwned>(
+    value: serde_json::Value,
+    first: serde_json::Error,
+) -> Error {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Err(e) => path_error(e),
+        Ok(_) => Error::Parse {
+            path: "$".into(),
+            message: first.to_string(),
+        },
+    }
+}
+
+fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
+    let mut path = String::from("$");
+    for segment in e.path().iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            serde_path_to_error::Segment::Map { key } => {
+                path.push_str(&Path::ROOT.field(key).to_string()[1..])
+            }
+            serde_path_to_error::Segment::Enum { variant } => path.push_str(&format!(".{variant}")),
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    Error::Parse {
+        path,
+        message: e.into_inner().to_string(),
     }
 }
 

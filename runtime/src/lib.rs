@@ -8,6 +8,8 @@
 #![deny(missing_docs)]
 
 mod base64;
+#[cfg(feature = "dag-cbor")]
+pub mod cbor;
 pub mod check;
 pub mod data;
 #[doc(hidden)]
@@ -23,7 +25,7 @@ pub mod ser;
 mod special;
 
 pub use data::{Extra, Unknown};
-pub use error::{Error, Mode, ValidationError, ValidationErrors, Violation};
+pub use error::{CborError, Error, Mode, ValidationError, ValidationErrors, Violation};
 pub use formats::{
     AtIdentifier, AtUri, Cid, Datetime, Did, Format, FormatError, FormatKind, Handle, Language,
     Nsid, RecordKey, Tid, Uri,

@@ -1,7 +1,30 @@
-//! Record keys: the key types a `record` def names (`tid`, `nsid`, `any`, `literal:<value>`).
+//! Records: the key types a `record` def names (`tid`, `nsid`, `any`, `literal:<value>`), and
+//! record sets read from JSON or DAG-CBOR.
+
+use serde::de::DeserializeOwned;
 
 use crate::error::Error;
 use crate::formats::{is_valid_nsid, is_valid_record_key, is_valid_tid};
+use crate::{Mode, Validate};
+
+/// Where a record comes from: JSON text (`&str`), or DAG-CBOR bytes (`cbor::Cbor`, with the
+/// `dag-cbor` feature).
+pub trait Input {
+    /// Parses a `T` from this input and validates it as `mode`'s validator would.
+    fn parse<T: DeserializeOwned + Validate>(self, mode: Mode) -> Result<T, Error>;
+}
+
+impl Input for &str {
+    fn parse<T: DeserializeOwned + Validate>(self, mode: Mode) -> Result<T, Error> {
+        crate::json::from_json_with(mode, self)
+    }
+}
+
+/// Record types chosen by collection NSID: the generated `KnownRecord`.
+pub trait RecordSet: Sized {
+    /// Parses a record of `collection` from `input` and validates it as `mode`'s validator would.
+    fn parse_record<I: Input>(mode: Mode, collection: &str, input: I) -> Result<Self, Error>;
+}
 
 /// Checks `rkey` as the PDS does on a write: record-key syntax, then the record's key type.
 pub fn check_record_key(collection: &str, key_type: &str, rkey: &str) -> Result<(), Error> {

@@ -1216,15 +1216,7 @@ impl KnownRecord {
         collection: &str,
         json: &str,
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
-        let _ = mode;
-        match collection {
-            "test.golden.features" => ::std::result::Result::Ok(Self::TestGoldenFeatures(
-                ::std::boxed::Box::new(::lexicon_runtime::json::from_json_with(mode, json)?),
-            )),
-            _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
-                ::std::string::String::from(collection),
-            )),
-        }
+        <Self as ::lexicon_runtime::record::RecordSet>::parse_record(mode, collection, json)
     }
 
     /// The record's collection NSID.
@@ -1245,6 +1237,24 @@ impl KnownRecord {
     pub fn validate(&self) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
         match self {
             Self::TestGoldenFeatures(r) => ::lexicon_runtime::Validate::validate(&**r),
+        }
+    }
+}
+
+impl ::lexicon_runtime::record::RecordSet for KnownRecord {
+    fn parse_record<I: ::lexicon_runtime::record::Input>(
+        mode: ::lexicon_runtime::Mode,
+        collection: &str,
+        input: I,
+    ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
+        let _ = (mode, &input);
+        match collection {
+            "test.golden.features" => ::std::result::Result::Ok(Self::TestGoldenFeatures(
+                ::std::boxed::Box::new(input.parse(mode)?),
+            )),
+            _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
+                ::std::string::String::from(collection),
+            )),
         }
     }
 }
@@ -1276,26 +1286,30 @@ pub fn validate_json_with(
     def: &str,
     json: &str,
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
-    let _ = mode;
+    validate_input(mode, def, json)
+}
+
+/// [`validate_json_with`] for any input: JSON text, or DAG-CBOR bytes
+/// (`lexicon_runtime::cbor::Cbor`, with the runtime's `dag-cbor` feature).
+pub fn validate_input<I: ::lexicon_runtime::record::Input>(
+    mode: ::lexicon_runtime::Mode,
+    def: &str,
+    input: I,
+) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = (mode, &input);
     match def {
-        "test.golden.features" | "test.golden.features#main" => {
-            ::lexicon_runtime::json::from_json_with::<
-                crate::golden_features::test::golden::features::Features,
-            >(mode, json)
-            .map(drop)
-        }
-        "test.golden.features#features" => ::lexicon_runtime::json::from_json_with::<
-            crate::golden_features::test::golden::features::Features2,
-        >(mode, json)
-        .map(drop),
-        "test.golden.features#owner" => ::lexicon_runtime::json::from_json_with::<
-            crate::golden_features::test::golden::features::Owner,
-        >(mode, json)
-        .map(drop),
-        "test.golden.features#status" => ::lexicon_runtime::json::from_json_with::<
-            crate::golden_features::test::golden::features::Status,
-        >(mode, json)
-        .map(drop),
+        "test.golden.features" | "test.golden.features#main" => input
+            .parse::<crate::golden_features::test::golden::features::Features>(mode)
+            .map(drop),
+        "test.golden.features#features" => input
+            .parse::<crate::golden_features::test::golden::features::Features2>(mode)
+            .map(drop),
+        "test.golden.features#owner" => input
+            .parse::<crate::golden_features::test::golden::features::Owner>(mode)
+            .map(drop),
+        "test.golden.features#status" => input
+            .parse::<crate::golden_features::test::golden::features::Status>(mode)
+            .map(drop),
         _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownDefinition(
             ::std::string::String::from(def),
         )),

@@ -74,11 +74,7 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
                 collection: &str,
                 json: &str,
             ) -> ::std::result::Result<Self, #rt::Error> {
-                let _ = mode;
-                match collection {
-                    #(#gates #nsids => ::std::result::Result::Ok(Self::#variants(::std::boxed::Box::new(#rt::json::from_json_with(mode, json)?))),)*
-                    _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),
-                }
+                <Self as #rt::record::RecordSet>::parse_record(mode, collection, json)
             }
 
             /// The record's collection NSID.
@@ -94,6 +90,20 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             /// Checks the record against its schema, reporting every violation.
             pub fn validate(&self) -> ::std::result::Result<(), #rt::ValidationErrors> {
                 #validate_body
+            }
+        }
+
+        impl #rt::record::RecordSet for KnownRecord {
+            fn parse_record<I: #rt::record::Input>(
+                mode: #rt::Mode,
+                collection: &str,
+                input: I,
+            ) -> ::std::result::Result<Self, #rt::Error> {
+                let _ = (mode, &input);
+                match collection {
+                    #(#gates #nsids => ::std::result::Result::Ok(Self::#variants(::std::boxed::Box::new(input.parse(mode)?))),)*
+                    _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),
+                }
             }
         }
 
@@ -120,9 +130,19 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             def: &str,
             json: &str,
         ) -> ::std::result::Result<(), #rt::Error> {
-            let _ = mode;
+            validate_input(mode, def, json)
+        }
+
+        /// [`validate_json_with`] for any input: JSON text, or DAG-CBOR bytes
+        /// (`lexicon_runtime::cbor::Cbor`, with the runtime's `dag-cbor` feature).
+        pub fn validate_input<I: #rt::record::Input>(
+            mode: #rt::Mode,
+            def: &str,
+            input: I,
+        ) -> ::std::result::Result<(), #rt::Error> {
+            let _ = (mode, &input);
             match def {
-                #(#def_gates #def_ids => #rt::json::from_json_with::<#def_paths>(mode, json).map(drop),)*
+                #(#def_gates #def_ids => input.parse::<#def_paths>(mode).map(drop),)*
                 _ => ::std::result::Result::Err(#rt::Error::UnknownDefinition(::std::string::String::from(def))),
             }
         }

@@ -101,3 +101,104 @@ pub fn disagreements(b: &Bindings, cases: &[Value], expected: &[Value]) -> Vec<S
     }
     out
 }
+
+/// The DAG-CBOR entry points of one generated module tree.
+pub struct CborBindings {
+    /// `KnownRecord::from_cbor`, verdict only.
+    pub record: fn(&str, &[u8]) -> Result<(), lexicon_runtime::Error>,
+    /// `validate_record_key`.
+    pub rkey: fn(&str, &str) -> Result<(), lexicon_runtime::Error>,
+    /// `validate_input(Mode::Strict, def, Cbor(bytes))`.
+    pub def: fn(&str, &[u8]) -> Result<(), lexicon_runtime::Error>,
+}
+
+/// What a verdict says, compared across JSON and DAG-CBOR: accepted; a shape error; or the
+/// sorted paths of every violation. (Of several shape errors, each input reports the first in
+/// its own key order, which differs: canonical CBOR orders keys by length.)
+fn outcome(result: &Result<(), lexicon_runtime::Error>) -> String {
+    match result {
+        Ok(()) => "valid".into(),
+        Err(lexicon_runtime::Error::Invalid(errors)) => {
+            let mut paths: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            paths.sort();
+            format!("invalid: {}", paths.join("; "))
+        }
+        Err(lexicon_runtime::Error::Parse { .. }) => "shape error".into(),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+/// How a case fares through DAG-CBOR next to JSON.
+pub enum CborOutcome {
+    /// Both inputs give the same verdict and the same violations.
+    Same,
+    /// The value has no DAG-CBOR form (a float, a malformed `$link`...), and JSON refuses it too.
+    NotEncodable,
+    /// The value is not an object (a string def, say): DAG-CBOR documents are maps.
+    NotAnObject,
+    /// A difference, described.
+    Differs(String),
+}
+
+/// Runs `case` as JSON and as the DAG-CBOR encoding of the same value, and compares.
+pub fn compare_cbor(json: &Bindings, cbor: &CborBindings, case: &Value) -> CborOutcome {
+    let nsid = case["nsid"].as_str().expect("case has nsid");
+    let mut value = case["value"].clone();
+    if case.get("kind").and_then(Value::as_str) == Some("object") {
+        if let Value::Object(map) = &mut value {
+            map.insert("$type".into(), Value::String(nsid.to_owned()));
+        }
+    }
+    if !value.is_object() {
+        return CborOutcome::NotAnObject;
+    }
+    let from_json = run(json, case);
+    let bytes = match lexicon_runtime::cbor::encode(&value) {
+        Ok(bytes) => bytes,
+        Err(_) if from_json.is_err() => return CborOutcome::NotEncodable,
+        Err(e) => {
+            return CborOutcome::Differs(format!("JSON accepts, but it has no DAG-CBOR form: {e}"))
+        }
+    };
+    let from_cbor = (|| {
+        if !nsid.contains('#') {
+            match (cbor.record)(nsid, &bytes) {
+                Err(lexicon_runtime::Error::UnknownCollection(_)) => {}
+                other => {
+                    if let Some(rkey) = case.get("rkey").and_then(Value::as_str) {
+                        (cbor.rkey)(nsid, rkey)?;
+                    }
+                    return other;
+                }
+            }
+        }
+        (cbor.def)(nsid, &bytes)
+    })();
+    let (a, b) = (outcome(&from_json), outcome(&from_cbor));
+    if a == b {
+        CborOutcome::Same
+    } else {
+        CborOutcome::Differs(format!("JSON: {a}; CBOR: {b}"))
+    }
+}
+
+/// Compares every case of `cases` through JSON and DAG-CBOR; returns (same, not encodable,
+/// differences).
+pub fn cbor_differences(
+    json: &Bindings,
+    cbor: &CborBindings,
+    cases: &[Value],
+) -> (usize, usize, Vec<String>) {
+    let (mut same, mut not_encodable, mut differ) = (0, 0, Vec::new());
+    for (i, case) in cases.iter().enumerate() {
+        match compare_cbor(json, cbor, case) {
+            CborOutcome::Same => same += 1,
+            CborOutcome::NotEncodable => not_encodable += 1,
+            CborOutcome::NotAnObject => {}
+            CborOutcome::Differs(d) => {
+                differ.push(format!("case {} ({}): {d}", i + 1, case["note"]))
+            }
+        }
+    }
+    (same, not_encodable, differ)
+}
