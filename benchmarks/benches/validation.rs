@@ -1,8 +1,10 @@
 //! Parse + validate of a job and of a post with our generated types, against plain serde structs
-//! of the same shape; validate-only of a parsed value; serialize.
+//! of the same shape; validate-only of a parsed value; serialize; and the DAG-CBOR path next to
+//! the JSON one: decode + validate, encode, CID.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lexicon_benchmarks::{PlainJob, PlainPost};
+use lexicon_runtime::cbor::{self, DagCbor};
 use lexicon_runtime::Validate;
 
 fn case(file: &str, line: usize) -> String {
@@ -33,6 +35,17 @@ fn job(c: &mut Criterion) {
     g.bench_function("plain serde serialize", |b| {
         b.iter(|| serde_json::to_string(&plain).unwrap())
     });
+    let bytes = job.to_cbor().unwrap();
+    g.bench_function("from_cbor (decode + validate)", |b| {
+        b.iter(|| Job::from_cbor(&bytes).unwrap())
+    });
+    g.bench_function("to_cbor", |b| b.iter(|| job.to_cbor().unwrap()));
+    g.bench_function("cid (to_cbor + sha2-256)", |b| {
+        b.iter(|| job.cid().unwrap())
+    });
+    g.bench_function("cid_of bytes (sha2-256)", |b| {
+        b.iter(|| cbor::cid_of(&bytes))
+    });
     g.finish();
 }
 
@@ -50,6 +63,14 @@ fn post(c: &mut Criterion) {
     let post = Post::from_json(&json).unwrap();
     g.bench_function("validate only", |b| b.iter(|| post.validate().unwrap()));
     g.bench_function("serialize", |b| b.iter(|| post.to_json()));
+    let bytes = post.to_cbor().unwrap();
+    g.bench_function("from_cbor (decode + validate)", |b| {
+        b.iter(|| Post::from_cbor(&bytes).unwrap())
+    });
+    g.bench_function("to_cbor", |b| b.iter(|| post.to_cbor().unwrap()));
+    g.bench_function("cid (to_cbor + sha2-256)", |b| {
+        b.iter(|| post.cid().unwrap())
+    });
     g.finish();
 }
 

@@ -121,3 +121,44 @@ proptest! {
         prop_assert_eq!(value.cid().unwrap(), cbor::cid_of(&bytes));
     }
 }
+
+// The README's "Verifying a strongRef" example, verbatim.
+use cocore_lexicons::com::atproto::repo::strong_ref::StrongRef;
+
+/// Checks that `bytes` (a record's DAG-CBOR block, from a repo CAR or the firehose) are the record
+/// `strong_ref` names, then decodes and validates it.
+fn verify(strong_ref: &StrongRef, bytes: &[u8]) -> Result<KnownRecord, String> {
+    let actual = cbor::cid_of(bytes);
+    if actual != strong_ref.cid {
+        return Err(format!(
+            "{} names {}, the bytes hash to {actual}",
+            strong_ref.uri, strong_ref.cid
+        ));
+    }
+    // at://<did>/<collection>/<rkey>
+    let collection = strong_ref
+        .uri
+        .split('/')
+        .nth(3)
+        .ok_or("the URI names no record")?;
+    KnownRecord::from_cbor(collection, bytes).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_readme_strong_ref_check_accepts_the_named_record_and_only_it() {
+    let job = Job::from_json(&sample().to_string()).unwrap();
+    let bytes = job.to_cbor().unwrap();
+    let strong_ref = StrongRef {
+        uri: "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.job/3l4m5n6o7p2qa"
+            .parse()
+            .unwrap(),
+        cid: job.cid().unwrap(),
+        extra: Default::default(),
+    };
+    let KnownRecord::DevCocoreComputeJob(decoded) = verify(&strong_ref, &bytes).unwrap();
+    assert_eq!(*decoded, job);
+    let mut tampered = job.clone();
+    tampered.max_tokens_out += 1;
+    let err = verify(&strong_ref, &tampered.to_cbor().unwrap()).unwrap_err();
+    assert!(err.contains("the bytes hash to bafyrei"), "{err}");
+}
