@@ -28,26 +28,17 @@ fn parse_error<T: DeserializeOwned>(json: &str, first: serde_json::Error) -> Err
     }
 }
 
-/// The error for a data-model value (such as decoded DAG-CBOR) that is not a `T`, with the path
-/// of the problem: `value` is read again, tracking the path.
-#[cfg(feature = "dag-cbor")]
-#[cold]
-pub(crate) fn value_parse_error<T: DeserializeOwned>(
-    value: serde_json::Value,
-    first: serde_json::Error,
-) -> Error {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Err(e) => path_error(e),
-        Ok(_) => Error::Parse {
-            path: "$".into(),
-            message: first.to_string(),
-        },
+fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
+    Error::Parse {
+        path: path_text(e.path()),
+        message: e.into_inner().to_string(),
     }
 }
 
-fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
+/// A path tracked while deserializing, as text: `$.embed.images[0]`.
+pub(crate) fn path_text(tracked: &serde_path_to_error::Path) -> String {
     let mut path = String::from("$");
-    for segment in e.path().iter() {
+    for segment in tracked.iter() {
         match segment {
             serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
             serde_path_to_error::Segment::Map { key } => {
@@ -57,10 +48,7 @@ fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
             serde_path_to_error::Segment::Unknown => {}
         }
     }
-    Error::Parse {
-        path,
-        message: e.into_inner().to_string(),
-    }
+    path
 }
 
 /// Parses `json` as `T` and validates it: the result holds only values the schema allows.

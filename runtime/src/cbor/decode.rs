@@ -1,53 +1,162 @@
-//! Strict DAG-CBOR to the JSON data model. Refuses everything that is not the one canonical
-//! encoding of an atproto data-model value: indefinite lengths, non-shortest heads, map keys out
-//! of order or repeated, keys that are not strings, floats, `undefined` and other simple values,
-//! tags other than 42, malformed CIDs, invalid UTF-8 and trailing bytes. No length read from the
+//! Strict DAG-CBOR read through serde, presenting the JSON form of the data model: byte strings
+//! as `{"$bytes": base64}`, tag 42 as `{"$link": cid}`. Generated types deserialize from it
+//! directly (no intermediate tree), and [`decode`] builds a `serde_json::Value` with it.
+//!
+//! It refuses everything that is not the one canonical encoding of an atproto data-model value:
+//! indefinite lengths, non-shortest heads, map keys out of order or repeated, keys that are not
+//! strings, floats, `undefined` and other simple values, tags other than 42, malformed CIDs,
+//! invalid UTF-8, `$link`/`$bytes` keys, a `$type` that is not a non-empty string, a malformed
+//! `"$type": "blob"` map, nesting past [`MAX_DEPTH`] and trailing bytes. No length read from the
 //! input is trusted for allocation before the bytes it claims are known to be there.
 
 use std::cmp::Ordering;
+use std::fmt;
 
-use serde_json::{Map, Number, Value};
+use serde::de::value::{BorrowedStrDeserializer, MapDeserializer};
+use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
+use serde_json::Value;
 
 use super::encode::canonical_order;
-use super::model::check_typed;
 use super::MAX_DEPTH;
-use crate::{base64, CborError, Path};
+use crate::{base64, CborError, Error};
 
 /// Decodes canonical DAG-CBOR of a data-model object into its JSON form (`$bytes`, `$link`).
 pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
-    let mut reader = Reader { bytes, pos: 0 };
-    if bytes.first().is_some_and(|b| b >> 5 != 5) {
-        return Err(reader.error(&Path::ROOT, "the top level must be a map".into()));
+    match parse::<Value>(bytes) {
+        Ok(value) => Ok(value),
+        Err(Error::Cbor(e)) => Err(e),
+        Err(other) => Err(CborError {
+            path: "$".into(),
+            offset: None,
+            message: other.to_string(),
+        }),
     }
-    let value = reader.value(&Path::ROOT, 0)?;
-    if reader.pos != bytes.len() {
-        let extra = bytes.len() - reader.pos;
-        return Err(reader.error(
-            &Path::ROOT,
-            format!("{extra} bytes after the end of the value"),
-        ));
-    }
-    Ok(value)
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// Decodes DAG-CBOR as `T` (shape only), with the JSON path of the first problem.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    if bytes.first().map(|b| b >> 5) != Some(5) {
+        let message = match bytes.is_empty() {
+            true => "truncated: no bytes",
+            false => "the top level must be a map",
+        };
+        return Err(Error::Cbor(CborError {
+            path: "$".into(),
+            offset: Some(0),
+            message: message.into(),
+        }));
+    }
+    let mut de = Deserializer::new(bytes);
+    match T::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
+        Ok(value) => Ok(value),
+        // The fast path tracks no path; on failure read again, tracking it.
+        Err(_) => Err(parse_error::<T>(bytes)),
+    }
+}
+
+#[cold]
+fn parse_error<T: DeserializeOwned>(bytes: &[u8]) -> Error {
+    let mut de = Deserializer::new(bytes);
+    let (path, e) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => match de.end() {
+            Ok(()) => unreachable_ok(),
+            Err(e) => ("$".to_owned(), e),
+        },
+        Err(e) => (crate::json::path_text(e.path()), e.into_inner()),
+    };
+    match e.offset {
+        Some(offset) => Error::Cbor(CborError {
+            path,
+            offset: Some(offset),
+            message: e.message,
+        }),
+        None => Error::Parse {
+            path,
+            message: e.message,
+        },
+    }
+}
+
+/// The second reading succeeded where the first failed: impossible, as reading is deterministic.
+fn unreachable_ok() -> (String, DeError) {
+    (
+        "$".into(),
+        DeError {
+            message: "decoding is not deterministic".into(),
+            offset: None,
+        },
+    )
+}
+
+/// An error while reading: a DAG-CBOR problem (with the byte offset) or a shape problem reported
+/// by the type being read (no offset).
+#[derive(Debug)]
+pub struct DeError {
+    message: String,
+    offset: Option<usize>,
+}
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(offset) = self.offset {
+            write!(f, " (at byte {offset})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError {
+            message: msg.to_string(),
+            offset: None,
+        }
+    }
 }
 
 /// One item's head: major type, the additional-information bits, and the argument.
+#[derive(Clone, Copy)]
 struct Head {
     major: u8,
     info: u8,
     arg: u64,
 }
 
-impl<'a> Reader<'a> {
-    fn error(&self, path: &Path<'_>, message: String) -> CborError {
-        CborError {
-            path: path.to_string(),
-            offset: Some(self.pos),
+/// A serde `Deserializer` over strict DAG-CBOR.
+pub struct Deserializer<'de> {
+    bytes: &'de [u8],
+    pos: usize,
+    depth: usize,
+}
+
+impl<'de> Deserializer<'de> {
+    /// Reads `bytes`, which must hold one map.
+    pub fn new(bytes: &'de [u8]) -> Self {
+        Deserializer {
+            bytes,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// Checks that nothing follows the value read.
+    pub fn end(&self) -> Result<(), DeError> {
+        match self.bytes.len() - self.pos {
+            0 => Ok(()),
+            extra => Err(self.error_at(
+                self.pos,
+                format!("{extra} bytes after the end of the value"),
+            )),
+        }
+    }
+
+    fn error_at(&self, offset: usize, message: String) -> DeError {
+        DeError {
             message,
+            offset: Some(offset),
         }
     }
 
@@ -56,29 +165,29 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `n` bytes, or an error when the input is shorter.
-    fn take(&mut self, n: u64, path: &Path<'_>) -> Result<&'a [u8], CborError> {
+    fn take(&mut self, n: u64) -> Result<&'de [u8], DeError> {
         match usize::try_from(n) {
             Ok(n) if n <= self.remaining() => {
                 let slice = &self.bytes[self.pos..self.pos + n];
                 self.pos += n;
                 Ok(slice)
             }
-            _ => Err(self.error(
-                path,
+            _ => Err(self.error_at(
+                self.pos,
                 format!("truncated: {n} bytes claimed, {} left", self.remaining()),
             )),
         }
     }
 
-    fn head(&mut self, path: &Path<'_>) -> Result<Head, CborError> {
+    /// Reads the head at the current position.
+    fn head(&mut self) -> Result<Head, DeError> {
         let start = self.pos;
-        let first = self.take(1, path)?[0];
+        let first = self.take(1)?[0];
         let (major, info) = (first >> 5, first & 0x1f);
         let arg = match info {
             0..=23 => u64::from(info),
             24..=27 => {
-                let width = 1u64 << (info - 24);
-                let raw = self.take(width, path)?;
+                let raw = self.take(1 << (info - 24))?;
                 let arg = raw.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
                 let shortest = match info {
                     24 => arg >= 24,
@@ -88,205 +197,376 @@ impl<'a> Reader<'a> {
                 };
                 // Major type 7 uses these widths for floats, refused by the caller.
                 if major != 7 && !shortest {
-                    self.pos = start;
                     return Err(
-                        self.error(path, format!("{arg} is not written in its shortest form"))
+                        self.error_at(start, format!("{arg} is not written in its shortest form"))
                     );
                 }
                 arg
             }
-            31 if major == 7 => {
-                self.pos = start;
-                return Err(self.error(path, "unexpected `break` byte".into()));
-            }
+            31 if major == 7 => return Err(self.error_at(start, "unexpected `break` byte".into())),
             31 => {
-                self.pos = start;
-                return Err(self.error(path, "indefinite-length items are not allowed".into()));
+                return Err(self.error_at(start, "indefinite-length items are not allowed".into()))
             }
             _ => {
-                self.pos = start;
-                return Err(self.error(path, format!("reserved additional information {info}")));
+                return Err(self.error_at(start, format!("reserved additional information {info}")))
             }
         };
         Ok(Head { major, info, arg })
     }
 
-    fn value(&mut self, path: &Path<'_>, depth: usize) -> Result<Value, CborError> {
+    /// A text string's bytes as UTF-8.
+    fn text(&mut self, len: u64) -> Result<&'de str, DeError> {
         let start = self.pos;
-        let head = self.head(path)?;
-        match head.major {
-            0 => Ok(Value::Number(Number::from(head.arg))),
-            1 => match i64::try_from(head.arg) {
-                Ok(n) => Ok(Value::Number(Number::from(-1 - n))),
-                Err(_) => {
-                    self.pos = start;
-                    Err(self.error(path, "negative integer below -2^63".into()))
-                }
-            },
-            2 => {
-                let bytes = self.take(head.arg, path)?;
-                let mut map = Map::with_capacity(1);
-                map.insert("$bytes".into(), Value::String(base64::encode(bytes)));
-                Ok(Value::Object(map))
-            }
-            3 => Ok(Value::String(self.text(head.arg, path)?.to_owned())),
-            4 => self.array(head.arg, path, depth, start),
-            5 => self.map(head.arg, path, depth, start),
-            6 => self.link(head.arg, path, start),
-            _ => match head.info {
-                20 => Ok(Value::Bool(false)),
-                21 => Ok(Value::Bool(true)),
-                22 => Ok(Value::Null),
-                info => {
-                    self.pos = start;
-                    Err(self.error(path, simple_message(info)))
-                }
-            },
-        }
-    }
-
-    fn text(&mut self, len: u64, path: &Path<'_>) -> Result<&'a str, CborError> {
-        let start = self.pos;
-        let bytes = self.take(len, path)?;
+        let bytes = self.take(len)?;
         std::str::from_utf8(bytes).map_err(|e| {
-            self.pos = start + e.valid_up_to();
-            self.error(path, "a text string is not valid UTF-8".into())
+            self.error_at(
+                start + e.valid_up_to(),
+                "a text string is not valid UTF-8".into(),
+            )
         })
     }
 
-    fn nest(&self, path: &Path<'_>, depth: usize, start: usize) -> Result<(), CborError> {
-        if depth >= MAX_DEPTH {
-            return Err(CborError {
-                offset: Some(start),
-                ..self.error(path, format!("nested deeper than {MAX_DEPTH} levels"))
-            });
+    /// The text string at the current position, if there is one, without moving.
+    fn peek_text(&mut self) -> Option<&'de str> {
+        let start = self.pos;
+        let text = match self.head() {
+            Ok(h) if h.major == 3 => self.text(h.arg).ok(),
+            _ => None,
+        };
+        self.pos = start;
+        text
+    }
+
+    /// The major type at the current position (tag 42 reported as 6), without moving.
+    fn peek_major(&self) -> Option<u8> {
+        self.bytes.get(self.pos).map(|b| b >> 5)
+    }
+
+    fn enter(&mut self, start: usize) -> Result<(), DeError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error_at(start, format!("nested deeper than {MAX_DEPTH} levels")));
         }
+        self.depth += 1;
         Ok(())
     }
 
-    fn array(
-        &mut self,
-        len: u64,
-        path: &Path<'_>,
-        depth: usize,
-        start: usize,
-    ) -> Result<Value, CborError> {
-        self.nest(path, depth, start)?;
-        // Every item takes at least one byte.
-        if len > self.remaining() as u64 {
-            return Err(self.error(
-                path,
-                format!(
-                    "truncated: {len} items claimed, {} bytes left",
-                    self.remaining()
-                ),
-            ));
-        }
-        let mut items = Vec::with_capacity(len as usize);
-        for i in 0..len as usize {
-            items.push(self.value(&path.index(i), depth + 1)?);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn map(
-        &mut self,
-        len: u64,
-        path: &Path<'_>,
-        depth: usize,
-        start: usize,
-    ) -> Result<Value, CborError> {
-        self.nest(path, depth, start)?;
-        // Every entry takes at least two bytes.
-        if len > self.remaining() as u64 / 2 {
-            return Err(self.error(
-                path,
-                format!(
-                    "truncated: {len} entries claimed, {} bytes left",
-                    self.remaining()
-                ),
-            ));
-        }
-        let mut map = Map::with_capacity(len as usize);
-        let mut previous: Option<&str> = None;
-        for _ in 0..len {
-            let key_start = self.pos;
-            let head = self.head(path)?;
-            if head.major != 3 {
-                self.pos = key_start;
-                return Err(self.error(path, "map keys must be text strings".into()));
-            }
-            let key = self.text(head.arg, path)?;
-            if let Some(previous) = previous {
-                let problem = match canonical_order(previous, key) {
-                    Ordering::Less => None,
-                    Ordering::Equal => Some(format!("duplicate map key {key:?}")),
-                    Ordering::Greater => Some(format!(
-                        "map keys out of canonical order: {key:?} after {previous:?}"
-                    )),
-                };
-                if let Some(message) = problem {
-                    self.pos = key_start;
-                    return Err(self.error(path, message));
-                }
-            }
-            if key == "$link" || key == "$bytes" {
-                self.pos = key_start;
-                return Err(self.error(
-                    path,
-                    format!("a map key {key:?} is reserved for the JSON form of links and bytes"),
-                ));
-            }
-            let value = self.value(&path.field(key), depth + 1)?;
-            map.insert(key.to_owned(), value);
-            previous = Some(key);
-        }
-        check_typed(&map).map_err(|m| CborError {
-            offset: Some(start),
-            ..self.error(path, m)
-        })?;
-        Ok(Value::Object(map))
-    }
-
-    fn link(&mut self, tag: u64, path: &Path<'_>, start: usize) -> Result<Value, CborError> {
+    /// The CID string of a tag-42 link whose tag head was read at `start`.
+    fn link(&mut self, tag: u64, start: usize) -> Result<String, DeError> {
         if tag != 42 {
-            self.pos = start;
-            return Err(self.error(
-                path,
+            return Err(self.error_at(
+                start,
                 format!("tag {tag} is not allowed (only tag 42, a CID link)"),
             ));
         }
-        let content_start = self.pos;
-        let head = self.head(path)?;
+        let content = self.pos;
+        let head = self.head()?;
         if head.major != 2 {
-            self.pos = content_start;
-            return Err(self.error(path, "tag 42 must hold a byte string".into()));
+            return Err(self.error_at(content, "tag 42 must hold a byte string".into()));
         }
-        let bytes = self.take(head.arg, path)?;
+        let bytes = self.take(head.arg)?;
         let cid = match bytes.split_first() {
             Some((0, cid_bytes)) => cid::Cid::try_from(cid_bytes)
                 .ok()
                 .filter(|cid| cid.to_bytes() == cid_bytes),
             _ => None,
         };
-        let Some(cid) = cid else {
-            self.pos = content_start;
-            return Err(self.error(
-                path,
+        cid.map(|cid| cid.to_string()).ok_or_else(|| {
+            self.error_at(
+                content,
                 "tag 42 must hold a 0x00 byte then exactly one binary CID".into(),
-            ));
-        };
-        let mut map = Map::with_capacity(1);
-        map.insert("$link".into(), Value::String(cid.to_string()));
-        Ok(Value::Object(map))
+            )
+        })
     }
 }
 
-/// Why a major-type-7 item other than `false`, `true` and `null` is refused.
-fn simple_message(info: u8) -> String {
-    match info {
-        23 => "`undefined` is not in the data model".into(),
-        25..=27 => "floats are not allowed in the atproto data model".into(),
-        _ => format!("simple value {info} is not in the data model"),
+/// A one-property map: `{"$bytes": ...}` or `{"$link": ...}`.
+fn special<'de, V: Visitor<'de>>(
+    visitor: V,
+    key: &'static str,
+    value: String,
+) -> Result<V::Value, DeError> {
+    visitor.visit_map(MapDeserializer::new(std::iter::once((key, value))))
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let start = self.pos;
+        let head = self.head()?;
+        match head.major {
+            0 => visitor.visit_u64(head.arg),
+            1 => match i64::try_from(head.arg) {
+                Ok(n) => visitor.visit_i64(-1 - n),
+                Err(_) => Err(self.error_at(start, "negative integer below -2^63".into())),
+            },
+            2 => {
+                let bytes = self.take(head.arg)?;
+                special(visitor, "$bytes", base64::encode(bytes))
+            }
+            3 => visitor.visit_borrowed_str(self.text(head.arg)?),
+            4 => {
+                // Every item takes at least one byte.
+                if head.arg > self.remaining() as u64 {
+                    return Err(self.error_at(
+                        start,
+                        format!(
+                            "truncated: {} items claimed, {} bytes left",
+                            head.arg,
+                            self.remaining()
+                        ),
+                    ));
+                }
+                self.enter(start)?;
+                let mut seq = SeqReader {
+                    de: &mut *self,
+                    left: head.arg,
+                };
+                let value = visitor.visit_seq(&mut seq)?;
+                let left = seq.left;
+                self.depth -= 1;
+                if left != 0 {
+                    return Err(self.error_at(start, "an array was not read to its end".into()));
+                }
+                Ok(value)
+            }
+            5 => {
+                // Every entry takes at least two bytes.
+                if head.arg > self.remaining() as u64 / 2 {
+                    return Err(self.error_at(
+                        start,
+                        format!(
+                            "truncated: {} entries claimed, {} bytes left",
+                            head.arg,
+                            self.remaining()
+                        ),
+                    ));
+                }
+                self.enter(start)?;
+                let mut map = MapReader {
+                    de: &mut *self,
+                    start,
+                    left: head.arg,
+                    previous: None,
+                    blob: BlobShape::default(),
+                    done: false,
+                };
+                let value = visitor.visit_map(&mut map)?;
+                if !map.done {
+                    return Err(self.error_at(start, "a map was not read to its end".into()));
+                }
+                self.depth -= 1;
+                Ok(value)
+            }
+            6 => {
+                let cid = self.link(head.arg, start)?;
+                special(visitor, "$link", cid)
+            }
+            _ => match head.info {
+                20 => visitor.visit_bool(false),
+                21 => visitor.visit_bool(true),
+                22 => visitor.visit_unit(),
+                23 => Err(self.error_at(start, "`undefined` is not in the data model".into())),
+                25..=27 => Err(self.error_at(
+                    start,
+                    "floats are not allowed in the atproto data model".into(),
+                )),
+                info => Err(self.error_at(
+                    start,
+                    format!("simple value {info} is not in the data model"),
+                )),
+            },
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.bytes.get(self.pos) == Some(&0xf6) {
+            self.pos += 1;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        let start = self.pos;
+        match self.peek_text() {
+            Some(_) => {
+                let head = self.head()?;
+                let name = self.text(head.arg)?;
+                visitor.visit_enum(name.into_deserializer())
+            }
+            None => Err(self.error_at(start, "expected a string".into())),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
+    }
+}
+
+/// The elements of an array.
+struct SeqReader<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    left: u64,
+}
+
+impl<'de> de::SeqAccess<'de> for SeqReader<'_, 'de> {
+    type Error = DeError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        usize::try_from(self.left).ok()
+    }
+}
+
+/// What a map holds of a blob's properties, checked at its end when its `$type` is `"blob"`.
+#[derive(Default)]
+struct BlobShape<'de> {
+    is_blob: bool,
+    other_key: Option<&'de str>,
+    link_ref: Option<bool>,
+    text_mime: Option<bool>,
+    int_size: Option<bool>,
+}
+
+impl BlobShape<'_> {
+    fn check(&self) -> Result<(), String> {
+        if let Some(key) = &self.other_key {
+            return Err(format!(
+                "a blob has only `$type`, `ref`, `mimeType` and `size`, not `{key}`"
+            ));
+        }
+        match (self.link_ref, self.text_mime, self.int_size) {
+            (None, _, _) => Err("a blob needs `ref`".into()),
+            (Some(false), _, _) => Err("a blob's `ref` must be a link".into()),
+            (_, None, _) => Err("a blob needs `mimeType`".into()),
+            (_, Some(false), _) => Err("a blob's `mimeType` must be a string".into()),
+            (_, _, None) => Err("a blob needs `size`".into()),
+            (_, _, Some(false)) => Err("a blob's `size` must be an integer".into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The entries of a map, checked for canonical order and the data model's rules on keys.
+struct MapReader<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    start: usize,
+    left: u64,
+    previous: Option<&'de str>,
+    blob: BlobShape<'de>,
+    done: bool,
+}
+
+impl<'de> MapReader<'_, 'de> {
+    /// Reads a key, checks it, and notes what the blob check needs from its value.
+    fn key(&mut self) -> Result<&'de str, DeError> {
+        let de = &mut *self.de;
+        let start = de.pos;
+        let head = de.head()?;
+        if head.major != 3 {
+            return Err(de.error_at(start, "map keys must be text strings".into()));
+        }
+        let key = de.text(head.arg)?;
+        if let Some(previous) = self.previous {
+            match canonical_order(previous, key) {
+                Ordering::Less => {}
+                Ordering::Equal => {
+                    return Err(de.error_at(start, format!("duplicate map key {key:?}")))
+                }
+                Ordering::Greater => {
+                    return Err(de.error_at(
+                        start,
+                        format!("map keys out of canonical order: {key:?} after {previous:?}"),
+                    ))
+                }
+            }
+        }
+        self.previous = Some(key);
+        let value_major = de.peek_major();
+        match key {
+            "$link" | "$bytes" => {
+                return Err(de.error_at(
+                    start,
+                    format!("a map key {key:?} is reserved for the JSON form of links and bytes"),
+                ))
+            }
+            "$type" => match de.peek_text() {
+                Some("") => return Err(de.error_at(de.pos, "`$type` must not be empty".into())),
+                Some(t) => self.blob.is_blob = t == "blob",
+                None => return Err(de.error_at(de.pos, "`$type` must be a string".into())),
+            },
+            "ref" => {
+                self.blob.link_ref = Some(de.bytes.get(de.pos..de.pos + 2) == Some(&[0xd8, 42]))
+            }
+            "mimeType" => self.blob.text_mime = Some(value_major == Some(3)),
+            "size" => self.blob.int_size = Some(matches!(value_major, Some(0 | 1))),
+            other => {
+                self.blob.other_key.get_or_insert(other);
+            }
+        }
+        Ok(key)
+    }
+}
+
+impl<'de> de::MapAccess<'de> for MapReader<'_, 'de> {
+    type Error = DeError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        if self.left == 0 {
+            if !self.done {
+                self.done = true;
+                if self.blob.is_blob {
+                    if let Err(message) = self.blob.check() {
+                        return Err(self.de.error_at(self.start, message));
+                    }
+                }
+            }
+            return Ok(None);
+        }
+        self.left -= 1;
+        let key = self.key()?;
+        seed.deserialize(BorrowedStrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, DeError> {
+        seed.deserialize(&mut *self.de)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        usize::try_from(self.left).ok()
     }
 }

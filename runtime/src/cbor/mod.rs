@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-pub use decode::decode;
+pub use decode::{decode, parse, DeError, Deserializer};
 pub use encode::encode;
 
 use crate::record::{Input, RecordSet};
@@ -57,15 +57,6 @@ pub fn json_to_cbor(json: &str) -> Result<Vec<u8>, Error> {
 /// Converts DAG-CBOR of a data-model object to compact JSON (`$bytes`, `$link`).
 pub fn cbor_to_json(bytes: &[u8]) -> Result<String, Error> {
     Ok(decode(bytes)?.to_string())
-}
-
-/// Decodes DAG-CBOR as `T` (shape only), with the JSON path of the first problem.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    match T::deserialize(decode(bytes)?) {
-        Ok(value) => Ok(value),
-        // The fast path tracks no path; on failure decode again, tracking it.
-        Err(first) => Err(crate::json::value_parse_error::<T>(decode(bytes)?, first)),
-    }
 }
 
 /// Decodes DAG-CBOR as `T` and validates it as `mode`'s validator would.
