@@ -19,7 +19,6 @@
 
 mod decode;
 mod encode;
-mod model;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -29,7 +28,7 @@ pub use decode::{decode, parse, DeError, Deserializer};
 pub use encode::encode;
 
 use crate::record::{Input, RecordSet};
-use crate::{CborError, Cid, Error, Format, Mode, Validate};
+use crate::{Cid, Error, Format, Mode, Validate};
 
 /// Nesting limit in both directions, the same as the JSON parser's: 128 levels of arrays and maps.
 pub const MAX_DEPTH: usize = 128;
@@ -71,12 +70,7 @@ pub fn from_cbor_with<T: DeserializeOwned + Validate>(
 
 /// Encodes a value as canonical DAG-CBOR.
 pub fn to_cbor<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    let json = serde_json::to_value(value).map_err(|e| CborError {
-        path: "$".into(),
-        offset: None,
-        message: e.to_string(),
-    })?;
-    Ok(encode(&json)?)
+    Ok(encode::to_vec(value)?)
 }
 
 /// DAG-CBOR for generated types (and any data-model value): decode and validate, encode, CID.
