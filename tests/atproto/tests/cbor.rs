@@ -4,26 +4,20 @@
 //! CBOR -> JSON -> CBOR byte for byte); a record with three violations reports the same three
 //! paths from either input.
 
+mod common;
+
 use std::fmt::Debug;
 
 use atproto_lexicons::app::bsky::graph::follow::Follow;
 use atproto_lexicons::app::bsky::{actor::profile::Profile, feed::like::Like, feed::post::Post};
 use atproto_lexicons::KnownRecord;
+use common::{jsonl, mutate};
 use lexicon_runtime::cbor::{self, DagCbor, DagCborRecords};
 use lexicon_runtime::serde::de::DeserializeOwned;
 use lexicon_runtime::serde::Serialize;
 use lexicon_runtime::{Error, Validate};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-
-fn jsonl(path: &str) -> Vec<Value> {
-    let full = format!("{}/../data/{path}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 /// A verdict as compared across inputs: valid, a shape error, or the sorted violations.
 fn outcome(result: &Result<(), Error>) -> String {
@@ -183,29 +177,6 @@ fn arb_data_model() -> impl Strategy<Value = Value> {
                 .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
         ]
     })
-}
-
-/// Replaces (or adds, or removes) a property somewhere in `v`.
-fn mutate(v: &mut Value, path: &[usize], new: Value, delete: bool) {
-    match (v, path.split_first()) {
-        (Value::Object(map), Some((i, rest))) if !map.is_empty() => {
-            let key = map.keys().nth(i % map.len()).unwrap().clone();
-            if rest.is_empty() {
-                if delete {
-                    map.remove(&key);
-                } else {
-                    map.insert(key, new);
-                }
-            } else {
-                mutate(map.get_mut(&key).unwrap(), rest, new, delete);
-            }
-        }
-        (Value::Array(items), Some((i, rest))) if !items.is_empty() => {
-            let n = items.len();
-            mutate(&mut items[i % n], rest, new, delete);
-        }
-        (slot, _) => *slot = new,
-    }
 }
 
 /// The round-trip properties for one value of `T` (whatever its validity).

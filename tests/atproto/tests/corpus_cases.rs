@@ -3,16 +3,10 @@
 //! `tests/casegen/casegen.py`) through the corpus bindings, compared with the strict reference's
 //! verdicts (`tests/data/cases/expected/corpus.jsonl`, from `reflex`).
 
-use serde_json::Value;
+mod common;
 
-fn jsonl(path: &str) -> Vec<Value> {
-    let full = format!("{}/../data/{path}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use common::jsonl;
+use serde_json::Value;
 
 fn run(case: &Value) -> Result<(), lexicon_runtime::Error> {
     let nsid = case["nsid"].as_str().unwrap();

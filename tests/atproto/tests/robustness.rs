@@ -2,23 +2,13 @@
 //! `KnownRecord::from_json` for every record type; values that parse also round-trip. Plus explicit
 //! cases: nesting past the limit, a 10 MiB string, lone surrogates, duplicate keys.
 
+mod common;
+
 use atproto_lexicons::KnownRecord;
+use common::{mutate, real_records};
 use lexicon_runtime::Error;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-
-fn real_records() -> Vec<(String, Value)> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../data/cases/real-records.jsonl"
-    );
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .map(|c| (c["nsid"].as_str().unwrap().to_owned(), c["value"].clone()))
-        .collect()
-}
 
 fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -55,29 +45,6 @@ fn arb_json() -> impl Strategy<Value = Value> {
             .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
         ]
     })
-}
-
-/// Replaces the value at a pseudo-random position of `v` (chosen by `path`) with `new`.
-fn mutate(v: &mut Value, path: &[usize], new: Value, delete: bool) {
-    match (v, path.split_first()) {
-        (Value::Object(map), Some((i, rest))) if !map.is_empty() => {
-            let key = map.keys().nth(i % map.len()).unwrap().clone();
-            if rest.is_empty() || delete && rest.len() == 1 {
-                if delete {
-                    map.remove(&key);
-                } else {
-                    map.insert(key, new);
-                }
-            } else {
-                mutate(map.get_mut(&key).unwrap(), rest, new, delete);
-            }
-        }
-        (Value::Array(items), Some((i, rest))) if !items.is_empty() => {
-            let n = items.len();
-            mutate(&mut items[i % n], rest, new, delete);
-        }
-        (slot, _) => *slot = new,
-    }
 }
 
 fn check_round_trip(collection: &str, json: &str) {

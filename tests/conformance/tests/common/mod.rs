@@ -33,27 +33,31 @@ pub struct LenientBindings {
 
 /// Runs one case as the lenient reference would: no record-key check (it has none).
 pub fn run_lenient(b: &LenientBindings, case: &Value) -> Result<(), lexicon_runtime::Error> {
-    let nsid = case["nsid"].as_str().expect("case has nsid");
-    let mut value = case["value"].clone();
-    if case.get("kind").and_then(Value::as_str) == Some("object") {
-        if let Value::Object(map) = &mut value {
-            map.insert("$type".into(), Value::String(nsid.to_owned()));
-        }
-    }
-    let json = value.to_string();
-    if !nsid.contains('#') {
-        match (b.record)(nsid, &json) {
-            Err(lexicon_runtime::Error::UnknownCollection(_)) => {}
-            other => return other,
-        }
-    }
-    (b.def)(nsid, &json)
+    let json = case_value(case).to_string();
+    let no_key_check = |_: &str, _: &str| Ok(());
+    dispatch(
+        case,
+        no_key_check,
+        |nsid| (b.record)(nsid, &json),
+        |nsid| (b.def)(nsid, &json),
+    )
 }
 
 /// Runs one case as the PDS would: for a record, the key check (when the case has `rkey`) and the
 /// record check; for any other def, the def's check. `kind: object` on a record checks the body
 /// with the right `$type` put in, which is what checking the body alone means.
 pub fn run(b: &Bindings, case: &Value) -> Result<(), lexicon_runtime::Error> {
+    let json = case_value(case).to_string();
+    dispatch(
+        case,
+        b.rkey,
+        |nsid| (b.record)(nsid, &json),
+        |nsid| (b.def)(nsid, &json),
+    )
+}
+
+/// A case's value; `kind: object` on a record gets the record's `$type` put in.
+fn case_value(case: &Value) -> Value {
     let nsid = case["nsid"].as_str().expect("case has nsid");
     let mut value = case["value"].clone();
     if case.get("kind").and_then(Value::as_str) == Some("object") {
@@ -61,19 +65,30 @@ pub fn run(b: &Bindings, case: &Value) -> Result<(), lexicon_runtime::Error> {
             map.insert("$type".into(), Value::String(nsid.to_owned()));
         }
     }
-    let json = value.to_string();
+    value
+}
+
+/// The PDS's order of checks for a case, whatever the input: the record check (and the key check
+/// when the case has `rkey`) for a known record collection, else the def's check.
+fn dispatch(
+    case: &Value,
+    rkey: fn(&str, &str) -> Result<(), lexicon_runtime::Error>,
+    record: impl Fn(&str) -> Result<(), lexicon_runtime::Error>,
+    def: impl Fn(&str) -> Result<(), lexicon_runtime::Error>,
+) -> Result<(), lexicon_runtime::Error> {
+    let nsid = case["nsid"].as_str().expect("case has nsid");
     if !nsid.contains('#') {
-        match (b.record)(nsid, &json) {
+        match record(nsid) {
             Err(lexicon_runtime::Error::UnknownCollection(_)) => {}
             other => {
-                if let Some(rkey) = case.get("rkey").and_then(Value::as_str) {
-                    (b.rkey)(nsid, rkey)?;
+                if let Some(key) = case.get("rkey").and_then(Value::as_str) {
+                    rkey(nsid, key)?;
                 }
                 return other;
             }
         }
     }
-    (b.def)(nsid, &json)
+    def(nsid)
 }
 
 /// Runs every case of `cases` and compares with `expected`; returns the disagreements.
@@ -142,13 +157,7 @@ pub enum CborOutcome {
 
 /// Runs `case` as JSON and as the DAG-CBOR encoding of the same value, and compares.
 pub fn compare_cbor(json: &Bindings, cbor: &CborBindings, case: &Value) -> CborOutcome {
-    let nsid = case["nsid"].as_str().expect("case has nsid");
-    let mut value = case["value"].clone();
-    if case.get("kind").and_then(Value::as_str) == Some("object") {
-        if let Value::Object(map) = &mut value {
-            map.insert("$type".into(), Value::String(nsid.to_owned()));
-        }
-    }
+    let value = case_value(case);
     if !value.is_object() {
         return CborOutcome::NotAnObject;
     }
@@ -160,20 +169,12 @@ pub fn compare_cbor(json: &Bindings, cbor: &CborBindings, case: &Value) -> CborO
             return CborOutcome::Differs(format!("JSON accepts, but it has no DAG-CBOR form: {e}"))
         }
     };
-    let from_cbor = (|| {
-        if !nsid.contains('#') {
-            match (cbor.record)(nsid, &bytes) {
-                Err(lexicon_runtime::Error::UnknownCollection(_)) => {}
-                other => {
-                    if let Some(rkey) = case.get("rkey").and_then(Value::as_str) {
-                        (cbor.rkey)(nsid, rkey)?;
-                    }
-                    return other;
-                }
-            }
-        }
-        (cbor.def)(nsid, &bytes)
-    })();
+    let from_cbor = dispatch(
+        case,
+        cbor.rkey,
+        |nsid| (cbor.record)(nsid, &bytes),
+        |nsid| (cbor.def)(nsid, &bytes),
+    );
     let (a, b) = (outcome(&from_json), outcome(&from_cbor));
     if a == b {
         CborOutcome::Same

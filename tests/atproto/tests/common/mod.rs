@@ -1,0 +1,46 @@
+#![allow(dead_code)] // each test file uses a part of these helpers
+//! Helpers shared by the corpus tests: case files and value mutation.
+
+use serde_json::Value;
+
+/// Reads a JSONL file under `tests/data/`.
+pub fn jsonl(path: &str) -> Vec<Value> {
+    let full = format!("{}/../data/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{full}: {e}")))
+        .collect()
+}
+
+/// The real records of `tests/data/cases/real-records.jsonl`, as (collection, value).
+pub fn real_records() -> Vec<(String, Value)> {
+    jsonl("cases/real-records.jsonl")
+        .into_iter()
+        .map(|c| (c["nsid"].as_str().unwrap().to_owned(), c["value"].clone()))
+        .collect()
+}
+
+/// Replaces the value at a pseudo-random position of `v` (chosen by `path`) with `new`, or
+/// removes the property there when `delete`.
+pub fn mutate(v: &mut Value, path: &[usize], new: Value, delete: bool) {
+    match (v, path.split_first()) {
+        (Value::Object(map), Some((i, rest))) if !map.is_empty() => {
+            let key = map.keys().nth(i % map.len()).unwrap().clone();
+            if rest.is_empty() || delete && rest.len() == 1 {
+                if delete {
+                    map.remove(&key);
+                } else {
+                    map.insert(key, new);
+                }
+            } else {
+                mutate(map.get_mut(&key).unwrap(), rest, new, delete);
+            }
+        }
+        (Value::Array(items), Some((i, rest))) if !items.is_empty() => {
+            let n = items.len();
+            mutate(&mut items[i % n], rest, new, delete);
+        }
+        (slot, _) => *slot = new,
+    }
+}
