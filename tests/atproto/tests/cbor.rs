@@ -250,3 +250,29 @@ proptest! {
         let _ = KnownRecord::from_cbor(nsid, &bytes);
     }
 }
+
+#[test]
+fn unknown_union_members_and_undeclared_properties_survive_cbor() {
+    use atproto_lexicons::app::bsky::feed::post::PostEmbed;
+    let mut post = jsonl("cases/real-records.jsonl")[0]["value"].clone();
+    post["embed"] = json!({
+        "$type": "com.example.embed",
+        "data": {"$bytes": "aGVsbG8"},
+        "target": {"$link": "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq"},
+        "n": [1, -2, null, true],
+    });
+    post["com.example.note"] = json!({"a": {"$bytes": "AAEC"}});
+    let bytes = cbor::encode(&post).unwrap();
+    let typed = Post::from_cbor(&bytes).expect("an open union keeps other members");
+    assert!(
+        matches!(typed.embed, Some(PostEmbed::Unknown(_))),
+        "{:?}",
+        typed.embed
+    );
+    assert_eq!(
+        typed.extra["com.example.note"],
+        json!({"a": {"$bytes": "AAEC"}})
+    );
+    assert_eq!(typed.to_cbor().unwrap(), bytes);
+    assert_eq!(typed, Post::from_json(&post.to_string()).unwrap());
+}

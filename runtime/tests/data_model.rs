@@ -11,7 +11,7 @@ use serde_json::Value;
 
 fn entries(file: &str) -> Vec<Value> {
     let path = format!(
-        "{}/../data/interop/data-model/{file}",
+        "{}/../tests/data/interop/data-model/{file}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
