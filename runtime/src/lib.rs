@@ -4,6 +4,9 @@
 //! `serde_json`, and provides the Lexicon string formats as validated newtypes ([`Did`],
 //! [`Datetime`], [`AtUri`], ...), the [`Validate`] trait with [`ValidationErrors`] that carry a
 //! JSON path per violation, and [`Error`] for parsing.
+//!
+//! The `dag-cbor` feature (off by default) adds the `cbor` module: strict DAG-CBOR decoding and
+//! canonical encoding of generated types, JSON conversion of the data model, and record CIDs.
 
 #![deny(missing_docs)]
 
