@@ -172,6 +172,48 @@ fn huge_length_prefixes_fail_before_allocating() {
     assert_refused(&in_map(&[0x9a, 0xff, 0xff, 0xff, 0xff, 0x01]), "truncated");
 }
 
+/// Canonical CBOR of a map given as (key, encoded value) pairs, in the order given.
+fn map_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut bytes = vec![0xa0 | entries.len() as u8];
+    for (k, v) in entries {
+        bytes.push(0x60 | k.len() as u8);
+        bytes.extend_from_slice(k.as_bytes());
+        bytes.extend_from_slice(v);
+    }
+    bytes
+}
+
+#[test]
+fn a_late_type_is_handed_over_first_and_order_is_still_checked() {
+    let x: &[u8] = &[0x61, b'x'];
+    let bytes = map_of(&[("a", &[0x01]), ("$type", x), ("zzzzzz", &[0x02])]);
+    let value = cbor::decode(&bytes).unwrap();
+    let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["$type", "a", "zzzzzz"]);
+    assert_eq!(cbor::encode(&value).unwrap(), bytes);
+    let last = map_of(&[("a", &[0x01]), ("$type", x)]);
+    assert_eq!(cbor::encode(&cbor::decode(&last).unwrap()).unwrap(), last);
+    assert_refused(
+        &map_of(&[("b", &[0x01]), ("a", &[0x02]), ("$type", x)]),
+        "canonical order",
+    );
+    assert_refused(
+        &map_of(&[("a", &[0x01]), ("$type", x), ("b", &[0x02])]),
+        "canonical order",
+    );
+    assert_refused(
+        &map_of(&[("a", &[0x01]), ("$type", x), ("$type", x)]),
+        "duplicate map key",
+    );
+    assert_refused(&map_of(&[("a", &[0x01]), ("$type", &[0x01])]), "`$type`");
+    // A blob: `ref` and `size` come before `$type`, `mimeType` after.
+    let blob = cbor::json_to_cbor(
+        r#"{"b": {"$type": "blob", "ref": {"$link": "bafkreiccldh766hwcnuxnf2wh6jgzepf2nlu2lvcllt63eww5p6chi4ity"}, "mimeType": "image/png", "size": 3}}"#,
+    )
+    .unwrap();
+    assert_eq!(cbor::encode(&cbor::decode(&blob).unwrap()).unwrap(), blob);
+}
+
 #[test]
 fn cid_of_matches_atproto_strings() {
     let bytes = cbor::json_to_cbor(r#"{"a": 1}"#).unwrap();
@@ -208,13 +250,20 @@ fn arb_data_model() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(5, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec(("[a-z$]{0,6}|.{0,4}", inner), 0..5).prop_map(|kv| {
-                Value::Object(
-                    kv.into_iter()
+            (
+                prop::collection::vec(("[a-z$]{0,6}|.{0,4}", inner), 0..5),
+                prop::option::of("[a-z.]{1,12}"),
+            )
+                .prop_map(|(kv, type_id)| {
+                    let mut map: Map<_, _> = kv
+                        .into_iter()
                         .filter(|(k, _)| k != "$link" && k != "$bytes" && k != "$type")
-                        .collect::<Map<_, _>>(),
-                )
-            }),
+                        .collect();
+                    if let Some(t) = type_id.filter(|t| t != "blob") {
+                        map.insert("$type".into(), Value::String(t));
+                    }
+                    Value::Object(map)
+                }),
         ]
     })
 }

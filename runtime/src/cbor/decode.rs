@@ -9,14 +9,13 @@
 //! `"$type": "blob"` map, nesting past [`MAX_DEPTH`] and trailing bytes. No length read from the
 //! input is trusted for allocation before the bytes it claims are known to be there.
 
-use std::cmp::Ordering;
 use std::fmt;
 
-use serde::de::value::{BorrowedStrDeserializer, MapDeserializer};
+use serde::de::value::MapDeserializer;
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde_json::Value;
 
-use super::encode::canonical_order;
+use super::maps::MapReader;
 use super::MAX_DEPTH;
 use crate::{base64, CborError, Error};
 
@@ -119,16 +118,16 @@ impl de::Error for DeError {
 
 /// One item's head: major type, the additional-information bits, and the argument.
 #[derive(Clone, Copy)]
-struct Head {
-    major: u8,
-    info: u8,
-    arg: u64,
+pub(super) struct Head {
+    pub(super) major: u8,
+    pub(super) info: u8,
+    pub(super) arg: u64,
 }
 
 /// A serde `Deserializer` over strict DAG-CBOR.
 pub struct Deserializer<'de> {
-    bytes: &'de [u8],
-    pos: usize,
+    pub(super) bytes: &'de [u8],
+    pub(super) pos: usize,
     depth: usize,
 }
 
@@ -153,19 +152,19 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    fn error_at(&self, offset: usize, message: String) -> DeError {
+    pub(super) fn error_at(&self, offset: usize, message: String) -> DeError {
         DeError {
             message,
             offset: Some(offset),
         }
     }
 
-    fn remaining(&self) -> usize {
+    pub(super) fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
     /// The next `n` bytes, or an error when the input is shorter.
-    fn take(&mut self, n: u64) -> Result<&'de [u8], DeError> {
+    pub(super) fn take(&mut self, n: u64) -> Result<&'de [u8], DeError> {
         match usize::try_from(n) {
             Ok(n) if n <= self.remaining() => {
                 let slice = &self.bytes[self.pos..self.pos + n];
@@ -180,15 +179,34 @@ impl<'de> Deserializer<'de> {
     }
 
     /// Reads the head at the current position.
-    fn head(&mut self) -> Result<Head, DeError> {
+    #[inline]
+    pub(super) fn head(&mut self) -> Result<Head, DeError> {
         let start = self.pos;
-        let first = self.take(1)?[0];
+        let Some(&first) = self.bytes.get(start) else {
+            return Err(self.error_at(start, "truncated: 1 byte claimed, 0 left".into()));
+        };
         let (major, info) = (first >> 5, first & 0x1f);
+        if info < 24 {
+            self.pos = start + 1;
+            return Ok(Head {
+                major,
+                info,
+                arg: u64::from(info),
+            });
+        }
+        self.pos = start + 1;
+        self.long_head(start, major, info)
+    }
+
+    /// A head whose argument follows in 1, 2, 4 or 8 bytes, or an invalid one.
+    fn long_head(&mut self, start: usize, major: u8, info: u8) -> Result<Head, DeError> {
         let arg = match info {
-            0..=23 => u64::from(info),
             24..=27 => {
-                let raw = self.take(1 << (info - 24))?;
-                let arg = raw.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+                let width = 1usize << (info - 24);
+                let raw = self.take(width as u64)?;
+                let mut be = [0u8; 8];
+                be[8 - width..].copy_from_slice(raw);
+                let arg = u64::from_be_bytes(be);
                 let shortest = match info {
                     24 => arg >= 24,
                     25 => arg > u64::from(u8::MAX),
@@ -215,7 +233,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// A text string's bytes as UTF-8.
-    fn text(&mut self, len: u64) -> Result<&'de str, DeError> {
+    pub(super) fn text(&mut self, len: u64) -> Result<&'de str, DeError> {
         let start = self.pos;
         let bytes = self.take(len)?;
         std::str::from_utf8(bytes).map_err(|e| {
@@ -227,7 +245,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// The text string at the current position, if there is one, without moving.
-    fn peek_text(&mut self) -> Option<&'de str> {
+    pub(super) fn peek_text(&mut self) -> Option<&'de str> {
         let start = self.pos;
         let text = match self.head() {
             Ok(h) if h.major == 3 => self.text(h.arg).ok(),
@@ -238,7 +256,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// The major type at the current position (tag 42 reported as 6), without moving.
-    fn peek_major(&self) -> Option<u8> {
+    pub(super) fn peek_major(&self) -> Option<u8> {
         self.bytes.get(self.pos).map(|b| b >> 5)
     }
 
@@ -343,16 +361,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                     ));
                 }
                 self.enter(start)?;
-                let mut map = MapReader {
-                    de: &mut *self,
-                    start,
-                    left: head.arg,
-                    previous: None,
-                    blob: BlobShape::default(),
-                    done: false,
-                };
+                let mut map = MapReader::new(&mut *self, start, head.arg);
                 let value = visitor.visit_map(&mut map)?;
-                if !map.done {
+                if !map.is_done() {
                     return Err(self.error_at(start, "a map was not read to its end".into()));
                 }
                 self.depth -= 1;
@@ -438,132 +449,6 @@ impl<'de> de::SeqAccess<'de> for SeqReader<'_, 'de> {
         }
         self.left -= 1;
         seed.deserialize(&mut *self.de).map(Some)
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        usize::try_from(self.left).ok()
-    }
-}
-
-/// What a map holds of a blob's properties, checked at its end when its `$type` is `"blob"`.
-#[derive(Default)]
-struct BlobShape<'de> {
-    is_blob: bool,
-    other_key: Option<&'de str>,
-    link_ref: Option<bool>,
-    text_mime: Option<bool>,
-    int_size: Option<bool>,
-}
-
-impl BlobShape<'_> {
-    fn check(&self) -> Result<(), String> {
-        if let Some(key) = &self.other_key {
-            return Err(format!(
-                "a blob has only `$type`, `ref`, `mimeType` and `size`, not `{key}`"
-            ));
-        }
-        match (self.link_ref, self.text_mime, self.int_size) {
-            (None, _, _) => Err("a blob needs `ref`".into()),
-            (Some(false), _, _) => Err("a blob's `ref` must be a link".into()),
-            (_, None, _) => Err("a blob needs `mimeType`".into()),
-            (_, Some(false), _) => Err("a blob's `mimeType` must be a string".into()),
-            (_, _, None) => Err("a blob needs `size`".into()),
-            (_, _, Some(false)) => Err("a blob's `size` must be an integer".into()),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// The entries of a map, checked for canonical order and the data model's rules on keys.
-struct MapReader<'a, 'de> {
-    de: &'a mut Deserializer<'de>,
-    start: usize,
-    left: u64,
-    previous: Option<&'de str>,
-    blob: BlobShape<'de>,
-    done: bool,
-}
-
-impl<'de> MapReader<'_, 'de> {
-    /// Reads a key, checks it, and notes what the blob check needs from its value.
-    fn key(&mut self) -> Result<&'de str, DeError> {
-        let de = &mut *self.de;
-        let start = de.pos;
-        let head = de.head()?;
-        if head.major != 3 {
-            return Err(de.error_at(start, "map keys must be text strings".into()));
-        }
-        let key = de.text(head.arg)?;
-        if let Some(previous) = self.previous {
-            match canonical_order(previous, key) {
-                Ordering::Less => {}
-                Ordering::Equal => {
-                    return Err(de.error_at(start, format!("duplicate map key {key:?}")))
-                }
-                Ordering::Greater => {
-                    return Err(de.error_at(
-                        start,
-                        format!("map keys out of canonical order: {key:?} after {previous:?}"),
-                    ))
-                }
-            }
-        }
-        self.previous = Some(key);
-        let value_major = de.peek_major();
-        match key {
-            "$link" | "$bytes" => {
-                return Err(de.error_at(
-                    start,
-                    format!("a map key {key:?} is reserved for the JSON form of links and bytes"),
-                ))
-            }
-            "$type" => match de.peek_text() {
-                Some("") => return Err(de.error_at(de.pos, "`$type` must not be empty".into())),
-                Some(t) => self.blob.is_blob = t == "blob",
-                None => return Err(de.error_at(de.pos, "`$type` must be a string".into())),
-            },
-            "ref" => {
-                self.blob.link_ref = Some(de.bytes.get(de.pos..de.pos + 2) == Some(&[0xd8, 42]))
-            }
-            "mimeType" => self.blob.text_mime = Some(value_major == Some(3)),
-            "size" => self.blob.int_size = Some(matches!(value_major, Some(0 | 1))),
-            other => {
-                self.blob.other_key.get_or_insert(other);
-            }
-        }
-        Ok(key)
-    }
-}
-
-impl<'de> de::MapAccess<'de> for MapReader<'_, 'de> {
-    type Error = DeError;
-
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
-        if self.left == 0 {
-            if !self.done {
-                self.done = true;
-                if self.blob.is_blob {
-                    if let Err(message) = self.blob.check() {
-                        return Err(self.de.error_at(self.start, message));
-                    }
-                }
-            }
-            return Ok(None);
-        }
-        self.left -= 1;
-        let key = self.key()?;
-        seed.deserialize(BorrowedStrDeserializer::new(key))
-            .map(Some)
-    }
-
-    fn next_value_seed<V: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, DeError> {
-        seed.deserialize(&mut *self.de)
     }
 
     fn size_hint(&self) -> Option<usize> {

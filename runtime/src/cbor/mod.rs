@@ -19,6 +19,7 @@
 
 mod decode;
 mod encode;
+mod maps;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
