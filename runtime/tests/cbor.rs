@@ -302,3 +302,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_late_type_at_every_nesting_level_round_trips() {
+    // 127 levels of {"a": ..., "$type": "x"}: each level's look-ahead for `$type` steps over at
+    // most a fixed number of items (else over everything nested, making reading quadratic);
+    // past that budget the level is read in input order.
+    let mut bytes = Vec::new();
+    for _ in 0..cbor::MAX_DEPTH - 1 {
+        bytes.extend_from_slice(&[0xa2, 0x61, b'a']);
+    }
+    bytes.push(0x01);
+    for _ in 0..cbor::MAX_DEPTH - 1 {
+        bytes.extend_from_slice(&[0x65, b'$', b't', b'y', b'p', b'e', 0x61, b'x']);
+    }
+    let value = cbor::decode(&bytes).unwrap();
+    assert_eq!(cbor::encode(&value).unwrap(), bytes);
+}

@@ -197,6 +197,9 @@ impl<'a, 'de> MapReader<'a, 'de> {
 fn find_late_type(de: &mut Deserializer<'_>, len: u64) -> Option<(usize, u64)> {
     let first = de.pos;
     let mut found = None;
+    // Items the look-ahead may step over: a constant per map, so that nested maps do not make
+    // reading quadratic. Past it, the member is buffered as without the look-ahead.
+    let mut budget = LOOK_AHEAD_ITEMS;
     for index in 0..len {
         let entry = de.pos;
         let Ok(head) = de.head() else { break };
@@ -213,7 +216,7 @@ fn find_late_type(de: &mut Deserializer<'_>, len: u64) -> Option<(usize, u64)> {
         if key.len() == 5 {
             break;
         }
-        if skip_item(de).is_err() {
+        if skip_item(de, &mut budget).is_err() {
             break;
         }
     }
@@ -221,11 +224,18 @@ fn find_late_type(de: &mut Deserializer<'_>, len: u64) -> Option<(usize, u64)> {
     found
 }
 
-/// Moves past one item and everything nested in it, without recursion or allocation.
-fn skip_item(de: &mut Deserializer<'_>) -> Result<(), DeError> {
+/// How many items the look-ahead for `$type` may step over in one map.
+const LOOK_AHEAD_ITEMS: u32 = 32;
+
+/// Moves past one item and everything nested in it, without recursion or allocation, reading at
+/// most `budget` heads.
+fn skip_item(de: &mut Deserializer<'_>, budget: &mut u32) -> Result<(), DeError> {
     let mut pending: u64 = 1;
     while pending > 0 {
         pending -= 1;
+        *budget = budget
+            .checked_sub(1)
+            .ok_or_else(|| de.error_at(de.pos, "look-ahead budget spent".into()))?;
         let head = de.head()?;
         let more = match head.major {
             2 | 3 => {
