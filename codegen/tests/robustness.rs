@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use lexicon_codegen::{generate, Options};
+use lexicon_test_support::mutate;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -63,28 +64,6 @@ fn arb_json() -> impl Strategy<Value = Value> {
             .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
         ]
     })
-}
-
-fn mutate(v: &mut Value, path: &[usize], new: Value, delete: bool) {
-    match (v, path.split_first()) {
-        (Value::Object(map), Some((i, rest))) if !map.is_empty() => {
-            let key = map.keys().nth(i % map.len()).unwrap().clone();
-            if rest.is_empty() {
-                if delete {
-                    map.remove(&key);
-                } else {
-                    map.insert(key, new);
-                }
-            } else {
-                mutate(map.get_mut(&key).unwrap(), rest, new, delete);
-            }
-        }
-        (Value::Array(items), Some((i, rest))) if !items.is_empty() => {
-            let n = items.len();
-            mutate(&mut items[i % n], rest, new, delete);
-        }
-        (slot, _) => *slot = new,
-    }
 }
 
 proptest! {

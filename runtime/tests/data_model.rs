@@ -10,10 +10,7 @@ use lexicon_runtime::cbor;
 use serde_json::Value;
 
 fn entries(file: &str) -> Vec<Value> {
-    let path = format!(
-        "{}/../tests/data/interop/data-model/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = lexicon_test_support::data_path(&format!("interop/data-model/{file}"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("interop file is a JSON array")
 }

@@ -4,24 +4,13 @@
 //! verdicts: `tests/data/reflex/expected/interop-syntax.jsonl` (from `@atproto/lex` strict mode).
 
 use lexicon_runtime::FormatKind;
+use lexicon_test_support::jsonl;
 use serde_json::Value;
-
-fn data(path: &str) -> String {
-    let full = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/");
-    std::fs::read_to_string(format!("{full}{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("case line is JSON"))
-        .collect()
-}
 
 #[test]
 fn interop_syntax_lines_agree_with_strict_reference() {
-    let cases = lines(&data("reflex/interop-syntax.jsonl"));
-    let verdicts = lines(&data("reflex/expected/interop-syntax.jsonl"));
+    let cases = jsonl("reflex/interop-syntax.jsonl");
+    let verdicts = jsonl("reflex/expected/interop-syntax.jsonl");
     assert_eq!(cases.len(), 536);
     assert_eq!(cases.len(), verdicts.len());
     let mut disagreements = Vec::new();
@@ -56,8 +45,8 @@ fn interop_syntax_lines_agree_with_strict_reference() {
 
 #[test]
 fn interop_syntax_lines_agree_with_lenient_reference() {
-    let cases = lines(&data("reflex/interop-syntax.jsonl"));
-    let verdicts = lines(&data("refval/interop-syntax.jsonl"));
+    let cases = jsonl("reflex/interop-syntax.jsonl");
+    let verdicts = jsonl("refval/interop-syntax.jsonl");
     assert_eq!(cases.len(), verdicts.len());
     let mut disagreements = Vec::new();
     for (case, verdict) in cases.iter().zip(&verdicts) {

@@ -4,18 +4,16 @@
 //! CBOR -> JSON -> CBOR byte for byte); a record with three violations reports the same three
 //! paths from either input.
 
-mod common;
-
 use std::fmt::Debug;
 
 use atproto_lexicons::app::bsky::graph::follow::Follow;
 use atproto_lexicons::app::bsky::{actor::profile::Profile, feed::like::Like, feed::post::Post};
 use atproto_lexicons::KnownRecord;
-use common::{jsonl, mutate};
 use lexicon_runtime::cbor::{self, DagCbor, DagCborRecords};
 use lexicon_runtime::serde::de::DeserializeOwned;
 use lexicon_runtime::serde::Serialize;
 use lexicon_runtime::{Error, Validate};
+use lexicon_test_support::{jsonl, mutate};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 

@@ -3,9 +3,7 @@
 //! `tests/casegen/casegen.py`) through the corpus bindings, compared with the strict reference's
 //! verdicts (`tests/data/cases/expected/corpus.jsonl`, from `reflex`).
 
-mod common;
-
-use common::jsonl;
+use lexicon_test_support::jsonl;
 use serde_json::Value;
 
 fn run(case: &Value) -> Result<(), lexicon_runtime::Error> {

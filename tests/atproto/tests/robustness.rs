@@ -2,11 +2,9 @@
 //! `KnownRecord::from_json` for every record type; values that parse also round-trip. Plus explicit
 //! cases: nesting past the limit, a 10 MiB string, lone surrogates, duplicate keys.
 
-mod common;
-
 use atproto_lexicons::KnownRecord;
-use common::{mutate, real_records};
 use lexicon_runtime::Error;
+use lexicon_test_support::{mutate, real_records};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 

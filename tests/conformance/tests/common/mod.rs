@@ -3,15 +3,7 @@
 
 use serde_json::Value;
 
-/// Reads a JSONL file under `tests/data/`.
-pub fn jsonl(path: &str) -> Vec<Value> {
-    let full = format!("{}/../data/{path}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{full}: {e}")))
-        .collect()
-}
+pub use lexicon_test_support::jsonl;
 
 /// The functions of one generated module tree that a case needs.
 pub struct Bindings {

@@ -1,11 +1,16 @@
-#![allow(dead_code)] // each test file uses a part of these helpers
-//! Helpers shared by the corpus tests: case files and value mutation.
+//! Helpers shared by the workspace's tests: reading case files under `tests/data/`, and mutating
+//! JSON values for property tests.
 
 use serde_json::Value;
 
-/// Reads a JSONL file under `tests/data/`.
-pub fn jsonl(path: &str) -> Vec<Value> {
-    let full = format!("{}/../data/{path}", env!("CARGO_MANIFEST_DIR"));
+/// The path of `relative` under `tests/data/`.
+pub fn data_path(relative: &str) -> String {
+    format!("{}/../data/{relative}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Reads a JSONL file under `tests/data/`: one JSON value per non-empty line.
+pub fn jsonl(relative: &str) -> Vec<Value> {
+    let full = data_path(relative);
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
     text.lines()
         .filter(|l| !l.trim().is_empty())
