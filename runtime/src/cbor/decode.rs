@@ -49,19 +49,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     match T::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
         Ok(value) => Ok(value),
         // The fast path tracks no path; on failure read again, tracking it.
-        Err(_) => Err(parse_error::<T>(bytes)),
+        Err(first) => Err(parse_error::<T>(bytes, first)),
     }
 }
 
 #[cold]
-fn parse_error<T: DeserializeOwned>(bytes: &[u8]) -> Error {
+fn parse_error<T: DeserializeOwned>(bytes: &[u8], first: DeError) -> Error {
     let mut de = Deserializer::new(bytes);
     let (path, e) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(_) => match de.end() {
-            Ok(()) => unreachable_ok(),
-            Err(e) => ("$".to_owned(), e),
-        },
         Err(e) => (crate::json::path_text(e.path()), e.into_inner()),
+        // The value was read: the end check failed (reading is deterministic, so `first` is that).
+        Ok(_) => ("$".to_owned(), de.end().err().unwrap_or(first)),
     };
     match e.offset {
         Some(offset) => Error::Cbor(CborError {
@@ -74,17 +72,6 @@ fn parse_error<T: DeserializeOwned>(bytes: &[u8]) -> Error {
             message: e.message,
         },
     }
-}
-
-/// The second reading succeeded where the first failed: impossible, as reading is deterministic.
-fn unreachable_ok() -> (String, DeError) {
-    (
-        "$".into(),
-        DeError {
-            message: "decoding is not deterministic".into(),
-            offset: None,
-        },
-    )
 }
 
 /// An error while reading: a DAG-CBOR problem (with the byte offset) or a shape problem reported

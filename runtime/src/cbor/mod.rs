@@ -2,10 +2,10 @@
 //! `dag-cbor`): strict decoding and canonical encoding of the data model, JSON conversion, record
 //! CIDs, and [`DagCbor`] for generated types.
 //!
-//! Decoding goes through the JSON form of the data model (`{"$bytes"}`, `{"$link"}`), so a
-//! record decoded from DAG-CBOR is read and validated by exactly the code that reads JSON, and
-//! gets the same verdict and error paths. Undeclared properties and unknown union members are
-//! kept the same way.
+//! The decoder presents the JSON form of the data model (`{"$bytes"}`, `{"$link"}`) to the types
+//! it fills, so a record decoded from DAG-CBOR is read and validated by exactly the code that
+//! reads JSON, with no intermediate tree, and gets the same verdict and error paths. Undeclared
+//! properties and unknown union members are kept the same way.
 //!
 //! ```
 //! use lexicon_runtime::cbor::{self, DagCbor};
