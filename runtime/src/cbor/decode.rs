@@ -242,11 +242,6 @@ impl<'de> Deserializer<'de> {
         text
     }
 
-    /// The major type at the current position (tag 42 reported as 6), without moving.
-    pub(super) fn peek_major(&self) -> Option<u8> {
-        self.bytes.get(self.pos).map(|b| b >> 5)
-    }
-
     fn enter(&mut self, start: usize) -> Result<(), DeError> {
         if self.depth >= MAX_DEPTH {
             return Err(self.error_at(start, format!("nested deeper than {MAX_DEPTH} levels")));

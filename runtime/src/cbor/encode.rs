@@ -11,6 +11,7 @@ use std::ops::Range;
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::Value;
 
+use super::model::{type_is_blob, BlobShape};
 use super::MAX_DEPTH;
 use crate::{base64, CborError};
 
@@ -463,40 +464,18 @@ impl MapWriter<'_> {
         let Some(t) = self.value_of(b"$type") else {
             return Ok(());
         };
-        match as_text(t) {
-            None => fail("`$type` must be a string"),
-            Some("") => fail("`$type` must not be empty"),
-            Some("blob") => self.check_blob(),
-            Some(_) => Ok(()),
+        if !type_is_blob(as_text(t)).map_err(EnError)? {
+            return Ok(());
         }
-    }
-
-    fn check_blob(&self) -> Result<(), EnError> {
+        let mut shape = BlobShape::default();
         for e in &self.entries {
-            let key = &self.buf[e.key.clone()];
-            if !matches!(key, b"$type" | b"ref" | b"mimeType" | b"size") {
-                return fail(format!(
-                    "a blob has only `$type`, `ref`, `mimeType` and `size`, not `{}`",
-                    String::from_utf8_lossy(key)
-                ));
+            // Keys were written from `&str`, so they are UTF-8.
+            let key = std::str::from_utf8(&self.buf[e.key.clone()]).unwrap_or_default();
+            if key != "$type" {
+                shape.note(key, &self.buf[e.value.clone()]);
             }
         }
-        let major = |v: &[u8]| v.first().map(|b| b >> 5);
-        match self.value_of(b"ref") {
-            None => fail("a blob needs `ref`"),
-            Some(v) if !v.starts_with(&[0xd8, 42]) => fail("a blob's `ref` must be a link"),
-            _ => match self.value_of(b"mimeType") {
-                None => fail("a blob needs `mimeType`"),
-                Some(v) if major(v) != Some(3) => fail("a blob's `mimeType` must be a string"),
-                _ => match self.value_of(b"size") {
-                    None => fail("a blob needs `size`"),
-                    Some(v) if !matches!(major(v), Some(0 | 1)) => {
-                        fail("a blob's `size` must be an integer")
-                    }
-                    _ => Ok(()),
-                },
-            },
-        }
+        shape.check().map_err(EnError)
     }
 }
 

@@ -14,35 +14,7 @@ use serde::de::{self, DeserializeSeed};
 
 use super::decode::{DeError, Deserializer};
 use super::encode::canonical_order;
-
-/// What a map holds of a blob's properties, checked at its end when its `$type` is `"blob"`.
-#[derive(Default)]
-struct BlobShape<'de> {
-    is_blob: bool,
-    other_key: Option<&'de str>,
-    link_ref: Option<bool>,
-    text_mime: Option<bool>,
-    int_size: Option<bool>,
-}
-
-impl BlobShape<'_> {
-    fn check(&self) -> Result<(), String> {
-        if let Some(key) = &self.other_key {
-            return Err(format!(
-                "a blob has only `$type`, `ref`, `mimeType` and `size`, not `{key}`"
-            ));
-        }
-        match (self.link_ref, self.text_mime, self.int_size) {
-            (None, _, _) => Err("a blob needs `ref`".into()),
-            (Some(false), _, _) => Err("a blob's `ref` must be a link".into()),
-            (_, None, _) => Err("a blob needs `mimeType`".into()),
-            (_, Some(false), _) => Err("a blob's `mimeType` must be a string".into()),
-            (_, _, None) => Err("a blob needs `size`".into()),
-            (_, _, Some(false)) => Err("a blob's `size` must be an integer".into()),
-            _ => Ok(()),
-        }
-    }
-}
+use super::model::{type_is_blob, BlobShape};
 
 /// A `$type` entry handed over before the entries that precede it in the input.
 struct Hoisted {
@@ -140,7 +112,6 @@ impl<'a, 'de> MapReader<'a, 'de> {
     /// Checks the data model's rules on a key and notes what the blob check needs of its value.
     fn note(&mut self, key: &'de str, start: usize) -> Result<(), DeError> {
         let de = &mut *self.de;
-        let value_major = de.peek_major();
         match key {
             "$link" | "$bytes" => {
                 return Err(de.error_at(
@@ -148,19 +119,11 @@ impl<'a, 'de> MapReader<'a, 'de> {
                     format!("a map key {key:?} is reserved for the JSON form of links and bytes"),
                 ))
             }
-            "$type" => match de.peek_text() {
-                Some("") => return Err(de.error_at(de.pos, "`$type` must not be empty".into())),
-                Some(t) => self.blob.is_blob = t == "blob",
-                None => return Err(de.error_at(de.pos, "`$type` must be a string".into())),
-            },
-            "ref" => {
-                self.blob.link_ref = Some(de.bytes.get(de.pos..de.pos + 2) == Some(&[0xd8, 42]))
+            "$type" => {
+                self.blob.is_blob =
+                    type_is_blob(de.peek_text()).map_err(|m| de.error_at(de.pos, m))?;
             }
-            "mimeType" => self.blob.text_mime = Some(value_major == Some(3)),
-            "size" => self.blob.int_size = Some(matches!(value_major, Some(0 | 1))),
-            other => {
-                self.blob.other_key.get_or_insert(other);
-            }
+            _ => self.blob.note(key, &de.bytes[de.pos..]),
         }
         Ok(())
     }

@@ -20,6 +20,7 @@
 mod decode;
 mod encode;
 mod maps;
+mod model;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
