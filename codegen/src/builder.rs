@@ -190,7 +190,10 @@ impl Builder {
             }
             BuildError::Lexicons(diags)
         })?;
-        crate::write::write_files(&out_dir, &files)?;
+        // Only this builder's file: a build script may compile several into one `OUT_DIR`.
+        for file in &files {
+            crate::write::write_file(&out_dir, file)?;
+        }
         Ok(out_dir.join(&self.file_name))
     }
 }

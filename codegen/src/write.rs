@@ -42,27 +42,36 @@ impl CheckReport {
 pub fn write_files(out: &Path, files: &[GeneratedFile]) -> io::Result<WriteReport> {
     let mut report = WriteReport::default();
     for file in files {
-        let target = out.join(&file.path);
-        if fs::read(&target).ok().as_deref() == Some(file.contents.as_bytes()) {
+        if write_file(out, file)? {
+            report.written.push(file.path.clone());
+        } else {
             report.unchanged.push(file.path.clone());
-            continue;
         }
-        let dir = target.parent().unwrap_or(out);
-        fs::create_dir_all(dir)?;
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("out.rs");
-        let tmp = dir.join(format!(".{name}.lexicon-codegen.tmp"));
-        fs::write(&tmp, &file.contents)?;
-        fs::rename(&tmp, &target)?;
-        report.written.push(file.path.clone());
     }
     for path in extra_files(out, files) {
         fs::remove_file(out.join(&path))?;
         report.removed.push(path);
     }
     Ok(report)
+}
+
+/// Writes one file under `out` through a temporary file and a rename, only when its content
+/// changed, leaving every other file alone; says whether it wrote.
+pub fn write_file(out: &Path, file: &GeneratedFile) -> io::Result<bool> {
+    let target = out.join(&file.path);
+    if fs::read(&target).ok().as_deref() == Some(file.contents.as_bytes()) {
+        return Ok(false);
+    }
+    let dir = target.parent().unwrap_or(out);
+    fs::create_dir_all(dir)?;
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("out.rs");
+    let tmp = dir.join(format!(".{name}.lexicon-codegen.tmp"));
+    fs::write(&tmp, &file.contents)?;
+    fs::rename(&tmp, &target)?;
+    Ok(true)
 }
 
 /// Compares `files` with what is under `out`, writing nothing.

@@ -155,3 +155,24 @@ fn builder_options_shape_the_output() {
         .compile();
     assert!(matches!(bad, Err(lexicon_codegen::BuildError::Config(_))));
 }
+
+#[test]
+fn several_compiles_into_one_out_dir_keep_each_others_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let compile = |only: &str, file: &str| {
+        lexicon_codegen::Builder::new()
+            .lexicons(repo().join("lexicons"))
+            .only([only])
+            .out_dir(dir.path())
+            .file_name(file)
+            .compile()
+            .expect("generates")
+    };
+    let defs = compile("dev.cocore.compute.defs", "defs.rs");
+    let job = compile("dev.cocore.compute.job", "job.rs");
+    assert!(
+        defs.exists(),
+        "the second compile left the first file alone"
+    );
+    assert!(job.exists());
+}
