@@ -105,6 +105,10 @@ fn tags_other_than_42_and_bad_links_are_refused() {
     link[6] += 1;
     link.push(0);
     assert_refused(&link, "binary CID");
+    // The same CID with its version written as an over-long varint (0x81 0x00 for 1).
+    let mut long = vec![0xd8, 0x2a, 0x58, 0x26, 0x00, 0x81, 0x00, 0x71, 0x12, 0x20];
+    long.extend_from_slice(&[7; 32]);
+    assert_refused(&in_map(&long), "binary CID");
 }
 
 #[test]

@@ -267,7 +267,9 @@ impl<'de> Deserializer<'de> {
         let cid = match bytes.split_first() {
             Some((0, cid_bytes)) => cid::Cid::try_from(cid_bytes)
                 .ok()
-                .filter(|cid| cid.to_bytes() == cid_bytes),
+                // Its minimal encoding is exactly as long as the bytes: nothing left over, no
+                // over-long varint (the bytes are never shorter than what was read from them).
+                .filter(|cid| cid.encoded_len() == cid_bytes.len()),
             _ => None,
         };
         cid.map(|cid| cid.to_string()).ok_or_else(|| {
