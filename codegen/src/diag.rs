@@ -58,12 +58,18 @@ impl fmt::Display for Diagnostic {
         if let (Some((line, col)), Some(text)) = (self.position, &self.line_text) {
             let width = line.to_string().len();
             let pad = " ".repeat(width);
-            let caret: String = text
+            // Control characters would move a terminal's cursor: show them as U+FFFD, one
+            // character for one, so that the caret still lines up.
+            let shown: String = text
                 .chars()
-                .take(col - 1)
+                .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+                .collect();
+            let caret: String = shown
+                .chars()
+                .take(col.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
-            write!(f, "\n{pad} |\n{line} | {text}\n{pad} | {caret}^")?;
+            write!(f, "\n{pad} |\n{line} | {shown}\n{pad} | {caret}^")?;
         }
         Ok(())
     }
@@ -87,8 +93,8 @@ impl Diagnostics {
             let found = match d.position {
                 Some((line, col)) => text
                     .lines()
-                    .nth(line - 1)
-                    .map(|t| (line, col, t.to_owned())),
+                    .nth(line.saturating_sub(1))
+                    .map(|t| (line.max(1), col.max(1), t.to_owned())),
                 None if !d.pointer.is_empty() => {
                     crate::span::locate(text, &d.pointer).or_else(|| {
                         // A missing property: point at the closest parent that exists.

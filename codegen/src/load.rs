@@ -128,7 +128,7 @@ pub fn parse_document(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> O
                 "json",
                 format!("invalid JSON: {}", strip_position(&e)),
             );
-            d.position = Some((e.line(), e.column()));
+            d.position = Some(json_error_position(text, &e));
             diags.push(d);
             return None;
         }
@@ -238,6 +238,20 @@ pub fn parse_document(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> O
         description,
         defs,
     })
+}
+
+/// serde_json's 1-based line and column of a syntax error. Right after a line break it reports
+/// column 0 of the next line (a raw newline inside a string, say); that is the end of the line
+/// before, which is where the caret goes.
+fn json_error_position(text: &str, e: &serde_json::Error) -> (usize, usize) {
+    let (line, column) = (e.line().max(1), e.column());
+    if column > 0 {
+        return (line, column);
+    }
+    match line.checked_sub(2).and_then(|i| text.split('\n').nth(i)) {
+        Some(before) => (line - 1, before.trim_end_matches('\r').chars().count() + 1),
+        None => (line, 1),
+    }
 }
 
 /// Removes serde_json's " at line L column C" (the position is reported separately).

@@ -85,7 +85,11 @@ proptest! {
         options.rustfmt = false;
         match generate(&options) {
             Ok(files) => prop_assert!(files.len() > 6),
-            Err(diags) => prop_assert!(!diags.0.is_empty() && diags.0.iter().all(|d| !d.message.is_empty())),
+            Err(diags) => {
+                prop_assert!(!diags.0.is_empty() && diags.0.iter().all(|d| !d.message.is_empty()));
+                // Rendering (with positions and carets) must not panic either.
+                prop_assert!(diags.to_string().contains("error["));
+            }
         }
     }
 }
