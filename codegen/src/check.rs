@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use lexicon_runtime::{check, FormatKind, ValidationErrors};
+use lexicon_runtime::__private::check;
+use lexicon_runtime::{FormatKind, ValidationErrors};
 
 use crate::catalog::Catalog;
 use crate::diag::{pointer_push, Diagnostic};

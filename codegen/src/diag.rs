@@ -62,7 +62,13 @@ impl fmt::Display for Diagnostic {
             // character for one, so that the caret still lines up.
             let shown: String = text
                 .chars()
-                .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+                .map(|c| {
+                    if c.is_control() && c != '\t' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
                 .collect();
             let caret: String = shown
                 .chars()

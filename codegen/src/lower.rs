@@ -775,7 +775,10 @@ impl Lowerer<'_> {
             }
         });
         let errors = (!errors.is_empty()).then(|| {
-            let name = self.claim(module, "Error".into());
+            // `GetRecordError`, not `Error`, which would shadow `lexicon_runtime::Error` (and
+            // `std::error::Error`) in code that imports the module's items.
+            let method = nsid.rsplit('.').next().unwrap_or(nsid);
+            let name = self.claim(module, format!("{}Error", pascal(method)));
             let mut scope = Scope::with_reserved(&["Other"]);
             let variants = errors
                 .iter()

@@ -107,7 +107,9 @@ fn removing_a_constraint_is_drift_with_a_readable_diff() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("-            ::lexicon_runtime::check::max_bytes(v, 256, path, errors);"),
+        stdout.contains(
+            "-            ::lexicon_runtime::__private::check::max_bytes(v, 256, path, errors);"
+        ),
         "{stdout}"
     );
     assert_eq!(snapshot(dir.path()), before, "check mode writes nothing");

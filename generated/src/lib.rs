@@ -3,6 +3,7 @@
 
 pub mod com;
 pub mod dev;
+const _: () = ::lexicon_runtime::__private::check_contract(1);
 
 /// Every record type of these lexicons, by collection.
 #[derive(Debug, Clone, PartialEq)]

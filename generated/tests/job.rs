@@ -102,9 +102,13 @@ fn reports_every_violation_with_its_path() {
         violations[1],
         &Violation::IntegerTooSmall { min: 1, actual: 0 }
     );
-    assert!(errors
-        .to_string()
-        .contains("$.priceCeiling.currency: string too short"));
+    assert!(format!("{errors:#}").contains("\n  $.priceCeiling.currency: string too short"));
+    assert!(format!("{errors:#}").starts_with("4 violations:\n"));
+    // One line without `#`: the first violation and how many more.
+    assert_eq!(
+        errors.to_string(),
+        "$.model: string too long: expected at most 256 UTF-8 bytes, got 257 (and 3 more violations)"
+    );
 }
 
 #[test]
@@ -113,7 +117,7 @@ fn counts_bytes_not_characters() {
     value["nonce"] = json!("0123456789abcdef0123456789abcdeé");
     let err = Job::from_json(&value.to_string()).expect_err("33 bytes");
     assert_eq!(
-        err.to_string().lines().nth(1).unwrap().trim(),
+        err.to_string(),
         "$.nonce: string too long: expected at most 32 UTF-8 bytes, got 33"
     );
 }

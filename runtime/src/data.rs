@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use crate::check::MAX_SAFE_INTEGER;
 use crate::error::{ValidationErrors, Violation};
-use crate::{Path, Validate};
+use crate::number::MAX_SAFE_INTEGER;
+use crate::Path;
 
 /// Undeclared properties of an object, kept as raw JSON in their order so that they round-trip
 /// unchanged.
@@ -19,7 +19,14 @@ pub fn check_value(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors
     match value {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
-                crate::check::safe_integer(i, path, errors);
+                if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) {
+                    errors.push(
+                        path,
+                        Violation::IntegerOutOfRange {
+                            actual: i.to_string(),
+                        },
+                    );
+                }
             } else if let Some(u) = n.as_u64() {
                 errors.push(
                     path,
@@ -60,18 +67,43 @@ pub fn check_value(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors
     }
 }
 
-impl Validate for Extra {
-    fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        for (k, v) in self {
-            check_value(v, &path.field(k), errors);
-        }
-    }
-}
-
 /// An `unknown` value, kept as raw JSON. It must be an object (not bytes or a link), unless
 /// checking in lenient mode, which also accepts arrays, bytes and links.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Unknown(pub Value);
+pub struct Unknown(Value);
+
+impl Unknown {
+    /// Checks that `value` may stand where a schema says `unknown` (an object of atproto data,
+    /// not bytes or a link) and wraps it; every broken rule is reported.
+    pub fn new(value: Value) -> Result<Self, ValidationErrors> {
+        let unknown = Unknown(value);
+        let mut errors = ValidationErrors::new();
+        unknown.intrinsic_checks(&Path::ROOT, &mut errors);
+        errors.into_result().map(|()| unknown)
+    }
+
+    /// The value.
+    pub fn as_value(&self) -> &Value {
+        &self.0
+    }
+
+    /// The value, by value.
+    pub fn into_value(self) -> Value {
+        self.0
+    }
+
+    /// Wraps a value read from input without checking it; validation checks it.
+    pub(crate) fn unchecked(value: Value) -> Self {
+        Unknown(value)
+    }
+
+    /// Reads any JSON value; validation checks it.
+    pub(crate) fn deserialize_shape<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Self, D::Error> {
+        <Value as serde::Deserialize>::deserialize(d).map(Unknown::unchecked)
+    }
+}
 
 impl serde::Serialize for Unknown {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -79,14 +111,9 @@ impl serde::Serialize for Unknown {
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Unknown {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Value::deserialize(d).map(Unknown)
-    }
-}
-
-impl Validate for Unknown {
-    fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+impl Unknown {
+    /// An object (strict) or also an array, bytes or a link (lenient), of atproto data.
+    pub(crate) fn intrinsic_checks(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
         let found = match &self.0 {
             Value::Object(map) if map.len() == 1 => match map.iter().next() {
                 // `{"$bytes"}` and `{"$link"}` objects are bytes and CID links, not objects.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::formats::FormatKind;
+use crate::kind::FormatKind;
 
 /// What is wrong with one value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,31 +53,48 @@ pub enum Violation {
     WrongType { expected: String, actual: String },
 }
 
+/// `noun`, with an `s` unless `n` is 1.
+fn noun(n: u64, noun: &str) -> String {
+    if n == 1 {
+        noun.to_owned()
+    } else {
+        format!("{noun}s")
+    }
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Violation::StringTooLong { max, actual } => {
                 write!(
                     f,
-                    "string too long: expected at most {max} UTF-8 bytes, got {actual}"
+                    "string too long: expected at most {} UTF-8 {}, got {actual}",
+                    max,
+                    noun(*max, "byte")
                 )
             }
             Violation::StringTooShort { min, actual } => {
                 write!(
                     f,
-                    "string too short: expected at least {min} UTF-8 bytes, got {actual}"
+                    "string too short: expected at least {} UTF-8 {}, got {actual}",
+                    min,
+                    noun(*min, "byte")
                 )
             }
             Violation::TooManyGraphemes { max, actual } => {
                 write!(
                     f,
-                    "string too long: expected at most {max} graphemes, got {actual}"
+                    "string too long: expected at most {} {}, got {actual}",
+                    max,
+                    noun(*max, "grapheme")
                 )
             }
             Violation::TooFewGraphemes { min, actual } => {
                 write!(
                     f,
-                    "string too short: expected at least {min} graphemes, got {actual}"
+                    "string too short: expected at least {} {}, got {actual}",
+                    min,
+                    noun(*min, "grapheme")
                 )
             }
             Violation::Format { format, value } => {
@@ -116,25 +133,33 @@ impl fmt::Display for Violation {
             Violation::TooManyItems { max, actual } => {
                 write!(
                     f,
-                    "array too long: expected at most {max} items, got {actual}"
+                    "array too long: expected at most {} {}, got {actual}",
+                    max,
+                    noun(*max, "item")
                 )
             }
             Violation::TooFewItems { min, actual } => {
                 write!(
                     f,
-                    "array too short: expected at least {min} items, got {actual}"
+                    "array too short: expected at least {} {}, got {actual}",
+                    min,
+                    noun(*min, "item")
                 )
             }
             Violation::BytesTooLong { max, actual } => {
                 write!(
                     f,
-                    "bytes too long: expected at most {max} bytes, got {actual}"
+                    "bytes too long: expected at most {} {}, got {actual}",
+                    max,
+                    noun(*max, "byte")
                 )
             }
             Violation::BytesTooShort { min, actual } => {
                 write!(
                     f,
-                    "bytes too short: expected at least {min} bytes, got {actual}"
+                    "bytes too short: expected at least {} {}, got {actual}",
+                    min,
+                    noun(*min, "byte")
                 )
             }
             Violation::InvalidCidLink { value } => write!(f, "invalid CID link: {value:?}"),
@@ -148,7 +173,9 @@ impl fmt::Display for Violation {
             Violation::BlobTooBig { max, actual } => {
                 write!(
                     f,
-                    "blob too big: expected at most {max} bytes, got {actual}"
+                    "blob too big: expected at most {} {}, got {actual}",
+                    max,
+                    noun(*max, "byte")
                 )
             }
             Violation::NotAnObject { found } => write!(f, "expected an object, found {found}"),
@@ -176,6 +203,7 @@ impl fmt::Display for ValidationError {
 
 /// Which validator's verdicts to reproduce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// The strict reference (`@atproto/lex`, what the PDS runs on writes). The default.
     #[default]
@@ -270,18 +298,28 @@ impl<'a> IntoIterator for &'a ValidationErrors {
     }
 }
 
+/// One line: the first violation, and how many more there are. With `{:#}`, every violation,
+/// one per line: `2 violations:\n  $.a: ...\n  $.b: ...`.
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} violation{}",
-            self.0.len(),
-            if self.0.len() == 1 { "" } else { "s" }
-        )?;
-        for e in &self.0 {
-            write!(f, "\n  {e}")?;
+        let n = self.0.len();
+        let plural = if n == 1 { "" } else { "s" };
+        if f.alternate() {
+            write!(f, "{n} violation{plural}:")?;
+            for e in &self.0 {
+                write!(f, "\n  {e}")?;
+            }
+            return Ok(());
         }
-        Ok(())
+        match self.0.first() {
+            None => f.write_str("no violations"),
+            Some(first) if n == 1 => write!(f, "{first}"),
+            Some(first) => {
+                let more = n - 1;
+                let plural = if more == 1 { "" } else { "s" };
+                write!(f, "{first} (and {more} more violation{plural})")
+            }
+        }
     }
 }
 
@@ -319,6 +357,18 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The constraint violations, when the value had the right shape but broke constraints.
+    pub fn violations(&self) -> Option<&ValidationErrors> {
+        match self {
+            Error::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+}
+
+/// One line; with `{:#}`, violations are listed one per line. The message includes everything
+/// (a list of violations, a CBOR error), so [`std::error::Error::source`] is `None`.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -341,15 +391,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Invalid(e) => Some(e),
-            Error::Cbor(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+impl std::error::Error for Error {}
 
 impl From<ValidationErrors> for Error {
     fn from(e: ValidationErrors) -> Self {
@@ -366,12 +408,26 @@ impl From<CborError> for Error {
 /// Why bytes are not DAG-CBOR of the atproto data model, or why a value cannot be encoded as it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CborError {
+    pub(crate) path: String,
+    pub(crate) offset: Option<usize>,
+    pub(crate) message: String,
+}
+
+impl CborError {
     /// JSON path of the value at fault (`$` for the whole input).
-    pub path: String,
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// Byte offset in the input where decoding stopped; `None` for encoding errors.
-    pub offset: Option<usize>,
+    pub fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+
     /// What was wrong.
-    pub message: String,
+    pub fn message(&self) -> &str {
+        &self.message
+    }
 }
 
 impl fmt::Display for CborError {

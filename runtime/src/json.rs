@@ -1,14 +1,16 @@
 //! Parsing JSON into generated types, with the path of the first shape error.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+use crate::de::{ShapeOwned, Unchecked};
 
 use crate::error::Error;
 use crate::{Mode, Path, Validate};
 
-/// Parses `json` as `T` (shape only: types, required properties, `$type`), with the JSON path of
-/// the first problem when it fails.
-pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
+/// Parses `json` as `T` checking its shape only (types, required properties, `$type`), with the
+/// JSON path of the first problem when it fails. The result says in its type that its
+/// constraints are not checked yet.
+pub fn parse<T: ShapeOwned>(json: &str) -> Result<Unchecked<T>, Error> {
     match serde_json::from_str(json) {
         Ok(v) => Ok(v),
         // The fast path tracks no path; on failure parse again, tracking it.
@@ -17,9 +19,9 @@ pub fn parse<T: DeserializeOwned>(json: &str) -> Result<T, Error> {
 }
 
 #[cold]
-fn parse_error<T: DeserializeOwned>(json: &str, first: serde_json::Error) -> Error {
+fn parse_error<T: ShapeOwned>(json: &str, first: serde_json::Error) -> Error {
     let mut de = serde_json::Deserializer::from_str(json);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
         Err(e) => path_error(e),
         Ok(_) => Error::Parse {
             path: "$".into(),
@@ -52,15 +54,13 @@ pub(crate) fn path_text(tracked: &serde_path_to_error::Path) -> String {
 }
 
 /// Parses `json` as `T` and validates it: the result holds only values the schema allows.
-pub fn from_json<T: DeserializeOwned + Validate>(json: &str) -> Result<T, Error> {
+pub fn from_json<T: ShapeOwned + Validate>(json: &str) -> Result<T, Error> {
     from_json_with(Mode::Strict, json)
 }
 
 /// Parses `json` as `T` and validates it as `mode`'s validator would.
-pub fn from_json_with<T: DeserializeOwned + Validate>(mode: Mode, json: &str) -> Result<T, Error> {
-    let value: T = parse(json)?;
-    value.validate_with(mode)?;
-    Ok(value)
+pub fn from_json_with<T: ShapeOwned + Validate>(mode: Mode, json: &str) -> Result<T, Error> {
+    Ok(parse::<T>(json)?.validate_with(mode)?)
 }
 
 /// Serializes a generated value as compact JSON.

@@ -1,15 +1,25 @@
 //! XRPC parameters as URL query strings: arrays as repeated keys, percent-encoding, and typed
 //! decoding of each declared parameter.
 
-use serde::de::DeserializeOwned;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::de::ShapeOwned;
 use crate::error::Error;
 use crate::Validate;
 
+/// What `to_query` leaves unescaped: RFC 3986's unreserved characters. Spaces become `%20`,
+/// as `encodeURIComponent` writes them, which every server decodes.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// The JSON type of a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParamKind {
     /// A string (any format).
     String,
@@ -21,6 +31,7 @@ pub enum ParamKind {
 
 /// One declared parameter.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct ParamSpec {
     /// The parameter name.
     pub name: &'static str,
@@ -30,35 +41,10 @@ pub struct ParamSpec {
     pub array: bool,
 }
 
-fn percent_decode(s: &str) -> Result<String, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = b
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok());
-                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
-                out.push(byte.ok_or_else(|| format!("bad percent-encoding in {s:?}"))?);
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| format!("percent-encoding of {s:?} is not UTF-8"))
-}
-
-fn percent_encode(s: &str, out: &mut String) {
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
+impl ParamSpec {
+    /// A parameter named `name` of type `kind`, an array (repeated key) when `array`.
+    pub const fn new(name: &'static str, kind: ParamKind, array: bool) -> Self {
+        ParamSpec { name, kind, array }
     }
 }
 
@@ -79,34 +65,21 @@ fn typed(name: &str, kind: ParamKind, raw: String) -> Result<Value, Error> {
 }
 
 /// Parses a query string (with or without a leading `?`) into parameters and validates them.
+/// Decoding is `application/x-www-form-urlencoded`, as `URLSearchParams` does it: `+` is a space,
+/// a `%` not followed by two hex digits stays as it is, bytes that are not UTF-8 become U+FFFD.
 /// Undeclared parameters are ignored, as the reference server ignores them; an empty value counts
 /// as absent.
-pub fn from_query<T: DeserializeOwned + Validate>(
-    query: &str,
-    spec: &[ParamSpec],
-) -> Result<T, Error> {
+pub fn from_query<T: ShapeOwned + Validate>(query: &str, spec: &[ParamSpec]) -> Result<T, Error> {
     let mut map = Map::new();
-    for pair in query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = percent_decode(k).map_err(|message| Error::Parse {
-            path: "$".into(),
-            message,
-        })?;
+    let query = query.strip_prefix('?').unwrap_or(query);
+    for (key, raw) in form_urlencoded::parse(query.as_bytes()) {
         let Some(param) = spec.iter().find(|p| p.name == key) else {
             continue;
         };
-        let raw = percent_decode(v).map_err(|message| Error::Parse {
-            path: format!("$.{key}"),
-            message,
-        })?;
         if raw.is_empty() {
             continue;
         }
-        let value = typed(param.name, param.kind, raw)?;
+        let value = typed(param.name, param.kind, raw.into_owned())?;
         if param.array {
             match map
                 .entry(param.name)
@@ -135,9 +108,9 @@ pub fn to_query<T: Serialize>(params: &T) -> String {
         if !out.is_empty() {
             out.push('&');
         }
-        percent_encode(k, &mut out);
+        out.extend(utf8_percent_encode(k, COMPONENT));
         out.push('=');
-        percent_encode(&text, &mut out);
+        out.extend(utf8_percent_encode(&text, COMPONENT));
     };
     if let Value::Object(map) = value {
         for (k, v) in &map {

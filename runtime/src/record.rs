@@ -1,8 +1,7 @@
 //! Records: the key types a `record` def names (`tid`, `nsid`, `any`, `literal:<value>`), and
 //! record sets read from JSON or DAG-CBOR.
 
-use serde::de::DeserializeOwned;
-
+use crate::de::ShapeOwned;
 use crate::error::Error;
 use crate::formats::{is_valid_nsid, is_valid_record_key, is_valid_tid};
 use crate::{Mode, Validate};
@@ -11,11 +10,11 @@ use crate::{Mode, Validate};
 /// `dag-cbor` feature).
 pub trait Input {
     /// Parses a `T` from this input and validates it as `mode`'s validator would.
-    fn parse<T: DeserializeOwned + Validate>(self, mode: Mode) -> Result<T, Error>;
+    fn parse<T: ShapeOwned + Validate>(self, mode: Mode) -> Result<T, Error>;
 }
 
 impl Input for &str {
-    fn parse<T: DeserializeOwned + Validate>(self, mode: Mode) -> Result<T, Error> {
+    fn parse<T: ShapeOwned + Validate>(self, mode: Mode) -> Result<T, Error> {
         crate::json::from_json_with(mode, self)
     }
 }

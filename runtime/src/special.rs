@@ -1,30 +1,89 @@
 //! The data model's special objects: `{"$link"}` CID links, `{"$bytes"}` bytes, and blobs.
+//!
+//! Their JSON forms are read here checking the shape only; the checks of their contents
+//! (`intrinsic_*`) are here too, so that constructors and validation apply the same rules.
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{ValidationErrors, Violation};
-use crate::formats::parse_cid;
-use crate::{base64, Path, Validate};
+use crate::formats::{parse_cid, FormatError, FormatKind};
+use crate::number::{IntJson, MAX_SAFE_INTEGER};
+use crate::{base64, Path};
 
 /// The multicodec of raw binary data, which blob refs must use.
 const RAW_CODEC: u64 = 0x55;
 
+/// The longest CID string a link may hold, as the reference decides.
+const MAX_LINK_LEN: usize = 2048;
+
 /// A `cid-link`: `{"$link": "<cid>"}` in JSON. Any CID that parses is valid (v0 or v1, any codec).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CidLink(pub String);
+pub struct CidLink(String);
 
 impl CidLink {
+    /// Checks that `cid` is a CID (v0 or v1, any codec, at most 2,048 characters) and wraps it.
+    pub fn new(cid: impl Into<String>) -> Result<Self, FormatError> {
+        let cid = cid.into();
+        if is_valid_link(&cid) {
+            Ok(CidLink(cid))
+        } else {
+            Err(FormatError {
+                format: FormatKind::Cid,
+                value: cid,
+            })
+        }
+    }
+
     /// The CID string.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The CID string, by value.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// Reads `{"$link"}` checking the shape only.
+    pub(crate) fn deserialize_shape<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        LinkJson::<String>::deserialize(d).map(|l| CidLink(l.link))
+    }
+
+    /// Whether the held string is a CID a link may hold.
+    pub(crate) fn is_valid(&self) -> bool {
+        is_valid_link(&self.0)
+    }
+}
+
+fn is_valid_link(cid: &str) -> bool {
+    !cid.is_empty() && cid.len() <= MAX_LINK_LEN && parse_cid(cid).is_some()
 }
 
 impl fmt::Debug for CidLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "CidLink({:?})", self.0)
+    }
+}
+
+impl fmt::Display for CidLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for CidLink {
+    type Err = FormatError;
+
+    fn from_str(s: &str) -> Result<Self, FormatError> {
+        CidLink::new(s)
+    }
+}
+
+impl From<crate::Cid> for CidLink {
+    fn from(cid: crate::Cid) -> Self {
+        CidLink(cid.into_string())
     }
 }
 
@@ -41,28 +100,31 @@ impl Serialize for CidLink {
     }
 }
 
-impl<'de> Deserialize<'de> for CidLink {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        LinkJson::<String>::deserialize(d).map(|l| CidLink(l.link))
-    }
-}
-
-impl Validate for CidLink {
-    fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        if self.0.is_empty() || self.0.len() > 2048 || parse_cid(&self.0).is_none() {
-            errors.push(
-                path,
-                Violation::InvalidCidLink {
-                    value: self.0.clone(),
-                },
-            );
-        }
-    }
-}
-
-/// `bytes`: `{"$bytes": "<base64>"}` in JSON.
+/// `bytes`: `{"$bytes": "<base64>"}` in JSON. Any bytes are valid.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Bytes(pub Vec<u8>);
+
+impl Bytes {
+    /// Reads `{"$bytes"}` checking the shape (and the base64) only.
+    pub(crate) fn deserialize_shape<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let b = BytesJson::<String>::deserialize(d)?;
+        base64::decode(&b.bytes).map(Bytes).ok_or_else(|| {
+            serde::de::Error::custom(format_args!("invalid base64 in $bytes: {:?}", b.bytes))
+        })
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        Bytes(bytes)
+    }
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 impl fmt::Debug for Bytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -86,80 +148,71 @@ impl Serialize for Bytes {
     }
 }
 
-impl<'de> Deserialize<'de> for Bytes {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let b = BytesJson::<String>::deserialize(d)?;
-        base64::decode(&b.bytes).map(Bytes).ok_or_else(|| {
-            serde::de::Error::custom(format_args!("invalid base64 in $bytes: {:?}", b.bytes))
-        })
-    }
-}
-
-impl Validate for Bytes {
-    fn validate_at(&self, _: &Path<'_>, _: &mut ValidationErrors) {}
-}
-
-/// A blob reference: `{"$type": "blob", "ref": {"$link"}, "mimeType", "size"}`. The legacy form
-/// `{"cid", "mimeType"}` is read too (`legacy` set, `size` -1) and written back as it was; strict
-/// validation refuses it, as the PDS does.
+/// A blob reference: `{"$type": "blob", "ref": {"$link"}, "mimeType", "size"}`.
+///
+/// The legacy form `{"cid", "mimeType"}` is read too ([`Blob::is_legacy`], no size) and written
+/// back as it was; strict validation refuses it, as the PDS does. [`Blob::new`] makes only
+/// current, valid blobs.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Blob {
-    /// The CID of the blob's bytes (raw codec).
-    pub r#ref: CidLink,
-    /// The MIME type.
-    pub mime_type: String,
-    /// The size in bytes (-1 for a legacy blob, which has none).
-    pub size: i64,
-    /// Whether this is a legacy `{cid, mimeType}` blob.
-    pub legacy: bool,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BlobJson {
-    #[serde(rename = "$type")]
-    kind: String,
-    #[serde(rename = "ref")]
     link: CidLink,
-    #[serde(rename = "mimeType")]
     mime_type: String,
-    size: crate::de::IntJson,
+    /// -1 for a legacy blob, which has none.
+    size: i64,
+    legacy: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LegacyBlobJson {
-    cid: String,
-    #[serde(rename = "mimeType")]
-    mime_type: String,
-}
-
-impl Serialize for Blob {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.legacy {
-            return LegacyBlobJson {
-                cid: self.r#ref.0.clone(),
-                mime_type: self.mime_type.clone(),
-            }
-            .serialize(s);
-        }
-        BlobJson {
-            kind: "blob".into(),
-            link: self.r#ref.clone(),
-            mime_type: self.mime_type.clone(),
-            size: crate::de::IntJson(self.size),
-        }
-        .serialize(s)
+impl Blob {
+    /// A blob of `size` bytes of type `mime_type` whose bytes have the CID `link` (a CIDv1 with
+    /// the raw codec, as `com.atproto.repo.uploadBlob` returns). Every broken rule is reported.
+    pub fn new(
+        link: CidLink,
+        mime_type: impl Into<String>,
+        size: u64,
+    ) -> Result<Self, ValidationErrors> {
+        let blob = Blob {
+            link,
+            mime_type: mime_type.into(),
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            legacy: false,
+        };
+        let mut errors = ValidationErrors::new();
+        blob.intrinsic_checks(&Path::ROOT, &mut errors);
+        errors.into_result().map(|()| blob)
     }
-}
 
-impl<'de> Deserialize<'de> for Blob {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+    /// The CID of the blob's bytes.
+    pub fn link(&self) -> &CidLink {
+        &self.link
+    }
+
+    /// The MIME type.
+    pub fn mime_type(&self) -> &str {
+        &self.mime_type
+    }
+
+    /// The size in bytes; `None` for a legacy blob, which does not say.
+    pub fn size(&self) -> Option<u64> {
+        u64::try_from(self.size).ok().filter(|_| !self.legacy)
+    }
+
+    /// Whether this is a legacy `{cid, mimeType}` blob.
+    pub fn is_legacy(&self) -> bool {
+        self.legacy
+    }
+
+    /// The size as read, for the `maxSize` check (-1 for a legacy blob).
+    pub(crate) fn raw_size(&self) -> i64 {
+        self.size
+    }
+
+    /// Reads either JSON form checking the shape only (and, as the reference does while
+    /// reading, that a legacy blob's `cid` is a CID).
+    pub(crate) fn deserialize_shape<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = serde_json::Value::deserialize(d)?;
         if value.get("cid").is_some() {
             let b: LegacyBlobJson =
                 serde_json::from_value(value).map_err(serde::de::Error::custom)?;
-            // The reference refuses a legacy blob whose `cid` is not a CID while reading it.
             if parse_cid(&b.cid).is_none() {
                 return Err(serde::de::Error::custom(format_args!(
                     "legacy blob cid is not a CID: {:?}",
@@ -167,7 +220,7 @@ impl<'de> Deserialize<'de> for Blob {
                 )));
             }
             return Ok(Blob {
-                r#ref: CidLink(b.cid),
+                link: CidLink(b.cid),
                 mime_type: b.mime_type,
                 size: -1,
                 legacy: true,
@@ -181,22 +234,23 @@ impl<'de> Deserialize<'de> for Blob {
             )));
         }
         Ok(Blob {
-            r#ref: b.link,
+            link: CidLink(b.link),
             mime_type: b.mime_type,
             size: b.size.0,
             legacy: false,
         })
     }
-}
 
-impl Validate for Blob {
-    fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
+    /// The rules every blob follows, whatever its schema says: in strict mode a current blob
+    /// with a raw-codec CIDv1, a MIME type with `/`, a size within 0..=2^53 − 1; in lenient
+    /// mode a ref that parses as a CID.
+    pub(crate) fn intrinsic_checks(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
         if errors.is_lenient() {
-            if parse_cid(&self.r#ref.0).is_none() {
+            if parse_cid(&self.link.0).is_none() {
                 errors.push(
                     &path.field("ref"),
                     Violation::InvalidCidLink {
-                        value: self.r#ref.0.clone(),
+                        value: self.link.0.clone(),
                     },
                 );
             }
@@ -211,7 +265,7 @@ impl Validate for Blob {
             );
             return;
         }
-        let raw = parse_cid(&self.r#ref.0)
+        let raw = parse_cid(&self.link.0)
             .is_some_and(|(version, codec)| version == 1 && codec == RAW_CODEC);
         if !raw {
             errors.push(
@@ -237,7 +291,66 @@ impl Validate for Blob {
                 },
             );
         }
-        crate::check::safe_integer(self.size, &path.field("size"), errors);
+        if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&self.size) {
+            errors.push(
+                &path.field("size"),
+                Violation::IntegerOutOfRange {
+                    actual: self.size.to_string(),
+                },
+            );
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlobJson {
+    #[serde(rename = "$type")]
+    kind: String,
+    #[serde(rename = "ref", with = "link_string")]
+    link: String,
+    #[serde(rename = "mimeType")]
+    mime_type: String,
+    size: IntJson,
+}
+
+/// A blob's `ref` as `{"$link"}` around the CID string.
+mod link_string {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(link: &str, s: S) -> Result<S::Ok, S::Error> {
+        super::LinkJson { link }.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        super::LinkJson::<String>::deserialize(d).map(|l| l.link)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegacyBlobJson {
+    cid: String,
+    #[serde(rename = "mimeType")]
+    mime_type: String,
+}
+
+impl Serialize for Blob {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.legacy {
+            return LegacyBlobJson {
+                cid: self.link.0.clone(),
+                mime_type: self.mime_type.clone(),
+            }
+            .serialize(s);
+        }
+        BlobJson {
+            kind: "blob".into(),
+            link: self.link.0.clone(),
+            mime_type: self.mime_type.clone(),
+            size: IntJson(self.size),
+        }
+        .serialize(s)
     }
 }
 

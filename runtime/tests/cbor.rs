@@ -17,10 +17,10 @@ fn refused(bytes: &[u8]) -> CborError {
 fn assert_refused(bytes: &[u8], expected: &str) {
     let e = refused(bytes);
     assert!(
-        e.message.contains(expected),
+        e.message().contains(expected),
         "{bytes:02x?}: {e} (expected {expected:?})"
     );
-    assert!(e.offset.is_some(), "{e} names a byte offset");
+    assert!(e.offset().is_some(), "{e} names a byte offset");
 }
 
 /// `{"a": <item>}` around the CBOR of one item.
@@ -39,7 +39,7 @@ fn truncated_input_is_refused_at_every_length() {
     assert!(cbor::decode(&full).is_ok());
     for len in 0..full.len() {
         let e = refused(&full[..len]);
-        assert!(!e.message.is_empty());
+        assert!(!e.message().is_empty());
     }
 }
 
@@ -135,7 +135,7 @@ fn top_level_must_be_one_map_with_nothing_after_it() {
     assert_refused(&[0x01], "top level");
     assert_refused(&[0x81, 0x01], "top level");
     assert_refused(&[0xa0, 0x00], "after the end");
-    assert!(refused(&[]).message.contains("truncated"));
+    assert!(refused(&[]).message().contains("truncated"));
     assert_refused(&[0xa1, 0x61, b'a', 0x62, 0xff, 0xfe], "UTF-8");
     assert_refused(
         &[0xa1, 0x61, b'a', 0x3b, 0x80, 0, 0, 0, 0, 0, 0, 0],
@@ -160,7 +160,7 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
         value = json!([value]);
     }
     let e = cbor::encode(&json!({ "a": value })).unwrap_err();
-    assert!(e.message.contains("nested deeper"), "{e}");
+    assert!(e.message().contains("nested deeper"), "{e}");
 }
 
 #[test]

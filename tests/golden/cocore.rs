@@ -35,7 +35,7 @@ pub mod com {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
-                        ::lexicon_runtime::check::object_type(
+                        ::lexicon_runtime::__private::check::object_type(
                             &self.extra,
                             Self::TYPE,
                             path,
@@ -44,25 +44,25 @@ pub mod com {
                         {
                             let path = &path.field("uri");
                             let v = &self.uri;
-                            ::lexicon_runtime::check::format(v, path, errors);
+                            ::lexicon_runtime::__private::check::format(v, path, errors);
                         }
                         {
                             let path = &path.field("cid");
                             let v = &self.cid;
-                            ::lexicon_runtime::check::format(v, path, errors);
+                            ::lexicon_runtime::__private::check::format(v, path, errors);
                         }
                         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                     }
                 }
 
-                impl ::lexicon_runtime::ser::SerializeFields for StrongRef {
+                impl ::lexicon_runtime::__private::ser::SerializeFields for StrongRef {
                     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
                     ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("uri", &self.uri)?;
                         map.serialize_entry("cid", &self.cid)?;
-                        ::lexicon_runtime::ser::extra(map, &self.extra)
+                        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -71,11 +71,15 @@ pub mod com {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                        ::lexicon_runtime::__private::ser::object(
+                            serializer,
+                            self.extra.get("$type"),
+                            self,
+                        )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::FromMap<'de> for StrongRef {
+                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for StrongRef {
                     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                         mut map: A,
                         type_id: ::std::option::Option<&str>,
@@ -92,44 +96,50 @@ pub mod com {
                             );
                         }
                         while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "uri" => ::lexicon_runtime::de::field(&mut map, &mut f_uri, "uri")?,
-                                "cid" => ::lexicon_runtime::de::field(&mut map, &mut f_cid, "cid")?,
+                                "uri" => ::lexicon_runtime::__private::de::field(
+                                    &mut map, &mut f_uri, "uri",
+                                )?,
+                                "cid" => ::lexicon_runtime::__private::de::field(
+                                    &mut map, &mut f_cid, "cid",
+                                )?,
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                    ::lexicon_runtime::__private::de::insert_extra(
+                                        &mut extra, key.0, value,
+                                    )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(StrongRef {
-                            uri: ::lexicon_runtime::de::required(f_uri, "uri")?,
-                            cid: ::lexicon_runtime::de::required(f_cid, "cid")?,
+                            uri: ::lexicon_runtime::__private::de::required(f_uri, "uri")?,
+                            cid: ::lexicon_runtime::__private::de::required(f_cid, "cid")?,
                             extra,
                         })
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for StrongRef {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        ::lexicon_runtime::de::deserialize_object(
+                        ::lexicon_runtime::__private::de::deserialize_object(
                             deserializer,
                             "a com.atproto.repo.strongRef object",
                         )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for StrongRef {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
             }
@@ -151,7 +161,7 @@ pub mod dev {
                     pub amount: i64,
                     /// Uppercase currency code.
                     ///
-                    /// Constraints: at least 3 UTF-8 bytes, at most 8 UTF-8 bytes.
+                    /// Constraints: 3 to 8 UTF-8 bytes.
                     pub currency: ::std::string::String,
                     /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
                     pub extra: ::lexicon_runtime::Extra,
@@ -180,7 +190,7 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
-                        ::lexicon_runtime::check::object_type(
+                        ::lexicon_runtime::__private::check::object_type(
                             &self.extra,
                             Self::TYPE,
                             path,
@@ -189,27 +199,27 @@ pub mod dev {
                         {
                             let path = &path.field("amount");
                             let v = &self.amount;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
                         }
                         {
                             let path = &path.field("currency");
                             let v = &self.currency;
-                            ::lexicon_runtime::check::min_bytes(v, 3, path, errors);
-                            ::lexicon_runtime::check::max_bytes(v, 8, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
                         }
                         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                     }
                 }
 
-                impl ::lexicon_runtime::ser::SerializeFields for Money {
+                impl ::lexicon_runtime::__private::ser::SerializeFields for Money {
                     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
                     ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("amount", &self.amount)?;
                         map.serialize_entry("currency", &self.currency)?;
-                        ::lexicon_runtime::ser::extra(map, &self.extra)
+                        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -218,11 +228,15 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                        ::lexicon_runtime::__private::ser::object(
+                            serializer,
+                            self.extra.get("$type"),
+                            self,
+                        )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::FromMap<'de> for Money {
+                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Money {
                     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                         mut map: A,
                         type_id: ::std::option::Option<&str>,
@@ -239,13 +253,15 @@ pub mod dev {
                             );
                         }
                         while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "amount" => {
-                                    ::lexicon_runtime::de::field(&mut map, &mut f_amount, "amount")?
-                                }
-                                "currency" => ::lexicon_runtime::de::field(
+                                "amount" => ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_amount,
+                                    "amount",
+                                )?,
+                                "currency" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_currency,
                                     "currency",
@@ -253,36 +269,40 @@ pub mod dev {
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                    ::lexicon_runtime::__private::de::insert_extra(
+                                        &mut extra, key.0, value,
+                                    )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(Money {
-                            amount: ::lexicon_runtime::de::required(f_amount, "amount")?,
-                            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+                            amount: ::lexicon_runtime::__private::de::required(f_amount, "amount")?,
+                            currency: ::lexicon_runtime::__private::de::required(
+                                f_currency, "currency",
+                            )?,
                             extra,
                         })
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Money {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        ::lexicon_runtime::de::deserialize_object(
+                        ::lexicon_runtime::__private::de::deserialize_object(
                             deserializer,
                             "a dev.cocore.compute.defs#money object",
                         )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for Money {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
 
@@ -320,7 +340,7 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
-                        ::lexicon_runtime::check::object_type(
+                        ::lexicon_runtime::__private::check::object_type(
                             &self.extra,
                             Self::TYPE,
                             path,
@@ -329,27 +349,27 @@ pub mod dev {
                         {
                             let path = &path.field("in");
                             let v = &self.r#in;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
                         }
                         {
                             let path = &path.field("out");
                             let v = &self.out;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
                         }
                         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                     }
                 }
 
-                impl ::lexicon_runtime::ser::SerializeFields for TokenCounts {
+                impl ::lexicon_runtime::__private::ser::SerializeFields for TokenCounts {
                     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
                     ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("in", &self.r#in)?;
                         map.serialize_entry("out", &self.out)?;
-                        ::lexicon_runtime::ser::extra(map, &self.extra)
+                        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -358,11 +378,15 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                        ::lexicon_runtime::__private::ser::object(
+                            serializer,
+                            self.extra.get("$type"),
+                            self,
+                        )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenCounts {
+                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for TokenCounts {
                     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                         mut map: A,
                         type_id: ::std::option::Option<&str>,
@@ -379,44 +403,50 @@ pub mod dev {
                             );
                         }
                         while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "in" => ::lexicon_runtime::de::field(&mut map, &mut f_in, "in")?,
-                                "out" => ::lexicon_runtime::de::field(&mut map, &mut f_out, "out")?,
+                                "in" => ::lexicon_runtime::__private::de::field(
+                                    &mut map, &mut f_in, "in",
+                                )?,
+                                "out" => ::lexicon_runtime::__private::de::field(
+                                    &mut map, &mut f_out, "out",
+                                )?,
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                    ::lexicon_runtime::__private::de::insert_extra(
+                                        &mut extra, key.0, value,
+                                    )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(TokenCounts {
-                            r#in: ::lexicon_runtime::de::required(f_in, "in")?,
-                            out: ::lexicon_runtime::de::required(f_out, "out")?,
+                            r#in: ::lexicon_runtime::__private::de::required(f_in, "in")?,
+                            out: ::lexicon_runtime::__private::de::required(f_out, "out")?,
                             extra,
                         })
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenCounts {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        ::lexicon_runtime::de::deserialize_object(
+                        ::lexicon_runtime::__private::de::deserialize_object(
                             deserializer,
                             "a dev.cocore.compute.defs#tokenCounts object",
                         )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for TokenCounts {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
 
@@ -433,7 +463,7 @@ pub mod dev {
                     ///
                     /// Constraints: at least 0.
                     pub output_price_per_m_tok: i64,
-                    /// Constraints: at least 3 UTF-8 bytes, at most 8 UTF-8 bytes.
+                    /// Constraints: 3 to 8 UTF-8 bytes.
                     pub currency: ::std::string::String,
                     /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
                     pub extra: ::lexicon_runtime::Extra,
@@ -462,7 +492,7 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
-                        ::lexicon_runtime::check::object_type(
+                        ::lexicon_runtime::__private::check::object_type(
                             &self.extra,
                             Self::TYPE,
                             path,
@@ -471,31 +501,31 @@ pub mod dev {
                         {
                             let path = &path.field("modelId");
                             let v = &self.model_id;
-                            ::lexicon_runtime::check::max_bytes(v, 256, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(v, 256, path, errors);
                         }
                         {
                             let path = &path.field("inputPricePerMTok");
                             let v = &self.input_price_per_m_tok;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
                         }
                         {
                             let path = &path.field("outputPricePerMTok");
                             let v = &self.output_price_per_m_tok;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
                         }
                         {
                             let path = &path.field("currency");
                             let v = &self.currency;
-                            ::lexicon_runtime::check::min_bytes(v, 3, path, errors);
-                            ::lexicon_runtime::check::max_bytes(v, 8, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
                         }
                         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                     }
                 }
 
-                impl ::lexicon_runtime::ser::SerializeFields for ModelPrice {
+                impl ::lexicon_runtime::__private::ser::SerializeFields for ModelPrice {
                     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
@@ -504,7 +534,7 @@ pub mod dev {
                         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
                         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
                         map.serialize_entry("currency", &self.currency)?;
-                        ::lexicon_runtime::ser::extra(map, &self.extra)
+                        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -513,11 +543,15 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                        ::lexicon_runtime::__private::ser::object(
+                            serializer,
+                            self.extra.get("$type"),
+                            self,
+                        )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::FromMap<'de> for ModelPrice {
+                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for ModelPrice {
                     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                         mut map: A,
                         type_id: ::std::option::Option<&str>,
@@ -536,25 +570,25 @@ pub mod dev {
                             );
                         }
                         while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "modelId" => ::lexicon_runtime::de::field(
+                                "modelId" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_model_id,
                                     "modelId",
                                 )?,
-                                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                                "inputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_input_price_per_m_tok,
                                     "inputPricePerMTok",
                                 )?,
-                                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                                "outputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_output_price_per_m_tok,
                                     "outputPricePerMTok",
                                 )?,
-                                "currency" => ::lexicon_runtime::de::field(
+                                "currency" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_currency,
                                     "currency",
@@ -562,44 +596,50 @@ pub mod dev {
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                    ::lexicon_runtime::__private::de::insert_extra(
+                                        &mut extra, key.0, value,
+                                    )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(ModelPrice {
-                            model_id: ::lexicon_runtime::de::required(f_model_id, "modelId")?,
-                            input_price_per_m_tok: ::lexicon_runtime::de::required(
+                            model_id: ::lexicon_runtime::__private::de::required(
+                                f_model_id, "modelId",
+                            )?,
+                            input_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                                 f_input_price_per_m_tok,
                                 "inputPricePerMTok",
                             )?,
-                            output_price_per_m_tok: ::lexicon_runtime::de::required(
+                            output_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                                 f_output_price_per_m_tok,
                                 "outputPricePerMTok",
                             )?,
-                            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+                            currency: ::lexicon_runtime::__private::de::required(
+                                f_currency, "currency",
+                            )?,
                             extra,
                         })
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for ModelPrice {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        ::lexicon_runtime::de::deserialize_object(
+                        ::lexicon_runtime::__private::de::deserialize_object(
                             deserializer,
                             "a dev.cocore.compute.defs#modelPrice object",
                         )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for ModelPrice {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
 
@@ -614,7 +654,7 @@ pub mod dev {
                     ///
                     /// Constraints: at least 0.
                     pub output_price_per_m_tok: i64,
-                    /// Constraints: at least 3 UTF-8 bytes, at most 8 UTF-8 bytes.
+                    /// Constraints: 3 to 8 UTF-8 bytes.
                     pub currency: ::std::string::String,
                     /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
                     pub extra: ::lexicon_runtime::Extra,
@@ -643,7 +683,7 @@ pub mod dev {
                         path: &::lexicon_runtime::Path<'_>,
                         errors: &mut ::lexicon_runtime::ValidationErrors,
                     ) {
-                        ::lexicon_runtime::check::object_type(
+                        ::lexicon_runtime::__private::check::object_type(
                             &self.extra,
                             Self::TYPE,
                             path,
@@ -652,26 +692,26 @@ pub mod dev {
                         {
                             let path = &path.field("inputPricePerMTok");
                             let v = &self.input_price_per_m_tok;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
                         }
                         {
                             let path = &path.field("outputPricePerMTok");
                             let v = &self.output_price_per_m_tok;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
                         }
                         {
                             let path = &path.field("currency");
                             let v = &self.currency;
-                            ::lexicon_runtime::check::min_bytes(v, 3, path, errors);
-                            ::lexicon_runtime::check::max_bytes(v, 8, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
                         }
                         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                     }
                 }
 
-                impl ::lexicon_runtime::ser::SerializeFields for TokenRate {
+                impl ::lexicon_runtime::__private::ser::SerializeFields for TokenRate {
                     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
@@ -679,7 +719,7 @@ pub mod dev {
                         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
                         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
                         map.serialize_entry("currency", &self.currency)?;
-                        ::lexicon_runtime::ser::extra(map, &self.extra)
+                        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -688,11 +728,15 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                        ::lexicon_runtime::__private::ser::object(
+                            serializer,
+                            self.extra.get("$type"),
+                            self,
+                        )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenRate {
+                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for TokenRate {
                     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                         mut map: A,
                         type_id: ::std::option::Option<&str>,
@@ -710,20 +754,20 @@ pub mod dev {
                             );
                         }
                         while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                                "inputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_input_price_per_m_tok,
                                     "inputPricePerMTok",
                                 )?,
-                                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                                "outputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_output_price_per_m_tok,
                                     "outputPricePerMTok",
                                 )?,
-                                "currency" => ::lexicon_runtime::de::field(
+                                "currency" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_currency,
                                     "currency",
@@ -731,43 +775,47 @@ pub mod dev {
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                    ::lexicon_runtime::__private::de::insert_extra(
+                                        &mut extra, key.0, value,
+                                    )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(TokenRate {
-                            input_price_per_m_tok: ::lexicon_runtime::de::required(
+                            input_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                                 f_input_price_per_m_tok,
                                 "inputPricePerMTok",
                             )?,
-                            output_price_per_m_tok: ::lexicon_runtime::de::required(
+                            output_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                                 f_output_price_per_m_tok,
                                 "outputPricePerMTok",
                             )?,
-                            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+                            currency: ::lexicon_runtime::__private::de::required(
+                                f_currency, "currency",
+                            )?,
                             extra,
                         })
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenRate {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        ::lexicon_runtime::de::deserialize_object(
+                        ::lexicon_runtime::__private::de::deserialize_object(
                             deserializer,
                             "a dev.cocore.compute.defs#tokenRate object",
                         )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for TokenRate {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
 
@@ -825,11 +873,11 @@ pub mod dev {
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TrustLevel {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TrustLevel {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        let s: ::lexicon_runtime::de::Key<'de> =
+                        let s: ::lexicon_runtime::__private::de::Key<'de> =
                             ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
                         ::std::result::Result::Ok(match s.0 {
                             ::std::borrow::Cow::Borrowed(s) => Self::from(s),
@@ -847,13 +895,13 @@ pub mod dev {
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for TrustLevel {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TrustLevel {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
 
@@ -925,11 +973,11 @@ pub mod dev {
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for SettlementStatus {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for SettlementStatus {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        let s: ::lexicon_runtime::de::Key<'de> =
+                        let s: ::lexicon_runtime::__private::de::Key<'de> =
                             ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
                         ::std::result::Result::Ok(match s.0 {
                             ::std::borrow::Cow::Borrowed(s) => Self::from(s),
@@ -947,13 +995,13 @@ pub mod dev {
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for SettlementStatus {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for SettlementStatus {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
 
@@ -978,11 +1026,11 @@ pub mod dev {
                     pub model: ::std::string::String,
                     /// SHA-256 hex of the encrypted prompt bytes the provider will decrypt. The plaintext prompt is never on-chain.
                     ///
-                    /// Constraints: at least 64 UTF-8 bytes, at most 64 UTF-8 bytes.
+                    /// Constraints: exactly 64 UTF-8 bytes.
                     pub input_commitment: ::std::string::String,
                     /// Optional URL where the encrypted prompt blob can be fetched. May be a PDS blob (at://...) or any other content-addressed URL. The commitment is what matters; this is a convenience pointer.
                     pub input_cipher_url: ::std::option::Option<::lexicon_runtime::Uri>,
-                    /// Constraints: at least 1, at most 2000000.
+                    /// Constraints: from 1 to 2000000.
                     pub max_tokens_out: i64,
                     /// Maximum price the requester will accept for this job. The provider's receipt MUST list a price <= this ceiling, else the receipt is invalid.
                     pub price_ceiling: crate::golden_cocore::dev::cocore::compute::defs::Money,
@@ -1004,7 +1052,7 @@ pub mod dev {
                         crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
                     /// 16 random bytes, hex-encoded. Replay protection.
                     ///
-                    /// Constraints: at least 32 UTF-8 bytes, at most 32 UTF-8 bytes.
+                    /// Constraints: exactly 32 UTF-8 bytes.
                     pub nonce: ::std::string::String,
                     /// Provider must complete by this time. Receipts whose completedAt > expiresAt are invalid.
                     pub expires_at: ::lexicon_runtime::Datetime,
@@ -1049,24 +1097,24 @@ pub mod dev {
                         {
                             let path = &path.field("model");
                             let v = &self.model;
-                            ::lexicon_runtime::check::max_bytes(v, 256, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(v, 256, path, errors);
                         }
                         {
                             let path = &path.field("inputCommitment");
                             let v = &self.input_commitment;
-                            ::lexicon_runtime::check::min_bytes(v, 64, path, errors);
-                            ::lexicon_runtime::check::max_bytes(v, 64, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(v, 64, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(v, 64, path, errors);
                         }
                         if let ::std::option::Option::Some(v) = &self.input_cipher_url {
                             let path = &path.field("inputCipherURL");
-                            ::lexicon_runtime::check::format(v, path, errors);
+                            ::lexicon_runtime::__private::check::format(v, path, errors);
                         }
                         {
                             let path = &path.field("maxTokensOut");
                             let v = &self.max_tokens_out;
-                            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::check::int_min(*v, 1, path, errors);
-                            ::lexicon_runtime::check::int_max(*v, 2000000, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                            ::lexicon_runtime::__private::check::int_min(*v, 1, path, errors);
+                            ::lexicon_runtime::__private::check::int_max(*v, 2000000, path, errors);
                         }
                         {
                             let path = &path.field("priceCeiling");
@@ -1075,10 +1123,15 @@ pub mod dev {
                         }
                         if let ::std::option::Option::Some(v) = &self.accepted_providers {
                             let path = &path.field("acceptedProviders");
-                            ::lexicon_runtime::check::max_items(v.len(), 64, path, errors);
+                            ::lexicon_runtime::__private::check::max_items(
+                                v.len(),
+                                64,
+                                path,
+                                errors,
+                            );
                             for (i, item) in v.iter().enumerate() {
                                 let path = &path.index(i);
-                                ::lexicon_runtime::check::format(item, path, errors);
+                                ::lexicon_runtime::__private::check::format(item, path, errors);
                             }
                         }
                         {
@@ -1088,10 +1141,15 @@ pub mod dev {
                         }
                         if let ::std::option::Option::Some(v) = &self.accepted_exchanges {
                             let path = &path.field("acceptedExchanges");
-                            ::lexicon_runtime::check::max_items(v.len(), 16, path, errors);
+                            ::lexicon_runtime::__private::check::max_items(
+                                v.len(),
+                                16,
+                                path,
+                                errors,
+                            );
                             for (i, item) in v.iter().enumerate() {
                                 let path = &path.index(i);
-                                ::lexicon_runtime::check::format(item, path, errors);
+                                ::lexicon_runtime::__private::check::format(item, path, errors);
                             }
                         }
                         {
@@ -1102,24 +1160,24 @@ pub mod dev {
                         {
                             let path = &path.field("nonce");
                             let v = &self.nonce;
-                            ::lexicon_runtime::check::min_bytes(v, 32, path, errors);
-                            ::lexicon_runtime::check::max_bytes(v, 32, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(v, 32, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(v, 32, path, errors);
                         }
                         {
                             let path = &path.field("expiresAt");
                             let v = &self.expires_at;
-                            ::lexicon_runtime::check::format(v, path, errors);
+                            ::lexicon_runtime::__private::check::format(v, path, errors);
                         }
                         {
                             let path = &path.field("createdAt");
                             let v = &self.created_at;
-                            ::lexicon_runtime::check::format(v, path, errors);
+                            ::lexicon_runtime::__private::check::format(v, path, errors);
                         }
                         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                     }
                 }
 
-                impl ::lexicon_runtime::ser::SerializeFields for Job {
+                impl ::lexicon_runtime::__private::ser::SerializeFields for Job {
                     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                         &self,
                         map: &mut M,
@@ -1142,7 +1200,7 @@ pub mod dev {
                         map.serialize_entry("nonce", &self.nonce)?;
                         map.serialize_entry("expiresAt", &self.expires_at)?;
                         map.serialize_entry("createdAt", &self.created_at)?;
-                        ::lexicon_runtime::ser::extra(map, &self.extra)
+                        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
                 }
 
@@ -1151,7 +1209,7 @@ pub mod dev {
                         &self,
                         serializer: S,
                     ) -> ::std::result::Result<S::Ok, S::Error> {
-                        ::lexicon_runtime::ser::object(
+                        ::lexicon_runtime::__private::ser::object(
                             serializer,
                             ::std::option::Option::Some(Self::NSID),
                             self,
@@ -1159,7 +1217,7 @@ pub mod dev {
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::FromMap<'de> for Job {
+                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Job {
                     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                         mut map: A,
                         type_id: ::std::option::Option<&str>,
@@ -1179,78 +1237,86 @@ pub mod dev {
                         let mut has_type = false;
                         let mut extra = ::lexicon_runtime::Extra::new();
                         if let ::std::option::Option::Some(t) = type_id {
-                            ::lexicon_runtime::de::check_type(t, Job::NSID)?;
+                            ::lexicon_runtime::__private::de::check_type(t, Job::NSID)?;
                             has_type = true;
                         }
                         while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "model" => {
-                                    ::lexicon_runtime::de::field(&mut map, &mut f_model, "model")?
-                                }
-                                "inputCommitment" => ::lexicon_runtime::de::field(
+                                "model" => ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_model,
+                                    "model",
+                                )?,
+                                "inputCommitment" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_input_commitment,
                                     "inputCommitment",
                                 )?,
-                                "inputCipherURL" => ::lexicon_runtime::de::field(
+                                "inputCipherURL" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_input_cipher_url,
                                     "inputCipherURL",
                                 )?,
-                                "maxTokensOut" => ::lexicon_runtime::de::field(
+                                "maxTokensOut" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_max_tokens_out,
                                     "maxTokensOut",
                                 )?,
-                                "priceCeiling" => ::lexicon_runtime::de::field(
+                                "priceCeiling" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_price_ceiling,
                                     "priceCeiling",
                                 )?,
-                                "acceptedProviders" => ::lexicon_runtime::de::field(
+                                "acceptedProviders" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_accepted_providers,
                                     "acceptedProviders",
                                 )?,
-                                "acceptedTrustLevel" => ::lexicon_runtime::de::field(
+                                "acceptedTrustLevel" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_accepted_trust_level,
                                     "acceptedTrustLevel",
                                 )?,
-                                "acceptedExchanges" => ::lexicon_runtime::de::field(
+                                "acceptedExchanges" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_accepted_exchanges,
                                     "acceptedExchanges",
                                 )?,
-                                "paymentAuthorization" => ::lexicon_runtime::de::field(
+                                "paymentAuthorization" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_payment_authorization,
                                     "paymentAuthorization",
                                 )?,
-                                "nonce" => {
-                                    ::lexicon_runtime::de::field(&mut map, &mut f_nonce, "nonce")?
-                                }
-                                "expiresAt" => ::lexicon_runtime::de::field(
+                                "nonce" => ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_nonce,
+                                    "nonce",
+                                )?,
+                                "expiresAt" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_expires_at,
                                     "expiresAt",
                                 )?,
-                                "createdAt" => ::lexicon_runtime::de::field(
+                                "createdAt" => ::lexicon_runtime::__private::de::field(
                                     &mut map,
                                     &mut f_created_at,
                                     "createdAt",
                                 )?,
                                 "$type" => {
-                                    let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
-                                    ::lexicon_runtime::de::check_type(&t.0, Job::NSID)?;
+                                    let t = map
+                                        .next_value::<::lexicon_runtime::__private::de::Key<'de>>(
+                                        )?;
+                                    ::lexicon_runtime::__private::de::check_type(&t.0, Job::NSID)?;
                                     has_type = true;
                                 }
                                 _ => {
                                     let value =
                                         map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                    ::lexicon_runtime::__private::de::insert_extra(
+                                        &mut extra, key.0, value,
+                                    )?;
                                 }
                             }
                         }
@@ -1262,62 +1328,70 @@ pub mod dev {
                             );
                         }
                         ::std::result::Result::Ok(Job {
-                            model: ::lexicon_runtime::de::required(f_model, "model")?,
-                            input_commitment: ::lexicon_runtime::de::required(
+                            model: ::lexicon_runtime::__private::de::required(f_model, "model")?,
+                            input_commitment: ::lexicon_runtime::__private::de::required(
                                 f_input_commitment,
                                 "inputCommitment",
                             )?,
                             input_cipher_url: f_input_cipher_url,
-                            max_tokens_out: ::lexicon_runtime::de::required(
+                            max_tokens_out: ::lexicon_runtime::__private::de::required(
                                 f_max_tokens_out,
                                 "maxTokensOut",
                             )?,
-                            price_ceiling: ::lexicon_runtime::de::required(
+                            price_ceiling: ::lexicon_runtime::__private::de::required(
                                 f_price_ceiling,
                                 "priceCeiling",
                             )?,
                             accepted_providers: f_accepted_providers,
-                            accepted_trust_level: ::lexicon_runtime::de::required(
+                            accepted_trust_level: ::lexicon_runtime::__private::de::required(
                                 f_accepted_trust_level,
                                 "acceptedTrustLevel",
                             )?,
                             accepted_exchanges: f_accepted_exchanges,
-                            payment_authorization: ::lexicon_runtime::de::required(
+                            payment_authorization: ::lexicon_runtime::__private::de::required(
                                 f_payment_authorization,
                                 "paymentAuthorization",
                             )?,
-                            nonce: ::lexicon_runtime::de::required(f_nonce, "nonce")?,
-                            expires_at: ::lexicon_runtime::de::required(f_expires_at, "expiresAt")?,
-                            created_at: ::lexicon_runtime::de::required(f_created_at, "createdAt")?,
+                            nonce: ::lexicon_runtime::__private::de::required(f_nonce, "nonce")?,
+                            expires_at: ::lexicon_runtime::__private::de::required(
+                                f_expires_at,
+                                "expiresAt",
+                            )?,
+                            created_at: ::lexicon_runtime::__private::de::required(
+                                f_created_at,
+                                "createdAt",
+                            )?,
                             extra,
                         })
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
-                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Job {
+                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        ::lexicon_runtime::de::deserialize_object(
+                        ::lexicon_runtime::__private::de::deserialize_object(
                             deserializer,
                             "a dev.cocore.compute.job record",
                         )
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::de::Shape<'de> for Job {
-                    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+                /// Reads the value and validates it in strict mode: violations are the deserializer's
+                /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
+                    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(
-                            deserializer,
-                        )
+                        ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
             }
         }
     }
 }
+
+const _: () = ::lexicon_runtime::__private::check_contract(1);
 
 /// Every record type of these lexicons, by collection.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@ pub mod test {
             pub struct Features {
                 /// A short title; see <https://example.com/docs> for \[details\].
                 ///
-                /// Constraints: at most 300 UTF-8 bytes, at least 1 graphemes, at most 30 graphemes.
+                /// Constraints: at most 300 UTF-8 bytes, 1 to 30 graphemes.
                 pub title: ::std::string::String,
                 pub kind: crate::golden_features::test::golden::features::FeaturesKind,
                 pub mood: ::std::option::Option<
@@ -17,7 +17,7 @@ pub mod test {
                 /// Constraints: exactly "v1".
                 pub version: ::std::option::Option<::std::string::String>,
                 pub lang: ::std::option::Option<::lexicon_runtime::Language>,
-                /// Constraints: at least -5, at most 100.
+                /// Constraints: from -5 to 100.
                 pub count: i64,
                 /// Constraints: one of [1, 2, 4].
                 pub level: ::std::option::Option<i64>,
@@ -27,7 +27,7 @@ pub mod test {
                 /// Constraints: at most 10 UTF-8 bytes.
                 pub note: ::std::option::Option<::std::string::String>,
                 pub maybe: ::std::option::Option<::std::option::Option<i64>>,
-                /// Constraints: at least 1 items, at most 3 items; each item at least 1 UTF-8 bytes, at most 64 UTF-8 bytes.
+                /// Constraints: 1 to 3 items; each item 1 to 64 UTF-8 bytes.
                 pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 /// Constraints: each item at most 2000 UTF-8 bytes.
                 pub links: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Uri>>,
@@ -44,7 +44,7 @@ pub mod test {
                 pub r#in: ::std::option::Option<i64>,
                 pub foo_bar: ::std::option::Option<::std::string::String>,
                 pub foo_bar_2: ::std::option::Option<::std::string::String>,
-                /// Constraints: at least 0, at most 10.
+                /// Constraints: from 0 to 10.
                 pub ratio: ::std::option::Option<i64>,
                 pub owner:
                     ::std::option::Option<crate::golden_features::test::golden::features::Owner>,
@@ -98,9 +98,9 @@ pub mod test {
                     {
                         let path = &path.field("title");
                         let v = &self.title;
-                        ::lexicon_runtime::check::max_bytes(v, 300, path, errors);
-                        ::lexicon_runtime::check::min_graphemes(v, 1, path, errors);
-                        ::lexicon_runtime::check::max_graphemes(v, 30, path, errors);
+                        ::lexicon_runtime::__private::check::max_bytes(v, 300, path, errors);
+                        ::lexicon_runtime::__private::check::min_graphemes(v, 1, path, errors);
+                        ::lexicon_runtime::__private::check::max_graphemes(v, 30, path, errors);
                     }
                     {
                         let path = &path.field("kind");
@@ -113,54 +113,59 @@ pub mod test {
                     }
                     if let ::std::option::Option::Some(v) = &self.version {
                         let path = &path.field("version");
-                        ::lexicon_runtime::check::str_const(v, "v1", path, errors);
+                        ::lexicon_runtime::__private::check::str_const(v, "v1", path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.lang {
                         let path = &path.field("lang");
-                        ::lexicon_runtime::check::format(v, path, errors);
+                        ::lexicon_runtime::__private::check::format(v, path, errors);
                     }
                     {
                         let path = &path.field("count");
                         let v = &self.count;
-                        ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::check::int_min(*v, -5, path, errors);
-                        ::lexicon_runtime::check::int_max(*v, 100, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::int_min(*v, -5, path, errors);
+                        ::lexicon_runtime::__private::check::int_max(*v, 100, path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.level {
                         let path = &path.field("level");
-                        ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::check::int_in(*v, &[1, 2, 4], path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::int_in(*v, &[1, 2, 4], path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.exact {
                         let path = &path.field("exact");
-                        ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::check::int_const(*v, 7, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::int_const(*v, 7, path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.note {
                         let path = &path.field("note");
-                        ::lexicon_runtime::check::max_bytes(v, 10, path, errors);
+                        ::lexicon_runtime::__private::check::max_bytes(v, 10, path, errors);
                     }
                     if let ::std::option::Option::Some(::std::option::Option::Some(v)) = &self.maybe
                     {
                         let path = &path.field("maybe");
-                        ::lexicon_runtime::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.tags {
                         let path = &path.field("tags");
-                        ::lexicon_runtime::check::min_items(v.len(), 1, path, errors);
-                        ::lexicon_runtime::check::max_items(v.len(), 3, path, errors);
+                        ::lexicon_runtime::__private::check::min_items(v.len(), 1, path, errors);
+                        ::lexicon_runtime::__private::check::max_items(v.len(), 3, path, errors);
                         for (i, item) in v.iter().enumerate() {
                             let path = &path.index(i);
-                            ::lexicon_runtime::check::min_bytes(item, 1, path, errors);
-                            ::lexicon_runtime::check::max_bytes(item, 64, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(item, 1, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(item, 64, path, errors);
                         }
                     }
                     if let ::std::option::Option::Some(v) = &self.links {
                         let path = &path.field("links");
                         for (i, item) in v.iter().enumerate() {
                             let path = &path.index(i);
-                            ::lexicon_runtime::check::format(item, path, errors);
-                            ::lexicon_runtime::check::max_bytes(item.as_str(), 2000, path, errors);
+                            ::lexicon_runtime::__private::check::format(item, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                item.as_str(),
+                                2000,
+                                path,
+                                errors,
+                            );
                         }
                     }
                     if let ::std::option::Option::Some(v) = &self.entries {
@@ -176,13 +181,13 @@ pub mod test {
                     }
                     if let ::std::option::Option::Some(v) = &self.r#in {
                         let path = &path.field("in");
-                        ::lexicon_runtime::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.ratio {
                         let path = &path.field("ratio");
-                        ::lexicon_runtime::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::check::int_min(*v, 0, path, errors);
-                        ::lexicon_runtime::check::int_max(*v, 10, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                        ::lexicon_runtime::__private::check::int_max(*v, 10, path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.owner {
                         let path = &path.field("owner");
@@ -192,7 +197,7 @@ pub mod test {
                 }
             }
 
-            impl ::lexicon_runtime::ser::SerializeFields for Features {
+            impl ::lexicon_runtime::__private::ser::SerializeFields for Features {
                 fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
                     map: &mut M,
@@ -256,7 +261,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.owner {
                         map.serialize_entry("owner", v)?;
                     }
-                    ::lexicon_runtime::ser::extra(map, &self.extra)
+                    ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                 }
             }
 
@@ -265,7 +270,7 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    ::lexicon_runtime::ser::object(
+                    ::lexicon_runtime::__private::ser::object(
                         serializer,
                         ::std::option::Option::Some(Self::NSID),
                         self,
@@ -273,7 +278,7 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::FromMap<'de> for Features {
+            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Features {
                 fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                     mut map: A,
                     type_id: ::std::option::Option<&str>,
@@ -304,73 +309,136 @@ pub mod test {
                     let mut has_type = false;
                     let mut extra = ::lexicon_runtime::Extra::new();
                     if let ::std::option::Option::Some(t) = type_id {
-                        ::lexicon_runtime::de::check_type(t, Features::NSID)?;
+                        ::lexicon_runtime::__private::de::check_type(t, Features::NSID)?;
                         has_type = true;
                     }
                     while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "title" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_title, "title")?
+                            "title" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_title,
+                                "title",
+                            )?,
+                            "kind" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_kind,
+                                "kind",
+                            )?,
+                            "mood" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_mood,
+                                "mood",
+                            )?,
+                            "version" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_version,
+                                "version",
+                            )?,
+                            "lang" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_lang,
+                                "lang",
+                            )?,
+                            "count" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_count,
+                                "count",
+                            )?,
+                            "level" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_level,
+                                "level",
+                            )?,
+                            "exact" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_exact,
+                                "exact",
+                            )?,
+                            "enabled" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_enabled,
+                                "enabled",
+                            )?,
+                            "note" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_note,
+                                "note",
+                            )?,
+                            "maybe" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_maybe,
+                                "maybe",
+                            )?,
+                            "tags" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_tags,
+                                "tags",
+                            )?,
+                            "links" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_links,
+                                "links",
+                            )?,
+                            "entries" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_entries,
+                                "entries",
+                            )?,
+                            "payload" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_payload,
+                                "payload",
+                            )?,
+                            "type" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_type,
+                                "type",
+                            )?,
+                            "ref" => ::lexicon_runtime::__private::de::field(
+                                &mut map, &mut f_ref, "ref",
+                            )?,
+                            "self" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_self_,
+                                "self",
+                            )?,
+                            "in" => {
+                                ::lexicon_runtime::__private::de::field(&mut map, &mut f_in, "in")?
                             }
-                            "kind" => ::lexicon_runtime::de::field(&mut map, &mut f_kind, "kind")?,
-                            "mood" => ::lexicon_runtime::de::field(&mut map, &mut f_mood, "mood")?,
-                            "version" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_version, "version")?
-                            }
-                            "lang" => ::lexicon_runtime::de::field(&mut map, &mut f_lang, "lang")?,
-                            "count" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_count, "count")?
-                            }
-                            "level" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_level, "level")?
-                            }
-                            "exact" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_exact, "exact")?
-                            }
-                            "enabled" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_enabled, "enabled")?
-                            }
-                            "note" => ::lexicon_runtime::de::field(&mut map, &mut f_note, "note")?,
-                            "maybe" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_maybe, "maybe")?
-                            }
-                            "tags" => ::lexicon_runtime::de::field(&mut map, &mut f_tags, "tags")?,
-                            "links" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_links, "links")?
-                            }
-                            "entries" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_entries, "entries")?
-                            }
-                            "payload" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_payload, "payload")?
-                            }
-                            "type" => ::lexicon_runtime::de::field(&mut map, &mut f_type, "type")?,
-                            "ref" => ::lexicon_runtime::de::field(&mut map, &mut f_ref, "ref")?,
-                            "self" => ::lexicon_runtime::de::field(&mut map, &mut f_self_, "self")?,
-                            "in" => ::lexicon_runtime::de::field(&mut map, &mut f_in, "in")?,
-                            "fooBar" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_foo_bar, "fooBar")?
-                            }
-                            "foo_bar" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_foo_bar_2, "foo_bar")?
-                            }
-                            "ratio" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_ratio, "ratio")?
-                            }
-                            "owner" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_owner, "owner")?
-                            }
+                            "fooBar" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_foo_bar,
+                                "fooBar",
+                            )?,
+                            "foo_bar" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_foo_bar_2,
+                                "foo_bar",
+                            )?,
+                            "ratio" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_ratio,
+                                "ratio",
+                            )?,
+                            "owner" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_owner,
+                                "owner",
+                            )?,
                             "$type" => {
-                                let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
-                                ::lexicon_runtime::de::check_type(&t.0, Features::NSID)?;
+                                let t =
+                                    map.next_value::<::lexicon_runtime::__private::de::Key<'de>>()?;
+                                ::lexicon_runtime::__private::de::check_type(&t.0, Features::NSID)?;
                                 has_type = true;
                             }
                             _ => {
                                 let value =
                                     map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                ::lexicon_runtime::__private::de::insert_extra(
+                                    &mut extra, key.0, value,
+                                )?;
                             }
                         }
                     }
@@ -382,22 +450,22 @@ pub mod test {
                         );
                     }
                     ::std::result::Result::Ok(Features {
-                        title: ::lexicon_runtime::de::required(f_title, "title")?,
-                        kind: ::lexicon_runtime::de::required(f_kind, "kind")?,
+                        title: ::lexicon_runtime::__private::de::required(f_title, "title")?,
+                        kind: ::lexicon_runtime::__private::de::required(f_kind, "kind")?,
                         mood: f_mood,
                         version: f_version,
                         lang: f_lang,
-                        count: ::lexicon_runtime::de::required(f_count, "count")?,
+                        count: ::lexicon_runtime::__private::de::required(f_count, "count")?,
                         level: f_level,
                         exact: f_exact,
                         enabled: f_enabled,
-                        note: ::lexicon_runtime::de::required(f_note, "note")?,
+                        note: ::lexicon_runtime::__private::de::required(f_note, "note")?,
                         maybe: f_maybe,
                         tags: f_tags,
                         links: f_links,
                         entries: f_entries,
                         payload: f_payload,
-                        r#type: ::lexicon_runtime::de::required(f_type, "type")?,
+                        r#type: ::lexicon_runtime::__private::de::required(f_type, "type")?,
                         r#ref: f_ref,
                         self_: f_self_,
                         r#in: f_in,
@@ -410,22 +478,24 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Features {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Features {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    ::lexicon_runtime::de::deserialize_object(
+                    ::lexicon_runtime::__private::de::deserialize_object(
                         deserializer,
                         "a test.golden.features record",
                     )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for Features {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Features {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
@@ -471,11 +541,11 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesKind {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for FeaturesKind {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::de::Key<'de> =
+                    let s: ::lexicon_runtime::__private::de::Key<'de> =
                         ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
                     Self::from_value(&s.0).ok_or_else(|| {
                         <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
@@ -495,11 +565,13 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesKind {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesKind {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
@@ -570,11 +642,11 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesMood {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for FeaturesMood {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::de::Key<'de> =
+                    let s: ::lexicon_runtime::__private::de::Key<'de> =
                         ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
                     ::std::result::Result::Ok(match s.0 {
                         ::std::borrow::Cow::Borrowed(s) => Self::from(s),
@@ -592,11 +664,13 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesMood {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesMood {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
@@ -647,7 +721,7 @@ pub mod test {
                 }
             }
 
-            impl ::lexicon_runtime::ser::SerializeFields for FeaturesEntriesItem {
+            impl ::lexicon_runtime::__private::ser::SerializeFields for FeaturesEntriesItem {
                 fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
                     map: &mut M,
@@ -656,7 +730,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.detail {
                         map.serialize_entry("detail", v)?;
                     }
-                    ::lexicon_runtime::ser::extra(map, &self.extra)
+                    ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                 }
             }
 
@@ -665,11 +739,15 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                    ::lexicon_runtime::__private::ser::object(
+                        serializer,
+                        self.extra.get("$type"),
+                        self,
+                    )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::FromMap<'de> for FeaturesEntriesItem {
+            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for FeaturesEntriesItem {
                 fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                     mut map: A,
                     type_id: ::std::option::Option<&str>,
@@ -686,44 +764,54 @@ pub mod test {
                         );
                     }
                     while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "name" => ::lexicon_runtime::de::field(&mut map, &mut f_name, "name")?,
-                            "detail" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_detail, "detail")?
-                            }
+                            "name" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_name,
+                                "name",
+                            )?,
+                            "detail" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_detail,
+                                "detail",
+                            )?,
                             _ => {
                                 let value =
                                     map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                ::lexicon_runtime::__private::de::insert_extra(
+                                    &mut extra, key.0, value,
+                                )?;
                             }
                         }
                     }
                     ::std::result::Result::Ok(FeaturesEntriesItem {
-                        name: ::lexicon_runtime::de::required(f_name, "name")?,
+                        name: ::lexicon_runtime::__private::de::required(f_name, "name")?,
                         detail: f_detail,
                         extra,
                     })
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItem {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for FeaturesEntriesItem {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    ::lexicon_runtime::de::deserialize_object(
+                    ::lexicon_runtime::__private::de::deserialize_object(
                         deserializer,
                         "a FeaturesEntriesItem object",
                     )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesEntriesItem {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItem {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
@@ -757,13 +845,13 @@ pub mod test {
                 ) {
                     if let ::std::option::Option::Some(v) = &self.ok {
                         let path = &path.field("ok");
-                        ::lexicon_runtime::check::bool_const(*v, true, path, errors);
+                        ::lexicon_runtime::__private::check::bool_const(*v, true, path, errors);
                     }
                     ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                 }
             }
 
-            impl ::lexicon_runtime::ser::SerializeFields for FeaturesEntriesItemDetail {
+            impl ::lexicon_runtime::__private::ser::SerializeFields for FeaturesEntriesItemDetail {
                 fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
                     map: &mut M,
@@ -771,7 +859,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.ok {
                         map.serialize_entry("ok", v)?;
                     }
-                    ::lexicon_runtime::ser::extra(map, &self.extra)
+                    ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                 }
             }
 
@@ -780,11 +868,15 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                    ::lexicon_runtime::__private::ser::object(
+                        serializer,
+                        self.extra.get("$type"),
+                        self,
+                    )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::FromMap<'de> for FeaturesEntriesItemDetail {
+            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for FeaturesEntriesItemDetail {
                 fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                     mut map: A,
                     type_id: ::std::option::Option<&str>,
@@ -800,14 +892,18 @@ pub mod test {
                         );
                     }
                     while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "ok" => ::lexicon_runtime::de::field(&mut map, &mut f_ok, "ok")?,
+                            "ok" => {
+                                ::lexicon_runtime::__private::de::field(&mut map, &mut f_ok, "ok")?
+                            }
                             _ => {
                                 let value =
                                     map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                ::lexicon_runtime::__private::de::insert_extra(
+                                    &mut extra, key.0, value,
+                                )?;
                             }
                         }
                     }
@@ -815,22 +911,24 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItemDetail {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for FeaturesEntriesItemDetail {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    ::lexicon_runtime::de::deserialize_object(
+                    ::lexicon_runtime::__private::de::deserialize_object(
                         deserializer,
                         "a FeaturesEntriesItemDetail object",
                     )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for FeaturesEntriesItemDetail {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItemDetail {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
@@ -865,16 +963,21 @@ pub mod test {
                     path: &::lexicon_runtime::Path<'_>,
                     errors: &mut ::lexicon_runtime::ValidationErrors,
                 ) {
-                    ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
+                    ::lexicon_runtime::__private::check::object_type(
+                        &self.extra,
+                        Self::TYPE,
+                        path,
+                        errors,
+                    );
                     if let ::std::option::Option::Some(v) = &self.id {
                         let path = &path.field("id");
-                        ::lexicon_runtime::check::format(v, path, errors);
+                        ::lexicon_runtime::__private::check::format(v, path, errors);
                     }
                     ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                 }
             }
 
-            impl ::lexicon_runtime::ser::SerializeFields for Features2 {
+            impl ::lexicon_runtime::__private::ser::SerializeFields for Features2 {
                 fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
                     map: &mut M,
@@ -882,7 +985,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.id {
                         map.serialize_entry("id", v)?;
                     }
-                    ::lexicon_runtime::ser::extra(map, &self.extra)
+                    ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                 }
             }
 
@@ -891,11 +994,15 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                    ::lexicon_runtime::__private::ser::object(
+                        serializer,
+                        self.extra.get("$type"),
+                        self,
+                    )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::FromMap<'de> for Features2 {
+            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Features2 {
                 fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                     mut map: A,
                     type_id: ::std::option::Option<&str>,
@@ -911,14 +1018,18 @@ pub mod test {
                         );
                     }
                     while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "id" => ::lexicon_runtime::de::field(&mut map, &mut f_id, "id")?,
+                            "id" => {
+                                ::lexicon_runtime::__private::de::field(&mut map, &mut f_id, "id")?
+                            }
                             _ => {
                                 let value =
                                     map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                ::lexicon_runtime::__private::de::insert_extra(
+                                    &mut extra, key.0, value,
+                                )?;
                             }
                         }
                     }
@@ -926,22 +1037,24 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Features2 {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Features2 {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    ::lexicon_runtime::de::deserialize_object(
+                    ::lexicon_runtime::__private::de::deserialize_object(
                         deserializer,
                         "a test.golden.features#features object",
                     )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for Features2 {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Features2 {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
@@ -987,15 +1100,20 @@ pub mod test {
                     path: &::lexicon_runtime::Path<'_>,
                     errors: &mut ::lexicon_runtime::ValidationErrors,
                 ) {
-                    ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
+                    ::lexicon_runtime::__private::check::object_type(
+                        &self.extra,
+                        Self::TYPE,
+                        path,
+                        errors,
+                    );
                     {
                         let path = &path.field("did");
                         let v = &self.did;
-                        ::lexicon_runtime::check::format(v, path, errors);
+                        ::lexicon_runtime::__private::check::format(v, path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.handle {
                         let path = &path.field("handle");
-                        ::lexicon_runtime::check::format(v, path, errors);
+                        ::lexicon_runtime::__private::check::format(v, path, errors);
                     }
                     if let ::std::option::Option::Some(v) = &self.status {
                         let path = &path.field("status");
@@ -1005,7 +1123,7 @@ pub mod test {
                 }
             }
 
-            impl ::lexicon_runtime::ser::SerializeFields for Owner {
+            impl ::lexicon_runtime::__private::ser::SerializeFields for Owner {
                 fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
                     map: &mut M,
@@ -1017,7 +1135,7 @@ pub mod test {
                     if let ::std::option::Option::Some(v) = &self.status {
                         map.serialize_entry("status", v)?;
                     }
-                    ::lexicon_runtime::ser::extra(map, &self.extra)
+                    ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                 }
             }
 
@@ -1026,11 +1144,15 @@ pub mod test {
                     &self,
                     serializer: S,
                 ) -> ::std::result::Result<S::Ok, S::Error> {
-                    ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+                    ::lexicon_runtime::__private::ser::object(
+                        serializer,
+                        self.extra.get("$type"),
+                        self,
+                    )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::FromMap<'de> for Owner {
+            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Owner {
                 fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                     mut map: A,
                     type_id: ::std::option::Option<&str>,
@@ -1048,25 +1170,33 @@ pub mod test {
                         );
                     }
                     while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "did" => ::lexicon_runtime::de::field(&mut map, &mut f_did, "did")?,
-                            "handle" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_handle, "handle")?
-                            }
-                            "status" => {
-                                ::lexicon_runtime::de::field(&mut map, &mut f_status, "status")?
-                            }
+                            "did" => ::lexicon_runtime::__private::de::field(
+                                &mut map, &mut f_did, "did",
+                            )?,
+                            "handle" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_handle,
+                                "handle",
+                            )?,
+                            "status" => ::lexicon_runtime::__private::de::field(
+                                &mut map,
+                                &mut f_status,
+                                "status",
+                            )?,
                             _ => {
                                 let value =
                                     map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                                ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                                ::lexicon_runtime::__private::de::insert_extra(
+                                    &mut extra, key.0, value,
+                                )?;
                             }
                         }
                     }
                     ::std::result::Result::Ok(Owner {
-                        did: ::lexicon_runtime::de::required(f_did, "did")?,
+                        did: ::lexicon_runtime::__private::de::required(f_did, "did")?,
                         handle: f_handle,
                         status: f_status,
                         extra,
@@ -1074,31 +1204,33 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Owner {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Owner {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    ::lexicon_runtime::de::deserialize_object(
+                    ::lexicon_runtime::__private::de::deserialize_object(
                         deserializer,
                         "a test.golden.features#owner object",
                     )
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for Owner {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Owner {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
             /// A tag.
             ///
-            /// Constraints, checked where it is used: at least 1 UTF-8 bytes, at most 64 UTF-8 bytes.
+            /// Constraints, checked where it is used: 1 to 64 UTF-8 bytes.
             pub type Tag = ::std::string::String;
 
-            /// Constraints, checked where it is used: at least 0, at most 10.
+            /// Constraints, checked where it is used: from 0 to 10.
             pub type Ratio = i64;
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
             pub enum Status {
@@ -1142,11 +1274,11 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Status {
-                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Status {
+                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::de::Key<'de> =
+                    let s: ::lexicon_runtime::__private::de::Key<'de> =
                         ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
                     Self::from_value(&s.0).ok_or_else(|| {
                         <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
@@ -1166,11 +1298,13 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::de::Shape<'de> for Status {
-                fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+            /// Reads the value and validates it in strict mode: violations are the deserializer's
+            /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Status {
+                fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+                    ::lexicon_runtime::__private::de::checked(deserializer)
                 }
             }
 
@@ -1189,6 +1323,8 @@ pub mod test {
         }
     }
 }
+
+const _: () = ::lexicon_runtime::__private::check_contract(1);
 
 /// Every record type of these lexicons, by collection.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,4 @@
-//! Validation code for one value: calls into `lexicon_runtime::check`, one per constraint.
+//! Validation code for one value: calls into `lexicon_runtime::__private::check`, one per constraint.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -16,10 +16,10 @@ pub fn value_checks(ty: &Ty, v: &TokenStream, opts: &EmitOptions) -> TokenStream
             out.extend(quote!(#rt::Validate::validate_at(#v, path, errors);));
         }
         TyKind::Format(_) => {
-            out.extend(quote!(#rt::check::format(#v, path, errors);));
+            out.extend(quote!(#rt::__private::check::format(#v, path, errors);));
         }
         TyKind::Integer => {
-            out.extend(quote!(#rt::check::safe_integer(*#v, path, errors);));
+            out.extend(quote!(#rt::__private::check::safe_integer(*#v, path, errors);));
         }
         TyKind::String | TyKind::Boolean | TyKind::Array(_) | TyKind::Bytes => {}
     }
@@ -49,7 +49,7 @@ pub fn value_checks(ty: &Ty, v: &TokenStream, opts: &EmitOptions) -> TokenStream
 fn check_call(check: &Check, v: &TokenStream, opts: &EmitOptions) -> TokenStream {
     use proc_macro2::Literal;
     let rt = &opts.runtime;
-    let c = quote!(#rt::check);
+    let c = quote!(#rt::__private::check);
     let u = |n: &u64| Literal::u64_unsuffixed(*n);
     let i = |n: &i64| Literal::i64_unsuffixed(*n);
     match check {
@@ -113,26 +113,72 @@ fn check_call(check: &Check, v: &TokenStream, opts: &EmitOptions) -> TokenStream
 
 /// The checks in words, for documentation: `at most 256 UTF-8 bytes, at least 1`.
 pub fn describe(checks: &[Check]) -> String {
-    checks
+    // Limits of one unit (a minimum and a maximum) are said together, where they were first
+    // named: "exactly 64 UTF-8 bytes", "1 to 64 items".
+    let mut limits: Vec<Limit> = Vec::new();
+    let mut limit = |unit: &'static str, min: Option<i128>, max: Option<i128>| match limits
+        .iter_mut()
+        .find(|l| l.unit == unit)
+    {
+        Some(l) => {
+            l.min = l.min.or(min);
+            l.max = l.max.or(max);
+        }
+        None => limits.push(Limit { unit, min, max }),
+    };
+    let mut texts = Vec::new();
+    for c in checks {
+        match c {
+            Check::MaxBytes(n) => limit("UTF-8 byte", None, Some(i128::from(*n))),
+            Check::MinBytes(n) => limit("UTF-8 byte", Some(i128::from(*n)), None),
+            Check::MaxGraphemes(n) => limit("grapheme", None, Some(i128::from(*n))),
+            Check::MinGraphemes(n) => limit("grapheme", Some(i128::from(*n)), None),
+            Check::IntMin(n) => limit("", Some(i128::from(*n)), None),
+            Check::IntMax(n) => limit("", None, Some(i128::from(*n))),
+            Check::MaxItems(n) => limit("item", None, Some(i128::from(*n))),
+            Check::MinItems(n) => limit("item", Some(i128::from(*n)), None),
+            Check::MaxByteLen(n) | Check::BlobMaxSize(n) => {
+                limit("byte", None, Some(i128::from(*n)))
+            }
+            Check::MinByteLen(n) => limit("byte", Some(i128::from(*n)), None),
+            Check::StrConst(s) => texts.push(format!("exactly {s:?}")),
+            Check::IntIn(v) => texts.push(format!("one of {v:?}")),
+            Check::IntConst(n) => texts.push(format!("exactly {n}")),
+            Check::BoolConst(b) => texts.push(format!("exactly {b}")),
+            Check::BlobAccept(a) => texts.push(format!("MIME type one of {}", a.join(", "))),
+        }
+    }
+    limits
         .iter()
-        .map(|c| match c {
-            Check::MaxBytes(n) => format!("at most {n} UTF-8 bytes"),
-            Check::MinBytes(n) => format!("at least {n} UTF-8 bytes"),
-            Check::MaxGraphemes(n) => format!("at most {n} graphemes"),
-            Check::MinGraphemes(n) => format!("at least {n} graphemes"),
-            Check::StrConst(s) => format!("exactly {s:?}"),
-            Check::IntMin(n) => format!("at least {n}"),
-            Check::IntMax(n) => format!("at most {n}"),
-            Check::IntIn(v) => format!("one of {v:?}"),
-            Check::IntConst(n) => format!("exactly {n}"),
-            Check::BoolConst(b) => format!("exactly {b}"),
-            Check::MaxItems(n) => format!("at most {n} items"),
-            Check::MinItems(n) => format!("at least {n} items"),
-            Check::MaxByteLen(n) => format!("at most {n} bytes"),
-            Check::MinByteLen(n) => format!("at least {n} bytes"),
-            Check::BlobAccept(a) => format!("MIME type one of {}", a.join(", ")),
-            Check::BlobMaxSize(n) => format!("at most {n} bytes"),
-        })
+        .map(Limit::text)
+        .chain(texts)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The limits on one unit, in [`describe`].
+struct Limit {
+    /// The unit, singular; empty for plain numbers.
+    unit: &'static str,
+    min: Option<i128>,
+    max: Option<i128>,
+}
+
+impl Limit {
+    fn text(&self) -> String {
+        let Limit { unit, min, max } = *self;
+        let counted = |n: i128| match (unit, n) {
+            ("", _) => n.to_string(),
+            (_, 1) => format!("{n} {unit}"),
+            _ => format!("{n} {unit}s"),
+        };
+        match (min, max) {
+            (Some(lo), Some(hi)) if lo == hi => format!("exactly {}", counted(lo)),
+            (Some(lo), Some(hi)) if unit.is_empty() => format!("from {lo} to {hi}"),
+            (Some(lo), Some(hi)) => format!("{lo} to {}", counted(hi)),
+            (Some(lo), None) => format!("at least {}", counted(lo)),
+            (None, Some(hi)) => format!("at most {}", counted(hi)),
+            (None, None) => String::new(),
+        }
+    }
 }

@@ -11,7 +11,7 @@ use crate::ir::{StringEnum, Ty, TyKind};
 pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&e.name);
-    let shape = super::shape_impl(&name, opts);
+    let checked = super::checked_deserialize_impl(&name, opts);
     let doc = doc_attrs(e.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variant_idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();
@@ -33,8 +33,10 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
     };
     let mut checks = value_checks(&string_ty, &quote!(v), opts);
     if let Some(f) = e.format {
-        let kind = quote::format_ident!("{}", super::format_type_name(f));
-        checks.extend(quote!(#rt::check::format_str(v, #rt::FormatKind::#kind, path, errors);));
+        let kind = quote::format_ident!("{}", f.type_name());
+        checks.extend(
+            quote!(#rt::__private::check::format_str(v, #rt::FormatKind::#kind, path, errors);),
+        );
     }
     let validate = if checks.is_empty() {
         quote! {
@@ -69,11 +71,11 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
                 }
             }
 
-            impl<'de> #rt::serde::Deserialize<'de> for #name {
-                fn deserialize<D: #rt::serde::Deserializer<'de>>(
+            impl<'de> #rt::__private::de::Shape<'de> for #name {
+                fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: #rt::de::Key<'de> = #rt::serde::Deserialize::deserialize(deserializer)?;
+                    let s: #rt::__private::de::Key<'de> = #rt::serde::Deserialize::deserialize(deserializer)?;
                     ::std::result::Result::Ok(match s.0 {
                         ::std::borrow::Cow::Borrowed(s) => Self::from(s),
                         ::std::borrow::Cow::Owned(s) => Self::from(s),
@@ -82,11 +84,11 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
             }
         },
         None => quote! {
-            impl<'de> #rt::serde::Deserialize<'de> for #name {
-                fn deserialize<D: #rt::serde::Deserializer<'de>>(
+            impl<'de> #rt::__private::de::Shape<'de> for #name {
+                fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: #rt::de::Key<'de> = #rt::serde::Deserialize::deserialize(deserializer)?;
+                    let s: #rt::__private::de::Key<'de> = #rt::serde::Deserialize::deserialize(deserializer)?;
                     Self::from_value(&s.0).ok_or_else(|| {
                         <D::Error as #rt::serde::de::Error>::unknown_variant(&s.0, Self::VALUES)
                     })
@@ -153,7 +155,7 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
             }
         }
 
-        #shape
+        #checked
 
         impl #rt::Validate for #name {
             #validate

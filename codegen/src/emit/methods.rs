@@ -31,7 +31,7 @@ pub fn emit_method(m: &Method, opts: &EmitOptions) -> TokenStream {
             let pname = &p.name;
             let kind = format_ident!("{}", p.kind);
             let array = p.array;
-            quote!(#rt::query::ParamSpec { name: #pname, kind: #rt::query::ParamKind::#kind, array: #array })
+            quote!(#rt::query::ParamSpec::new(#pname, #rt::query::ParamKind::#kind, #array))
         });
         out.extend(quote! {
             impl #name {
@@ -91,6 +91,8 @@ pub fn emit_method(m: &Method, opts: &EmitOptions) -> TokenStream {
                     f.write_str(self.name())
                 }
             }
+
+            impl ::std::error::Error for #name {}
         });
     }
     out

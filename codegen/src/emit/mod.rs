@@ -157,15 +157,21 @@ pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
-/// `Shape` for a generated type: its own `Deserialize` already reads constraints leniently.
-pub(crate) fn shape_impl(name: &proc_macro2::Ident, opts: &EmitOptions) -> TokenStream {
+/// `Deserialize` for a generated type: its shape (the `Shape` impl), then strict validation, so
+/// that values obtained through serde have passed validation.
+pub(crate) fn checked_deserialize_impl(
+    name: &proc_macro2::Ident,
+    opts: &EmitOptions,
+) -> TokenStream {
     let rt = &opts.runtime;
     quote! {
-        impl<'de> #rt::de::Shape<'de> for #name {
-            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
+        /// Reads the value and validates it in strict mode: violations are the deserializer's
+        /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+        impl<'de> #rt::serde::Deserialize<'de> for #name {
+            fn deserialize<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                <Self as #rt::serde::Deserialize<'de>>::deserialize(deserializer)
+                #rt::__private::de::checked(deserializer)
             }
         }
     }
@@ -187,7 +193,7 @@ pub(crate) fn rust_type(ty: &Ty, opts: &EmitOptions) -> TokenStream {
         TyKind::Integer => quote!(i64),
         TyKind::Boolean => quote!(bool),
         TyKind::Format(f) => {
-            let name = format_ident!("{}", format_type_name(*f));
+            let name = format_ident!("{}", f.type_name());
             quote!(#rt::#name)
         }
         TyKind::Named(path) => type_path(path, opts),
@@ -203,24 +209,6 @@ pub(crate) fn rust_type(ty: &Ty, opts: &EmitOptions) -> TokenStream {
             let path = type_path(path, opts);
             quote!(::std::boxed::Box<#path>)
         }
-    }
-}
-
-/// The runtime type for a format.
-pub(crate) fn format_type_name(f: lexicon_runtime::FormatKind) -> &'static str {
-    use lexicon_runtime::FormatKind as F;
-    match f {
-        F::AtIdentifier => "AtIdentifier",
-        F::AtUri => "AtUri",
-        F::Cid => "Cid",
-        F::Datetime => "Datetime",
-        F::Did => "Did",
-        F::Handle => "Handle",
-        F::Language => "Language",
-        F::Nsid => "Nsid",
-        F::RecordKey => "RecordKey",
-        F::Tid => "Tid",
-        F::Uri => "Uri",
     }
 }
 

@@ -1,4 +1,5 @@
-//! Root items: `KnownRecord`, `validate_record_key` and `validate_json`.
+//! Root items: the runtime contract check, `KnownRecord`, `validate_record_key` and
+//! `validate_json`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -48,7 +49,12 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         })
         .collect();
     let def_paths = ir.defs.iter().map(|d| type_path(&d.path, opts));
+    let contract = proc_macro2::Literal::u32_unsuffixed(lexicon_runtime::__private::CONTRACT);
     quote! {
+        // Fails to compile, saying why in words, when the runtime does not serve the contract
+        // this code was generated for.
+        const _: () = #rt::__private::check_contract(#contract);
+
         /// Every record type of these lexicons, by collection.
         #[derive(Debug, Clone, PartialEq)]
         pub enum KnownRecord {

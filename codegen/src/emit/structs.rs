@@ -47,7 +47,7 @@ fn field_type(f: &Field, opts: &EmitOptions) -> TokenStream {
 pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&s.name);
-    let shape = super::shape_impl(&name, opts);
+    let checked = super::checked_deserialize_impl(&name, opts);
     let doc = doc_attrs(s.doc.as_deref());
     let attrs = &opts.type_attributes;
     let extra = ident(&s.extra);
@@ -76,7 +76,7 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
         #serialize
         #deserialize
 
-        #shape
+        #checked
     }
 }
 
@@ -175,9 +175,9 @@ fn emit_validate(s: &Struct, opts: &EmitOptions) -> TokenStream {
         })
     });
     let type_check = match &s.tag {
-        TypeTag::Object(_) => {
-            Some(quote!(#rt::check::object_type(&self.#extra, Self::TYPE, path, errors);))
-        }
+        TypeTag::Object(_) => Some(
+            quote!(#rt::__private::check::object_type(&self.#extra, Self::TYPE, path, errors);),
+        ),
         _ => None,
     };
     quote! {
@@ -215,13 +215,13 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         }
     });
     quote! {
-        impl #rt::ser::SerializeFields for #name {
+        impl #rt::__private::ser::SerializeFields for #name {
             fn serialize_fields<M: #rt::serde::ser::SerializeMap>(
                 &self,
                 map: &mut M,
             ) -> ::std::result::Result<(), M::Error> {
                 #(#entries)*
-                #rt::ser::extra(map, &self.#extra)
+                #rt::__private::ser::extra(map, &self.#extra)
             }
         }
 
@@ -230,7 +230,7 @@ fn emit_serialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 &self,
                 serializer: S,
             ) -> ::std::result::Result<S::Ok, S::Error> {
-                #rt::ser::object(serializer, #type_id, self)
+                #rt::__private::ser::object(serializer, #type_id, self)
             }
         }
     }
@@ -292,15 +292,15 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let arms = s.fields.iter().map(|f| {
         let v = var(f);
         let json = &f.json;
-        quote!(#json => #rt::de::field(&mut map, &mut #v, #json)?,)
+        quote!(#json => #rt::__private::de::field(&mut map, &mut #v, #json)?,)
     });
     let (type_state, type_arm, type_required) = match &s.tag {
         TypeTag::Record { .. } => (
             quote!(let mut has_type = false;),
             quote! {
                 "$type" => {
-                    let t = map.next_value::<#rt::de::Key<'de>>()?;
-                    #rt::de::check_type(&t.0, #name::NSID)?;
+                    let t = map.next_value::<#rt::__private::de::Key<'de>>()?;
+                    #rt::__private::de::check_type(&t.0, #name::NSID)?;
                     has_type = true;
                 }
             },
@@ -320,7 +320,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     };
     let keep = quote! {
         let value = map.next_value::<#rt::serde_json::Value>()?;
-        #rt::de::insert_extra(&mut #extra, key.0, value)?;
+        #rt::__private::de::insert_extra(&mut #extra, key.0, value)?;
     };
     let dispatch = if s.fields.is_empty() && type_arm.is_empty() {
         keep
@@ -338,7 +338,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         let fname = ident(&f.name);
         let json = &f.json;
         let value = if f.required {
-            quote!(#rt::de::required(#v, #json)?)
+            quote!(#rt::__private::de::required(#v, #json)?)
         } else {
             quote!(#v)
         };
@@ -353,7 +353,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let pre_read = match &s.tag {
         TypeTag::Record { .. } => quote! {
             if let ::std::option::Option::Some(t) = type_id {
-                #rt::de::check_type(t, #name::NSID)?;
+                #rt::__private::de::check_type(t, #name::NSID)?;
                 has_type = true;
             }
         },
@@ -364,7 +364,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         },
     };
     quote! {
-        impl<'de> #rt::de::FromMap<'de> for #name {
+        impl<'de> #rt::__private::de::FromMap<'de> for #name {
             fn from_map<A: #rt::serde::de::MapAccess<'de>>(
                 mut map: A,
                 type_id: ::std::option::Option<&str>,
@@ -373,7 +373,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 #type_state
                 let mut #extra = #rt::Extra::new();
                 #pre_read
-                while let ::std::option::Option::Some(key) = map.next_key::<#rt::de::Key<'de>>()? {
+                while let ::std::option::Option::Some(key) = map.next_key::<#rt::__private::de::Key<'de>>()? {
                     #dispatch
                 }
                 #type_required
@@ -384,11 +384,11 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
             }
         }
 
-        impl<'de> #rt::serde::Deserialize<'de> for #name {
-            fn deserialize<D: #rt::serde::Deserializer<'de>>(
+        impl<'de> #rt::__private::de::Shape<'de> for #name {
+            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                #rt::de::deserialize_object(deserializer, #expecting)
+                #rt::__private::de::deserialize_object(deserializer, #expecting)
             }
         }
     }

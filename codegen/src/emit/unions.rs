@@ -11,7 +11,7 @@ use crate::ir::Union;
 pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&u.name);
-    let shape = super::shape_impl(&name, opts);
+    let checked = super::checked_deserialize_impl(&name, opts);
     let doc = doc_attrs(u.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
@@ -51,22 +51,22 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
         Some(o) => quote! {
             _ => {
                 let first = (::std::string::String::from("$type"), #rt::serde_json::Value::String(::std::string::String::from(t)));
-                #rt::de::rest_into_value(first, map).map(|v| #name::#o(#rt::Unknown(v)))
+                #rt::__private::de::rest_into_value(first, map).map(|v| #name::#o(#rt::__private::de::unknown(v)))
             }
         },
         None => {
             let listed = type_ids.iter().map(|t| t.as_str());
             quote! {
-                other => ::std::result::Result::Err(#rt::de::closed_union(other, &[#(#listed),*])),
+                other => ::std::result::Result::Err(#rt::__private::de::closed_union(other, &[#(#listed),*])),
             }
         }
     };
     let slow_fallback = match &other {
-        Some(o) => quote!(_ => #rt::de::from_value(value).map(#name::#o),),
+        Some(o) => quote!(_ => #rt::__private::de::from_value(value).map(#name::#o),),
         None => {
             let listed = type_ids.iter().map(|t| t.as_str());
             quote! {
-                other => ::std::result::Result::Err(#rt::de::closed_union(other, &[#(#listed),*])),
+                other => ::std::result::Result::Err(#rt::__private::de::closed_union(other, &[#(#listed),*])),
             }
         }
     };
@@ -75,39 +75,39 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
         (Some(o), true) => (
             quote! {
                 let first = (::std::string::String::from("$type"), #rt::serde_json::Value::String(::std::string::String::from(t)));
-                return #rt::de::rest_into_value(first, map).map(|v| #name::#o(#rt::Unknown(v)));
+                return #rt::__private::de::rest_into_value(first, map).map(|v| #name::#o(#rt::__private::de::unknown(v)));
             },
             quote! {
-                #rt::de::union_type::<A::Error>(&value)?;
-                #rt::de::from_value(value).map(#name::#o)
+                #rt::__private::de::union_type::<A::Error>(&value)?;
+                #rt::__private::de::from_value(value).map(#name::#o)
             },
         ),
         _ => (
             quote! {
                 return match t {
-                    #(#patterns => <_ as #rt::de::FromMap<'de>>::from_map(map, ::std::option::Option::Some(t)).map(|v| #name::#variants(::std::boxed::Box::new(v))),)*
+                    #(#patterns => <_ as #rt::__private::de::FromMap<'de>>::from_map(map, ::std::option::Option::Some(t)).map(|v| #name::#variants(::std::boxed::Box::new(v))),)*
                     #fast_fallback
                 };
             },
             quote! {
-                match #rt::de::union_type::<A::Error>(&value)? {
-                    #(#patterns => #rt::de::from_value(value).map(#name::#variants),)*
+                match #rt::__private::de::union_type::<A::Error>(&value)? {
+                    #(#patterns => #rt::__private::de::from_value(value).map(#name::#variants),)*
                     #slow_fallback
                 }
             },
         ),
     };
     let dispatch = quote! {
-        let ::std::option::Option::Some(first) = map.next_key::<#rt::de::Key<'de>>()? else {
+        let ::std::option::Option::Some(first) = map.next_key::<#rt::__private::de::Key<'de>>()? else {
             return ::std::result::Result::Err(<A::Error as #rt::serde::de::Error>::custom("a union member must have a `$type`"));
         };
         if first.0 == "$type" {
-            let t: #rt::de::Key<'de> = map.next_value()?;
+            let t: #rt::__private::de::Key<'de> = map.next_value()?;
             let t: &str = &t.0;
             #fast
         }
         let first_value = map.next_value::<#rt::serde_json::Value>()?;
-        let value = #rt::de::rest_into_value((first.0.into_owned(), first_value), map)?;
+        let value = #rt::__private::de::rest_into_value((first.0.into_owned(), first_value), map)?;
         #slow
     };
     let (ser_body, validate_body) = if variants.is_empty() && other.is_none() {
@@ -116,7 +116,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
         (
             quote! {
                 match self {
-                    #(Self::#variants(v) => #rt::ser::tagged(serializer, #type_ids, v),)*
+                    #(Self::#variants(v) => #rt::__private::ser::tagged(serializer, #type_ids, v),)*
                     #other_ser
                 }
             },
@@ -157,8 +157,8 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             }
         }
 
-        impl<'de> #rt::serde::Deserialize<'de> for #name {
-            fn deserialize<D: #rt::serde::Deserializer<'de>>(
+        impl<'de> #rt::__private::de::Shape<'de> for #name {
+            fn deserialize_shape<D: #rt::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
                 struct Visitor;
@@ -182,7 +182,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             }
         }
 
-        #shape
+        #checked
 
         impl #rt::Validate for #name {
             fn validate_at(&self, #validate_params) {

@@ -12,17 +12,21 @@
 use std::fmt;
 
 use serde::de::value::MapDeserializer;
-use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
+use serde::de::{self, Deserialize, IntoDeserializer, Visitor};
 use serde_json::Value;
 
-use super::maps::MapReader;
+mod maps;
+
+use maps::MapReader;
+
 use super::MAX_DEPTH;
+use crate::de::{ShapeOwned, Unchecked};
 use crate::{base64, CborError, Error};
 
 /// Decodes canonical DAG-CBOR of a data-model object into its JSON form (`$bytes`, `$link`).
 pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
     match parse::<Value>(bytes) {
-        Ok(value) => Ok(value),
+        Ok(value) => Ok(value.into_unchecked()),
         Err(Error::Cbor(e)) => Err(e),
         Err(other) => Err(CborError {
             path: "$".into(),
@@ -32,8 +36,8 @@ pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
     }
 }
 
-/// Decodes DAG-CBOR as `T` (shape only), with the JSON path of the first problem.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+/// Decodes DAG-CBOR as `T` checking its shape only, with the JSON path of the first problem.
+pub fn parse<T: ShapeOwned>(bytes: &[u8]) -> Result<Unchecked<T>, Error> {
     if bytes.first().map(|b| b >> 5) != Some(5) {
         let message = match bytes.is_empty() {
             true => "truncated: no bytes",
@@ -46,7 +50,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         }));
     }
     let mut de = Deserializer::new(bytes);
-    match T::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
+    match Unchecked::<T>::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
         Ok(value) => Ok(value),
         // The fast path tracks no path; on failure read again, tracking it.
         Err(first) => Err(parse_error::<T>(bytes, first)),
@@ -54,9 +58,9 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 }
 
 #[cold]
-fn parse_error<T: DeserializeOwned>(bytes: &[u8], first: DeError) -> Error {
+fn parse_error<T: ShapeOwned>(bytes: &[u8], first: DeError) -> Error {
     let mut de = Deserializer::new(bytes);
-    let (path, e) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    let (path, e) = match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
         Err(e) => (crate::json::path_text(e.path()), e.into_inner()),
         // The value was read: the end check failed (reading is deterministic, so `first` is that).
         Ok(_) => ("$".to_owned(), de.end().err().unwrap_or(first)),

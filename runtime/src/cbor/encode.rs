@@ -4,14 +4,13 @@
 //! malformed special object, a `$type` that is not a non-empty string, a malformed blob or
 //! nesting past [`MAX_DEPTH`] refused.
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::ops::Range;
 
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::Value;
 
-use super::model::{type_is_blob, BlobShape};
+use super::model::{canonical_order_bytes, type_is_blob, BlobShape};
 use super::MAX_DEPTH;
 use crate::{base64, CborError};
 
@@ -57,15 +56,6 @@ fn to_vec_error<T: Serialize + ?Sized>(value: &T) -> CborError {
             message: "encoding is not deterministic".into(),
         },
     }
-}
-
-/// DAG-CBOR map key order: shorter keys first, then bytewise.
-pub(super) fn canonical_order(a: &str, b: &str) -> Ordering {
-    canonical_order_bytes(a.as_bytes(), b.as_bytes())
-}
-
-fn canonical_order_bytes(a: &[u8], b: &[u8]) -> Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// Writes a head: major type and argument in the shortest form.

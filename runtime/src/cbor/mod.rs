@@ -19,16 +19,15 @@
 
 mod decode;
 mod encode;
-mod maps;
 mod model;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use decode::{decode, parse, DeError, Deserializer};
 pub use encode::encode;
 
+use crate::de::ShapeOwned;
 use crate::record::{Input, RecordSet};
 use crate::{Cid, Error, Format, Mode, Validate};
 
@@ -51,7 +50,7 @@ pub fn cid_of(bytes: &[u8]) -> Cid {
 
 /// Converts JSON of the data model (an object) to canonical DAG-CBOR.
 pub fn json_to_cbor(json: &str) -> Result<Vec<u8>, Error> {
-    let value: serde_json::Value = crate::json::parse(json)?;
+    let value = crate::json::parse::<serde_json::Value>(json)?.into_unchecked();
     Ok(encode(&value)?)
 }
 
@@ -61,13 +60,8 @@ pub fn cbor_to_json(bytes: &[u8]) -> Result<String, Error> {
 }
 
 /// Decodes DAG-CBOR as `T` and validates it as `mode`'s validator would.
-pub fn from_cbor_with<T: DeserializeOwned + Validate>(
-    mode: Mode,
-    bytes: &[u8],
-) -> Result<T, Error> {
-    let value: T = parse(bytes)?;
-    value.validate_with(mode)?;
-    Ok(value)
+pub fn from_cbor_with<T: ShapeOwned + Validate>(mode: Mode, bytes: &[u8]) -> Result<T, Error> {
+    Ok(parse::<T>(bytes)?.validate_with(mode)?)
 }
 
 /// Encodes a value as canonical DAG-CBOR.
@@ -95,7 +89,7 @@ pub trait DagCbor: Sized {
     }
 }
 
-impl<T: Serialize + DeserializeOwned + Validate> DagCbor for T {
+impl<T: Serialize + ShapeOwned + Validate> DagCbor for T {
     fn from_cbor_with(mode: Mode, bytes: &[u8]) -> Result<Self, Error> {
         from_cbor_with(mode, bytes)
     }
@@ -110,7 +104,7 @@ impl<T: Serialize + DeserializeOwned + Validate> DagCbor for T {
 pub struct Cbor<'a>(pub &'a [u8]);
 
 impl Input for Cbor<'_> {
-    fn parse<T: DeserializeOwned + Validate>(self, mode: Mode) -> Result<T, Error> {
+    fn parse<T: ShapeOwned + Validate>(self, mode: Mode) -> Result<T, Error> {
         from_cbor_with(mode, self.0)
     }
 }

@@ -1,6 +1,9 @@
 //! The data model's rules on a map, shared by the reader and the writer: what `$type` may be, and
 //! what a blob (`"$type": "blob"`) must hold. Both sides judge values by their encoding: a link
-//! starts with tag 42, a string has major type 3, an integer major type 0 or 1.
+//! starts with tag 42, a string has major type 3, an integer major type 0 or 1. And the canonical
+//! order of map keys.
+
+use std::cmp::Ordering;
 
 /// Checks a `$type` value (its text, when it is a string); says whether it makes the map a blob.
 pub(super) fn type_is_blob(text: Option<&str>) -> Result<bool, String> {
@@ -54,4 +57,14 @@ impl<'a> BlobShape<'a> {
             _ => Ok(()),
         }
     }
+}
+
+/// DAG-CBOR map key order: shorter keys first, then bytewise.
+pub(super) fn canonical_order(a: &str, b: &str) -> Ordering {
+    canonical_order_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`canonical_order`] of raw key bytes.
+pub(super) fn canonical_order_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }

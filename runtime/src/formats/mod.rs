@@ -24,71 +24,9 @@ pub use uri::is_valid_uri;
 
 use std::fmt;
 
-/// A Lexicon string format, by its name in the schema (`"did"`, `"at-uri"`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FormatKind {
-    /// `at-identifier`: a DID or a handle.
-    AtIdentifier,
-    /// `at-uri`: an `at://` URI.
-    AtUri,
-    /// `cid`: a CID in string form.
-    Cid,
-    /// `datetime`: an RFC 3339 timestamp with timezone.
-    Datetime,
-    /// `did`: a decentralized identifier.
-    Did,
-    /// `handle`: a domain-name handle.
-    Handle,
-    /// `language`: a BCP 47 language tag.
-    Language,
-    /// `nsid`: a namespaced identifier.
-    Nsid,
-    /// `record-key`: a repository record key.
-    RecordKey,
-    /// `tid`: a timestamp identifier.
-    Tid,
-    /// `uri`: a generic URI.
-    Uri,
-}
+pub use crate::kind::FormatKind;
 
 impl FormatKind {
-    /// Every format, in the order of their names.
-    pub const ALL: [FormatKind; 11] = [
-        FormatKind::AtIdentifier,
-        FormatKind::AtUri,
-        FormatKind::Cid,
-        FormatKind::Datetime,
-        FormatKind::Did,
-        FormatKind::Handle,
-        FormatKind::Language,
-        FormatKind::Nsid,
-        FormatKind::RecordKey,
-        FormatKind::Tid,
-        FormatKind::Uri,
-    ];
-
-    /// The format's name as written in a lexicon.
-    pub fn name(self) -> &'static str {
-        match self {
-            FormatKind::AtIdentifier => "at-identifier",
-            FormatKind::AtUri => "at-uri",
-            FormatKind::Cid => "cid",
-            FormatKind::Datetime => "datetime",
-            FormatKind::Did => "did",
-            FormatKind::Handle => "handle",
-            FormatKind::Language => "language",
-            FormatKind::Nsid => "nsid",
-            FormatKind::RecordKey => "record-key",
-            FormatKind::Tid => "tid",
-            FormatKind::Uri => "uri",
-        }
-    }
-
-    /// The format with this lexicon name, if there is one.
-    pub fn from_name(name: &str) -> Option<FormatKind> {
-        FormatKind::ALL.into_iter().find(|f| f.name() == name)
-    }
-
     /// Whether `s` is valid for this format as the lenient reference (`@atproto/lexicon` 0.7)
     /// decides: `datetime`, `language` and `cid` are more permissive; the others are the same.
     pub fn is_valid_lenient(self, s: &str) -> bool {
@@ -115,12 +53,6 @@ impl FormatKind {
             FormatKind::Tid => is_valid_tid(s),
             FormatKind::Uri => is_valid_uri(s),
         }
-    }
-}
-
-impl fmt::Display for FormatKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -260,18 +192,6 @@ macro_rules! format_type {
             }
         }
 
-        impl crate::Validate for $name {
-            fn validate_at(&self, path: &crate::Path<'_>, errors: &mut crate::ValidationErrors) {
-                crate::check::format(self, path, errors);
-            }
-        }
-
-        /// Generated types read formats without checking them; validation checks them.
-        impl<'de> crate::de::Shape<'de> for $name {
-            fn deserialize_shape<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                <String as serde::Deserialize>::deserialize(d).map(Self)
-            }
-        }
     };
 }
 

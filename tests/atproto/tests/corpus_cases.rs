@@ -104,7 +104,7 @@ fn a_real_post_parses_into_typed_fields_and_round_trips() {
     let Some(PostEmbed::Images(images)) = &post.embed else {
         panic!("image embed")
     };
-    assert_eq!(images.images[0].image.mime_type, "image/jpeg");
+    assert_eq!(images.images[0].image.mime_type(), "image/jpeg");
     assert_eq!(post.facets.as_ref().unwrap().len(), 3);
     let out: Value = serde_json::from_str(&post.to_json()).unwrap();
     assert_eq!(out, case["value"]);

@@ -72,12 +72,15 @@ fn procedures_have_typed_bodies_and_errors() {
     assert_eq!(input.collection.as_str(), "app.bsky.feed.like");
     assert_eq!(create_record::INPUT_ENCODING, "application/json");
     assert_eq!(
-        create_record::Error::from_name("InvalidSwap"),
-        create_record::Error::InvalidSwap
+        create_record::CreateRecordError::from_name("InvalidSwap"),
+        create_record::CreateRecordError::InvalidSwap
     );
-    assert_eq!(create_record::Error::from_name("Nope").name(), "Nope");
     assert_eq!(
-        get_record::Error::RecordNotFound.to_string(),
+        create_record::CreateRecordError::from_name("Nope").name(),
+        "Nope"
+    );
+    assert_eq!(
+        get_record::GetRecordError::RecordNotFound.to_string(),
         "RecordNotFound"
     );
 }

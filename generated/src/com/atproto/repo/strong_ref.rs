@@ -30,29 +30,29 @@ impl ::lexicon_runtime::Validate for StrongRef {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
-        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
+        ::lexicon_runtime::__private::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("uri");
             let v = &self.uri;
-            ::lexicon_runtime::check::format(v, path, errors);
+            ::lexicon_runtime::__private::check::format(v, path, errors);
         }
         {
             let path = &path.field("cid");
             let v = &self.cid;
-            ::lexicon_runtime::check::format(v, path, errors);
+            ::lexicon_runtime::__private::check::format(v, path, errors);
         }
         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
     }
 }
 
-impl ::lexicon_runtime::ser::SerializeFields for StrongRef {
+impl ::lexicon_runtime::__private::ser::SerializeFields for StrongRef {
     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
         map.serialize_entry("uri", &self.uri)?;
         map.serialize_entry("cid", &self.cid)?;
-        ::lexicon_runtime::ser::extra(map, &self.extra)
+        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
     }
 }
 
@@ -61,11 +61,11 @@ impl ::lexicon_runtime::serde::Serialize for StrongRef {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+        ::lexicon_runtime::__private::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
-impl<'de> ::lexicon_runtime::de::FromMap<'de> for StrongRef {
+impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for StrongRef {
     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
         mut map: A,
         type_id: ::std::option::Option<&str>,
@@ -80,40 +80,42 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for StrongRef {
             );
         }
         while let ::std::option::Option::Some(key) =
-            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
         {
             match &*key.0 {
-                "uri" => ::lexicon_runtime::de::field(&mut map, &mut f_uri, "uri")?,
-                "cid" => ::lexicon_runtime::de::field(&mut map, &mut f_cid, "cid")?,
+                "uri" => ::lexicon_runtime::__private::de::field(&mut map, &mut f_uri, "uri")?,
+                "cid" => ::lexicon_runtime::__private::de::field(&mut map, &mut f_cid, "cid")?,
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                    ::lexicon_runtime::__private::de::insert_extra(&mut extra, key.0, value)?;
                 }
             }
         }
         ::std::result::Result::Ok(StrongRef {
-            uri: ::lexicon_runtime::de::required(f_uri, "uri")?,
-            cid: ::lexicon_runtime::de::required(f_cid, "cid")?,
+            uri: ::lexicon_runtime::__private::de::required(f_uri, "uri")?,
+            cid: ::lexicon_runtime::__private::de::required(f_cid, "cid")?,
             extra,
         })
     }
 }
 
-impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
-    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for StrongRef {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::de::deserialize_object(
+        ::lexicon_runtime::__private::de::deserialize_object(
             deserializer,
             "a com.atproto.repo.strongRef object",
         )
     }
 }
 
-impl<'de> ::lexicon_runtime::de::Shape<'de> for StrongRef {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
+    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }

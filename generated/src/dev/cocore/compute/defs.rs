@@ -10,7 +10,7 @@ pub struct Money {
     pub amount: i64,
     /// Uppercase currency code.
     ///
-    /// Constraints: at least 3 UTF-8 bytes, at most 8 UTF-8 bytes.
+    /// Constraints: 3 to 8 UTF-8 bytes.
     pub currency: ::std::string::String,
     /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
     pub extra: ::lexicon_runtime::Extra,
@@ -37,31 +37,31 @@ impl ::lexicon_runtime::Validate for Money {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
-        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
+        ::lexicon_runtime::__private::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("amount");
             let v = &self.amount;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
         }
         {
             let path = &path.field("currency");
             let v = &self.currency;
-            ::lexicon_runtime::check::min_bytes(v, 3, path, errors);
-            ::lexicon_runtime::check::max_bytes(v, 8, path, errors);
+            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
+            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
         }
         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
     }
 }
 
-impl ::lexicon_runtime::ser::SerializeFields for Money {
+impl ::lexicon_runtime::__private::ser::SerializeFields for Money {
     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
         map.serialize_entry("amount", &self.amount)?;
         map.serialize_entry("currency", &self.currency)?;
-        ::lexicon_runtime::ser::extra(map, &self.extra)
+        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
     }
 }
 
@@ -70,11 +70,11 @@ impl ::lexicon_runtime::serde::Serialize for Money {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+        ::lexicon_runtime::__private::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
-impl<'de> ::lexicon_runtime::de::FromMap<'de> for Money {
+impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Money {
     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
         mut map: A,
         type_id: ::std::option::Option<&str>,
@@ -89,41 +89,47 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for Money {
             );
         }
         while let ::std::option::Option::Some(key) =
-            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
         {
             match &*key.0 {
-                "amount" => ::lexicon_runtime::de::field(&mut map, &mut f_amount, "amount")?,
-                "currency" => ::lexicon_runtime::de::field(&mut map, &mut f_currency, "currency")?,
+                "amount" => {
+                    ::lexicon_runtime::__private::de::field(&mut map, &mut f_amount, "amount")?
+                }
+                "currency" => {
+                    ::lexicon_runtime::__private::de::field(&mut map, &mut f_currency, "currency")?
+                }
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                    ::lexicon_runtime::__private::de::insert_extra(&mut extra, key.0, value)?;
                 }
             }
         }
         ::std::result::Result::Ok(Money {
-            amount: ::lexicon_runtime::de::required(f_amount, "amount")?,
-            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+            amount: ::lexicon_runtime::__private::de::required(f_amount, "amount")?,
+            currency: ::lexicon_runtime::__private::de::required(f_currency, "currency")?,
             extra,
         })
     }
 }
 
-impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
-    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Money {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::de::deserialize_object(
+        ::lexicon_runtime::__private::de::deserialize_object(
             deserializer,
             "a dev.cocore.compute.defs#money object",
         )
     }
 }
 
-impl<'de> ::lexicon_runtime::de::Shape<'de> for Money {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
+    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
 
@@ -159,31 +165,31 @@ impl ::lexicon_runtime::Validate for TokenCounts {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
-        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
+        ::lexicon_runtime::__private::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("in");
             let v = &self.r#in;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
         }
         {
             let path = &path.field("out");
             let v = &self.out;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
         }
         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
     }
 }
 
-impl ::lexicon_runtime::ser::SerializeFields for TokenCounts {
+impl ::lexicon_runtime::__private::ser::SerializeFields for TokenCounts {
     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
         &self,
         map: &mut M,
     ) -> ::std::result::Result<(), M::Error> {
         map.serialize_entry("in", &self.r#in)?;
         map.serialize_entry("out", &self.out)?;
-        ::lexicon_runtime::ser::extra(map, &self.extra)
+        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
     }
 }
 
@@ -192,11 +198,11 @@ impl ::lexicon_runtime::serde::Serialize for TokenCounts {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+        ::lexicon_runtime::__private::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
-impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenCounts {
+impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for TokenCounts {
     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
         mut map: A,
         type_id: ::std::option::Option<&str>,
@@ -211,41 +217,43 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenCounts {
             );
         }
         while let ::std::option::Option::Some(key) =
-            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
         {
             match &*key.0 {
-                "in" => ::lexicon_runtime::de::field(&mut map, &mut f_in, "in")?,
-                "out" => ::lexicon_runtime::de::field(&mut map, &mut f_out, "out")?,
+                "in" => ::lexicon_runtime::__private::de::field(&mut map, &mut f_in, "in")?,
+                "out" => ::lexicon_runtime::__private::de::field(&mut map, &mut f_out, "out")?,
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                    ::lexicon_runtime::__private::de::insert_extra(&mut extra, key.0, value)?;
                 }
             }
         }
         ::std::result::Result::Ok(TokenCounts {
-            r#in: ::lexicon_runtime::de::required(f_in, "in")?,
-            out: ::lexicon_runtime::de::required(f_out, "out")?,
+            r#in: ::lexicon_runtime::__private::de::required(f_in, "in")?,
+            out: ::lexicon_runtime::__private::de::required(f_out, "out")?,
             extra,
         })
     }
 }
 
-impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
-    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenCounts {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::de::deserialize_object(
+        ::lexicon_runtime::__private::de::deserialize_object(
             deserializer,
             "a dev.cocore.compute.defs#tokenCounts object",
         )
     }
 }
 
-impl<'de> ::lexicon_runtime::de::Shape<'de> for TokenCounts {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
+    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
 
@@ -262,7 +270,7 @@ pub struct ModelPrice {
     ///
     /// Constraints: at least 0.
     pub output_price_per_m_tok: i64,
-    /// Constraints: at least 3 UTF-8 bytes, at most 8 UTF-8 bytes.
+    /// Constraints: 3 to 8 UTF-8 bytes.
     pub currency: ::std::string::String,
     /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
     pub extra: ::lexicon_runtime::Extra,
@@ -289,35 +297,35 @@ impl ::lexicon_runtime::Validate for ModelPrice {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
-        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
+        ::lexicon_runtime::__private::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("modelId");
             let v = &self.model_id;
-            ::lexicon_runtime::check::max_bytes(v, 256, path, errors);
+            ::lexicon_runtime::__private::check::max_bytes(v, 256, path, errors);
         }
         {
             let path = &path.field("inputPricePerMTok");
             let v = &self.input_price_per_m_tok;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
         }
         {
             let path = &path.field("outputPricePerMTok");
             let v = &self.output_price_per_m_tok;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
         }
         {
             let path = &path.field("currency");
             let v = &self.currency;
-            ::lexicon_runtime::check::min_bytes(v, 3, path, errors);
-            ::lexicon_runtime::check::max_bytes(v, 8, path, errors);
+            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
+            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
         }
         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
     }
 }
 
-impl ::lexicon_runtime::ser::SerializeFields for ModelPrice {
+impl ::lexicon_runtime::__private::ser::SerializeFields for ModelPrice {
     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
         &self,
         map: &mut M,
@@ -326,7 +334,7 @@ impl ::lexicon_runtime::ser::SerializeFields for ModelPrice {
         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
         map.serialize_entry("currency", &self.currency)?;
-        ::lexicon_runtime::ser::extra(map, &self.extra)
+        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
     }
 }
 
@@ -335,11 +343,11 @@ impl ::lexicon_runtime::serde::Serialize for ModelPrice {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+        ::lexicon_runtime::__private::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
-impl<'de> ::lexicon_runtime::de::FromMap<'de> for ModelPrice {
+impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for ModelPrice {
     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
         mut map: A,
         type_id: ::std::option::Option<&str>,
@@ -356,59 +364,65 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for ModelPrice {
             );
         }
         while let ::std::option::Option::Some(key) =
-            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
         {
             match &*key.0 {
-                "modelId" => ::lexicon_runtime::de::field(&mut map, &mut f_model_id, "modelId")?,
-                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                "modelId" => {
+                    ::lexicon_runtime::__private::de::field(&mut map, &mut f_model_id, "modelId")?
+                }
+                "inputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_input_price_per_m_tok,
                     "inputPricePerMTok",
                 )?,
-                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                "outputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_output_price_per_m_tok,
                     "outputPricePerMTok",
                 )?,
-                "currency" => ::lexicon_runtime::de::field(&mut map, &mut f_currency, "currency")?,
+                "currency" => {
+                    ::lexicon_runtime::__private::de::field(&mut map, &mut f_currency, "currency")?
+                }
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                    ::lexicon_runtime::__private::de::insert_extra(&mut extra, key.0, value)?;
                 }
             }
         }
         ::std::result::Result::Ok(ModelPrice {
-            model_id: ::lexicon_runtime::de::required(f_model_id, "modelId")?,
-            input_price_per_m_tok: ::lexicon_runtime::de::required(
+            model_id: ::lexicon_runtime::__private::de::required(f_model_id, "modelId")?,
+            input_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                 f_input_price_per_m_tok,
                 "inputPricePerMTok",
             )?,
-            output_price_per_m_tok: ::lexicon_runtime::de::required(
+            output_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                 f_output_price_per_m_tok,
                 "outputPricePerMTok",
             )?,
-            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+            currency: ::lexicon_runtime::__private::de::required(f_currency, "currency")?,
             extra,
         })
     }
 }
 
-impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
-    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for ModelPrice {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::de::deserialize_object(
+        ::lexicon_runtime::__private::de::deserialize_object(
             deserializer,
             "a dev.cocore.compute.defs#modelPrice object",
         )
     }
 }
 
-impl<'de> ::lexicon_runtime::de::Shape<'de> for ModelPrice {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
+    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
 
@@ -423,7 +437,7 @@ pub struct TokenRate {
     ///
     /// Constraints: at least 0.
     pub output_price_per_m_tok: i64,
-    /// Constraints: at least 3 UTF-8 bytes, at most 8 UTF-8 bytes.
+    /// Constraints: 3 to 8 UTF-8 bytes.
     pub currency: ::std::string::String,
     /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
     pub extra: ::lexicon_runtime::Extra,
@@ -450,30 +464,30 @@ impl ::lexicon_runtime::Validate for TokenRate {
         path: &::lexicon_runtime::Path<'_>,
         errors: &mut ::lexicon_runtime::ValidationErrors,
     ) {
-        ::lexicon_runtime::check::object_type(&self.extra, Self::TYPE, path, errors);
+        ::lexicon_runtime::__private::check::object_type(&self.extra, Self::TYPE, path, errors);
         {
             let path = &path.field("inputPricePerMTok");
             let v = &self.input_price_per_m_tok;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
         }
         {
             let path = &path.field("outputPricePerMTok");
             let v = &self.output_price_per_m_tok;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 0, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
         }
         {
             let path = &path.field("currency");
             let v = &self.currency;
-            ::lexicon_runtime::check::min_bytes(v, 3, path, errors);
-            ::lexicon_runtime::check::max_bytes(v, 8, path, errors);
+            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
+            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
         }
         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
     }
 }
 
-impl ::lexicon_runtime::ser::SerializeFields for TokenRate {
+impl ::lexicon_runtime::__private::ser::SerializeFields for TokenRate {
     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
         &self,
         map: &mut M,
@@ -481,7 +495,7 @@ impl ::lexicon_runtime::ser::SerializeFields for TokenRate {
         map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
         map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
         map.serialize_entry("currency", &self.currency)?;
-        ::lexicon_runtime::ser::extra(map, &self.extra)
+        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
     }
 }
 
@@ -490,11 +504,11 @@ impl ::lexicon_runtime::serde::Serialize for TokenRate {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::lexicon_runtime::ser::object(serializer, self.extra.get("$type"), self)
+        ::lexicon_runtime::__private::ser::object(serializer, self.extra.get("$type"), self)
     }
 }
 
-impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenRate {
+impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for TokenRate {
     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
         mut map: A,
         type_id: ::std::option::Option<&str>,
@@ -510,57 +524,61 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for TokenRate {
             );
         }
         while let ::std::option::Option::Some(key) =
-            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
         {
             match &*key.0 {
-                "inputPricePerMTok" => ::lexicon_runtime::de::field(
+                "inputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_input_price_per_m_tok,
                     "inputPricePerMTok",
                 )?,
-                "outputPricePerMTok" => ::lexicon_runtime::de::field(
+                "outputPricePerMTok" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_output_price_per_m_tok,
                     "outputPricePerMTok",
                 )?,
-                "currency" => ::lexicon_runtime::de::field(&mut map, &mut f_currency, "currency")?,
+                "currency" => {
+                    ::lexicon_runtime::__private::de::field(&mut map, &mut f_currency, "currency")?
+                }
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                    ::lexicon_runtime::__private::de::insert_extra(&mut extra, key.0, value)?;
                 }
             }
         }
         ::std::result::Result::Ok(TokenRate {
-            input_price_per_m_tok: ::lexicon_runtime::de::required(
+            input_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                 f_input_price_per_m_tok,
                 "inputPricePerMTok",
             )?,
-            output_price_per_m_tok: ::lexicon_runtime::de::required(
+            output_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                 f_output_price_per_m_tok,
                 "outputPricePerMTok",
             )?,
-            currency: ::lexicon_runtime::de::required(f_currency, "currency")?,
+            currency: ::lexicon_runtime::__private::de::required(f_currency, "currency")?,
             extra,
         })
     }
 }
 
-impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
-    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenRate {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::de::deserialize_object(
+        ::lexicon_runtime::__private::de::deserialize_object(
             deserializer,
             "a dev.cocore.compute.defs#tokenRate object",
         )
     }
 }
 
-impl<'de> ::lexicon_runtime::de::Shape<'de> for TokenRate {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
+    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
 
@@ -618,11 +636,11 @@ impl ::std::convert::From<::std::string::String> for TrustLevel {
     }
 }
 
-impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TrustLevel {
-    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TrustLevel {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let s: ::lexicon_runtime::de::Key<'de> =
+        let s: ::lexicon_runtime::__private::de::Key<'de> =
             ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
         ::std::result::Result::Ok(match s.0 {
             ::std::borrow::Cow::Borrowed(s) => Self::from(s),
@@ -640,11 +658,13 @@ impl ::lexicon_runtime::serde::Serialize for TrustLevel {
     }
 }
 
-impl<'de> ::lexicon_runtime::de::Shape<'de> for TrustLevel {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TrustLevel {
+    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
 
@@ -716,11 +736,11 @@ impl ::std::convert::From<::std::string::String> for SettlementStatus {
     }
 }
 
-impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for SettlementStatus {
-    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for SettlementStatus {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let s: ::lexicon_runtime::de::Key<'de> =
+        let s: ::lexicon_runtime::__private::de::Key<'de> =
             ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
         ::std::result::Result::Ok(match s.0 {
             ::std::borrow::Cow::Borrowed(s) => Self::from(s),
@@ -738,11 +758,13 @@ impl ::lexicon_runtime::serde::Serialize for SettlementStatus {
     }
 }
 
-impl<'de> ::lexicon_runtime::de::Shape<'de> for SettlementStatus {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
+impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for SettlementStatus {
+    fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
 

@@ -10,11 +10,11 @@ pub struct Job {
     pub model: ::std::string::String,
     /// SHA-256 hex of the encrypted prompt bytes the provider will decrypt. The plaintext prompt is never on-chain.
     ///
-    /// Constraints: at least 64 UTF-8 bytes, at most 64 UTF-8 bytes.
+    /// Constraints: exactly 64 UTF-8 bytes.
     pub input_commitment: ::std::string::String,
     /// Optional URL where the encrypted prompt blob can be fetched. May be a PDS blob (at://...) or any other content-addressed URL. The commitment is what matters; this is a convenience pointer.
     pub input_cipher_url: ::std::option::Option<::lexicon_runtime::Uri>,
-    /// Constraints: at least 1, at most 2000000.
+    /// Constraints: from 1 to 2000000.
     pub max_tokens_out: i64,
     /// Maximum price the requester will accept for this job. The provider's receipt MUST list a price <= this ceiling, else the receipt is invalid.
     pub price_ceiling: crate::dev::cocore::compute::defs::Money,
@@ -32,7 +32,7 @@ pub struct Job {
     pub payment_authorization: crate::com::atproto::repo::strong_ref::StrongRef,
     /// 16 random bytes, hex-encoded. Replay protection.
     ///
-    /// Constraints: at least 32 UTF-8 bytes, at most 32 UTF-8 bytes.
+    /// Constraints: exactly 32 UTF-8 bytes.
     pub nonce: ::std::string::String,
     /// Provider must complete by this time. Receipts whose completedAt > expiresAt are invalid.
     pub expires_at: ::lexicon_runtime::Datetime,
@@ -73,24 +73,24 @@ impl ::lexicon_runtime::Validate for Job {
         {
             let path = &path.field("model");
             let v = &self.model;
-            ::lexicon_runtime::check::max_bytes(v, 256, path, errors);
+            ::lexicon_runtime::__private::check::max_bytes(v, 256, path, errors);
         }
         {
             let path = &path.field("inputCommitment");
             let v = &self.input_commitment;
-            ::lexicon_runtime::check::min_bytes(v, 64, path, errors);
-            ::lexicon_runtime::check::max_bytes(v, 64, path, errors);
+            ::lexicon_runtime::__private::check::min_bytes(v, 64, path, errors);
+            ::lexicon_runtime::__private::check::max_bytes(v, 64, path, errors);
         }
         if let ::std::option::Option::Some(v) = &self.input_cipher_url {
             let path = &path.field("inputCipherURL");
-            ::lexicon_runtime::check::format(v, path, errors);
+            ::lexicon_runtime::__private::check::format(v, path, errors);
         }
         {
             let path = &path.field("maxTokensOut");
             let v = &self.max_tokens_out;
-            ::lexicon_runtime::check::safe_integer(*v, path, errors);
-            ::lexicon_runtime::check::int_min(*v, 1, path, errors);
-            ::lexicon_runtime::check::int_max(*v, 2000000, path, errors);
+            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+            ::lexicon_runtime::__private::check::int_min(*v, 1, path, errors);
+            ::lexicon_runtime::__private::check::int_max(*v, 2000000, path, errors);
         }
         {
             let path = &path.field("priceCeiling");
@@ -99,10 +99,10 @@ impl ::lexicon_runtime::Validate for Job {
         }
         if let ::std::option::Option::Some(v) = &self.accepted_providers {
             let path = &path.field("acceptedProviders");
-            ::lexicon_runtime::check::max_items(v.len(), 64, path, errors);
+            ::lexicon_runtime::__private::check::max_items(v.len(), 64, path, errors);
             for (i, item) in v.iter().enumerate() {
                 let path = &path.index(i);
-                ::lexicon_runtime::check::format(item, path, errors);
+                ::lexicon_runtime::__private::check::format(item, path, errors);
             }
         }
         {
@@ -112,10 +112,10 @@ impl ::lexicon_runtime::Validate for Job {
         }
         if let ::std::option::Option::Some(v) = &self.accepted_exchanges {
             let path = &path.field("acceptedExchanges");
-            ::lexicon_runtime::check::max_items(v.len(), 16, path, errors);
+            ::lexicon_runtime::__private::check::max_items(v.len(), 16, path, errors);
             for (i, item) in v.iter().enumerate() {
                 let path = &path.index(i);
-                ::lexicon_runtime::check::format(item, path, errors);
+                ::lexicon_runtime::__private::check::format(item, path, errors);
             }
         }
         {
@@ -126,24 +126,24 @@ impl ::lexicon_runtime::Validate for Job {
         {
             let path = &path.field("nonce");
             let v = &self.nonce;
-            ::lexicon_runtime::check::min_bytes(v, 32, path, errors);
-            ::lexicon_runtime::check::max_bytes(v, 32, path, errors);
+            ::lexicon_runtime::__private::check::min_bytes(v, 32, path, errors);
+            ::lexicon_runtime::__private::check::max_bytes(v, 32, path, errors);
         }
         {
             let path = &path.field("expiresAt");
             let v = &self.expires_at;
-            ::lexicon_runtime::check::format(v, path, errors);
+            ::lexicon_runtime::__private::check::format(v, path, errors);
         }
         {
             let path = &path.field("createdAt");
             let v = &self.created_at;
-            ::lexicon_runtime::check::format(v, path, errors);
+            ::lexicon_runtime::__private::check::format(v, path, errors);
         }
         ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
     }
 }
 
-impl ::lexicon_runtime::ser::SerializeFields for Job {
+impl ::lexicon_runtime::__private::ser::SerializeFields for Job {
     fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
         &self,
         map: &mut M,
@@ -166,7 +166,7 @@ impl ::lexicon_runtime::ser::SerializeFields for Job {
         map.serialize_entry("nonce", &self.nonce)?;
         map.serialize_entry("expiresAt", &self.expires_at)?;
         map.serialize_entry("createdAt", &self.created_at)?;
-        ::lexicon_runtime::ser::extra(map, &self.extra)
+        ::lexicon_runtime::__private::ser::extra(map, &self.extra)
     }
 }
 
@@ -175,11 +175,15 @@ impl ::lexicon_runtime::serde::Serialize for Job {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::lexicon_runtime::ser::object(serializer, ::std::option::Option::Some(Self::NSID), self)
+        ::lexicon_runtime::__private::ser::object(
+            serializer,
+            ::std::option::Option::Some(Self::NSID),
+            self,
+        )
     }
 }
 
-impl<'de> ::lexicon_runtime::de::FromMap<'de> for Job {
+impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Job {
     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
         mut map: A,
         type_id: ::std::option::Option<&str>,
@@ -199,65 +203,77 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for Job {
         let mut has_type = false;
         let mut extra = ::lexicon_runtime::Extra::new();
         if let ::std::option::Option::Some(t) = type_id {
-            ::lexicon_runtime::de::check_type(t, Job::NSID)?;
+            ::lexicon_runtime::__private::de::check_type(t, Job::NSID)?;
             has_type = true;
         }
         while let ::std::option::Option::Some(key) =
-            map.next_key::<::lexicon_runtime::de::Key<'de>>()?
+            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
         {
             match &*key.0 {
-                "model" => ::lexicon_runtime::de::field(&mut map, &mut f_model, "model")?,
-                "inputCommitment" => ::lexicon_runtime::de::field(
+                "model" => {
+                    ::lexicon_runtime::__private::de::field(&mut map, &mut f_model, "model")?
+                }
+                "inputCommitment" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_input_commitment,
                     "inputCommitment",
                 )?,
-                "inputCipherURL" => ::lexicon_runtime::de::field(
+                "inputCipherURL" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_input_cipher_url,
                     "inputCipherURL",
                 )?,
-                "maxTokensOut" => {
-                    ::lexicon_runtime::de::field(&mut map, &mut f_max_tokens_out, "maxTokensOut")?
-                }
-                "priceCeiling" => {
-                    ::lexicon_runtime::de::field(&mut map, &mut f_price_ceiling, "priceCeiling")?
-                }
-                "acceptedProviders" => ::lexicon_runtime::de::field(
+                "maxTokensOut" => ::lexicon_runtime::__private::de::field(
+                    &mut map,
+                    &mut f_max_tokens_out,
+                    "maxTokensOut",
+                )?,
+                "priceCeiling" => ::lexicon_runtime::__private::de::field(
+                    &mut map,
+                    &mut f_price_ceiling,
+                    "priceCeiling",
+                )?,
+                "acceptedProviders" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_accepted_providers,
                     "acceptedProviders",
                 )?,
-                "acceptedTrustLevel" => ::lexicon_runtime::de::field(
+                "acceptedTrustLevel" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_accepted_trust_level,
                     "acceptedTrustLevel",
                 )?,
-                "acceptedExchanges" => ::lexicon_runtime::de::field(
+                "acceptedExchanges" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_accepted_exchanges,
                     "acceptedExchanges",
                 )?,
-                "paymentAuthorization" => ::lexicon_runtime::de::field(
+                "paymentAuthorization" => ::lexicon_runtime::__private::de::field(
                     &mut map,
                     &mut f_payment_authorization,
                     "paymentAuthorization",
                 )?,
-                "nonce" => ::lexicon_runtime::de::field(&mut map, &mut f_nonce, "nonce")?,
-                "expiresAt" => {
-                    ::lexicon_runtime::de::field(&mut map, &mut f_expires_at, "expiresAt")?
+                "nonce" => {
+                    ::lexicon_runtime::__private::de::field(&mut map, &mut f_nonce, "nonce")?
                 }
-                "createdAt" => {
-                    ::lexicon_runtime::de::field(&mut map, &mut f_created_at, "createdAt")?
-                }
+                "expiresAt" => ::lexicon_runtime::__private::de::field(
+                    &mut map,
+                    &mut f_expires_at,
+                    "expiresAt",
+                )?,
+                "createdAt" => ::lexicon_runtime::__private::de::field(
+                    &mut map,
+                    &mut f_created_at,
+                    "createdAt",
+                )?,
                 "$type" => {
-                    let t = map.next_value::<::lexicon_runtime::de::Key<'de>>()?;
-                    ::lexicon_runtime::de::check_type(&t.0, Job::NSID)?;
+                    let t = map.next_value::<::lexicon_runtime::__private::de::Key<'de>>()?;
+                    ::lexicon_runtime::__private::de::check_type(&t.0, Job::NSID)?;
                     has_type = true;
                 }
                 _ => {
                     let value = map.next_value::<::lexicon_runtime::serde_json::Value>()?;
-                    ::lexicon_runtime::de::insert_extra(&mut extra, key.0, value)?;
+                    ::lexicon_runtime::__private::de::insert_extra(&mut extra, key.0, value)?;
                 }
             }
         }
@@ -267,44 +283,55 @@ impl<'de> ::lexicon_runtime::de::FromMap<'de> for Job {
             );
         }
         ::std::result::Result::Ok(Job {
-            model: ::lexicon_runtime::de::required(f_model, "model")?,
-            input_commitment: ::lexicon_runtime::de::required(
+            model: ::lexicon_runtime::__private::de::required(f_model, "model")?,
+            input_commitment: ::lexicon_runtime::__private::de::required(
                 f_input_commitment,
                 "inputCommitment",
             )?,
             input_cipher_url: f_input_cipher_url,
-            max_tokens_out: ::lexicon_runtime::de::required(f_max_tokens_out, "maxTokensOut")?,
-            price_ceiling: ::lexicon_runtime::de::required(f_price_ceiling, "priceCeiling")?,
+            max_tokens_out: ::lexicon_runtime::__private::de::required(
+                f_max_tokens_out,
+                "maxTokensOut",
+            )?,
+            price_ceiling: ::lexicon_runtime::__private::de::required(
+                f_price_ceiling,
+                "priceCeiling",
+            )?,
             accepted_providers: f_accepted_providers,
-            accepted_trust_level: ::lexicon_runtime::de::required(
+            accepted_trust_level: ::lexicon_runtime::__private::de::required(
                 f_accepted_trust_level,
                 "acceptedTrustLevel",
             )?,
             accepted_exchanges: f_accepted_exchanges,
-            payment_authorization: ::lexicon_runtime::de::required(
+            payment_authorization: ::lexicon_runtime::__private::de::required(
                 f_payment_authorization,
                 "paymentAuthorization",
             )?,
-            nonce: ::lexicon_runtime::de::required(f_nonce, "nonce")?,
-            expires_at: ::lexicon_runtime::de::required(f_expires_at, "expiresAt")?,
-            created_at: ::lexicon_runtime::de::required(f_created_at, "createdAt")?,
+            nonce: ::lexicon_runtime::__private::de::required(f_nonce, "nonce")?,
+            expires_at: ::lexicon_runtime::__private::de::required(f_expires_at, "expiresAt")?,
+            created_at: ::lexicon_runtime::__private::de::required(f_created_at, "createdAt")?,
             extra,
         })
     }
 }
 
+impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Job {
+    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::lexicon_runtime::__private::de::deserialize_object(
+            deserializer,
+            "a dev.cocore.compute.job record",
+        )
+    }
+}
+
+/// Reads the value and validates it in strict mode: violations are the deserializer's
+/// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::de::deserialize_object(deserializer, "a dev.cocore.compute.job record")
-    }
-}
-
-impl<'de> ::lexicon_runtime::de::Shape<'de> for Job {
-    fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::lexicon_runtime::serde::Deserialize<'de>>::deserialize(deserializer)
+        ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }

@@ -12,9 +12,8 @@ use std::cmp::Ordering;
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeSeed};
 
-use super::decode::{DeError, Deserializer};
-use super::encode::canonical_order;
-use super::model::{type_is_blob, BlobShape};
+use super::{DeError, Deserializer};
+use crate::cbor::model::{canonical_order, type_is_blob, BlobShape};
 
 /// A `$type` entry handed over before the entries that precede it in the input.
 struct Hoisted {

@@ -1,4 +1,5 @@
 //! Constraint checks that generated `validate_at` methods call, one function per Lexicon rule.
+//! Not a stable API: reached through `lexicon_runtime::__private`.
 //!
 //! Each pushes a [`Violation`] at the given path when the rule is broken and does nothing
 //! otherwise; none allocates unless it reports.
@@ -9,8 +10,7 @@ use crate::error::{ValidationErrors, Violation};
 use crate::formats::Format;
 use crate::Path;
 
-/// The largest integer atproto data may hold, 2^53 − 1.
-pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+pub use crate::number::MAX_SAFE_INTEGER;
 
 fn graphemes(s: &str) -> u64 {
     s.graphemes(true).count() as u64
@@ -246,13 +246,13 @@ pub fn blob_accept(
     path: &Path<'_>,
     errors: &mut ValidationErrors,
 ) {
-    if !errors.is_lenient() && !crate::special::mime_matches(&b.mime_type, accept) {
+    if !errors.is_lenient() && !crate::special::mime_matches(b.mime_type(), accept) {
         let accept = format!("{accept:?}");
         errors.push(
             path,
             Violation::BlobMimeType {
                 accept,
-                actual: b.mime_type.clone(),
+                actual: b.mime_type().to_owned(),
             },
         );
     }
@@ -261,14 +261,9 @@ pub fn blob_accept(
 /// `maxSize` of a blob (not checked in lenient mode; a legacy blob has no size and fails it).
 #[inline]
 pub fn blob_max_size(b: &crate::Blob, max: u64, path: &Path<'_>, errors: &mut ValidationErrors) {
-    if !errors.is_lenient() && b.size > 0 && b.size as u64 > max {
-        errors.push(
-            path,
-            Violation::BlobTooBig {
-                max,
-                actual: b.size,
-            },
-        );
+    let size = b.raw_size();
+    if !errors.is_lenient() && size > 0 && size as u64 > max {
+        errors.push(path, Violation::BlobTooBig { max, actual: size });
     }
 }
 

@@ -1,9 +1,18 @@
-//! Helpers for the `Deserialize` impls that the generator writes. Not a stable API.
+//! Helpers for the `Deserialize` impls that the generator writes. Not a stable API: reached
+//! through `lexicon_runtime::__private`.
+//!
+//! Two ways in: [`Shape`] reads a value checking its shape only (types, required properties,
+//! `$type`), leaving constraints to [`Validate`] so that validation can report every violation;
+//! `Deserialize` of a generated type is [`checked`]: its shape, then strict validation, so that a
+//! value obtained through serde has passed validation.
 
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+pub use crate::number::{Int, IntJson};
+use crate::{Mode, Validate, ValidationErrors};
 
 /// An object key, borrowed from the input when it can be.
 pub struct Key<'de>(pub Cow<'de, str>);
@@ -34,57 +43,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// A Lexicon integer: a JSON number without a fractional part (`1`, `1.0` and `1e2` all count),
-/// within the range of `i64`. The ±(2^53 − 1) bound is checked by validation.
-pub struct Int(pub i64);
-
-impl<'de> Deserialize<'de> for Int {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct IntVisitor;
-        impl Visitor<'_> for IntVisitor {
-            type Value = Int;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an integer")
-            }
-
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
-                Ok(Int(v))
-            }
-
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
-                i64::try_from(v)
-                    .map(Int)
-                    .map_err(|_| E::custom(format_args!("integer {v} is out of range")))
-            }
-
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
-                // 2^63 is exactly representable; anything at or past it does not fit an i64.
-                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-                if v.fract() != 0.0 || !v.is_finite() {
-                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
-                } else if !(-LIMIT..LIMIT).contains(&v) {
-                    Err(E::custom(format_args!("integer {v} is out of range")))
-                } else {
-                    Ok(Int(v as i64))
-                }
-            }
-        }
-        d.deserialize_any(IntVisitor)
-    }
-}
-
-/// An integer that serializes as a plain number and deserializes like [`Int`].
-#[derive(serde::Serialize)]
-#[serde(transparent)]
-pub struct IntJson(pub i64);
-
-impl<'de> Deserialize<'de> for IntJson {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Int::deserialize(d).map(|i| IntJson(i.0))
-    }
-}
-
 /// Checks the `$type` of an object against the one its schema names.
 pub fn check_type<E: de::Error>(actual: &str, expected: &str) -> Result<(), E> {
     if actual == expected {
@@ -106,7 +64,7 @@ pub fn field<'de, A: de::MapAccess<'de>, T: Shape<'de>>(
     if slot.is_some() {
         return Err(de::Error::duplicate_field(name));
     }
-    *slot = Some(map.next_value::<Lenient<T>>()?.0);
+    *slot = Some(map.next_value::<Unchecked<T>>()?.into_unchecked());
     Ok(())
 }
 
@@ -122,13 +80,20 @@ pub trait Shape<'de>: Sized {
     fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
 }
 
-/// Reads a `T` through [`Shape`].
-#[repr(transparent)]
-pub struct Lenient<T>(pub T);
+/// A type that can be read from any input checking its shape only, then validated: every
+/// generated type and the runtime's value types. The bound of `from_json`, `from_cbor` and
+/// [`Unchecked`] reading; implemented automatically.
+pub trait ShapeOwned: for<'de> Shape<'de> {}
 
-impl<'de, T: Shape<'de>> Deserialize<'de> for Lenient<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::deserialize_shape(d).map(Lenient)
+impl<T: for<'de> Shape<'de>> ShapeOwned for T {}
+
+/// Reads a `T` through [`Shape`], then validates it in strict mode: what `Deserialize` of a
+/// generated type does. Violations become one custom error listing them all.
+pub fn checked<'de, T: Shape<'de> + Validate, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    let value = T::deserialize_shape(d)?;
+    match value.validate() {
+        Ok(()) => Ok(value),
+        Err(errors) => Err(de::Error::custom(errors)),
     }
 }
 
@@ -152,14 +117,14 @@ impl<'de> Shape<'de> for i64 {
 
 impl<'de, T: Shape<'de>> Shape<'de> for Vec<T> {
     fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let items = Vec::<Lenient<T>>::deserialize(d)?;
-        Ok(items.into_iter().map(|item| item.0).collect())
+        let items = Vec::<Unchecked<T>>::deserialize(d)?;
+        Ok(items.into_iter().map(Unchecked::into_unchecked).collect())
     }
 }
 
 impl<'de, T: Shape<'de>> Shape<'de> for Option<T> {
     fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Option::<Lenient<T>>::deserialize(d)?.map(|v| v.0))
+        Ok(Option::<Unchecked<T>>::deserialize(d)?.map(Unchecked::into_unchecked))
     }
 }
 
@@ -169,29 +134,50 @@ impl<'de, T: Shape<'de>> Shape<'de> for Box<T> {
     }
 }
 
-impl<'de> Shape<'de> for crate::CidLink {
-    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::CidLink::deserialize(d)
-    }
+/// The runtime's value types: `Shape` reads the JSON form, `Deserialize` also validates.
+macro_rules! value_types {
+    ($($name:ident),*) => {$(
+        impl<'de> Shape<'de> for crate::$name {
+            fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::$name::deserialize_shape(d)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for crate::$name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                checked(d)
+            }
+        }
+    )*};
 }
 
-impl<'de> Shape<'de> for crate::Bytes {
-    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::Bytes::deserialize(d)
-    }
+value_types!(CidLink, Bytes, Blob, Unknown);
+
+/// Generated types read formats without checking them; validation checks them (with the
+/// lenient rules in lenient mode). Their own `Deserialize` checks them in strict mode.
+macro_rules! format_shapes {
+    ($($name:ident),*) => {$(
+        impl<'de> Shape<'de> for crate::$name {
+            fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(<crate::$name as crate::Format>::new_unchecked)
+            }
+        }
+    )*};
 }
 
-impl<'de> Shape<'de> for crate::Blob {
-    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::Blob::deserialize(d)
-    }
-}
-
-impl<'de> Shape<'de> for crate::Unknown {
-    fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::Unknown::deserialize(d)
-    }
-}
+format_shapes!(
+    AtIdentifier,
+    AtUri,
+    Cid,
+    Datetime,
+    Did,
+    Handle,
+    Language,
+    Nsid,
+    RecordKey,
+    Tid,
+    Uri
+);
 
 impl<'de> Shape<'de> for serde_json::Value {
     fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -291,6 +277,11 @@ pub fn deserialize_object<'de, T: FromMap<'de>, D: Deserializer<'de>>(
     d.deserialize_map(ObjectVisitor(expecting, std::marker::PhantomData))
 }
 
+/// An open union's member of a type it does not list, kept as raw JSON (validation checks it).
+pub fn unknown(value: serde_json::Value) -> crate::Unknown {
+    crate::Unknown::unchecked(value)
+}
+
 /// Reads the rest of a map into JSON, after `first` (a key and its value already read).
 pub fn rest_into_value<'de, A: de::MapAccess<'de>>(
     first: (String, serde_json::Value),
@@ -303,4 +294,64 @@ pub fn rest_into_value<'de, A: de::MapAccess<'de>>(
         insert_extra::<A::Error>(&mut object, key.0, value)?;
     }
     Ok(serde_json::Value::Object(object))
+}
+
+/// A value read checking its shape only (types, required properties, `$type`), not its
+/// constraints (lengths, formats, ranges): what to deserialize when the constraints should be
+/// checked later, or in lenient mode, or not at all.
+///
+/// `Deserialize` of a generated type (and of the runtime's format and value types) validates in
+/// strict mode, so `serde_json::from_str::<Job>` hands out only valid values. To keep reading
+/// what the schema refuses, ask for `Unchecked<Job>`; the type says that it was not checked.
+///
+/// ```
+/// use lexicon_runtime::{Did, Unchecked};
+///
+/// let raw: Unchecked<Did> = serde_json::from_str(r#""not a did""#).unwrap();
+/// assert!(raw.validate().is_err());
+/// assert!(serde_json::from_str::<Did>(r#""not a did""#).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[repr(transparent)]
+pub struct Unchecked<T>(T);
+
+impl<T: Validate> Unchecked<T> {
+    /// Validates in strict mode: the value, or every violation.
+    pub fn validate(self) -> Result<T, ValidationErrors> {
+        self.validate_with(Mode::Strict)
+    }
+
+    /// Validates as `mode`'s validator would: the value, or every violation.
+    pub fn validate_with(self, mode: Mode) -> Result<T, ValidationErrors> {
+        self.0.validate_with(mode).map(|()| self.0)
+    }
+}
+
+impl<T> Unchecked<T> {
+    /// Wraps a value, marking it as not validated.
+    pub fn new(value: T) -> Self {
+        Unchecked(value)
+    }
+
+    /// The value, not validated.
+    pub fn into_unchecked(self) -> T {
+        self.0
+    }
+
+    /// The value, not validated.
+    pub fn as_unchecked(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: Shape<'de>> Deserialize<'de> for Unchecked<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize_shape(d).map(Unchecked)
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for Unchecked<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }

@@ -1,0 +1,59 @@
+//! Lexicon integers: whole JSON numbers within the data model's range.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+/// The largest integer atproto data may hold, 2^53 − 1.
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// A Lexicon integer: a JSON number without a fractional part (`1`, `1.0` and `1e2` all count),
+/// within the range of `i64`. The ±(2^53 − 1) bound is checked by validation.
+pub struct Int(pub i64);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct IntVisitor;
+        impl Visitor<'_> for IntVisitor {
+            type Value = Int;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
+                Ok(Int(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
+                i64::try_from(v)
+                    .map(Int)
+                    .map_err(|_| E::custom(format_args!("integer {v} is out of range")))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
+                // 2^63 is exactly representable; anything at or past it does not fit an i64.
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                if v.fract() != 0.0 || !v.is_finite() {
+                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
+                } else if !(-LIMIT..LIMIT).contains(&v) {
+                    Err(E::custom(format_args!("integer {v} is out of range")))
+                } else {
+                    Ok(Int(v as i64))
+                }
+            }
+        }
+        d.deserialize_any(IntVisitor)
+    }
+}
+
+/// An integer that serializes as a plain number and deserializes like [`Int`].
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+pub struct IntJson(pub i64);
+
+impl<'de> Deserialize<'de> for IntJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Int::deserialize(d).map(|i| IntJson(i.0))
+    }
+}
