@@ -12,8 +12,7 @@ fn generation(c: &mut Criterion) {
         ("cocore", "lexicons"),
         ("atproto corpus", "tests/data/corpus/atproto"),
     ] {
-        let mut options = Options::new([format!("{data}/{dir}")]);
-        options.rustfmt = false;
+        let options = Options::new([format!("{data}/{dir}")]).rustfmt(false);
         g.bench_function(name, |b| b.iter(|| generate(&options).unwrap()));
     }
     g.finish();

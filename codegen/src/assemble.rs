@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::{cfg, doc_attrs, ident, EmitOptions, Emitted};
+use crate::emit::{cfg, ident, inner_doc_attrs, EmitOptions, Emitted};
 use crate::ir::Ir;
 
 /// The marker that identifies files this tool wrote.
@@ -29,18 +29,14 @@ fn header(nsid: Option<&str>) -> String {
     }
 }
 
-fn inner_doc(doc: Option<&str>) -> TokenStream {
-    let outer = doc_attrs(doc).to_string();
-    // `#[doc = ...]` becomes `#![doc = ...]`.
-    outer
-        .replace("# [doc", "# ! [doc")
-        .parse()
-        .expect("doc attributes re-parse")
-}
-
-/// One file per module: `lib.rs` at the root, `name/mod.rs` for modules with children,
-/// `name.rs` for the others.
-pub fn module_tree(ir: &Ir, emitted: Emitted, opts: &EmitOptions) -> Vec<FileTokens> {
+/// One file per module: `root_file` (`lib.rs` or `mod.rs`) at the root, `name/mod.rs` for
+/// modules with children, `name.rs` for the others.
+pub fn module_tree(
+    ir: &Ir,
+    emitted: Emitted,
+    opts: &EmitOptions,
+    root_file: &str,
+) -> Vec<FileTokens> {
     let mut items: BTreeMap<Vec<String>, TokenStream> = emitted.modules.into_iter().collect();
     let mut files = Vec::new();
     for (path, module) in &ir.modules {
@@ -53,11 +49,11 @@ pub fn module_tree(ir: &Ir, emitted: Emitted, opts: &EmitOptions) -> Vec<FileTok
         });
         let own = items.remove(path).unwrap_or_default();
         let doc = if path.is_empty() {
-            inner_doc(Some(
+            inner_doc_attrs(Some(
                 "Rust types for Lexicon schemas, with serde and validation.",
             ))
         } else {
-            inner_doc(module.doc.as_deref())
+            inner_doc_attrs(module.doc.as_deref())
         };
         let root = path.is_empty().then(|| emitted.root.clone());
         let tokens = quote! {
@@ -68,7 +64,7 @@ pub fn module_tree(ir: &Ir, emitted: Emitted, opts: &EmitOptions) -> Vec<FileTok
         };
         let mut file = PathBuf::new();
         let rel = match (path.is_empty(), module.children.is_empty()) {
-            (true, _) => PathBuf::from("lib.rs"),
+            (true, _) => PathBuf::from(root_file),
             (false, false) => {
                 path.iter().for_each(|p| file.push(crate::names::unraw(p)));
                 file.join("mod.rs")
@@ -103,7 +99,7 @@ pub fn single_file(ir: &Ir, emitted: Emitted, name: &str, opts: &EmitOptions) ->
             path.push(child.clone());
             let body = nest(ir, items, path, opts);
             let module = &ir.modules[path.as_slice()];
-            let doc = inner_doc(module.doc.as_deref());
+            let doc = inner_doc_attrs(module.doc.as_deref());
             let gate = module.feature.as_deref().map(|f| cfg(f, opts));
             let name = ident(child);
             children.extend(quote!(#gate pub mod #name { #doc #body }));

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::{generate_report, Diagnostics, EmitOptions, Layout, Options};
+use crate::{generate_report, Diagnostics, Layout, Options};
 
 /// Why a build-script generation failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,31 +38,17 @@ pub enum BuildError {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Builder {
-    lexicons: Vec<PathBuf>,
-    only: Vec<String>,
-    exclude: Vec<String>,
+    options: Options,
     out_dir: Option<PathBuf>,
     file_name: String,
-    runtime: Option<String>,
-    module: Option<String>,
-    attributes: Vec<String>,
-    docs: bool,
-    feature_gates: bool,
 }
 
 impl Default for Builder {
     fn default() -> Self {
         Builder {
-            lexicons: Vec::new(),
-            only: Vec::new(),
-            exclude: Vec::new(),
+            options: Options::new(Vec::<PathBuf>::new()),
             out_dir: None,
             file_name: "lexicons.rs".into(),
-            runtime: None,
-            module: None,
-            attributes: Vec::new(),
-            docs: true,
-            feature_gates: false,
         }
     }
 }
@@ -75,20 +61,20 @@ impl Builder {
 
     /// Adds a folder of lexicon JSON files (read recursively); call once per folder.
     pub fn lexicons(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.lexicons.push(dir.into());
+        self.options = self.options.lexicon_dir(dir);
         self
     }
 
     /// Emits only lexicons whose NSID matches one of these globs (`dev.cocore.*`), and those
     /// they refer to.
     pub fn only<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
-        self.only.extend(globs.into_iter().map(Into::into));
+        self.options = self.options.only(globs);
         self
     }
 
     /// Skips lexicons whose NSID matches one of these globs (unless an emitted one refers to it).
     pub fn exclude<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
-        self.exclude.extend(globs.into_iter().map(Into::into));
+        self.options = self.options.exclude(globs);
         self
     }
 
@@ -107,65 +93,53 @@ impl Builder {
     /// The path by which generated code names the runtime (default `::lexicon_runtime`), for
     /// crates that re-export it.
     pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
-        self.runtime = Some(path.into());
+        self.options = self.options.runtime_path(path);
         self
     }
 
     /// The module path where the file is included (default `crate`), such as
     /// `crate::lexicons` for `mod lexicons { include!(...); }`.
     pub fn module_path(mut self, path: impl Into<String>) -> Self {
-        self.module = Some(path.into());
+        self.options = self.options.module_path(path);
         self
     }
 
     /// Adds an attribute to every generated type, such as `#[derive(Hash)]`.
     pub fn type_attribute(mut self, attribute: impl Into<String>) -> Self {
-        self.attributes.push(attribute.into());
+        self.options = self.options.type_attribute(attribute);
         self
     }
 
     /// Whether to emit documentation comments (default true).
     pub fn docs(mut self, docs: bool) -> Self {
-        self.docs = docs;
+        self.options = self.options.docs(docs);
         self
     }
 
     /// Puts each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
     pub fn feature_gates(mut self, on: bool) -> Self {
-        self.feature_gates = on;
+        self.options = self.options.feature_gates(on);
         self
     }
 
-    /// The generator options these settings stand for.
-    pub fn options(&self) -> Result<Options, BuildError> {
-        let mut emit = EmitOptions::default();
-        if let Some(root) = &self.module {
-            emit = emit.with_root(root).map_err(BuildError::Config)?;
-        }
-        if let Some(runtime) = &self.runtime {
-            emit = emit.with_runtime(runtime).map_err(BuildError::Config)?;
-        }
-        for attribute in &self.attributes {
-            emit = emit
-                .with_type_attribute(attribute)
-                .map_err(BuildError::Config)?;
-        }
-        emit.docs = self.docs;
-        emit.feature_gates = self.feature_gates;
-        let mut options = Options::new(self.lexicons.clone());
-        options.layout = Layout::SingleFile(self.file_name.clone());
-        options.rustfmt = false;
-        options.emit = emit;
-        options.only = self.only.clone();
-        options.exclude = self.exclude.clone();
-        Ok(options)
+    /// The generator options these settings stand for: one file, no rustfmt (build output is
+    /// not read by people often enough to pay for it).
+    pub fn options(&self) -> Options {
+        self.options
+            .clone()
+            .layout(Layout::SingleFile(self.file_name.clone()))
+            .rustfmt(false)
     }
 
     /// Generates, writes the file (only if its content changed) and prints the
     /// `cargo::rerun-if-changed` lines for every lexicon folder and file read. On errors, prints
     /// each as a `cargo::error=` line naming file, line and column, and returns them.
     pub fn compile(self) -> Result<PathBuf, BuildError> {
-        let options = self.options()?;
+        let options = self.options();
+        if let Err(problems) = options.emit_options() {
+            let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
+            return Err(BuildError::Config(messages.join("; ")));
+        }
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR")
@@ -178,14 +152,14 @@ impl Builder {
                 })?,
         };
         let report = generate_report(&options);
-        for dir in &self.lexicons {
+        for dir in self.options.lexicon_dirs() {
             println!("cargo::rerun-if-changed={}", dir.display());
         }
         for file in &report.files {
             println!("cargo::rerun-if-changed={}", file.display());
         }
         let files = report.result.map_err(|diags| {
-            for d in &diags.0 {
+            for d in &diags {
                 println!("cargo::error={}", one_line(d));
             }
             BuildError::Lexicons(diags)

@@ -366,24 +366,15 @@ fn subscription(v: &Value, pointer: &str, cx: &mut Ctx<'_>) -> Option<Subscripti
     let at = pointer_push(pointer, "message");
     let message = match v.get("message") {
         None => Some(None),
-        Some(m) => {
-            let description = m
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            match m.get("schema") {
-                Some(s) => field(s, &pointer_push(&at, "schema"), cx).map(|schema| {
-                    Some(Message {
-                        description,
-                        schema,
-                    })
-                }),
-                None => {
-                    cx.error(&at, "schema", "missing `schema` (the message union)");
-                    None
-                }
+        Some(m) => match m.get("schema") {
+            Some(s) => {
+                field(s, &pointer_push(&at, "schema"), cx).map(|schema| Some(Message { schema }))
             }
-        }
+            None => {
+                cx.error(&at, "schema", "missing `schema` (the message union)");
+                None
+            }
+        },
     };
     let head = head?;
     Some(SubscriptionDef {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 /// One problem found in the input, named by file, JSON pointer and rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// The lexicon file (or folder) concerned.
     pub file: PathBuf,
@@ -42,13 +43,12 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "error[{}]: {}\n  --> {}",
-            self.rule,
-            self.message,
-            self.file.display()
-        )?;
+        write!(f, "error[{}]: {}", self.rule, self.message)?;
+        if self.file.as_os_str().is_empty() {
+            // Not about a file: a setting, or an internal error.
+            return Ok(());
+        }
+        write!(f, "\n  --> {}", self.file.display())?;
         if let Some((line, col)) = self.position {
             write!(f, ":{line}:{col}")?;
         }
@@ -83,12 +83,38 @@ impl fmt::Display for Diagnostic {
 
 /// Every problem of a run, sorted by file and position so that output is deterministic.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl From<Vec<Diagnostic>> for Diagnostics {
+    /// Sorts the diagnostics and drops exact duplicates.
+    fn from(diags: Vec<Diagnostic>) -> Self {
+        Diagnostics(diags).finish()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
 
 impl Diagnostics {
+    /// The diagnostics, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.0.iter()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Fills in line, column and line text from the documents' texts where the pointer can be
     /// found, then sorts.
-    pub fn located(mut self, texts: &std::collections::HashMap<PathBuf, String>) -> Self {
+    pub(crate) fn located(mut self, texts: &std::collections::HashMap<PathBuf, String>) -> Self {
         for d in &mut self.0 {
             if d.line_text.is_some() {
                 continue;
@@ -125,7 +151,7 @@ impl Diagnostics {
     }
 
     /// Sorts the diagnostics and drops exact duplicates.
-    pub fn finish(mut self) -> Self {
+    fn finish(mut self) -> Self {
         self.0.sort();
         self.0.dedup();
         self

@@ -54,7 +54,7 @@ fn load(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
     if diags.is_empty() {
         Ok(catalog)
     } else {
-        Err(Diagnostics(diags).located(&texts))
+        Err(Diagnostics::from(diags).located(&texts))
     }
 }
 

@@ -2,16 +2,23 @@
 
 use std::process::{Command, Stdio};
 
-use crate::assemble::FileTokens;
+use syn::visit_mut::VisitMut;
 
-/// Pretty-prints a file's tokens and puts the header on top.
-pub fn format_file(file: &FileTokens) -> Result<String, String> {
-    let parsed: syn::File = syn::parse2(file.tokens.clone()).map_err(|e| {
+use crate::assemble::FileTokens;
+use crate::options::RustfmtStyle;
+
+/// Pretty-prints a file's tokens and puts the header on top; without `docs`, every `#[doc]`
+/// attribute is left out of the syntax tree first.
+pub fn format_file(file: &FileTokens, docs: bool) -> Result<String, String> {
+    let mut parsed: syn::File = syn::parse2(file.tokens.clone()).map_err(|e| {
         format!(
             "internal error: generated code for {} does not parse: {e}",
             file.path.display()
         )
     })?;
+    if !docs {
+        NoDocs.visit_file_mut(&mut parsed);
+    }
     Ok(format!(
         "{}\n{}",
         file.header,
@@ -48,20 +55,33 @@ fn space_items(code: &str) -> String {
     out
 }
 
+/// Removes documentation attributes everywhere in a syntax tree.
+struct NoDocs;
+
+impl VisitMut for NoDocs {
+    fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
+        attrs.retain(|a| !a.path().is_ident("doc"));
+    }
+}
+
 /// Runs one `rustfmt` process over all `files` (written to a scratch folder), which is much faster
-/// than one process per file. Returns `None` if rustfmt cannot be started.
-pub fn rustfmt_all(files: &mut [crate::GeneratedFile]) -> Option<Result<(), String>> {
+/// than one process per file, with the edition and configuration file of `style`. Returns `None`
+/// if rustfmt cannot be started.
+pub fn rustfmt_all(
+    files: &mut [crate::GeneratedFile],
+    style: &RustfmtStyle,
+) -> Option<Result<(), String>> {
     let program = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into());
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("lexicon-codegen-{}-{nanos}", std::process::id()));
+    let scratch = match tempfile::tempdir() {
+        Ok(scratch) => scratch,
+        Err(e) => return Some(Err(format!("cannot make a scratch folder: {e}"))),
+    };
+    let dir = scratch.path();
     let result = (|| {
         let mut paths = Vec::with_capacity(files.len());
         for f in files.iter() {
             let path = dir.join(&f.path);
-            std::fs::create_dir_all(path.parent().unwrap_or(&dir)).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(path.parent().unwrap_or(dir)).map_err(|e| e.to_string())?;
             std::fs::write(&path, &f.contents).map_err(|e| e.to_string())?;
             paths.push(path);
         }
@@ -71,8 +91,12 @@ pub fn rustfmt_all(files: &mut [crate::GeneratedFile]) -> Option<Result<(), Stri
             .zip(&paths)
             .filter(|(f, _)| f.path.components().count() == 1)
             .map(|(_, p)| p);
-        let output = match Command::new(&program)
-            .args(["--edition", "2021", "--quiet"])
+        let mut command = Command::new(&program);
+        command.args(["--edition", &style.edition, "--quiet"]);
+        if let Some(config) = &style.config {
+            command.arg("--config-path").arg(config);
+        }
+        let output = match command
             .args(roots)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -89,18 +113,10 @@ pub fn rustfmt_all(files: &mut [crate::GeneratedFile]) -> Option<Result<(), Stri
         }
         Ok(true)
     })();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(scratch);
     match result {
         Ok(true) => Some(Ok(())),
         Ok(false) => None,
         Err(e) => Some(Err(e)),
     }
-}
-
-/// Removes documentation comments (`///`, `//!`) from formatted code.
-pub fn strip_docs(code: &str) -> String {
-    code.lines()
-        .filter(|l| !(l.trim_start().starts_with("///") || l.trim_start().starts_with("//!")))
-        .map(|l| format!("{l}\n"))
-        .collect()
 }

@@ -50,8 +50,6 @@ pub struct RecordEntry {
     pub variant: String,
     /// The struct.
     pub path: TypePath,
-    /// The record key type as written (`tid`, `literal:self`, ...).
-    pub key: String,
     /// The namespace feature that gates it.
     pub feature: String,
 }
@@ -99,8 +97,6 @@ pub struct Method {
     pub input: Option<(String, Option<String>)>,
     /// The response body: encoding and type name, if JSON with a schema.
     pub output: Option<(String, Option<String>)>,
-    /// The message union of a subscription.
-    pub message: Option<String>,
     /// The error enum: its name and variants.
     pub errors: Option<(String, Vec<ErrorVariant>)>,
 }

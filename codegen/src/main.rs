@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use lexicon_codegen::{evolution, generate, write, Options};
+use lexicon_codegen::{check_files, diff, generate, write_files, Layout, Options};
 
 /// Generates Rust types with serde and validation from atproto Lexicon schemas.
 #[derive(Parser)]
@@ -23,6 +23,15 @@ enum Format {
     Text,
     /// JSON for programs.
     Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LayoutArg {
+    /// `lib.rs` at the root: the output folder is a crate's `src`.
+    Crate,
+    /// `mod.rs` at the root: the output folder is a module of an existing crate (set
+    /// --module-path to match).
+    Module,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,6 +64,24 @@ enum Command {
         /// Where the module tree goes.
         #[arg(long, value_name = "DIR", default_value = "generated/src")]
         out: PathBuf,
+        /// Root file of the tree: `lib.rs` (crate) or `mod.rs` (a module of an existing crate).
+        #[arg(long, value_enum, default_value = "crate")]
+        layout: LayoutArg,
+        /// Rust path of the tree's root as generated code names it, such as `crate::lexicons`
+        /// when --out is the `src/lexicons` module. [default: crate]
+        #[arg(long, value_name = "PATH")]
+        module_path: Option<String>,
+        /// Rust path by which generated code names the runtime, for crates that re-export it.
+        /// [default: ::lexicon_runtime]
+        #[arg(long, value_name = "PATH")]
+        runtime_path: Option<String>,
+        /// An attribute put on every generated struct and enum, such as '#[derive(Hash)]';
+        /// repeatable.
+        #[arg(long, value_name = "ATTRIBUTE")]
+        type_attribute: Vec<String>,
+        /// Leave out documentation comments.
+        #[arg(long)]
+        no_docs: bool,
         /// Write nothing; report stale, missing and extra files and exit 1 if there are any.
         #[arg(long)]
         check: bool,
@@ -110,6 +137,11 @@ fn main() -> ExitCode {
         Command::Generate {
             lexicons,
             out,
+            layout,
+            module_path,
+            runtime_path,
+            type_attribute,
+            no_docs,
             check,
             only,
             exclude,
@@ -125,11 +157,26 @@ fn main() -> ExitCode {
             } else {
                 lexicons
             };
-            let mut options = Options::new(lexicons);
-            options.rustfmt = !no_rustfmt;
-            options.only = only;
-            options.exclude = exclude;
-            options.emit.feature_gates = feature_gates;
+            let mut options = Options::new(lexicons)
+                .layout(match layout {
+                    LayoutArg::Crate => Layout::Crate,
+                    LayoutArg::Module => Layout::Module,
+                })
+                .rustfmt(!no_rustfmt)
+                .rustfmt_config_from(&out)
+                .only(only)
+                .exclude(exclude)
+                .docs(!no_docs)
+                .feature_gates(feature_gates);
+            if let Some(path) = module_path {
+                options = options.module_path(path);
+            }
+            if let Some(path) = runtime_path {
+                options = options.runtime_path(path);
+            }
+            for attribute in type_attribute {
+                options = options.type_attribute(attribute);
+            }
             let color = match color {
                 Color::Always => true,
                 Color::Never => false,
@@ -190,7 +237,6 @@ fn run_generate(options: &Options, out: &Path, check: bool, o: Output) -> ExitCo
         Err(diags) => {
             if o.format == Format::Json {
                 let errors: Vec<serde_json::Value> = diags
-                    .0
                     .iter()
                     .map(|d| {
                         serde_json::json!({
@@ -211,7 +257,7 @@ fn run_generate(options: &Options, out: &Path, check: bool, o: Output) -> ExitCo
         }
     };
     if check {
-        let report = write::check_files(out, &files);
+        let report = check_files(out, &files);
         if o.format == Format::Json {
             let stale: Vec<PathBuf> = report.stale.iter().map(|(p, _)| p.clone()).collect();
             println!(
@@ -265,7 +311,7 @@ fn run_generate(options: &Options, out: &Path, check: bool, o: Output) -> ExitCo
             ExitCode::from(1)
         }
     } else {
-        match write::write_files(out, &files) {
+        match write_files(out, &files) {
             Ok(report) => {
                 if o.verbose {
                     for p in &report.written {
@@ -295,7 +341,7 @@ fn run_generate(options: &Options, out: &Path, check: bool, o: Output) -> ExitCo
 }
 
 fn run_diff(old: &Path, new: &Path, format: Format) -> ExitCode {
-    let changes = match evolution::compare_dirs(&[old.to_owned()], &[new.to_owned()]) {
+    let changes = match diff(&[old.to_owned()], &[new.to_owned()]) {
         Ok(changes) => changes,
         Err(diags) => {
             eprintln!("{diags}");

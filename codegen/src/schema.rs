@@ -380,8 +380,6 @@ pub struct ProcedureDef {
 /// The `message` of a subscription.
 #[derive(Debug, Clone)]
 pub struct Message {
-    /// Free text.
-    pub description: Option<String>,
     /// The message union.
     pub schema: Field,
 }

@@ -64,13 +64,10 @@ pub fn write_file(out: &Path, file: &GeneratedFile) -> io::Result<bool> {
     }
     let dir = target.parent().unwrap_or(out);
     fs::create_dir_all(dir)?;
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("out.rs");
-    let tmp = dir.join(format!(".{name}.lexicon-codegen.tmp"));
-    fs::write(&tmp, &file.contents)?;
-    fs::rename(&tmp, &target)?;
+    // A temporary file beside the target (removed if anything fails), renamed over it.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    io::Write::write_all(&mut tmp, file.contents.as_bytes())?;
+    tmp.persist(&target).map_err(|e| e.error)?;
     Ok(true)
 }
 

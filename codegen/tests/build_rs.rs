@@ -117,7 +117,7 @@ fn errors_are_cargo_error_lines_with_file_line_and_column() {
     let Err(lexicon_codegen::BuildError::Lexicons(diags)) = result else {
         panic!("expected lexicon errors")
     };
-    assert_eq!(diags.0[0].position, Some((5, 82)));
+    assert_eq!(diags.iter().next().unwrap().position, Some((5, 82)));
     assert!(
         !out.join("lexicons.rs").exists(),
         "nothing is written on error"

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lexicon_codegen::evolution::{compare_dirs, Change};
+use lexicon_codegen::{diff as compare_dirs, Change};
 use serde_json::{json, Value};
 
 fn data() -> PathBuf {

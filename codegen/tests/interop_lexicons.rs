@@ -22,8 +22,7 @@ fn entries(file: &str) -> Vec<(String, Value)> {
 fn generate_one(doc: &Value) -> Result<(), lexicon_codegen::Diagnostics> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("doc.json"), doc.to_string()).unwrap();
-    let mut options = Options::new([dir.path()]);
-    options.rustfmt = false;
+    let options = Options::new([dir.path()]).rustfmt(false);
     generate(&options).map(drop)
 }
 
@@ -58,7 +57,7 @@ fn invalid_documents_are_refused_under_the_named_rule() {
             .err()
             .unwrap_or_else(|| panic!("{name} was accepted"));
         assert!(
-            diags.0.iter().any(|d| d.rule == *rule
+            diags.iter().any(|d| d.rule == *rule
                 && d.pointer.starts_with(pointer)
                 && d.file.ends_with("doc.json")),
             "{name}: expected {rule} at {pointer}, got:\n{diags}"
@@ -69,11 +68,11 @@ fn invalid_documents_are_refused_under_the_named_rule() {
 #[test]
 fn catalog_documents_load() {
     // procedure.json's input refers to app.bsky.actor.defs, so the corpus is loaded alongside.
-    let mut options = Options::new([
+    let options = Options::new([
         data().join("interop/lexicon/catalog"),
         data().join("corpus/atproto"),
-    ]);
-    options.rustfmt = false;
+    ])
+    .rustfmt(false);
     let files = generate(&options).unwrap_or_else(|d| panic!("{d}"));
     for nsid in [
         "record",

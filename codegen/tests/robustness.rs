@@ -81,12 +81,11 @@ proptest! {
             std::fs::write(dir.path().join(format!("{i}.json")), doc.to_string()).unwrap();
         }
         // The documents are self-contained, so unmutated ones reach lowering and emission.
-        let mut options = Options::new([dir.path()]);
-        options.rustfmt = false;
+        let options = Options::new([dir.path()]).rustfmt(false);
         match generate(&options) {
             Ok(files) => prop_assert!(files.len() > 6),
             Err(diags) => {
-                prop_assert!(!diags.0.is_empty() && diags.0.iter().all(|d| !d.message.is_empty()));
+                prop_assert!(!diags.is_empty() && diags.iter().all(|d| !d.message.is_empty()));
                 // Rendering (with positions and carets) must not panic either.
                 prop_assert!(diags.to_string().contains("error["));
             }
@@ -103,8 +102,7 @@ fn a_folder_of_ten_thousand_lexicons() {
         );
         std::fs::write(dir.path().join(format!("{i}.json")), doc).unwrap();
     }
-    let mut options = Options::new([dir.path()]);
-    options.rustfmt = false;
+    let options = Options::new([dir.path()]).rustfmt(false);
     let files = generate(&options).expect("10,000 lexicons generate");
     assert_eq!(
         files.len(),
@@ -125,8 +123,7 @@ fn a_symlink_loop_is_read_once() {
         r#"{"lexicon":1,"id":"test.loop.x","defs":{"main":{"type":"token"}}}"#,
     )
     .unwrap();
-    let mut options = Options::new([dir.path()]);
-    options.rustfmt = false;
+    let options = Options::new([dir.path()]).rustfmt(false);
     let files = generate(&options).expect("the loop is followed once");
     assert!(files.iter().any(|f| f.path.ends_with("x.rs")));
 }
@@ -141,11 +138,16 @@ fn deeply_nested_lexicon_json_is_an_error() {
     )
     .unwrap();
     let diags = generate(&Options::new([dir.path()])).expect_err("too deep");
-    assert_eq!(diags.0[0].rule, "json");
+    assert_eq!(diags.iter().next().unwrap().rule, "json");
     assert!(
-        diags.0[0].message.contains("recursion limit"),
+        diags
+            .iter()
+            .next()
+            .unwrap()
+            .message
+            .contains("recursion limit"),
         "{}",
-        diags.0[0]
+        diags.iter().next().unwrap()
     );
 }
 
@@ -155,8 +157,7 @@ fn unmutated_documents_generate() {
     for (i, doc) in docs().iter().enumerate() {
         std::fs::write(dir.path().join(format!("{i}.json")), doc.to_string()).unwrap();
     }
-    let mut options = Options::new([dir.path()]);
-    options.rustfmt = false;
+    let options = Options::new([dir.path()]).rustfmt(false);
     assert!(
         generate(&options).is_ok(),
         "the proptest starts from documents that generate"

@@ -51,7 +51,11 @@ pub mod com {
                             let v = &self.cid;
                             ::lexicon_runtime::__private::check::format(v, path, errors);
                         }
-                        ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                        ::lexicon_runtime::Validate::validate_at(
+                            &self.extra,
+                            path,
+                            errors,
+                        );
                     }
                 }
 
@@ -88,35 +92,52 @@ pub mod com {
                         let mut f_cid = ::std::option::Option::None;
                         let mut extra = ::lexicon_runtime::Extra::new();
                         if let ::std::option::Option::Some(t) = type_id {
-                            extra.insert(
-                                ::std::string::String::from("$type"),
-                                ::lexicon_runtime::serde_json::Value::String(
-                                    ::std::string::String::from(t),
-                                ),
-                            );
+                            extra
+                                .insert(
+                                    ::std::string::String::from("$type"),
+                                    ::lexicon_runtime::serde_json::Value::String(
+                                        ::std::string::String::from(t),
+                                    ),
+                                );
                         }
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                        while let ::std::option::Option::Some(key) = map
+                            .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "uri" => ::lexicon_runtime::__private::de::field(
-                                    &mut map, &mut f_uri, "uri",
-                                )?,
-                                "cid" => ::lexicon_runtime::__private::de::field(
-                                    &mut map, &mut f_cid, "cid",
-                                )?,
+                                "uri" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_uri,
+                                        "uri",
+                                    )?
+                                }
+                                "cid" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_cid,
+                                        "cid",
+                                    )?
+                                }
                                 _ => {
-                                    let value =
-                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    let value = map
+                                        .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                     ::lexicon_runtime::__private::de::insert_extra(
-                                        &mut extra, key.0, value,
+                                        &mut extra,
+                                        key.0,
+                                        value,
                                     )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(StrongRef {
-                            uri: ::lexicon_runtime::__private::de::required(f_uri, "uri")?,
-                            cid: ::lexicon_runtime::__private::de::required(f_cid, "cid")?,
+                            uri: ::lexicon_runtime::__private::de::required(
+                                f_uri,
+                                "uri",
+                            )?,
+                            cid: ::lexicon_runtime::__private::de::required(
+                                f_cid,
+                                "cid",
+                            )?,
                             extra,
                         })
                     }
@@ -199,16 +220,39 @@ pub mod dev {
                         {
                             let path = &path.field("amount");
                             let v = &self.amount;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                0,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("currency");
                             let v = &self.currency;
-                            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
-                            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(
+                                v,
+                                3,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                v,
+                                8,
+                                path,
+                                errors,
+                            );
                         }
-                        ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                        ::lexicon_runtime::Validate::validate_at(
+                            &self.extra,
+                            path,
+                            errors,
+                        );
                     }
                 }
 
@@ -245,40 +289,51 @@ pub mod dev {
                         let mut f_currency = ::std::option::Option::None;
                         let mut extra = ::lexicon_runtime::Extra::new();
                         if let ::std::option::Option::Some(t) = type_id {
-                            extra.insert(
-                                ::std::string::String::from("$type"),
-                                ::lexicon_runtime::serde_json::Value::String(
-                                    ::std::string::String::from(t),
-                                ),
-                            );
+                            extra
+                                .insert(
+                                    ::std::string::String::from("$type"),
+                                    ::lexicon_runtime::serde_json::Value::String(
+                                        ::std::string::String::from(t),
+                                    ),
+                                );
                         }
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                        while let ::std::option::Option::Some(key) = map
+                            .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "amount" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_amount,
-                                    "amount",
-                                )?,
-                                "currency" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_currency,
-                                    "currency",
-                                )?,
+                                "amount" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_amount,
+                                        "amount",
+                                    )?
+                                }
+                                "currency" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_currency,
+                                        "currency",
+                                    )?
+                                }
                                 _ => {
-                                    let value =
-                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    let value = map
+                                        .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                     ::lexicon_runtime::__private::de::insert_extra(
-                                        &mut extra, key.0, value,
+                                        &mut extra,
+                                        key.0,
+                                        value,
                                     )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(Money {
-                            amount: ::lexicon_runtime::__private::de::required(f_amount, "amount")?,
+                            amount: ::lexicon_runtime::__private::de::required(
+                                f_amount,
+                                "amount",
+                            )?,
                             currency: ::lexicon_runtime::__private::de::required(
-                                f_currency, "currency",
+                                f_currency,
+                                "currency",
                             )?,
                             extra,
                         })
@@ -349,16 +404,38 @@ pub mod dev {
                         {
                             let path = &path.field("in");
                             let v = &self.r#in;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                0,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("out");
                             let v = &self.out;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                0,
+                                path,
+                                errors,
+                            );
                         }
-                        ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                        ::lexicon_runtime::Validate::validate_at(
+                            &self.extra,
+                            path,
+                            errors,
+                        );
                     }
                 }
 
@@ -386,7 +463,8 @@ pub mod dev {
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for TokenCounts {
+                impl<'de> ::lexicon_runtime::__private::de::FromMap<'de>
+                for TokenCounts {
                     fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                         mut map: A,
                         type_id: ::std::option::Option<&str>,
@@ -395,35 +473,52 @@ pub mod dev {
                         let mut f_out = ::std::option::Option::None;
                         let mut extra = ::lexicon_runtime::Extra::new();
                         if let ::std::option::Option::Some(t) = type_id {
-                            extra.insert(
-                                ::std::string::String::from("$type"),
-                                ::lexicon_runtime::serde_json::Value::String(
-                                    ::std::string::String::from(t),
-                                ),
-                            );
+                            extra
+                                .insert(
+                                    ::std::string::String::from("$type"),
+                                    ::lexicon_runtime::serde_json::Value::String(
+                                        ::std::string::String::from(t),
+                                    ),
+                                );
                         }
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                        while let ::std::option::Option::Some(key) = map
+                            .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "in" => ::lexicon_runtime::__private::de::field(
-                                    &mut map, &mut f_in, "in",
-                                )?,
-                                "out" => ::lexicon_runtime::__private::de::field(
-                                    &mut map, &mut f_out, "out",
-                                )?,
+                                "in" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_in,
+                                        "in",
+                                    )?
+                                }
+                                "out" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_out,
+                                        "out",
+                                    )?
+                                }
                                 _ => {
-                                    let value =
-                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    let value = map
+                                        .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                     ::lexicon_runtime::__private::de::insert_extra(
-                                        &mut extra, key.0, value,
+                                        &mut extra,
+                                        key.0,
+                                        value,
                                     )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(TokenCounts {
-                            r#in: ::lexicon_runtime::__private::de::required(f_in, "in")?,
-                            out: ::lexicon_runtime::__private::de::required(f_out, "out")?,
+                            r#in: ::lexicon_runtime::__private::de::required(
+                                f_in,
+                                "in",
+                            )?,
+                            out: ::lexicon_runtime::__private::de::required(
+                                f_out,
+                                "out",
+                            )?,
                             extra,
                         })
                     }
@@ -501,27 +596,64 @@ pub mod dev {
                         {
                             let path = &path.field("modelId");
                             let v = &self.model_id;
-                            ::lexicon_runtime::__private::check::max_bytes(v, 256, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                v,
+                                256,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("inputPricePerMTok");
                             let v = &self.input_price_per_m_tok;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                0,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("outputPricePerMTok");
                             let v = &self.output_price_per_m_tok;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                0,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("currency");
                             let v = &self.currency;
-                            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
-                            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(
+                                v,
+                                3,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                v,
+                                8,
+                                path,
+                                errors,
+                            );
                         }
-                        ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                        ::lexicon_runtime::Validate::validate_at(
+                            &self.extra,
+                            path,
+                            errors,
+                        );
                     }
                 }
 
@@ -531,8 +663,14 @@ pub mod dev {
                         map: &mut M,
                     ) -> ::std::result::Result<(), M::Error> {
                         map.serialize_entry("modelId", &self.model_id)?;
-                        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
-                        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
+                        map.serialize_entry(
+                            "inputPricePerMTok",
+                            &self.input_price_per_m_tok,
+                        )?;
+                        map.serialize_entry(
+                            "outputPricePerMTok",
+                            &self.output_price_per_m_tok,
+                        )?;
                         map.serialize_entry("currency", &self.currency)?;
                         ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
@@ -562,49 +700,61 @@ pub mod dev {
                         let mut f_currency = ::std::option::Option::None;
                         let mut extra = ::lexicon_runtime::Extra::new();
                         if let ::std::option::Option::Some(t) = type_id {
-                            extra.insert(
-                                ::std::string::String::from("$type"),
-                                ::lexicon_runtime::serde_json::Value::String(
-                                    ::std::string::String::from(t),
-                                ),
-                            );
+                            extra
+                                .insert(
+                                    ::std::string::String::from("$type"),
+                                    ::lexicon_runtime::serde_json::Value::String(
+                                        ::std::string::String::from(t),
+                                    ),
+                                );
                         }
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                        while let ::std::option::Option::Some(key) = map
+                            .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "modelId" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_model_id,
-                                    "modelId",
-                                )?,
-                                "inputPricePerMTok" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_input_price_per_m_tok,
-                                    "inputPricePerMTok",
-                                )?,
-                                "outputPricePerMTok" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_output_price_per_m_tok,
-                                    "outputPricePerMTok",
-                                )?,
-                                "currency" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_currency,
-                                    "currency",
-                                )?,
+                                "modelId" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_model_id,
+                                        "modelId",
+                                    )?
+                                }
+                                "inputPricePerMTok" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_input_price_per_m_tok,
+                                        "inputPricePerMTok",
+                                    )?
+                                }
+                                "outputPricePerMTok" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_output_price_per_m_tok,
+                                        "outputPricePerMTok",
+                                    )?
+                                }
+                                "currency" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_currency,
+                                        "currency",
+                                    )?
+                                }
                                 _ => {
-                                    let value =
-                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    let value = map
+                                        .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                     ::lexicon_runtime::__private::de::insert_extra(
-                                        &mut extra, key.0, value,
+                                        &mut extra,
+                                        key.0,
+                                        value,
                                     )?;
                                 }
                             }
                         }
                         ::std::result::Result::Ok(ModelPrice {
                             model_id: ::lexicon_runtime::__private::de::required(
-                                f_model_id, "modelId",
+                                f_model_id,
+                                "modelId",
                             )?,
                             input_price_per_m_tok: ::lexicon_runtime::__private::de::required(
                                 f_input_price_per_m_tok,
@@ -615,7 +765,8 @@ pub mod dev {
                                 "outputPricePerMTok",
                             )?,
                             currency: ::lexicon_runtime::__private::de::required(
-                                f_currency, "currency",
+                                f_currency,
+                                "currency",
                             )?,
                             extra,
                         })
@@ -692,22 +843,54 @@ pub mod dev {
                         {
                             let path = &path.field("inputPricePerMTok");
                             let v = &self.input_price_per_m_tok;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                0,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("outputPricePerMTok");
                             let v = &self.output_price_per_m_tok;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                0,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("currency");
                             let v = &self.currency;
-                            ::lexicon_runtime::__private::check::min_bytes(v, 3, path, errors);
-                            ::lexicon_runtime::__private::check::max_bytes(v, 8, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(
+                                v,
+                                3,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                v,
+                                8,
+                                path,
+                                errors,
+                            );
                         }
-                        ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                        ::lexicon_runtime::Validate::validate_at(
+                            &self.extra,
+                            path,
+                            errors,
+                        );
                     }
                 }
 
@@ -716,8 +899,14 @@ pub mod dev {
                         &self,
                         map: &mut M,
                     ) -> ::std::result::Result<(), M::Error> {
-                        map.serialize_entry("inputPricePerMTok", &self.input_price_per_m_tok)?;
-                        map.serialize_entry("outputPricePerMTok", &self.output_price_per_m_tok)?;
+                        map.serialize_entry(
+                            "inputPricePerMTok",
+                            &self.input_price_per_m_tok,
+                        )?;
+                        map.serialize_entry(
+                            "outputPricePerMTok",
+                            &self.output_price_per_m_tok,
+                        )?;
                         map.serialize_entry("currency", &self.currency)?;
                         ::lexicon_runtime::__private::ser::extra(map, &self.extra)
                     }
@@ -746,37 +935,46 @@ pub mod dev {
                         let mut f_currency = ::std::option::Option::None;
                         let mut extra = ::lexicon_runtime::Extra::new();
                         if let ::std::option::Option::Some(t) = type_id {
-                            extra.insert(
-                                ::std::string::String::from("$type"),
-                                ::lexicon_runtime::serde_json::Value::String(
-                                    ::std::string::String::from(t),
-                                ),
-                            );
+                            extra
+                                .insert(
+                                    ::std::string::String::from("$type"),
+                                    ::lexicon_runtime::serde_json::Value::String(
+                                        ::std::string::String::from(t),
+                                    ),
+                                );
                         }
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                        while let ::std::option::Option::Some(key) = map
+                            .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "inputPricePerMTok" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_input_price_per_m_tok,
-                                    "inputPricePerMTok",
-                                )?,
-                                "outputPricePerMTok" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_output_price_per_m_tok,
-                                    "outputPricePerMTok",
-                                )?,
-                                "currency" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_currency,
-                                    "currency",
-                                )?,
+                                "inputPricePerMTok" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_input_price_per_m_tok,
+                                        "inputPricePerMTok",
+                                    )?
+                                }
+                                "outputPricePerMTok" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_output_price_per_m_tok,
+                                        "outputPricePerMTok",
+                                    )?
+                                }
+                                "currency" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_currency,
+                                        "currency",
+                                    )?
+                                }
                                 _ => {
-                                    let value =
-                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    let value = map
+                                        .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                     ::lexicon_runtime::__private::de::insert_extra(
-                                        &mut extra, key.0, value,
+                                        &mut extra,
+                                        key.0,
+                                        value,
                                     )?;
                                 }
                             }
@@ -791,7 +989,8 @@ pub mod dev {
                                 "outputPricePerMTok",
                             )?,
                             currency: ::lexicon_runtime::__private::de::required(
-                                f_currency, "currency",
+                                f_currency,
+                                "currency",
                             )?,
                             extra,
                         })
@@ -848,7 +1047,10 @@ pub mod dev {
                 }
 
                 impl ::std::fmt::Display for TrustLevel {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    fn fmt(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
                         f.write_str(self.as_str())
                     }
                 }
@@ -877,12 +1079,15 @@ pub mod dev {
                     fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        let s: ::lexicon_runtime::__private::de::Key<'de> =
-                            ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
-                        ::std::result::Result::Ok(match s.0 {
-                            ::std::borrow::Cow::Borrowed(s) => Self::from(s),
-                            ::std::borrow::Cow::Owned(s) => Self::from(s),
-                        })
+                        let s: ::lexicon_runtime::__private::de::Key<'de> = ::lexicon_runtime::serde::Deserialize::deserialize(
+                            deserializer,
+                        )?;
+                        ::std::result::Result::Ok(
+                            match s.0 {
+                                ::std::borrow::Cow::Borrowed(s) => Self::from(s),
+                                ::std::borrow::Cow::Owned(s) => Self::from(s),
+                            },
+                        )
                     }
                 }
 
@@ -910,8 +1115,7 @@ pub mod dev {
                         &self,
                         _: &::lexicon_runtime::Path<'_>,
                         _: &mut ::lexicon_runtime::ValidationErrors,
-                    ) {
-                    }
+                    ) {}
                 }
 
                 /// Lifecycle state of a settlement record.
@@ -946,7 +1150,10 @@ pub mod dev {
                 }
 
                 impl ::std::fmt::Display for SettlementStatus {
-                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    fn fmt(
+                        &self,
+                        f: &mut ::std::fmt::Formatter<'_>,
+                    ) -> ::std::fmt::Result {
                         f.write_str(self.as_str())
                     }
                 }
@@ -973,16 +1180,20 @@ pub mod dev {
                     }
                 }
 
-                impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for SettlementStatus {
+                impl<'de> ::lexicon_runtime::__private::de::Shape<'de>
+                for SettlementStatus {
                     fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
-                        let s: ::lexicon_runtime::__private::de::Key<'de> =
-                            ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
-                        ::std::result::Result::Ok(match s.0 {
-                            ::std::borrow::Cow::Borrowed(s) => Self::from(s),
-                            ::std::borrow::Cow::Owned(s) => Self::from(s),
-                        })
+                        let s: ::lexicon_runtime::__private::de::Key<'de> = ::lexicon_runtime::serde::Deserialize::deserialize(
+                            deserializer,
+                        )?;
+                        ::std::result::Result::Ok(
+                            match s.0 {
+                                ::std::borrow::Cow::Borrowed(s) => Self::from(s),
+                                ::std::borrow::Cow::Owned(s) => Self::from(s),
+                            },
+                        )
                     }
                 }
 
@@ -997,7 +1208,8 @@ pub mod dev {
 
                 /// Reads the value and validates it in strict mode: violations are the deserializer's
                 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
-                impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for SettlementStatus {
+                impl<'de> ::lexicon_runtime::serde::Deserialize<'de>
+                for SettlementStatus {
                     fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                         deserializer: D,
                     ) -> ::std::result::Result<Self, D::Error> {
@@ -1010,8 +1222,7 @@ pub mod dev {
                         &self,
                         _: &::lexicon_runtime::Path<'_>,
                         _: &mut ::lexicon_runtime::ValidationErrors,
-                    ) {
-                    }
+                    ) {}
                 }
             }
 
@@ -1037,19 +1248,19 @@ pub mod dev {
                     /// Specific provider DIDs allowed to serve this job. Empty/absent means any provider that meets acceptedTrustLevel.
                     ///
                     /// Constraints: at most 64 items.
-                    pub accepted_providers:
-                        ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Did>>,
+                    pub accepted_providers: ::std::option::Option<
+                        ::std::vec::Vec<::lexicon_runtime::Did>,
+                    >,
                     /// Minimum trust level the requester will accept from a provider serving this job.
-                    pub accepted_trust_level:
-                        crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
+                    pub accepted_trust_level: crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
                     /// Exchange DIDs allowed to settle this job. MUST be non-empty in practice; the named paymentAuthorization MUST cover one of these.
                     ///
                     /// Constraints: at most 16 items.
-                    pub accepted_exchanges:
-                        ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Did>>,
+                    pub accepted_exchanges: ::std::option::Option<
+                        ::std::vec::Vec<::lexicon_runtime::Did>,
+                    >,
                     /// Strong-ref to a dev.cocore.compute.paymentAuthorization record in the same repo, naming an exchange and a ceiling >= this job's priceCeiling.
-                    pub payment_authorization:
-                        crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
+                    pub payment_authorization: crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
                     /// 16 random bytes, hex-encoded. Replay protection.
                     ///
                     /// Constraints: exactly 32 UTF-8 bytes.
@@ -1072,7 +1283,11 @@ pub mod dev {
                     pub fn validate_key(
                         rkey: &str,
                     ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
-                        ::lexicon_runtime::record::check_record_key(Self::NSID, Self::KEY, rkey)
+                        ::lexicon_runtime::record::check_record_key(
+                            Self::NSID,
+                            Self::KEY,
+                            rkey,
+                        )
                     }
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
@@ -1097,13 +1312,28 @@ pub mod dev {
                         {
                             let path = &path.field("model");
                             let v = &self.model;
-                            ::lexicon_runtime::__private::check::max_bytes(v, 256, path, errors);
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                v,
+                                256,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("inputCommitment");
                             let v = &self.input_commitment;
-                            ::lexicon_runtime::__private::check::min_bytes(v, 64, path, errors);
-                            ::lexicon_runtime::__private::check::max_bytes(v, 64, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(
+                                v,
+                                64,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                v,
+                                64,
+                                path,
+                                errors,
+                            );
                         }
                         if let ::std::option::Option::Some(v) = &self.input_cipher_url {
                             let path = &path.field("inputCipherURL");
@@ -1112,16 +1342,31 @@ pub mod dev {
                         {
                             let path = &path.field("maxTokensOut");
                             let v = &self.max_tokens_out;
-                            ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                            ::lexicon_runtime::__private::check::int_min(*v, 1, path, errors);
-                            ::lexicon_runtime::__private::check::int_max(*v, 2000000, path, errors);
+                            ::lexicon_runtime::__private::check::safe_integer(
+                                *v,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_min(
+                                *v,
+                                1,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::int_max(
+                                *v,
+                                2000000,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("priceCeiling");
                             let v = &self.price_ceiling;
                             ::lexicon_runtime::Validate::validate_at(v, path, errors);
                         }
-                        if let ::std::option::Option::Some(v) = &self.accepted_providers {
+                        if let ::std::option::Option::Some(v) = &self.accepted_providers
+                        {
                             let path = &path.field("acceptedProviders");
                             ::lexicon_runtime::__private::check::max_items(
                                 v.len(),
@@ -1131,7 +1376,11 @@ pub mod dev {
                             );
                             for (i, item) in v.iter().enumerate() {
                                 let path = &path.index(i);
-                                ::lexicon_runtime::__private::check::format(item, path, errors);
+                                ::lexicon_runtime::__private::check::format(
+                                    item,
+                                    path,
+                                    errors,
+                                );
                             }
                         }
                         {
@@ -1139,7 +1388,8 @@ pub mod dev {
                             let v = &self.accepted_trust_level;
                             ::lexicon_runtime::Validate::validate_at(v, path, errors);
                         }
-                        if let ::std::option::Option::Some(v) = &self.accepted_exchanges {
+                        if let ::std::option::Option::Some(v) = &self.accepted_exchanges
+                        {
                             let path = &path.field("acceptedExchanges");
                             ::lexicon_runtime::__private::check::max_items(
                                 v.len(),
@@ -1149,7 +1399,11 @@ pub mod dev {
                             );
                             for (i, item) in v.iter().enumerate() {
                                 let path = &path.index(i);
-                                ::lexicon_runtime::__private::check::format(item, path, errors);
+                                ::lexicon_runtime::__private::check::format(
+                                    item,
+                                    path,
+                                    errors,
+                                );
                             }
                         }
                         {
@@ -1160,8 +1414,18 @@ pub mod dev {
                         {
                             let path = &path.field("nonce");
                             let v = &self.nonce;
-                            ::lexicon_runtime::__private::check::min_bytes(v, 32, path, errors);
-                            ::lexicon_runtime::__private::check::max_bytes(v, 32, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(
+                                v,
+                                32,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                v,
+                                32,
+                                path,
+                                errors,
+                            );
                         }
                         {
                             let path = &path.field("expiresAt");
@@ -1173,7 +1437,11 @@ pub mod dev {
                             let v = &self.created_at;
                             ::lexicon_runtime::__private::check::format(v, path, errors);
                         }
-                        ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
+                        ::lexicon_runtime::Validate::validate_at(
+                            &self.extra,
+                            path,
+                            errors,
+                        );
                     }
                 }
 
@@ -1189,14 +1457,22 @@ pub mod dev {
                         }
                         map.serialize_entry("maxTokensOut", &self.max_tokens_out)?;
                         map.serialize_entry("priceCeiling", &self.price_ceiling)?;
-                        if let ::std::option::Option::Some(v) = &self.accepted_providers {
+                        if let ::std::option::Option::Some(v) = &self.accepted_providers
+                        {
                             map.serialize_entry("acceptedProviders", v)?;
                         }
-                        map.serialize_entry("acceptedTrustLevel", &self.accepted_trust_level)?;
-                        if let ::std::option::Option::Some(v) = &self.accepted_exchanges {
+                        map.serialize_entry(
+                            "acceptedTrustLevel",
+                            &self.accepted_trust_level,
+                        )?;
+                        if let ::std::option::Option::Some(v) = &self.accepted_exchanges
+                        {
                             map.serialize_entry("acceptedExchanges", v)?;
                         }
-                        map.serialize_entry("paymentAuthorization", &self.payment_authorization)?;
+                        map.serialize_entry(
+                            "paymentAuthorization",
+                            &self.payment_authorization,
+                        )?;
                         map.serialize_entry("nonce", &self.nonce)?;
                         map.serialize_entry("expiresAt", &self.expires_at)?;
                         map.serialize_entry("createdAt", &self.created_at)?;
@@ -1240,82 +1516,112 @@ pub mod dev {
                             ::lexicon_runtime::__private::de::check_type(t, Job::NSID)?;
                             has_type = true;
                         }
-                        while let ::std::option::Option::Some(key) =
-                            map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                        while let ::std::option::Option::Some(key) = map
+                            .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                         {
                             match &*key.0 {
-                                "model" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_model,
-                                    "model",
-                                )?,
-                                "inputCommitment" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_input_commitment,
-                                    "inputCommitment",
-                                )?,
-                                "inputCipherURL" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_input_cipher_url,
-                                    "inputCipherURL",
-                                )?,
-                                "maxTokensOut" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_max_tokens_out,
-                                    "maxTokensOut",
-                                )?,
-                                "priceCeiling" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_price_ceiling,
-                                    "priceCeiling",
-                                )?,
-                                "acceptedProviders" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_accepted_providers,
-                                    "acceptedProviders",
-                                )?,
-                                "acceptedTrustLevel" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_accepted_trust_level,
-                                    "acceptedTrustLevel",
-                                )?,
-                                "acceptedExchanges" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_accepted_exchanges,
-                                    "acceptedExchanges",
-                                )?,
-                                "paymentAuthorization" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_payment_authorization,
-                                    "paymentAuthorization",
-                                )?,
-                                "nonce" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_nonce,
-                                    "nonce",
-                                )?,
-                                "expiresAt" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_expires_at,
-                                    "expiresAt",
-                                )?,
-                                "createdAt" => ::lexicon_runtime::__private::de::field(
-                                    &mut map,
-                                    &mut f_created_at,
-                                    "createdAt",
-                                )?,
+                                "model" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_model,
+                                        "model",
+                                    )?
+                                }
+                                "inputCommitment" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_input_commitment,
+                                        "inputCommitment",
+                                    )?
+                                }
+                                "inputCipherURL" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_input_cipher_url,
+                                        "inputCipherURL",
+                                    )?
+                                }
+                                "maxTokensOut" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_max_tokens_out,
+                                        "maxTokensOut",
+                                    )?
+                                }
+                                "priceCeiling" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_price_ceiling,
+                                        "priceCeiling",
+                                    )?
+                                }
+                                "acceptedProviders" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_accepted_providers,
+                                        "acceptedProviders",
+                                    )?
+                                }
+                                "acceptedTrustLevel" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_accepted_trust_level,
+                                        "acceptedTrustLevel",
+                                    )?
+                                }
+                                "acceptedExchanges" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_accepted_exchanges,
+                                        "acceptedExchanges",
+                                    )?
+                                }
+                                "paymentAuthorization" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_payment_authorization,
+                                        "paymentAuthorization",
+                                    )?
+                                }
+                                "nonce" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_nonce,
+                                        "nonce",
+                                    )?
+                                }
+                                "expiresAt" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_expires_at,
+                                        "expiresAt",
+                                    )?
+                                }
+                                "createdAt" => {
+                                    ::lexicon_runtime::__private::de::field(
+                                        &mut map,
+                                        &mut f_created_at,
+                                        "createdAt",
+                                    )?
+                                }
                                 "$type" => {
                                     let t = map
-                                        .next_value::<::lexicon_runtime::__private::de::Key<'de>>(
-                                        )?;
-                                    ::lexicon_runtime::__private::de::check_type(&t.0, Job::NSID)?;
+                                        .next_value::<
+                                            ::lexicon_runtime::__private::de::Key<'de>,
+                                        >()?;
+                                    ::lexicon_runtime::__private::de::check_type(
+                                        &t.0,
+                                        Job::NSID,
+                                    )?;
                                     has_type = true;
                                 }
                                 _ => {
-                                    let value =
-                                        map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                    let value = map
+                                        .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                     ::lexicon_runtime::__private::de::insert_extra(
-                                        &mut extra, key.0, value,
+                                        &mut extra,
+                                        key.0,
+                                        value,
                                     )?;
                                 }
                             }
@@ -1328,7 +1634,10 @@ pub mod dev {
                             );
                         }
                         ::std::result::Result::Ok(Job {
-                            model: ::lexicon_runtime::__private::de::required(f_model, "model")?,
+                            model: ::lexicon_runtime::__private::de::required(
+                                f_model,
+                                "model",
+                            )?,
                             input_commitment: ::lexicon_runtime::__private::de::required(
                                 f_input_commitment,
                                 "inputCommitment",
@@ -1352,7 +1661,10 @@ pub mod dev {
                                 f_payment_authorization,
                                 "paymentAuthorization",
                             )?,
-                            nonce: ::lexicon_runtime::__private::de::required(f_nonce, "nonce")?,
+                            nonce: ::lexicon_runtime::__private::de::required(
+                                f_nonce,
+                                "nonce",
+                            )?,
                             expires_at: ::lexicon_runtime::__private::de::required(
                                 f_expires_at,
                                 "expiresAt",
@@ -1397,7 +1709,9 @@ const _: () = ::lexicon_runtime::__private::check_contract(1);
 #[derive(Debug, Clone, PartialEq)]
 pub enum KnownRecord {
     /// A `dev.cocore.compute.job` record.
-    DevCocoreComputeJob(::std::boxed::Box<crate::golden_cocore::dev::cocore::compute::job::Job>),
+    DevCocoreComputeJob(
+        ::std::boxed::Box<crate::golden_cocore::dev::cocore::compute::job::Job>,
+    ),
 }
 
 impl KnownRecord {
@@ -1419,7 +1733,11 @@ impl KnownRecord {
         collection: &str,
         json: &str,
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
-        <Self as ::lexicon_runtime::record::RecordSet>::parse_record(mode, collection, json)
+        <Self as ::lexicon_runtime::record::RecordSet>::parse_record(
+            mode,
+            collection,
+            json,
+        )
     }
 
     /// The record's collection NSID.
@@ -1437,7 +1755,9 @@ impl KnownRecord {
     }
 
     /// Checks the record against its schema, reporting every violation.
-    pub fn validate(&self) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+    pub fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
         match self {
             Self::DevCocoreComputeJob(r) => ::lexicon_runtime::Validate::validate(&**r),
         }
@@ -1452,12 +1772,18 @@ impl ::lexicon_runtime::record::RecordSet for KnownRecord {
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         let _ = (mode, &input);
         match collection {
-            "dev.cocore.compute.job" => ::std::result::Result::Ok(Self::DevCocoreComputeJob(
-                ::std::boxed::Box::new(input.parse(mode)?),
-            )),
-            _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
-                ::std::string::String::from(collection),
-            )),
+            "dev.cocore.compute.job" => {
+                ::std::result::Result::Ok(
+                    Self::DevCocoreComputeJob(::std::boxed::Box::new(input.parse(mode)?)),
+                )
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::lexicon_runtime::Error::UnknownCollection(
+                        ::std::string::String::from(collection),
+                    ),
+                )
+            }
         }
     }
 }
@@ -1471,15 +1797,22 @@ pub fn validate_record_key(
         "dev.cocore.compute.job" => {
             crate::golden_cocore::dev::cocore::compute::job::Job::validate_key(rkey)
         }
-        _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
-            ::std::string::String::from(collection),
-        )),
+        _ => {
+            ::std::result::Result::Err(
+                ::lexicon_runtime::Error::UnknownCollection(
+                    ::std::string::String::from(collection),
+                ),
+            )
+        }
     }
 }
 
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
-pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+pub fn validate_json(
+    def: &str,
+    json: &str,
+) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     validate_json_with(::lexicon_runtime::Mode::Strict, def, json)
 }
 
@@ -1501,32 +1834,64 @@ pub fn validate_input<I: ::lexicon_runtime::record::Input>(
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     let _ = (mode, &input);
     match def {
-        "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => input
-            .parse::<crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef>(mode)
-            .map(drop),
-        "dev.cocore.compute.defs#modelPrice" => input
-            .parse::<crate::golden_cocore::dev::cocore::compute::defs::ModelPrice>(mode)
-            .map(drop),
-        "dev.cocore.compute.defs#money" => input
-            .parse::<crate::golden_cocore::dev::cocore::compute::defs::Money>(mode)
-            .map(drop),
-        "dev.cocore.compute.defs#settlementStatus" => input
-            .parse::<crate::golden_cocore::dev::cocore::compute::defs::SettlementStatus>(mode)
-            .map(drop),
-        "dev.cocore.compute.defs#tokenCounts" => input
-            .parse::<crate::golden_cocore::dev::cocore::compute::defs::TokenCounts>(mode)
-            .map(drop),
-        "dev.cocore.compute.defs#tokenRate" => input
-            .parse::<crate::golden_cocore::dev::cocore::compute::defs::TokenRate>(mode)
-            .map(drop),
-        "dev.cocore.compute.defs#trustLevel" => input
-            .parse::<crate::golden_cocore::dev::cocore::compute::defs::TrustLevel>(mode)
-            .map(drop),
-        "dev.cocore.compute.job" | "dev.cocore.compute.job#main" => input
-            .parse::<crate::golden_cocore::dev::cocore::compute::job::Job>(mode)
-            .map(drop),
-        _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownDefinition(
-            ::std::string::String::from(def),
-        )),
+        "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => {
+            input
+                .parse::<
+                    crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
+                >(mode)
+                .map(drop)
+        }
+        "dev.cocore.compute.defs#modelPrice" => {
+            input
+                .parse::<
+                    crate::golden_cocore::dev::cocore::compute::defs::ModelPrice,
+                >(mode)
+                .map(drop)
+        }
+        "dev.cocore.compute.defs#money" => {
+            input
+                .parse::<crate::golden_cocore::dev::cocore::compute::defs::Money>(mode)
+                .map(drop)
+        }
+        "dev.cocore.compute.defs#settlementStatus" => {
+            input
+                .parse::<
+                    crate::golden_cocore::dev::cocore::compute::defs::SettlementStatus,
+                >(mode)
+                .map(drop)
+        }
+        "dev.cocore.compute.defs#tokenCounts" => {
+            input
+                .parse::<
+                    crate::golden_cocore::dev::cocore::compute::defs::TokenCounts,
+                >(mode)
+                .map(drop)
+        }
+        "dev.cocore.compute.defs#tokenRate" => {
+            input
+                .parse::<
+                    crate::golden_cocore::dev::cocore::compute::defs::TokenRate,
+                >(mode)
+                .map(drop)
+        }
+        "dev.cocore.compute.defs#trustLevel" => {
+            input
+                .parse::<
+                    crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
+                >(mode)
+                .map(drop)
+        }
+        "dev.cocore.compute.job" | "dev.cocore.compute.job#main" => {
+            input
+                .parse::<crate::golden_cocore::dev::cocore::compute::job::Job>(mode)
+                .map(drop)
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::lexicon_runtime::Error::UnknownDefinition(
+                    ::std::string::String::from(def),
+                ),
+            )
+        }
     }
 }

@@ -30,7 +30,9 @@ pub mod test {
                 /// Constraints: 1 to 3 items; each item 1 to 64 UTF-8 bytes.
                 pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 /// Constraints: each item at most 2000 UTF-8 bytes.
-                pub links: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Uri>>,
+                pub links: ::std::option::Option<
+                    ::std::vec::Vec<::lexicon_runtime::Uri>,
+                >,
                 pub entries: ::std::option::Option<
                     ::std::vec::Vec<
                         crate::golden_features::test::golden::features::FeaturesEntriesItem,
@@ -46,8 +48,9 @@ pub mod test {
                 pub foo_bar_2: ::std::option::Option<::std::string::String>,
                 /// Constraints: from 0 to 10.
                 pub ratio: ::std::option::Option<i64>,
-                pub owner:
-                    ::std::option::Option<crate::golden_features::test::golden::features::Owner>,
+                pub owner: ::std::option::Option<
+                    crate::golden_features::test::golden::features::Owner,
+                >,
                 /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
                 pub extra: ::lexicon_runtime::Extra,
             }
@@ -63,7 +66,11 @@ pub mod test {
                 pub fn validate_key(
                     rkey: &str,
                 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
-                    ::lexicon_runtime::record::check_record_key(Self::NSID, Self::KEY, rkey)
+                    ::lexicon_runtime::record::check_record_key(
+                        Self::NSID,
+                        Self::KEY,
+                        rkey,
+                    )
                 }
 
                 /// `lang`, or the schema's default when it is absent.
@@ -98,9 +105,24 @@ pub mod test {
                     {
                         let path = &path.field("title");
                         let v = &self.title;
-                        ::lexicon_runtime::__private::check::max_bytes(v, 300, path, errors);
-                        ::lexicon_runtime::__private::check::min_graphemes(v, 1, path, errors);
-                        ::lexicon_runtime::__private::check::max_graphemes(v, 30, path, errors);
+                        ::lexicon_runtime::__private::check::max_bytes(
+                            v,
+                            300,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::min_graphemes(
+                            v,
+                            1,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::max_graphemes(
+                            v,
+                            30,
+                            path,
+                            errors,
+                        );
                     }
                     {
                         let path = &path.field("kind");
@@ -113,7 +135,12 @@ pub mod test {
                     }
                     if let ::std::option::Option::Some(v) = &self.version {
                         let path = &path.field("version");
-                        ::lexicon_runtime::__private::check::str_const(v, "v1", path, errors);
+                        ::lexicon_runtime::__private::check::str_const(
+                            v,
+                            "v1",
+                            path,
+                            errors,
+                        );
                     }
                     if let ::std::option::Option::Some(v) = &self.lang {
                         let path = &path.field("lang");
@@ -122,44 +149,110 @@ pub mod test {
                     {
                         let path = &path.field("count");
                         let v = &self.count;
-                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::__private::check::int_min(*v, -5, path, errors);
-                        ::lexicon_runtime::__private::check::int_max(*v, 100, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(
+                            *v,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::int_min(
+                            *v,
+                            -5,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::int_max(
+                            *v,
+                            100,
+                            path,
+                            errors,
+                        );
                     }
                     if let ::std::option::Option::Some(v) = &self.level {
                         let path = &path.field("level");
-                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::__private::check::int_in(*v, &[1, 2, 4], path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(
+                            *v,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::int_in(
+                            *v,
+                            &[1, 2, 4],
+                            path,
+                            errors,
+                        );
                     }
                     if let ::std::option::Option::Some(v) = &self.exact {
                         let path = &path.field("exact");
-                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::__private::check::int_const(*v, 7, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(
+                            *v,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::int_const(
+                            *v,
+                            7,
+                            path,
+                            errors,
+                        );
                     }
                     if let ::std::option::Option::Some(v) = &self.note {
                         let path = &path.field("note");
-                        ::lexicon_runtime::__private::check::max_bytes(v, 10, path, errors);
+                        ::lexicon_runtime::__private::check::max_bytes(
+                            v,
+                            10,
+                            path,
+                            errors,
+                        );
                     }
-                    if let ::std::option::Option::Some(::std::option::Option::Some(v)) = &self.maybe
+                    if let ::std::option::Option::Some(::std::option::Option::Some(v)) = &self
+                        .maybe
                     {
                         let path = &path.field("maybe");
-                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(
+                            *v,
+                            path,
+                            errors,
+                        );
                     }
                     if let ::std::option::Option::Some(v) = &self.tags {
                         let path = &path.field("tags");
-                        ::lexicon_runtime::__private::check::min_items(v.len(), 1, path, errors);
-                        ::lexicon_runtime::__private::check::max_items(v.len(), 3, path, errors);
+                        ::lexicon_runtime::__private::check::min_items(
+                            v.len(),
+                            1,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::max_items(
+                            v.len(),
+                            3,
+                            path,
+                            errors,
+                        );
                         for (i, item) in v.iter().enumerate() {
                             let path = &path.index(i);
-                            ::lexicon_runtime::__private::check::min_bytes(item, 1, path, errors);
-                            ::lexicon_runtime::__private::check::max_bytes(item, 64, path, errors);
+                            ::lexicon_runtime::__private::check::min_bytes(
+                                item,
+                                1,
+                                path,
+                                errors,
+                            );
+                            ::lexicon_runtime::__private::check::max_bytes(
+                                item,
+                                64,
+                                path,
+                                errors,
+                            );
                         }
                     }
                     if let ::std::option::Option::Some(v) = &self.links {
                         let path = &path.field("links");
                         for (i, item) in v.iter().enumerate() {
                             let path = &path.index(i);
-                            ::lexicon_runtime::__private::check::format(item, path, errors);
+                            ::lexicon_runtime::__private::check::format(
+                                item,
+                                path,
+                                errors,
+                            );
                             ::lexicon_runtime::__private::check::max_bytes(
                                 item.as_str(),
                                 2000,
@@ -181,13 +274,31 @@ pub mod test {
                     }
                     if let ::std::option::Option::Some(v) = &self.r#in {
                         let path = &path.field("in");
-                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(
+                            *v,
+                            path,
+                            errors,
+                        );
                     }
                     if let ::std::option::Option::Some(v) = &self.ratio {
                         let path = &path.field("ratio");
-                        ::lexicon_runtime::__private::check::safe_integer(*v, path, errors);
-                        ::lexicon_runtime::__private::check::int_min(*v, 0, path, errors);
-                        ::lexicon_runtime::__private::check::int_max(*v, 10, path, errors);
+                        ::lexicon_runtime::__private::check::safe_integer(
+                            *v,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::int_min(
+                            *v,
+                            0,
+                            path,
+                            errors,
+                        );
+                        ::lexicon_runtime::__private::check::int_max(
+                            *v,
+                            10,
+                            path,
+                            errors,
+                        );
                     }
                     if let ::std::option::Option::Some(v) = &self.owner {
                         let path = &path.field("owner");
@@ -312,132 +423,189 @@ pub mod test {
                         ::lexicon_runtime::__private::de::check_type(t, Features::NSID)?;
                         has_type = true;
                     }
-                    while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "title" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_title,
-                                "title",
-                            )?,
-                            "kind" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_kind,
-                                "kind",
-                            )?,
-                            "mood" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_mood,
-                                "mood",
-                            )?,
-                            "version" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_version,
-                                "version",
-                            )?,
-                            "lang" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_lang,
-                                "lang",
-                            )?,
-                            "count" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_count,
-                                "count",
-                            )?,
-                            "level" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_level,
-                                "level",
-                            )?,
-                            "exact" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_exact,
-                                "exact",
-                            )?,
-                            "enabled" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_enabled,
-                                "enabled",
-                            )?,
-                            "note" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_note,
-                                "note",
-                            )?,
-                            "maybe" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_maybe,
-                                "maybe",
-                            )?,
-                            "tags" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_tags,
-                                "tags",
-                            )?,
-                            "links" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_links,
-                                "links",
-                            )?,
-                            "entries" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_entries,
-                                "entries",
-                            )?,
-                            "payload" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_payload,
-                                "payload",
-                            )?,
-                            "type" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_type,
-                                "type",
-                            )?,
-                            "ref" => ::lexicon_runtime::__private::de::field(
-                                &mut map, &mut f_ref, "ref",
-                            )?,
-                            "self" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_self_,
-                                "self",
-                            )?,
-                            "in" => {
-                                ::lexicon_runtime::__private::de::field(&mut map, &mut f_in, "in")?
+                            "title" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_title,
+                                    "title",
+                                )?
                             }
-                            "fooBar" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_foo_bar,
-                                "fooBar",
-                            )?,
-                            "foo_bar" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_foo_bar_2,
-                                "foo_bar",
-                            )?,
-                            "ratio" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_ratio,
-                                "ratio",
-                            )?,
-                            "owner" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_owner,
-                                "owner",
-                            )?,
+                            "kind" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_kind,
+                                    "kind",
+                                )?
+                            }
+                            "mood" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_mood,
+                                    "mood",
+                                )?
+                            }
+                            "version" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_version,
+                                    "version",
+                                )?
+                            }
+                            "lang" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_lang,
+                                    "lang",
+                                )?
+                            }
+                            "count" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_count,
+                                    "count",
+                                )?
+                            }
+                            "level" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_level,
+                                    "level",
+                                )?
+                            }
+                            "exact" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_exact,
+                                    "exact",
+                                )?
+                            }
+                            "enabled" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_enabled,
+                                    "enabled",
+                                )?
+                            }
+                            "note" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_note,
+                                    "note",
+                                )?
+                            }
+                            "maybe" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_maybe,
+                                    "maybe",
+                                )?
+                            }
+                            "tags" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_tags,
+                                    "tags",
+                                )?
+                            }
+                            "links" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_links,
+                                    "links",
+                                )?
+                            }
+                            "entries" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_entries,
+                                    "entries",
+                                )?
+                            }
+                            "payload" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_payload,
+                                    "payload",
+                                )?
+                            }
+                            "type" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_type,
+                                    "type",
+                                )?
+                            }
+                            "ref" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_ref,
+                                    "ref",
+                                )?
+                            }
+                            "self" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_self_,
+                                    "self",
+                                )?
+                            }
+                            "in" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_in,
+                                    "in",
+                                )?
+                            }
+                            "fooBar" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_foo_bar,
+                                    "fooBar",
+                                )?
+                            }
+                            "foo_bar" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_foo_bar_2,
+                                    "foo_bar",
+                                )?
+                            }
+                            "ratio" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_ratio,
+                                    "ratio",
+                                )?
+                            }
+                            "owner" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_owner,
+                                    "owner",
+                                )?
+                            }
                             "$type" => {
-                                let t =
-                                    map.next_value::<::lexicon_runtime::__private::de::Key<'de>>()?;
-                                ::lexicon_runtime::__private::de::check_type(&t.0, Features::NSID)?;
+                                let t = map
+                                    .next_value::<
+                                        ::lexicon_runtime::__private::de::Key<'de>,
+                                    >()?;
+                                ::lexicon_runtime::__private::de::check_type(
+                                    &t.0,
+                                    Features::NSID,
+                                )?;
                                 has_type = true;
                             }
                             _ => {
-                                let value =
-                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                let value = map
+                                    .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                 ::lexicon_runtime::__private::de::insert_extra(
-                                    &mut extra, key.0, value,
+                                    &mut extra,
+                                    key.0,
+                                    value,
                                 )?;
                             }
                         }
@@ -450,22 +618,37 @@ pub mod test {
                         );
                     }
                     ::std::result::Result::Ok(Features {
-                        title: ::lexicon_runtime::__private::de::required(f_title, "title")?,
-                        kind: ::lexicon_runtime::__private::de::required(f_kind, "kind")?,
+                        title: ::lexicon_runtime::__private::de::required(
+                            f_title,
+                            "title",
+                        )?,
+                        kind: ::lexicon_runtime::__private::de::required(
+                            f_kind,
+                            "kind",
+                        )?,
                         mood: f_mood,
                         version: f_version,
                         lang: f_lang,
-                        count: ::lexicon_runtime::__private::de::required(f_count, "count")?,
+                        count: ::lexicon_runtime::__private::de::required(
+                            f_count,
+                            "count",
+                        )?,
                         level: f_level,
                         exact: f_exact,
                         enabled: f_enabled,
-                        note: ::lexicon_runtime::__private::de::required(f_note, "note")?,
+                        note: ::lexicon_runtime::__private::de::required(
+                            f_note,
+                            "note",
+                        )?,
                         maybe: f_maybe,
                         tags: f_tags,
                         links: f_links,
                         entries: f_entries,
                         payload: f_payload,
-                        r#type: ::lexicon_runtime::__private::de::required(f_type, "type")?,
+                        r#type: ::lexicon_runtime::__private::de::required(
+                            f_type,
+                            "type",
+                        )?,
                         r#ref: f_ref,
                         self_: f_self_,
                         r#in: f_in,
@@ -545,14 +728,16 @@ pub mod test {
                 fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::__private::de::Key<'de> =
-                        ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
-                    Self::from_value(&s.0).ok_or_else(|| {
-                        <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
-                            &s.0,
-                            Self::VALUES,
-                        )
-                    })
+                    let s: ::lexicon_runtime::__private::de::Key<'de> = ::lexicon_runtime::serde::Deserialize::deserialize(
+                        deserializer,
+                    )?;
+                    Self::from_value(&s.0)
+                        .ok_or_else(|| {
+                            <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
+                                &s.0,
+                                Self::VALUES,
+                            )
+                        })
                 }
             }
 
@@ -580,8 +765,7 @@ pub mod test {
                     &self,
                     _: &::lexicon_runtime::Path<'_>,
                     _: &mut ::lexicon_runtime::ValidationErrors,
-                ) {
-                }
+                ) {}
             }
 
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -646,12 +830,15 @@ pub mod test {
                 fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::__private::de::Key<'de> =
-                        ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
-                    ::std::result::Result::Ok(match s.0 {
-                        ::std::borrow::Cow::Borrowed(s) => Self::from(s),
-                        ::std::borrow::Cow::Owned(s) => Self::from(s),
-                    })
+                    let s: ::lexicon_runtime::__private::de::Key<'de> = ::lexicon_runtime::serde::Deserialize::deserialize(
+                        deserializer,
+                    )?;
+                    ::std::result::Result::Ok(
+                        match s.0 {
+                            ::std::borrow::Cow::Borrowed(s) => Self::from(s),
+                            ::std::borrow::Cow::Owned(s) => Self::from(s),
+                        },
+                    )
                 }
             }
 
@@ -679,8 +866,7 @@ pub mod test {
                     &self,
                     _: &::lexicon_runtime::Path<'_>,
                     _: &mut ::lexicon_runtime::ValidationErrors,
-                ) {
-                }
+                ) {}
             }
 
             #[derive(Debug, Clone, PartialEq)]
@@ -721,7 +907,8 @@ pub mod test {
                 }
             }
 
-            impl ::lexicon_runtime::__private::ser::SerializeFields for FeaturesEntriesItem {
+            impl ::lexicon_runtime::__private::ser::SerializeFields
+            for FeaturesEntriesItem {
                 fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
                     map: &mut M,
@@ -747,7 +934,8 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for FeaturesEntriesItem {
+            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de>
+            for FeaturesEntriesItem {
                 fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                     mut map: A,
                     type_id: ::std::option::Option<&str>,
@@ -756,45 +944,56 @@ pub mod test {
                     let mut f_detail = ::std::option::Option::None;
                     let mut extra = ::lexicon_runtime::Extra::new();
                     if let ::std::option::Option::Some(t) = type_id {
-                        extra.insert(
-                            ::std::string::String::from("$type"),
-                            ::lexicon_runtime::serde_json::Value::String(
-                                ::std::string::String::from(t),
-                            ),
-                        );
+                        extra
+                            .insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
                     }
-                    while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "name" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_name,
-                                "name",
-                            )?,
-                            "detail" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_detail,
-                                "detail",
-                            )?,
+                            "name" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_name,
+                                    "name",
+                                )?
+                            }
+                            "detail" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_detail,
+                                    "detail",
+                                )?
+                            }
                             _ => {
-                                let value =
-                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                let value = map
+                                    .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                 ::lexicon_runtime::__private::de::insert_extra(
-                                    &mut extra, key.0, value,
+                                    &mut extra,
+                                    key.0,
+                                    value,
                                 )?;
                             }
                         }
                     }
                     ::std::result::Result::Ok(FeaturesEntriesItem {
-                        name: ::lexicon_runtime::__private::de::required(f_name, "name")?,
+                        name: ::lexicon_runtime::__private::de::required(
+                            f_name,
+                            "name",
+                        )?,
                         detail: f_detail,
                         extra,
                     })
                 }
             }
 
-            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for FeaturesEntriesItem {
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de>
+            for FeaturesEntriesItem {
                 fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
@@ -807,7 +1006,8 @@ pub mod test {
 
             /// Reads the value and validates it in strict mode: violations are the deserializer's
             /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItem {
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de>
+            for FeaturesEntriesItem {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
@@ -845,13 +1045,19 @@ pub mod test {
                 ) {
                     if let ::std::option::Option::Some(v) = &self.ok {
                         let path = &path.field("ok");
-                        ::lexicon_runtime::__private::check::bool_const(*v, true, path, errors);
+                        ::lexicon_runtime::__private::check::bool_const(
+                            *v,
+                            true,
+                            path,
+                            errors,
+                        );
                     }
                     ::lexicon_runtime::Validate::validate_at(&self.extra, path, errors);
                 }
             }
 
-            impl ::lexicon_runtime::__private::ser::SerializeFields for FeaturesEntriesItemDetail {
+            impl ::lexicon_runtime::__private::ser::SerializeFields
+            for FeaturesEntriesItemDetail {
                 fn serialize_fields<M: ::lexicon_runtime::serde::ser::SerializeMap>(
                     &self,
                     map: &mut M,
@@ -876,7 +1082,8 @@ pub mod test {
                 }
             }
 
-            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for FeaturesEntriesItemDetail {
+            impl<'de> ::lexicon_runtime::__private::de::FromMap<'de>
+            for FeaturesEntriesItemDetail {
                 fn from_map<A: ::lexicon_runtime::serde::de::MapAccess<'de>>(
                     mut map: A,
                     type_id: ::std::option::Option<&str>,
@@ -884,34 +1091,45 @@ pub mod test {
                     let mut f_ok = ::std::option::Option::None;
                     let mut extra = ::lexicon_runtime::Extra::new();
                     if let ::std::option::Option::Some(t) = type_id {
-                        extra.insert(
-                            ::std::string::String::from("$type"),
-                            ::lexicon_runtime::serde_json::Value::String(
-                                ::std::string::String::from(t),
-                            ),
-                        );
+                        extra
+                            .insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
                     }
-                    while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
                             "ok" => {
-                                ::lexicon_runtime::__private::de::field(&mut map, &mut f_ok, "ok")?
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_ok,
+                                    "ok",
+                                )?
                             }
                             _ => {
-                                let value =
-                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                let value = map
+                                    .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                 ::lexicon_runtime::__private::de::insert_extra(
-                                    &mut extra, key.0, value,
+                                    &mut extra,
+                                    key.0,
+                                    value,
                                 )?;
                             }
                         }
                     }
-                    ::std::result::Result::Ok(FeaturesEntriesItemDetail { ok: f_ok, extra })
+                    ::std::result::Result::Ok(FeaturesEntriesItemDetail {
+                        ok: f_ok,
+                        extra,
+                    })
                 }
             }
 
-            impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for FeaturesEntriesItemDetail {
+            impl<'de> ::lexicon_runtime::__private::de::Shape<'de>
+            for FeaturesEntriesItemDetail {
                 fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
@@ -924,7 +1142,8 @@ pub mod test {
 
             /// Reads the value and validates it in strict mode: violations are the deserializer's
             /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
-            impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for FeaturesEntriesItemDetail {
+            impl<'de> ::lexicon_runtime::serde::Deserialize<'de>
+            for FeaturesEntriesItemDetail {
                 fn deserialize<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
@@ -1010,25 +1229,32 @@ pub mod test {
                     let mut f_id = ::std::option::Option::None;
                     let mut extra = ::lexicon_runtime::Extra::new();
                     if let ::std::option::Option::Some(t) = type_id {
-                        extra.insert(
-                            ::std::string::String::from("$type"),
-                            ::lexicon_runtime::serde_json::Value::String(
-                                ::std::string::String::from(t),
-                            ),
-                        );
+                        extra
+                            .insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
                     }
-                    while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
                             "id" => {
-                                ::lexicon_runtime::__private::de::field(&mut map, &mut f_id, "id")?
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_id,
+                                    "id",
+                                )?
                             }
                             _ => {
-                                let value =
-                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                let value = map
+                                    .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                 ::lexicon_runtime::__private::de::insert_extra(
-                                    &mut extra, key.0, value,
+                                    &mut extra,
+                                    key.0,
+                                    value,
                                 )?;
                             }
                         }
@@ -1062,8 +1288,9 @@ pub mod test {
             pub struct Owner {
                 pub did: ::lexicon_runtime::Did,
                 pub handle: ::std::option::Option<::lexicon_runtime::Handle>,
-                pub status:
-                    ::std::option::Option<crate::golden_features::test::golden::features::Status>,
+                pub status: ::std::option::Option<
+                    crate::golden_features::test::golden::features::Status,
+                >,
                 /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
                 pub extra: ::lexicon_runtime::Extra,
             }
@@ -1078,7 +1305,9 @@ pub mod test {
                 ) -> crate::golden_features::test::golden::features::Status {
                     self.status
                         .clone()
-                        .unwrap_or(crate::golden_features::test::golden::features::Status::On)
+                        .unwrap_or(
+                            crate::golden_features::test::golden::features::Status::On,
+                        )
                 }
 
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
@@ -1162,35 +1391,46 @@ pub mod test {
                     let mut f_status = ::std::option::Option::None;
                     let mut extra = ::lexicon_runtime::Extra::new();
                     if let ::std::option::Option::Some(t) = type_id {
-                        extra.insert(
-                            ::std::string::String::from("$type"),
-                            ::lexicon_runtime::serde_json::Value::String(
-                                ::std::string::String::from(t),
-                            ),
-                        );
+                        extra
+                            .insert(
+                                ::std::string::String::from("$type"),
+                                ::lexicon_runtime::serde_json::Value::String(
+                                    ::std::string::String::from(t),
+                                ),
+                            );
                     }
-                    while let ::std::option::Option::Some(key) =
-                        map.next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
+                    while let ::std::option::Option::Some(key) = map
+                        .next_key::<::lexicon_runtime::__private::de::Key<'de>>()?
                     {
                         match &*key.0 {
-                            "did" => ::lexicon_runtime::__private::de::field(
-                                &mut map, &mut f_did, "did",
-                            )?,
-                            "handle" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_handle,
-                                "handle",
-                            )?,
-                            "status" => ::lexicon_runtime::__private::de::field(
-                                &mut map,
-                                &mut f_status,
-                                "status",
-                            )?,
+                            "did" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_did,
+                                    "did",
+                                )?
+                            }
+                            "handle" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_handle,
+                                    "handle",
+                                )?
+                            }
+                            "status" => {
+                                ::lexicon_runtime::__private::de::field(
+                                    &mut map,
+                                    &mut f_status,
+                                    "status",
+                                )?
+                            }
                             _ => {
-                                let value =
-                                    map.next_value::<::lexicon_runtime::serde_json::Value>()?;
+                                let value = map
+                                    .next_value::<::lexicon_runtime::serde_json::Value>()?;
                                 ::lexicon_runtime::__private::de::insert_extra(
-                                    &mut extra, key.0, value,
+                                    &mut extra,
+                                    key.0,
+                                    value,
                                 )?;
                             }
                         }
@@ -1278,14 +1518,16 @@ pub mod test {
                 fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
                     deserializer: D,
                 ) -> ::std::result::Result<Self, D::Error> {
-                    let s: ::lexicon_runtime::__private::de::Key<'de> =
-                        ::lexicon_runtime::serde::Deserialize::deserialize(deserializer)?;
-                    Self::from_value(&s.0).ok_or_else(|| {
-                        <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
-                            &s.0,
-                            Self::VALUES,
-                        )
-                    })
+                    let s: ::lexicon_runtime::__private::de::Key<'de> = ::lexicon_runtime::serde::Deserialize::deserialize(
+                        deserializer,
+                    )?;
+                    Self::from_value(&s.0)
+                        .ok_or_else(|| {
+                            <D::Error as ::lexicon_runtime::serde::de::Error>::unknown_variant(
+                                &s.0,
+                                Self::VALUES,
+                            )
+                        })
                 }
             }
 
@@ -1313,8 +1555,7 @@ pub mod test {
                     &self,
                     _: &::lexicon_runtime::Path<'_>,
                     _: &mut ::lexicon_runtime::ValidationErrors,
-                ) {
-                }
+                ) {}
             }
 
             /// Feeling good.
@@ -1330,7 +1571,9 @@ const _: () = ::lexicon_runtime::__private::check_contract(1);
 #[derive(Debug, Clone, PartialEq)]
 pub enum KnownRecord {
     /// A `test.golden.features` record.
-    TestGoldenFeatures(::std::boxed::Box<crate::golden_features::test::golden::features::Features>),
+    TestGoldenFeatures(
+        ::std::boxed::Box<crate::golden_features::test::golden::features::Features>,
+    ),
 }
 
 impl KnownRecord {
@@ -1352,7 +1595,11 @@ impl KnownRecord {
         collection: &str,
         json: &str,
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
-        <Self as ::lexicon_runtime::record::RecordSet>::parse_record(mode, collection, json)
+        <Self as ::lexicon_runtime::record::RecordSet>::parse_record(
+            mode,
+            collection,
+            json,
+        )
     }
 
     /// The record's collection NSID.
@@ -1370,7 +1617,9 @@ impl KnownRecord {
     }
 
     /// Checks the record against its schema, reporting every violation.
-    pub fn validate(&self) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+    pub fn validate(
+        &self,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
         match self {
             Self::TestGoldenFeatures(r) => ::lexicon_runtime::Validate::validate(&**r),
         }
@@ -1385,12 +1634,18 @@ impl ::lexicon_runtime::record::RecordSet for KnownRecord {
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         let _ = (mode, &input);
         match collection {
-            "test.golden.features" => ::std::result::Result::Ok(Self::TestGoldenFeatures(
-                ::std::boxed::Box::new(input.parse(mode)?),
-            )),
-            _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
-                ::std::string::String::from(collection),
-            )),
+            "test.golden.features" => {
+                ::std::result::Result::Ok(
+                    Self::TestGoldenFeatures(::std::boxed::Box::new(input.parse(mode)?)),
+                )
+            }
+            _ => {
+                ::std::result::Result::Err(
+                    ::lexicon_runtime::Error::UnknownCollection(
+                        ::std::string::String::from(collection),
+                    ),
+                )
+            }
         }
     }
 }
@@ -1404,15 +1659,22 @@ pub fn validate_record_key(
         "test.golden.features" => {
             crate::golden_features::test::golden::features::Features::validate_key(rkey)
         }
-        _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
-            ::std::string::String::from(collection),
-        )),
+        _ => {
+            ::std::result::Result::Err(
+                ::lexicon_runtime::Error::UnknownCollection(
+                    ::std::string::String::from(collection),
+                ),
+            )
+        }
     }
 }
 
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
-pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+pub fn validate_json(
+    def: &str,
+    json: &str,
+) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     validate_json_with(::lexicon_runtime::Mode::Strict, def, json)
 }
 
@@ -1434,20 +1696,32 @@ pub fn validate_input<I: ::lexicon_runtime::record::Input>(
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     let _ = (mode, &input);
     match def {
-        "test.golden.features" | "test.golden.features#main" => input
-            .parse::<crate::golden_features::test::golden::features::Features>(mode)
-            .map(drop),
-        "test.golden.features#features" => input
-            .parse::<crate::golden_features::test::golden::features::Features2>(mode)
-            .map(drop),
-        "test.golden.features#owner" => input
-            .parse::<crate::golden_features::test::golden::features::Owner>(mode)
-            .map(drop),
-        "test.golden.features#status" => input
-            .parse::<crate::golden_features::test::golden::features::Status>(mode)
-            .map(drop),
-        _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownDefinition(
-            ::std::string::String::from(def),
-        )),
+        "test.golden.features" | "test.golden.features#main" => {
+            input
+                .parse::<crate::golden_features::test::golden::features::Features>(mode)
+                .map(drop)
+        }
+        "test.golden.features#features" => {
+            input
+                .parse::<crate::golden_features::test::golden::features::Features2>(mode)
+                .map(drop)
+        }
+        "test.golden.features#owner" => {
+            input
+                .parse::<crate::golden_features::test::golden::features::Owner>(mode)
+                .map(drop)
+        }
+        "test.golden.features#status" => {
+            input
+                .parse::<crate::golden_features::test::golden::features::Status>(mode)
+                .map(drop)
+        }
+        _ => {
+            ::std::result::Result::Err(
+                ::lexicon_runtime::Error::UnknownDefinition(
+                    ::std::string::String::from(def),
+                ),
+            )
+        }
     }
 }

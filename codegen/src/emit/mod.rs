@@ -14,7 +14,7 @@ use crate::ir::{Alias, Ir, Item, Module, Token, Ty, TyKind, TypePath};
 
 /// Settings that shape emitted code.
 #[derive(Debug, Clone)]
-pub struct EmitOptions {
+pub(crate) struct EmitOptions {
     /// Path of the runtime crate, as written in generated code.
     pub runtime: TokenStream,
     /// Path of the root of the generated module tree (`crate`, or `crate::lexicons`).
@@ -42,27 +42,27 @@ impl Default for EmitOptions {
 impl EmitOptions {
     /// Sets the path of the generated module tree's root, such as `crate::lexicons` when the
     /// output is included in module `lexicons`.
-    pub fn with_root(mut self, path: &str) -> Result<Self, String> {
+    pub fn set_root(&mut self, path: &str) -> Result<(), String> {
         self.root = parse_path(path)?;
-        Ok(self)
+        Ok(())
     }
 
     /// Adds an attribute (`#[derive(Hash)]`, `#[serde(...)]`, ...) to every generated type.
-    pub fn with_type_attribute(mut self, attribute: &str) -> Result<Self, String> {
+    pub fn add_type_attribute(&mut self, attribute: &str) -> Result<(), String> {
         let tokens: TokenStream = attribute
             .parse()
             .map_err(|e| format!("{attribute:?} does not parse: {e}"))?;
         syn::parse2::<syn::ItemStruct>(quote!(#tokens struct Check;))
             .map_err(|e| format!("{attribute:?} is not an attribute: {e}"))?;
         self.type_attributes.push(tokens);
-        Ok(self)
+        Ok(())
     }
 
     /// Sets the path by which generated code names the runtime crate, such as
     /// `::my_crate::lexicon_runtime` for a crate that re-exports it.
-    pub fn with_runtime(mut self, path: &str) -> Result<Self, String> {
+    pub fn set_runtime(&mut self, path: &str) -> Result<(), String> {
         self.runtime = parse_path(path)?;
-        Ok(self)
+        Ok(())
     }
 }
 
@@ -126,35 +126,75 @@ pub fn ident(name: &str) -> proc_macro2::Ident {
     }
 }
 
-/// `#[doc]` attributes for a description, made safe for rustdoc: no indented code blocks, no
-/// fences, no broken intra-doc links, bare URLs in angle brackets.
+/// `#[doc]` attributes for a description, made safe for rustdoc (see [`doc_lines`]).
 pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
-    let Some(doc) = doc else {
-        return TokenStream::new();
-    };
-    let lines: Vec<String> = doc
-        .lines()
-        .map(|line| {
-            let line = line
-                .trim()
-                .replace("```", "'''")
-                .replace('[', "\\[")
-                .replace(']', "\\]");
-            let words: Vec<String> = line
-                .split(' ')
-                .map(|w| {
-                    if (w.starts_with("http://") || w.starts_with("https://")) && !w.contains('<') {
-                        let end = w.trim_end_matches(['.', ',', ')', ';', ':']);
-                        format!("<{end}>{}", &w[end.len()..])
-                    } else {
-                        w.to_owned()
-                    }
-                })
-                .collect();
-            format!(" {}", words.join(" "))
-        })
-        .collect();
+    let lines = doc.map(doc_lines).unwrap_or_default();
     quote!(#(#[doc = #lines])*)
+}
+
+/// `#![doc]` attributes (a module's own documentation) for a description.
+pub fn inner_doc_attrs(doc: Option<&str>) -> TokenStream {
+    let lines = doc.map(doc_lines).unwrap_or_default();
+    quote!(#(#![doc = #lines])*)
+}
+
+/// The lines of a description as rustdoc Markdown that reads as the author wrote it: `<did>` and
+/// `[1]` shown as text (not HTML tags or links), no indented code blocks (lines are trimmed),
+/// no fences, bare URLs in angle brackets (links), and text in backticks kept as code.
+pub fn doc_lines(doc: &str) -> Vec<String> {
+    // An unmatched backtick would make the rest of the text code: then none counts as code.
+    let code_spans = doc.replace("```", "").matches('`').count() % 2 == 0;
+    let mut in_code = false;
+    doc.lines()
+        .map(|line| {
+            let line = line.trim().replace("```", "'''");
+            let mut out = String::with_capacity(line.len() + 8);
+            for (i, word) in line.split(' ').enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                if !in_code && (word.starts_with("http://") || word.starts_with("https://")) {
+                    let url = word.trim_end_matches(['.', ',', ')', ';', ':']);
+                    if !url.contains(['<', '>', '`', '[', ']']) {
+                        out.push_str(&format!("<{url}>"));
+                        escape_into(&word[url.len()..], code_spans, &mut in_code, &mut out);
+                        continue;
+                    }
+                }
+                escape_into(word, code_spans, &mut in_code, &mut out);
+            }
+            format!(" {out}")
+        })
+        .collect()
+}
+
+/// Appends `text`, escaping what Markdown would read as HTML tags, links or entities outside
+/// code spans.
+fn escape_into(text: &str, code_spans: bool, in_code: &mut bool, out: &mut String) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `<` only where it could open a tag (`<did>`, `</b>`), `&` where it could start an
+        // entity (`&amp;`): `a <= b` stays as written.
+        let next = chars.peek().copied().unwrap_or(' ');
+        let markup = match c {
+            '<' => next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?'),
+            '&' => next.is_ascii_alphanumeric() || next == '#',
+            '[' | ']' => true,
+            _ => false,
+        };
+        match c {
+            '`' if code_spans => {
+                *in_code = !*in_code;
+                out.push(c);
+            }
+            '`' => out.push_str("\\`"),
+            _ if markup && !*in_code => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
 }
 
 /// `Deserialize` for a generated type: its shape (the `Shape` impl), then strict validation, so
@@ -236,5 +276,31 @@ fn emit_token(t: &Token) -> TokenStream {
     quote! {
         #doc
         pub const #name: &str = #value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::doc_lines;
+
+    #[test]
+    fn descriptions_become_markdown_that_reads_as_written() {
+        let lines = doc_lines(
+            "A <did> or a [handle], see https://atproto.com/specs.\n    indented & `code <x> [y]`\n```\na <= b, &amp; &#9;",
+        );
+        assert_eq!(
+            lines,
+            [
+                r" A \<did> or a \[handle\], see <https://atproto.com/specs>.",
+                r" indented & `code <x> [y]`",
+                " '''",
+                r" a <= b, \&amp; \&#9;",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unmatched_backtick_does_not_make_the_rest_code() {
+        assert_eq!(doc_lines("it's `odd <b>"), [r" it's \`odd \<b>"]);
     }
 }

@@ -1,0 +1,175 @@
+//! Lowering of XRPC methods: `Params`, `Input`, `Output`, `Message` and the error enum.
+
+use crate::diag::pointer_push;
+use crate::ir::*;
+use crate::names::{pascal, Scope};
+use crate::schema::{self, Def};
+
+use super::Lowerer;
+
+impl Lowerer<'_> {
+    /// Lowers a query, procedure or subscription: `Params`, `Input`, `Output`, `Message` and
+    /// `Error` types in the method's module, and the method's constants.
+    pub(super) fn lower_method(&mut self, nsid: &str, module: &[String], def: &Def, pointer: &str) {
+        let (kind, params, input, output, message, errors) = match def {
+            Def::Query(q) => (
+                "query",
+                q.parameters.as_ref(),
+                None,
+                q.output.as_ref(),
+                None,
+                &q.errors,
+            ),
+            Def::Procedure(p) => (
+                "procedure",
+                p.parameters.as_ref(),
+                p.input.as_ref(),
+                p.output.as_ref(),
+                None,
+                &p.errors,
+            ),
+            Def::Subscription(s) => (
+                "subscription",
+                s.parameters.as_ref(),
+                None,
+                None,
+                s.message.as_ref(),
+                &s.errors,
+            ),
+            _ => return,
+        };
+        let params = params.map(|p| {
+            let name = self.claim(module, "Params".into());
+            let path = TypePath {
+                module: module.to_vec(),
+                name: name.clone(),
+            };
+            let obj = schema::ObjectSchema {
+                description: p.description.clone(),
+                properties: p.properties.clone(),
+                required: p.required.clone(),
+                nullable: Vec::new(),
+            };
+            let at = pointer_push(pointer, "parameters");
+            self.lower_struct(
+                nsid,
+                &path,
+                Some("The method's parameters (the URL query string)."),
+                TypeTag::Inline,
+                &obj,
+                &at,
+            );
+            let specs = p
+                .properties
+                .iter()
+                .map(|(k, f)| {
+                    let (item, array) = match f {
+                        schema::Field::Array(a) => (&*a.items, true),
+                        other => (other, false),
+                    };
+                    let kind = match item {
+                        schema::Field::Integer(_) => "Integer",
+                        schema::Field::Boolean(_) => "Boolean",
+                        _ => "String",
+                    };
+                    ParamSpec {
+                        name: k.clone(),
+                        kind,
+                        array,
+                    }
+                })
+                .collect();
+            (name, specs)
+        });
+        let input = input.map(|b| {
+            (
+                b.encoding.clone(),
+                self.lower_body(nsid, module, "Input", b, &pointer_push(pointer, "input")),
+            )
+        });
+        let output = output.map(|b| {
+            (
+                b.encoding.clone(),
+                self.lower_body(nsid, module, "Output", b, &pointer_push(pointer, "output")),
+            )
+        });
+        if let Some(m) = message {
+            // The message union becomes the module's `Message` type.
+            let at = pointer_push(&pointer_push(pointer, "message"), "schema");
+            self.lower_field(nsid, module, "", "message", &m.schema, &at);
+        }
+        let errors = (!errors.is_empty()).then(|| {
+            // `GetRecordError`, not `Error`, which would shadow `lexicon_runtime::Error` (and
+            // `std::error::Error`) in code that imports the module's items.
+            let method = nsid.rsplit('.').next().unwrap_or(nsid);
+            let name = self.claim(module, format!("{}Error", pascal(method)));
+            let mut scope = Scope::with_reserved(&["Other"]);
+            let variants = errors
+                .iter()
+                .map(|e| ErrorVariant {
+                    variant: scope.claim(pascal(&e.name)),
+                    name: e.name.clone(),
+                    doc: e.description.clone(),
+                })
+                .collect();
+            (name, variants)
+        });
+        let method = Method {
+            kind,
+            nsid: nsid.to_owned(),
+            params,
+            input,
+            output,
+            errors,
+        };
+        self.module(module).items.push(Item::Method(method));
+    }
+
+    /// Lowers a JSON body: an object becomes a struct, a ref an alias, a union an enum.
+    fn lower_body(
+        &mut self,
+        nsid: &str,
+        module: &[String],
+        name: &str,
+        body: &schema::Body,
+        pointer: &str,
+    ) -> Option<String> {
+        let schema = body.schema.as_ref()?;
+        let at = pointer_push(pointer, "schema");
+        match schema {
+            schema::Field::Object(o) => {
+                let claimed = self.claim(module, name.into());
+                let path = TypePath {
+                    module: module.to_vec(),
+                    name: claimed.clone(),
+                };
+                self.lower_struct(
+                    nsid,
+                    &path,
+                    body.description.as_deref().or(o.description.as_deref()),
+                    TypeTag::Inline,
+                    o,
+                    &at,
+                );
+                Some(claimed)
+            }
+            schema::Field::Union(_) => {
+                match self.lower_field(nsid, module, "", name, schema, &at)?.kind {
+                    TyKind::Named(p) => Some(p.name),
+                    _ => None,
+                }
+            }
+            other => {
+                let ty = self.lower_field(nsid, module, "", name, other, &at)?;
+                let claimed = self.claim(module, name.into());
+                let alias = Alias {
+                    name: claimed.clone(),
+                    doc: body.description.clone(),
+                    ty,
+                };
+                self.module(module).items.push(Item::Alias(alias));
+                Some(claimed)
+            }
+        }
+    }
+}
