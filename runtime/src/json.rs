@@ -31,9 +31,19 @@ fn parse_error<T: ShapeOwned>(json: &str, first: serde_json::Error) -> Error {
 }
 
 fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
-    Error::Parse {
-        path: path_text(e.path()),
-        message: e.into_inner().to_string(),
+    let (path, message) = joined(path_text(e.path()), e.into_inner().to_string());
+    Error::Parse { path, message }
+}
+
+/// The tracked path and the message, with a path suffix carried by the message (errors about a
+/// value below the one being read, `crate::de::below`) moved onto the path.
+pub(crate) fn joined(mut path: String, message: String) -> (String, String) {
+    match crate::de::split_below(&message) {
+        Some((suffix, rest)) => {
+            path.push_str(suffix);
+            (path, rest.to_owned())
+        }
+        None => (path, message),
     }
 }
 

@@ -48,7 +48,7 @@ impl CidLink {
 
     /// Reads `{"$link"}` checking the shape only.
     pub(crate) fn deserialize_shape<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        LinkJson::<String>::deserialize(d).map(|l| CidLink(l.link))
+        only_key(d, "$link").map(CidLink)
     }
 
     /// Whether the held string is a CID a link may hold.
@@ -87,8 +87,38 @@ impl From<crate::Cid> for CidLink {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Reads `{"<key>": "<string>"}` and nothing else. Errors are the object's (a wrong key is a
+/// wrong object, as the reference reports it), not its keys'.
+fn only_key<'de, D: Deserializer<'de>>(d: D, key: &'static str) -> Result<String, D::Error> {
+    struct OnlyKey(&'static str);
+
+    impl<'de> serde::de::Visitor<'de> for OnlyKey {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "an object with one string property `{}`", self.0)
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+            let wrong = || serde::de::Error::invalid_type(serde::de::Unexpected::Map, &self);
+            let Some(k) = map.next_key::<String>()? else {
+                return Err(wrong());
+            };
+            if k != self.0 {
+                return Err(wrong());
+            }
+            let value: String = map.next_value()?;
+            match map.next_key::<String>()? {
+                None => Ok(value),
+                Some(_) => Err(wrong()),
+            }
+        }
+    }
+
+    d.deserialize_map(OnlyKey(key))
+}
+
+#[derive(Serialize)]
 struct LinkJson<S> {
     #[serde(rename = "$link")]
     link: S,
@@ -107,9 +137,9 @@ pub struct Bytes(pub Vec<u8>);
 impl Bytes {
     /// Reads `{"$bytes"}` checking the shape (and the base64) only.
     pub(crate) fn deserialize_shape<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let b = BytesJson::<String>::deserialize(d)?;
-        base64::decode(&b.bytes).map(Bytes).ok_or_else(|| {
-            serde::de::Error::custom(format_args!("invalid base64 in $bytes: {:?}", b.bytes))
+        let text = only_key(d, "$bytes")?;
+        base64::decode(&text).map(Bytes).ok_or_else(|| {
+            serde::de::Error::custom(format_args!("invalid base64 in $bytes: {text:?}"))
         })
     }
 }
@@ -132,8 +162,7 @@ impl fmt::Debug for Bytes {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize)]
 struct BytesJson<S> {
     #[serde(rename = "$bytes")]
     bytes: S,
@@ -267,9 +296,10 @@ impl Blob {
         }
         let raw = parse_cid(&self.link.0)
             .is_some_and(|(version, codec)| version == 1 && codec == RAW_CODEC);
+        // Paths as the reference gives them: the blob for its ref and size, `mimeType` below.
         if !raw {
             errors.push(
-                &path.field("ref"),
+                path,
                 Violation::InvalidBlob {
                     reason: "ref must be a CIDv1 with the raw codec",
                 },
@@ -285,7 +315,7 @@ impl Blob {
         }
         if self.size < 0 {
             errors.push(
-                &path.field("size"),
+                path,
                 Violation::InvalidBlob {
                     reason: "size must not be negative",
                 },
@@ -293,7 +323,7 @@ impl Blob {
         }
         if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&self.size) {
             errors.push(
-                &path.field("size"),
+                path,
                 Violation::IntegerOutOfRange {
                     actual: self.size.to_string(),
                 },
@@ -316,14 +346,14 @@ struct BlobJson {
 
 /// A blob's `ref` as `{"$link"}` around the CID string.
 mod link_string {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(link: &str, s: S) -> Result<S::Ok, S::Error> {
         super::LinkJson { link }.serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        super::LinkJson::<String>::deserialize(d).map(|l| l.link)
+        super::only_key(d, "$link")
     }
 }
 

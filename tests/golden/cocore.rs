@@ -1628,9 +1628,7 @@ pub mod dev {
                         }
                         if !has_type {
                             return ::std::result::Result::Err(
-                                <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field(
-                                    "$type",
-                                ),
+                                ::lexicon_runtime::__private::de::missing_type(),
                             );
                         }
                         ::std::result::Result::Ok(Job {

@@ -306,9 +306,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
             },
             quote! {
                 if !has_type {
-                    return ::std::result::Result::Err(
-                        <A::Error as #rt::serde::de::Error>::missing_field("$type"),
-                    );
+                    return ::std::result::Result::Err(#rt::__private::de::missing_type());
                 }
             },
         ),

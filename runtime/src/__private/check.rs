@@ -249,7 +249,7 @@ pub fn blob_accept(
     if !errors.is_lenient() && !crate::special::mime_matches(b.mime_type(), accept) {
         let accept = format!("{accept:?}");
         errors.push(
-            path,
+            &path.field("mimeType"),
             Violation::BlobMimeType {
                 accept,
                 actual: b.mime_type().to_owned(),

@@ -43,15 +43,75 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Checks the `$type` of an object against the one its schema names.
+/// Checks the `$type` of an object against the one its schema names; the error is at the
+/// object's `$type`.
 pub fn check_type<E: de::Error>(actual: &str, expected: &str) -> Result<(), E> {
     if actual == expected {
         Ok(())
     } else {
-        Err(E::custom(format_args!(
-            "wrong $type: expected {expected:?}, got {actual:?}"
-        )))
+        Err(below(
+            ".$type",
+            format_args!("wrong $type: expected {expected:?}, got {actual:?}"),
+        ))
     }
+}
+
+/// The error for a record without `$type`, at its `$type`.
+pub fn missing_type<E: de::Error>() -> E {
+    below(".$type", "missing field `$type`")
+}
+
+/// An error about a value below the one being read, at `suffix` (`.$type`, `.external.uri`):
+/// serde errors carry only a message, so the suffix travels at its start (`.$type: ...`, which
+/// reads well where the message is shown as it is), and `json::parse` and CBOR decoding put it
+/// back on the path.
+pub fn below<E: de::Error>(suffix: &str, message: impl fmt::Display) -> E {
+    E::custom(format_args!("{suffix}: {message}"))
+}
+
+/// Splits a message made by [`below`] into the path suffix and the message.
+pub(crate) fn split_below(message: &str) -> Option<(&str, &str)> {
+    let bytes = message.as_bytes();
+    let mut i = 0;
+    // Steps: `.name` (as `Path` writes plain keys), `[index]`, `["quoted key"]`.
+    while i < bytes.len() {
+        match bytes[i] {
+            b'.' => {
+                i += 1;
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'$'))
+                {
+                    i += 1;
+                }
+                if i == start {
+                    return None;
+                }
+            }
+            b'[' if bytes.get(i + 1) == Some(&b'"') => {
+                i += 2;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if bytes.get(i + 1) != Some(&b']') {
+                    return None;
+                }
+                i += 2;
+            }
+            b'[' => {
+                let end = message[i..].find(']')? + i;
+                if end == i + 1 || !message[i + 1..end].bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                i = end + 1;
+            }
+            b':' if i > 0 && bytes.get(i + 1) == Some(&b' ') => {
+                return Some((&message[..i], &message[i + 2..]));
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Reads the value of a declared property into its slot, through [`Shape`]; a property given
@@ -234,19 +294,36 @@ pub fn union_type<E: de::Error>(value: &serde_json::Value) -> Result<&str, E> {
     }
 }
 
-/// Reads a union member from its buffered JSON.
-pub fn from_value<'de, T: Shape<'de>, E: de::Error>(value: serde_json::Value) -> Result<T, E>
-where
-    serde_json::Value: Deserializer<'de>,
-{
-    T::deserialize_shape(value).map_err(E::custom)
+/// Reads a union member from its buffered JSON. An error keeps the path below the member (the
+/// member is read apart from the input, so the path would otherwise stop at the union).
+pub fn from_value<T: ShapeOwned, E: de::Error>(value: serde_json::Value) -> Result<T, E> {
+    match Unchecked::<T>::deserialize(&value) {
+        Ok(v) => Ok(v.into_unchecked()),
+        Err(_) => {
+            let e = match serde_path_to_error::deserialize::<_, Unchecked<T>>(&value) {
+                Ok(v) => return Ok(v.into_unchecked()),
+                Err(e) => e,
+            };
+            let inner = crate::json::path_text(e.path());
+            let message = e.into_inner().to_string();
+            // `$.a.b` below the member, and whatever the inner error itself carried.
+            let (deeper, message) = split_below(&message).unwrap_or(("", &message));
+            match format!("{}{deeper}", &inner[1..]) {
+                suffix if suffix.is_empty() => Err(E::custom(message)),
+                suffix => Err(below(&suffix, message)),
+            }
+        }
+    }
 }
 
 /// The error for a `$type` that a closed union does not list.
 pub fn closed_union<E: de::Error>(actual: &str, expected: &'static [&'static str]) -> E {
-    E::custom(format_args!(
-        "$type {actual:?} is not a member of this closed union: expected one of {expected:?}"
-    ))
+    below(
+        ".$type",
+        format_args!(
+            "$type {actual:?} is not a member of this closed union: expected one of {expected:?}"
+        ),
+    )
 }
 
 /// An object type that can be read from a map whose `$type` a union has already read.

@@ -65,16 +65,14 @@ fn parse_error<T: ShapeOwned>(bytes: &[u8], first: DeError) -> Error {
         // The value was read: the end check failed (reading is deterministic, so `first` is that).
         Ok(_) => ("$".to_owned(), de.end().err().unwrap_or(first)),
     };
+    let (path, message) = crate::json::joined(path, e.message);
     match e.offset {
         Some(offset) => Error::Cbor(CborError {
             path,
             offset: Some(offset),
-            message: e.message,
+            message,
         }),
-        None => Error::Parse {
-            path,
-            message: e.message,
-        },
+        None => Error::Parse { path, message },
     }
 }
 

@@ -24,6 +24,15 @@ fn run(case: &Value) -> Result<(), lexicon_runtime::Error> {
     record
 }
 
+/// The JSON paths our error names: every violation's, or where parsing stopped.
+fn error_paths(e: &lexicon_runtime::Error) -> Vec<String> {
+    match e {
+        lexicon_runtime::Error::Invalid(errors) => errors.iter().map(|v| v.path.clone()).collect(),
+        lexicon_runtime::Error::Parse { path, .. } => vec![path.clone()],
+        _ => Vec::new(),
+    }
+}
+
 /// Runs a case set; returns the disagreements and the record collections it covered.
 fn check(set: &str) -> (Vec<String>, std::collections::BTreeSet<String>) {
     let cases = jsonl(&format!("cases/{set}.jsonl"));
@@ -38,6 +47,18 @@ fn check(set: &str) -> (Vec<String>, std::collections::BTreeSet<String>) {
             None => verdict["valid"].as_bool().unwrap(),
         };
         let ours = run(case);
+        if let (Err(e), false, None) = (&ours, strict, case.get("partA")) {
+            let paths = error_paths(e);
+            if lexicon_test_support::path_agrees(verdict, &paths) == Some(false) {
+                bad.push(format!(
+                    "case {} {} ({}): the reference refuses at {:?}, our violations are at {paths:?}",
+                    i + 1,
+                    case["nsid"],
+                    case["note"],
+                    lexicon_test_support::reference_path(verdict).unwrap_or_default()
+                ));
+            }
+        }
         if case.get("rkey").is_some() {
             records.insert(case["nsid"].as_str().unwrap().to_owned());
         }

@@ -278,9 +278,7 @@ impl<'de> ::lexicon_runtime::__private::de::FromMap<'de> for Job {
             }
         }
         if !has_type {
-            return ::std::result::Result::Err(
-                <A::Error as ::lexicon_runtime::serde::de::Error>::missing_field("$type"),
-            );
+            return ::std::result::Result::Err(::lexicon_runtime::__private::de::missing_type());
         }
         ::std::result::Result::Ok(Job {
             model: ::lexicon_runtime::__private::de::required(f_model, "model")?,
