@@ -13,6 +13,97 @@ const KEYWORDS: &[&str] = &[
     "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
+/// Type names that a generated type must not take, because code that imports a generated
+/// module's items (`use ...::defs::*`) would shadow them: the Rust prelude's types and traits,
+/// and what `lexicon_runtime` exports at its root (kept in sync by a test).
+pub const SHADOWING: &[&str] = &[
+    // The prelude.
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "Err",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+    // lexicon_runtime.
+    "AtIdentifier",
+    "AtUri",
+    "Blob",
+    "Bytes",
+    "CborError",
+    "Cid",
+    "CidLink",
+    "Datetime",
+    "Did",
+    "Error",
+    "Extra",
+    "Format",
+    "FormatError",
+    "FormatKind",
+    "Handle",
+    "Language",
+    "Mode",
+    "Nsid",
+    "Path",
+    "RecordKey",
+    "ShapeOwned",
+    "Tid",
+    "Unchecked",
+    "Unknown",
+    "Uri",
+    "Validate",
+    "ValidationError",
+    "ValidationErrors",
+    "Violation",
+];
+
+/// The type name for def `def` (`main` or another) of lexicon `nsid`: the def's name, or the
+/// lexicon's for `main`, in `PascalCase`. A name in [`SHADOWING`] takes the namespace segment
+/// before it as a prefix: `tools.ozone.setting.defs#option` is `SettingOption`.
+pub fn def_type_name(nsid: &str, def: &str) -> String {
+    let mut segments = nsid.rsplit('.');
+    let last = segments.next().unwrap_or(nsid);
+    let name = pascal(if def == "main" { last } else { def });
+    if !SHADOWING.contains(&name.as_str()) {
+        return name;
+    }
+    // The segment that names the lexicon, or its namespace for a `main` def or `defs` lexicon.
+    let owner = if def == "main" || last == "defs" {
+        segments.next().unwrap_or(last)
+    } else {
+        last
+    };
+    format!("{}{name}", pascal(owner))
+}
+
 /// Keywords that cannot be raw identifiers; these get a `_` suffix instead.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
 
@@ -131,5 +222,42 @@ mod tests {
         let mut types = Scope::default();
         assert_eq!(types.claim(pascal("post")), "Post");
         assert_eq!(types.claim(pascal("Post")), "Post2");
+    }
+
+    #[test]
+    fn names_that_would_shadow_take_their_namespace() {
+        assert_eq!(
+            def_type_name("tools.ozone.setting.defs", "option"),
+            "SettingOption"
+        );
+        assert_eq!(def_type_name("com.example.error", "main"), "ExampleError");
+        assert_eq!(def_type_name("com.example.thing", "blob"), "ThingBlob");
+        assert_eq!(def_type_name("app.bsky.feed.post", "main"), "Post");
+        assert_eq!(def_type_name("app.bsky.feed.defs", "postView"), "PostView");
+    }
+
+    #[test]
+    fn every_name_the_runtime_exports_is_avoided() {
+        let lib = include_str!("../../runtime/src/lib.rs");
+        let mut exported = Vec::new();
+        for item in lib.split("pub use ").skip(1) {
+            let item = &item[..item.find(';').unwrap_or(item.len())];
+            let names = match item.find('{') {
+                Some(i) => &item[i + 1..item.rfind('}').unwrap_or(item.len())],
+                None => item.rsplit("::").next().unwrap_or(item),
+            };
+            for name in names.split(',').map(str::trim) {
+                if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    exported.push(name.to_owned());
+                }
+            }
+        }
+        assert!(exported.len() > 20, "{exported:?}");
+        for name in exported {
+            assert!(
+                SHADOWING.contains(&name.as_str()),
+                "{name} is missing from SHADOWING"
+            );
+        }
     }
 }

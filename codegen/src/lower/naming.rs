@@ -7,7 +7,7 @@ use heck::ToShoutySnakeCase;
 
 use crate::catalog::{Catalog, DefRef};
 use crate::ir::*;
-use crate::names::{pascal, snake, Scope};
+use crate::names::{def_type_name, pascal, snake, Scope};
 use crate::schema::{self};
 
 use super::Lowerer;
@@ -49,7 +49,6 @@ impl Lowerer<'_> {
         for loaded in self.catalog.docs() {
             let doc = &loaded.doc;
             let module = self.modules[&doc.id].clone();
-            let last = doc.id.rsplit('.').next().unwrap_or(&doc.id);
             let mut order: Vec<&String> = doc.defs.keys().filter(|n| *n == "main").collect();
             order.extend(doc.defs.keys().filter(|n| *n != "main"));
             for name in order {
@@ -58,11 +57,7 @@ impl Lowerer<'_> {
                     nsid: doc.id.clone(),
                     name: name.clone(),
                 };
-                let wanted = if name == "main" {
-                    pascal(last)
-                } else {
-                    pascal(name)
-                };
+                let wanted = def_type_name(&doc.id, name);
                 if def.has_data_form() {
                     let ty_name = self.claim(&module, wanted);
                     self.types.insert(
