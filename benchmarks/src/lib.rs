@@ -1,6 +1,7 @@
 //! Plain `#[derive(Deserialize)]` structs of the same shape as the benchmarked records, with no
 //! checks: the baseline that shows what validation costs.
 
+#![forbid(unsafe_code)]
 #![allow(missing_docs, dead_code)]
 
 use serde::{Deserialize, Serialize};

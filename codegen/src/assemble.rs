@@ -56,8 +56,11 @@ pub fn module_tree(
             inner_doc_attrs(module.doc.as_deref())
         };
         let root = path.is_empty().then(|| emitted.root.clone());
+        // Generated code has no `unsafe`, and says so where an inner attribute can stand.
+        let forbid = path.is_empty().then(|| quote!(#![forbid(unsafe_code)]));
         let tokens = quote! {
             #doc
+            #forbid
             #(#children)*
             #own
             #root

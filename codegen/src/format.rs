@@ -47,7 +47,17 @@ fn space_items(code: &str) -> String {
         let item_follows =
             next_indent == indent && STARTS.iter().any(|s| next.trim_start().starts_with(s));
         let after_doc_or_header = line.starts_with("//!") && !next.starts_with("//!");
-        if (closes && item_follows && !next.trim_start().starts_with("for ")) || after_doc_or_header
+        // After the inner attributes, and after a run of `mod` declarations.
+        let after_inner_attrs = line.starts_with("#![") && !next.starts_with("#![");
+        let is_mod = |l: &str| {
+            let l = l.trim_start();
+            (l.starts_with("pub mod ") || l.starts_with("mod ")) && l.ends_with(';')
+        };
+        let after_mods = is_mod(line) && !is_mod(next) && item_follows;
+        if (closes && item_follows && !next.trim_start().starts_with("for "))
+            || after_doc_or_header
+            || after_inner_attrs
+            || after_mods
         {
             out.push('\n');
         }

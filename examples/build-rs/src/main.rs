@@ -1,5 +1,6 @@
 //! Parses and validates a cocore job with types generated at build time.
 
+#![forbid(unsafe_code)]
 #![deny(warnings)]
 
 include!(concat!(env!("OUT_DIR"), "/lexicons.rs"));

@@ -3,6 +3,7 @@
 //! `tools.ozone`, ...) is behind a cargo feature of the same name (`app-bsky`, ...); a feature
 //! turns on the namespaces its types refer to.
 
+#![forbid(unsafe_code)]
 #![deny(warnings)]
 
 include!(concat!(env!("OUT_DIR"), "/atproto.rs"));

@@ -2,6 +2,7 @@
 //! files of `tests/golden/`, compiled here so that a golden file that does not build (or warns)
 //! fails the workspace build.
 
+#![forbid(unsafe_code)]
 #![deny(warnings)]
 
 /// Bindings for the upstream cocore lexicons (`tests/data/lexicons/cocore-upstream`), generated at

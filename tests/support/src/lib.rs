@@ -1,6 +1,8 @@
 //! Helpers shared by the workspace's tests: reading case files under `tests/data/`, and mutating
 //! JSON values for property tests.
 
+#![forbid(unsafe_code)]
+
 use serde_json::Value;
 
 /// The path of `relative` under `tests/data/`.
