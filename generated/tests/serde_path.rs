@@ -6,22 +6,9 @@ use cocore_lexicons::dev::cocore::compute::job::Job;
 use lexicon_runtime::{Error, Unchecked, Validate};
 use serde_json::{json, Value};
 
+/// A valid job: case 1 of the strict reference's cocore job cases.
 fn job() -> Value {
-    json!({
-        "$type": "dev.cocore.compute.job",
-        "model": "llama-3.1-8b-instruct",
-        "inputCommitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-        "maxTokensOut": 1024,
-        "priceCeiling": {"amount": 250, "currency": "USD"},
-        "acceptedTrustLevel": "hardware-attested",
-        "paymentAuthorization": {
-            "uri": "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.paymentAuthorization/3l4m5n6o7p2qa",
-            "cid": "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq"
-        },
-        "nonce": "0123456789abcdef0123456789abcdef",
-        "expiresAt": "2026-12-01T12:00:00.000Z",
-        "createdAt": "2026-11-24T12:00:00.000Z"
-    })
+    lexicon_test_support::jsonl("reflex/cocore-job.jsonl")[0]["value"].clone()
 }
 
 /// Three violations, in three nested places.

@@ -358,6 +358,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The JSON paths this error names: each violation's, or where parsing or decoding
+    /// stopped; none for an unknown collection or definition or a record key.
+    pub fn paths(&self) -> Vec<&str> {
+        match self {
+            Error::Invalid(errors) => errors.paths(),
+            Error::Parse { path, .. } => vec![path.as_str()],
+            Error::Cbor(e) => vec![e.path.as_str()],
+            _ => Vec::new(),
+        }
+    }
+
     /// The constraint violations, when the value had the right shape but broke constraints.
     pub fn violations(&self) -> Option<&ValidationErrors> {
         match self {

@@ -225,19 +225,7 @@ macro_rules! format_shapes {
     )*};
 }
 
-format_shapes!(
-    AtIdentifier,
-    AtUri,
-    Cid,
-    Datetime,
-    Did,
-    Handle,
-    Language,
-    Nsid,
-    RecordKey,
-    Tid,
-    Uri
-);
+crate::formats::for_each_format_type!(format_shapes);
 
 impl<'de> Shape<'de> for serde_json::Value {
     fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

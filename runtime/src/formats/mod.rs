@@ -56,6 +56,27 @@ impl FormatKind {
     }
 }
 
+/// Calls `$then!` with the name of every format type: the one list that the runtime's impls for
+/// all of them (validation, shape-only reading) are made from.
+macro_rules! for_each_format_type {
+    ($then:ident) => {
+        $then!(
+            AtIdentifier,
+            AtUri,
+            Cid,
+            Datetime,
+            Did,
+            Handle,
+            Language,
+            Nsid,
+            RecordKey,
+            Tid,
+            Uri
+        );
+    };
+}
+pub(crate) use for_each_format_type;
+
 /// A string that is not valid for the format it was meant to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormatError {

@@ -24,15 +24,6 @@ fn run(case: &Value) -> Result<(), lexicon_runtime::Error> {
     record
 }
 
-/// The JSON paths our error names: every violation's, or where parsing stopped.
-fn error_paths(e: &lexicon_runtime::Error) -> Vec<String> {
-    match e {
-        lexicon_runtime::Error::Invalid(errors) => errors.iter().map(|v| v.path.clone()).collect(),
-        lexicon_runtime::Error::Parse { path, .. } => vec![path.clone()],
-        _ => Vec::new(),
-    }
-}
-
 /// Runs a case set; returns the disagreements and the record collections it covered.
 fn check(set: &str) -> (Vec<String>, std::collections::BTreeSet<String>) {
     let cases = jsonl(&format!("cases/{set}.jsonl"));
@@ -48,7 +39,7 @@ fn check(set: &str) -> (Vec<String>, std::collections::BTreeSet<String>) {
         };
         let ours = run(case);
         if let (Err(e), false, None) = (&ours, strict, case.get("partA")) {
-            let paths = error_paths(e);
+            let paths: Vec<String> = e.paths().into_iter().map(str::to_owned).collect();
             if lexicon_test_support::path_agrees(verdict, &paths) == Some(false) {
                 bad.push(format!(
                     "case {} {} ({}): the reference refuses at {:?}, our violations are at {paths:?}",

@@ -95,7 +95,7 @@ pub fn disagreements(b: &Bindings, cases: &[Value], expected: &[Value]) -> Vec<S
         };
         let ours = run(b, case);
         if let (Err(e), false, None) = (&ours, strict, case.get("partA")) {
-            let paths = error_paths(e);
+            let paths: Vec<String> = e.paths().into_iter().map(str::to_owned).collect();
             if lexicon_test_support::path_agrees(verdict, &paths) == Some(false) {
                 out.push(format!(
                     "case {} ({}): the reference refuses at {:?}, our violations are at {paths:?}",
@@ -118,16 +118,6 @@ pub fn disagreements(b: &Bindings, cases: &[Value], expected: &[Value]) -> Vec<S
         }
     }
     out
-}
-
-/// The JSON paths our error names: every violation's, or where parsing stopped.
-pub fn error_paths(e: &lexicon_runtime::Error) -> Vec<String> {
-    match e {
-        lexicon_runtime::Error::Invalid(errors) => errors.iter().map(|v| v.path.clone()).collect(),
-        lexicon_runtime::Error::Parse { path, .. } => vec![path.clone()],
-        lexicon_runtime::Error::Cbor(c) => vec![c.path().to_owned()],
-        _ => Vec::new(),
-    }
 }
 
 /// The DAG-CBOR entry points of one generated module tree.
