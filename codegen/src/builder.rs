@@ -14,9 +14,16 @@ pub enum BuildError {
     /// A setting is wrong (a path that does not parse, no `OUT_DIR`).
     #[error("lexicon-codegen configuration: {0}")]
     Config(String),
-    /// The output could not be written.
+    /// The output could not be written. (The message includes the I/O error, so it is not
+    /// also the `source()`.)
     #[error("cannot write generated code: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for BuildError {
+    fn from(e: std::io::Error) -> Self {
+        BuildError::Io(e)
+    }
 }
 
 /// Generates Rust types for lexicons from a build script.

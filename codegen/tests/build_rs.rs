@@ -176,3 +176,11 @@ fn several_compiles_into_one_out_dir_keep_each_others_files() {
     );
     assert!(job.exists());
 }
+
+#[test]
+fn build_errors_do_not_repeat_a_source() {
+    use std::error::Error as _;
+    let io = lexicon_codegen::BuildError::from(std::io::Error::other("disk full"));
+    assert_eq!(io.to_string(), "cannot write generated code: disk full");
+    assert!(io.source().is_none(), "the message already says it");
+}

@@ -325,6 +325,8 @@ impl fmt::Display for ValidationErrors {
 
 impl std::error::Error for ValidationErrors {}
 
+impl std::error::Error for ValidationError {}
+
 /// Why a value was refused by `from_json`, `KnownRecord::from_json` or `validate_record_key`.
 #[derive(Debug)]
 #[non_exhaustive]
