@@ -1,9 +1,6 @@
 //! The [`Validate`] trait, and its impls for the types generated code is made of.
 
 use crate::error::{Mode, ValidationErrors, Violation};
-use crate::formats::{
-    AtIdentifier, AtUri, Cid, Datetime, Did, Handle, Language, Nsid, RecordKey, Tid, Uri,
-};
 use crate::{check, data, Blob, Bytes, CidLink, Extra, Path, Unknown};
 
 /// A value that can check itself against the constraints of its Lexicon schema.
@@ -105,7 +102,7 @@ impl Validate for CidLink {
 
 macro_rules! validate_format {
     ($($name:ident),*) => {$(
-        impl Validate for $name {
+        impl Validate for crate::formats::$name {
             fn validate_at(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
                 check::format(self, path, errors);
             }
@@ -113,16 +110,4 @@ macro_rules! validate_format {
     )*};
 }
 
-validate_format!(
-    AtIdentifier,
-    AtUri,
-    Cid,
-    Datetime,
-    Did,
-    Handle,
-    Language,
-    Nsid,
-    RecordKey,
-    Tid,
-    Uri
-);
+crate::formats::for_each_format_type!(validate_format);
