@@ -12,6 +12,7 @@ use crate::schema::{Def, Field, ObjectSchema};
 
 /// One difference between the old and the new version.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct Change {
     /// The lexicon.
     pub nsid: String,

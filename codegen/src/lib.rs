@@ -48,6 +48,7 @@ pub use write::{check_files, write_files, CheckReport, WriteReport};
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GeneratedFile {
     /// Path relative to the output folder.
     pub path: PathBuf,

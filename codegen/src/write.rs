@@ -10,6 +10,7 @@ use crate::GeneratedFile;
 
 /// What a write did.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct WriteReport {
     /// Files created or replaced.
     pub written: Vec<PathBuf>,
@@ -21,6 +22,7 @@ pub struct WriteReport {
 
 /// What a check found.
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct CheckReport {
     /// Files whose content differs, with a unified diff (committed -> regenerated).
     pub stale: Vec<(PathBuf, String)>,
