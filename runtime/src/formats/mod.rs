@@ -6,6 +6,7 @@
 
 mod aturi;
 mod cid;
+mod clock;
 mod datetime;
 mod ident;
 mod language;
