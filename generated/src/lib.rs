@@ -59,6 +59,12 @@ impl KnownRecord {
     }
 }
 
+impl ::std::convert::From<crate::dev::cocore::compute::job::Job> for KnownRecord {
+    fn from(record: crate::dev::cocore::compute::job::Job) -> Self {
+        Self::DevCocoreComputeJob(::std::boxed::Box::new(record))
+    }
+}
+
 impl ::lexicon_runtime::record::RecordSet for KnownRecord {
     fn parse_record<I: ::lexicon_runtime::record::Input>(
         mode: ::lexicon_runtime::Mode,

@@ -94,3 +94,13 @@ fn runtime_types_deserialize_only_valid_values() {
     assert!(blob.validate_with(lexicon_runtime::Mode::Lenient).is_ok());
     assert!(serde_json::from_str::<lexicon_runtime::Unknown>("[1]").is_err());
 }
+
+#[test]
+fn a_typed_record_becomes_an_unknown_with_its_type() {
+    let typed: Job = serde_json::from_value(job()).unwrap();
+    let unknown = lexicon_runtime::Unknown::from_typed(&typed).expect("a valid record");
+    assert_eq!(unknown.as_value()["$type"], "dev.cocore.compute.job");
+    assert_eq!(unknown.as_value(), &job());
+    let record = cocore_lexicons::KnownRecord::from(typed);
+    assert_eq!(record.collection(), "dev.cocore.compute.job");
+}

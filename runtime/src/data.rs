@@ -82,6 +82,13 @@ impl Unknown {
         errors.into_result().map(|()| unknown)
     }
 
+    /// A typed value (a record, for the `record` of `createRecord` and `putRecord`) as an
+    /// `unknown`: its JSON form, `$type` included, checked as [`Unknown::new`] checks.
+    pub fn from_typed<T: serde::Serialize>(value: &T) -> Result<Self, ValidationErrors> {
+        // Generated types and the runtime's serialize to JSON without error.
+        Unknown::new(serde_json::to_value(value).unwrap_or(Value::Null))
+    }
+
     /// The value.
     pub fn as_value(&self) -> &Value {
         &self.0

@@ -1762,6 +1762,13 @@ impl KnownRecord {
     }
 }
 
+impl ::std::convert::From<crate::golden_cocore::dev::cocore::compute::job::Job>
+for KnownRecord {
+    fn from(record: crate::golden_cocore::dev::cocore::compute::job::Job) -> Self {
+        Self::DevCocoreComputeJob(::std::boxed::Box::new(record))
+    }
+}
+
 impl ::lexicon_runtime::record::RecordSet for KnownRecord {
     fn parse_record<I: ::lexicon_runtime::record::Input>(
         mode: ::lexicon_runtime::Mode,

@@ -1624,6 +1624,13 @@ impl KnownRecord {
     }
 }
 
+impl ::std::convert::From<crate::golden_features::test::golden::features::Features>
+for KnownRecord {
+    fn from(record: crate::golden_features::test::golden::features::Features) -> Self {
+        Self::TestGoldenFeatures(::std::boxed::Box::new(record))
+    }
+}
+
 impl ::lexicon_runtime::record::RecordSet for KnownRecord {
     fn parse_record<I: ::lexicon_runtime::record::Input>(
         mode: ::lexicon_runtime::Mode,

@@ -99,6 +99,15 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             }
         }
 
+        #(
+            #gates
+            impl ::std::convert::From<#paths> for KnownRecord {
+                fn from(record: #paths) -> Self {
+                    Self::#variants(::std::boxed::Box::new(record))
+                }
+            }
+        )*
+
         impl #rt::record::RecordSet for KnownRecord {
             fn parse_record<I: #rt::record::Input>(
                 mode: #rt::Mode,

@@ -31,6 +31,23 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             quote!(#t | #main)
         }
     });
+    // `Member -> Union` for each member type that appears once (`post.embed = images.into()`).
+    let conversions: Vec<TokenStream> = u
+        .variants
+        .iter()
+        .zip(&variants)
+        .zip(&paths)
+        .filter(|((v, _), _)| u.variants.iter().filter(|w| w.path == v.path).count() == 1)
+        .map(|((_, variant), path)| {
+            quote! {
+                impl ::std::convert::From<#path> for #name {
+                    fn from(member: #path) -> Self {
+                        Self::#variant(::std::boxed::Box::new(member))
+                    }
+                }
+            }
+        })
+        .collect();
     let other = u.other.as_ref().map(|o| ident(o));
     let other_variant = other.as_ref().map(|o| {
         quote! {
@@ -189,5 +206,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
                 #validate_body
             }
         }
+
+        #(#conversions)*
     }
 }

@@ -151,3 +151,30 @@ fn union_members_parse_whether_type_comes_first_or_last() {
     assert_eq!(out["embed"]["$type"], "com.example.embed");
     assert_eq!(out["embed"]["images"], case["value"]["embed"]["images"]);
 }
+
+#[test]
+fn members_convert_into_their_unions_and_records_into_known_record() {
+    use atproto_lexicons::app::bsky::embed::images::Images;
+    use atproto_lexicons::app::bsky::feed::post::{Post, PostEmbed};
+    use lexicon_runtime::Validate;
+    let case = &jsonl("cases/real-records.jsonl")[0];
+    let mut post = Post::from_json(&case["value"].to_string()).expect("valid post");
+    let Some(PostEmbed::Images(images)) = post.embed.take() else {
+        panic!("image embed")
+    };
+    let images: Images = *images;
+    post.embed = Some(images.into());
+    assert!(matches!(post.embed, Some(PostEmbed::Images(_))));
+    assert!(post.validate().is_ok());
+    let again: Value = serde_json::from_str(&post.to_json()).unwrap();
+    assert_eq!(again, case["value"], "the same record again");
+    let record = atproto_lexicons::KnownRecord::from(post);
+    assert_eq!(record.collection(), "app.bsky.feed.post");
+    // A typed record as the `unknown` record of `com.atproto.repo.createRecord`'s input.
+    let unknown = lexicon_runtime::Unknown::from_typed(&record_value(&record)).unwrap();
+    assert_eq!(unknown.as_value()["$type"], "app.bsky.feed.post");
+}
+
+fn record_value(record: &atproto_lexicons::KnownRecord) -> Value {
+    serde_json::from_str(&record.to_json()).unwrap()
+}
