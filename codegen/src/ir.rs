@@ -91,6 +91,8 @@ pub struct Method {
     pub kind: &'static str,
     /// The method's NSID.
     pub nsid: String,
+    /// The unit struct that implements `lexicon_runtime::xrpc::Method` (not for subscriptions).
+    pub marker: Option<String>,
     /// The `Params` struct and how each parameter reads from a query string.
     pub params: Option<(String, Vec<ParamSpec>)>,
     /// The request body: encoding and type name, if JSON with a schema.

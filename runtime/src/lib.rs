@@ -38,6 +38,7 @@ mod validate;
 pub mod json;
 pub mod query;
 pub mod record;
+pub mod xrpc;
 // Validation and serde helpers that generated code calls: `check`, `de`, `ser`.
 #[doc(hidden)]
 pub mod __private;

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("json", 4),
     ("query", 4),
     ("record", 4),
+    ("xrpc", 4),
     ("__private", 4),
     ("cbor", 5),
 ];

@@ -93,9 +93,152 @@ pub fn emit_method(m: &Method, opts: &EmitOptions) -> TokenStream {
             }
 
             impl ::std::error::Error for #name {}
+
+            impl #rt::xrpc::ErrorName for #name {
+                fn from_name(name: &str) -> Self {
+                    Self::from_name(name)
+                }
+
+                fn name(&self) -> &str {
+                    Self::name(self)
+                }
+            }
         });
     }
+    if let Some(marker) = &m.marker {
+        out.extend(method_impl(m, marker, opts));
+    }
     out
+}
+
+/// The unit struct of a query or procedure and its `lexicon_runtime::xrpc::Method` impl, plus
+/// `QueryParams` for its `Params`.
+fn method_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let marker = ident(marker);
+    let (kind, http) = match m.kind {
+        "procedure" => (quote!(Procedure), "POST"),
+        _ => (quote!(Query), "GET"),
+    };
+    let doc = format!(
+        " The `{}` {}, as a type: `lexicon_runtime::xrpc::Method` for generic calls.",
+        m.nsid, m.kind
+    );
+    let encoding = |body: &Option<(String, Option<String>)>| match body {
+        Some((e, _)) => quote!(::std::option::Option::Some(#e)),
+        None => quote!(::std::option::Option::None),
+    };
+    let (input_encoding, output_encoding) = (encoding(&m.input), encoding(&m.output));
+    let params = match &m.params {
+        Some((name, _)) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        None => quote!(#rt::xrpc::NoParams),
+    };
+    let error = match &m.errors {
+        Some((name, _)) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        None => quote!(#rt::xrpc::UnlistedError),
+    };
+    let (input_ty, encode_input, decode_input) = body_code(&m.input, "input", opts);
+    let (output_ty, encode_output, decode_output) = body_code(&m.output, "output", opts);
+    let query_params = m.params.as_ref().map(|(name, _)| {
+        let name = ident(name);
+        quote! {
+            impl #rt::xrpc::QueryParams for #name {
+                fn to_query(&self) -> ::std::string::String {
+                    Self::to_query(self)
+                }
+
+                fn from_query(query: &str) -> ::std::result::Result<Self, #rt::Error> {
+                    Self::from_query(query)
+                }
+            }
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct #marker;
+
+        impl #rt::xrpc::Method for #marker {
+            const NSID: &'static str = NSID;
+            const KIND: #rt::xrpc::MethodKind = #rt::xrpc::MethodKind::#kind;
+            const HTTP_METHOD: &'static str = #http;
+            const INPUT_ENCODING: ::std::option::Option<&'static str> = #input_encoding;
+            const OUTPUT_ENCODING: ::std::option::Option<&'static str> = #output_encoding;
+            type Params = #params;
+            type Input = #input_ty;
+            type Output = #output_ty;
+            type Error = #error;
+            #encode_input
+            #decode_input
+            #encode_output
+            #decode_output
+        }
+
+        #query_params
+    }
+}
+
+/// The Rust type of a body and the `encode_*`/`decode_*` functions for it: JSON with a schema
+/// through its generated type, any other encoding as bytes, no body as `()`.
+fn body_code(
+    body: &Option<(String, Option<String>)>,
+    which: &str,
+    opts: &EmitOptions,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let rt = &opts.runtime;
+    let encode = format_ident!("encode_{}", which);
+    let decode = format_ident!("decode_{}", which);
+    let ty = format_ident!("{}", if which == "input" { "Input" } else { "Output" });
+    match body {
+        Some((_, Some(name))) => {
+            let name = ident(name);
+            (
+                quote!(#name),
+                quote! {
+                    fn #encode(body: &Self::#ty) -> ::std::vec::Vec<u8> {
+                        #rt::xrpc::encode_json(body)
+                    }
+                },
+                quote! {
+                    fn #decode(bytes: &[u8], mode: #rt::Mode) -> ::std::result::Result<Self::#ty, #rt::Error> {
+                        #rt::xrpc::decode_json(bytes, mode)
+                    }
+                },
+            )
+        }
+        Some((_, None)) => (
+            quote!(::std::vec::Vec<u8>),
+            quote! {
+                fn #encode(body: &Self::#ty) -> ::std::vec::Vec<u8> {
+                    ::std::clone::Clone::clone(body)
+                }
+            },
+            quote! {
+                fn #decode(bytes: &[u8], _: #rt::Mode) -> ::std::result::Result<Self::#ty, #rt::Error> {
+                    ::std::result::Result::Ok(bytes.to_vec())
+                }
+            },
+        ),
+        None => (
+            quote!(()),
+            quote! {
+                fn #encode(_: &Self::#ty) -> ::std::vec::Vec<u8> {
+                    ::std::vec::Vec::new()
+                }
+            },
+            quote! {
+                fn #decode(_: &[u8], _: #rt::Mode) -> ::std::result::Result<Self::#ty, #rt::Error> {
+                    ::std::result::Result::Ok(())
+                }
+            },
+        ),
+    }
 }
 
 /// Emits a permission set as a constant.

@@ -114,9 +114,15 @@ impl Lowerer<'_> {
                 .collect();
             (name, variants)
         });
+        // The type that implements `lexicon_runtime::xrpc::Method` (queries and procedures).
+        let marker = (kind != "subscription").then(|| {
+            let method = nsid.rsplit('.').next().unwrap_or(nsid);
+            self.claim(module, pascal(method))
+        });
         let method = Method {
             kind,
             nsid: nsid.to_owned(),
+            marker,
             params,
             input,
             output,
