@@ -101,7 +101,7 @@ fn a_module_of_an_existing_crate_builds_and_stays_formatted() {
         "the module path"
     );
     assert!(job.contains("#[allow(clippy::all)]"), "the type attribute");
-    assert!(!job.contains("///"), "no docs");
+    assert!(!job.contains("///") && !job.contains("//!"), "no docs");
     assert!(
         job.lines().any(|l| l.starts_with('\t')),
         "the crate's rustfmt.toml (hard tabs)"
