@@ -123,6 +123,12 @@ impl Builder {
         self
     }
 
+    /// Whether to emit a builder for every struct (default true).
+    pub fn builders(mut self, on: bool) -> Self {
+        self.options = self.options.builders(on);
+        self
+    }
+
     /// Puts each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
     pub fn feature_gates(mut self, on: bool) -> Self {
         self.options = self.options.feature_gates(on);

@@ -193,6 +193,10 @@ pub struct Struct {
     pub fields: Vec<Field>,
     /// The name of the field holding undeclared properties.
     pub extra: String,
+    /// The builder type's name (`JobBuilder`).
+    pub builder: String,
+    /// The name of the builder's finishing method (`build`, unless a property takes it).
+    pub build_fn: String,
 }
 
 /// A default value from the schema.

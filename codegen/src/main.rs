@@ -82,6 +82,10 @@ enum Command {
         /// Leave out documentation comments.
         #[arg(long)]
         no_docs: bool,
+        /// Leave out the builders (`Job::builder()`), which add about a third to the build
+        /// time of large lexicon sets.
+        #[arg(long)]
+        no_builders: bool,
         /// Write nothing; report stale, missing and extra files and exit 1 if there are any.
         #[arg(long)]
         check: bool,
@@ -142,6 +146,7 @@ fn main() -> ExitCode {
             runtime_path,
             type_attribute,
             no_docs,
+            no_builders,
             check,
             only,
             exclude,
@@ -167,6 +172,7 @@ fn main() -> ExitCode {
                 .only(only)
                 .exclude(exclude)
                 .docs(!no_docs)
+                .builders(!no_builders)
                 .feature_gates(feature_gates);
             if let Some(path) = module_path {
                 options = options.module_path(path);

@@ -32,6 +32,7 @@ pub struct Options {
     module_path: Option<String>,
     type_attributes: Vec<String>,
     docs: bool,
+    builders: bool,
     feature_gates: bool,
 }
 
@@ -50,6 +51,7 @@ impl Options {
             module_path: None,
             type_attributes: Vec::new(),
             docs: true,
+            builders: true,
             feature_gates: false,
         }
     }
@@ -120,6 +122,14 @@ impl Options {
         self
     }
 
+    /// Whether to emit a builder for every struct (default true): `Job::builder()...build()`.
+    /// Builders add about a third to the build time of large lexicon sets; crates that only
+    /// read records can leave them out.
+    pub fn builders(mut self, on: bool) -> Self {
+        self.builders = on;
+        self
+    }
+
     /// Puts each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
     pub fn feature_gates(mut self, on: bool) -> Self {
         self.feature_gates = on;
@@ -150,6 +160,7 @@ impl Options {
     pub(crate) fn emit_options(&self) -> Result<EmitOptions, Diagnostics> {
         let mut emit = EmitOptions {
             docs: self.docs,
+            builders: self.builders,
             feature_gates: self.feature_gates,
             ..EmitOptions::default()
         };

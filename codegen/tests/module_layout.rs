@@ -1,5 +1,6 @@
 //! Generated code as a module of an existing crate, with the command line's settings
-//! (`--layout module`, `--module-path`, `--runtime-path`, `--type-attribute`, `--no-docs`), and
+//! (`--layout module`, `--module-path`, `--runtime-path`, `--type-attribute`, `--no-docs`,
+//! `--no-builders`), and
 //! the crate's own `rustfmt.toml`: the host crate builds, and after `cargo fmt` the drift check
 //! is clean (the generator formats as `cargo fmt` does).
 
@@ -52,6 +53,7 @@ const FLAGS: &[&str] = &[
     "--type-attribute",
     "#[allow(clippy::all)]",
     "--no-docs",
+    "--no-builders",
 ];
 
 #[test]
@@ -102,6 +104,7 @@ fn a_module_of_an_existing_crate_builds_and_stays_formatted() {
     );
     assert!(job.contains("#[allow(clippy::all)]"), "the type attribute");
     assert!(!job.contains("///") && !job.contains("//!"), "no docs");
+    assert!(!job.contains("JobBuilder"), "no builders");
     assert!(
         job.lines().any(|l| l.starts_with('\t')),
         "the crate's rustfmt.toml (hard tabs)"

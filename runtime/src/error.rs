@@ -51,6 +51,8 @@ pub enum Violation {
     NotAnObject { found: &'static str },
     /// A `$type` on an object that names another type.
     WrongType { expected: String, actual: String },
+    /// A required property was not set (when building a value in Rust).
+    MissingProperty,
 }
 
 /// `noun`, with an `s` unless `n` is 1.
@@ -179,6 +181,7 @@ impl fmt::Display for Violation {
                 )
             }
             Violation::NotAnObject { found } => write!(f, "expected an object, found {found}"),
+            Violation::MissingProperty => f.write_str("missing required property"),
             Violation::WrongType { expected, actual } => {
                 write!(f, "wrong $type: expected {expected:?}, got {actual}")
             }

@@ -154,6 +154,91 @@ pub mod com {
                     }
                 }
 
+                impl StrongRef {
+                    /// A builder that sets properties by name and checks the value it builds.
+                    pub fn builder() -> StrongRefBuilder {
+                        ::std::default::Default::default()
+                    }
+                }
+
+                /// Builds a [`StrongRef`]: set properties by name, then [`StrongRefBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+                #[derive(Debug, Clone, Default)]
+                #[must_use]
+                pub struct StrongRefBuilder {
+                    uri: ::std::option::Option<::lexicon_runtime::AtUri>,
+                    cid: ::std::option::Option<::lexicon_runtime::Cid>,
+                    extra: ::lexicon_runtime::Extra,
+                }
+
+                #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+                impl StrongRefBuilder {
+                    /// Sets `uri`.
+                    pub fn uri(
+                        mut self,
+                        value: impl ::std::convert::Into<::lexicon_runtime::AtUri>,
+                    ) -> Self {
+                        self.uri = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `cid`.
+                    pub fn cid(
+                        mut self,
+                        value: impl ::std::convert::Into<::lexicon_runtime::Cid>,
+                    ) -> Self {
+                        self.cid = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Adds a property the schema does not declare.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: ::lexicon_runtime::serde_json::Value,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value);
+                        self
+                    }
+
+                    /// The value, if every required property is set and it is valid; otherwise every
+                    /// violation (a missing property is one).
+                    pub fn build(
+                        self,
+                    ) -> ::std::result::Result<
+                        StrongRef,
+                        ::lexicon_runtime::ValidationErrors,
+                    > {
+                        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                        if self.uri.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("uri"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.cid.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("cid"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        let (
+                            ::std::option::Option::Some(uri),
+                            ::std::option::Option::Some(cid),
+                        ) = (self.uri, self.cid) else {
+                            return ::std::result::Result::Err(errors);
+                        };
+                        let value = StrongRef {
+                            uri,
+                            cid,
+                            extra: self.extra,
+                        };
+                        ::lexicon_runtime::Validate::validate(&value)?;
+                        ::std::result::Result::Ok(value)
+                    }
+                }
+
                 /// Reads the value and validates it in strict mode: violations are the deserializer's
                 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
@@ -351,6 +436,91 @@ pub mod dev {
                     }
                 }
 
+                impl Money {
+                    /// A builder that sets properties by name and checks the value it builds.
+                    pub fn builder() -> MoneyBuilder {
+                        ::std::default::Default::default()
+                    }
+                }
+
+                /// Builds a [`Money`]: set properties by name, then [`MoneyBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+                #[derive(Debug, Clone, Default)]
+                #[must_use]
+                pub struct MoneyBuilder {
+                    amount: ::std::option::Option<i64>,
+                    currency: ::std::option::Option<::std::string::String>,
+                    extra: ::lexicon_runtime::Extra,
+                }
+
+                #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+                impl MoneyBuilder {
+                    /// Sets `amount`.
+                    pub fn amount(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.amount = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `currency`.
+                    pub fn currency(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.currency = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Adds a property the schema does not declare.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: ::lexicon_runtime::serde_json::Value,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value);
+                        self
+                    }
+
+                    /// The value, if every required property is set and it is valid; otherwise every
+                    /// violation (a missing property is one).
+                    pub fn build(
+                        self,
+                    ) -> ::std::result::Result<
+                        Money,
+                        ::lexicon_runtime::ValidationErrors,
+                    > {
+                        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                        if self.amount.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("amount"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.currency.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("currency"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        let (
+                            ::std::option::Option::Some(amount),
+                            ::std::option::Option::Some(currency),
+                        ) = (self.amount, self.currency) else {
+                            return ::std::result::Result::Err(errors);
+                        };
+                        let value = Money {
+                            amount,
+                            currency,
+                            extra: self.extra,
+                        };
+                        ::lexicon_runtime::Validate::validate(&value)?;
+                        ::std::result::Result::Ok(value)
+                    }
+                }
+
                 /// Reads the value and validates it in strict mode: violations are the deserializer's
                 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
@@ -532,6 +702,88 @@ pub mod dev {
                             deserializer,
                             "a dev.cocore.compute.defs#tokenCounts object",
                         )
+                    }
+                }
+
+                impl TokenCounts {
+                    /// A builder that sets properties by name and checks the value it builds.
+                    pub fn builder() -> TokenCountsBuilder {
+                        ::std::default::Default::default()
+                    }
+                }
+
+                /// Builds a [`TokenCounts`]: set properties by name, then [`TokenCountsBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+                #[derive(Debug, Clone, Default)]
+                #[must_use]
+                pub struct TokenCountsBuilder {
+                    r#in: ::std::option::Option<i64>,
+                    out: ::std::option::Option<i64>,
+                    extra: ::lexicon_runtime::Extra,
+                }
+
+                #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+                impl TokenCountsBuilder {
+                    /// Sets `in`.
+                    pub fn r#in(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.r#in = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `out`.
+                    pub fn out(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                        self.out = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Adds a property the schema does not declare.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: ::lexicon_runtime::serde_json::Value,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value);
+                        self
+                    }
+
+                    /// The value, if every required property is set and it is valid; otherwise every
+                    /// violation (a missing property is one).
+                    pub fn build(
+                        self,
+                    ) -> ::std::result::Result<
+                        TokenCounts,
+                        ::lexicon_runtime::ValidationErrors,
+                    > {
+                        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                        if self.r#in.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("in"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.out.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("out"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        let (
+                            ::std::option::Option::Some(r#in),
+                            ::std::option::Option::Some(out),
+                        ) = (self.r#in, self.out) else {
+                            return ::std::result::Result::Err(errors);
+                        };
+                        let value = TokenCounts {
+                            r#in,
+                            out,
+                            extra: self.extra,
+                        };
+                        ::lexicon_runtime::Validate::validate(&value)?;
+                        ::std::result::Result::Ok(value)
                     }
                 }
 
@@ -784,6 +1036,138 @@ pub mod dev {
                     }
                 }
 
+                impl ModelPrice {
+                    /// A builder that sets properties by name and checks the value it builds.
+                    pub fn builder() -> ModelPriceBuilder {
+                        ::std::default::Default::default()
+                    }
+                }
+
+                /// Builds a [`ModelPrice`]: set properties by name, then [`ModelPriceBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+                #[derive(Debug, Clone, Default)]
+                #[must_use]
+                pub struct ModelPriceBuilder {
+                    model_id: ::std::option::Option<::std::string::String>,
+                    input_price_per_m_tok: ::std::option::Option<i64>,
+                    output_price_per_m_tok: ::std::option::Option<i64>,
+                    currency: ::std::option::Option<::std::string::String>,
+                    extra: ::lexicon_runtime::Extra,
+                }
+
+                #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+                impl ModelPriceBuilder {
+                    /// Sets `modelId`.
+                    pub fn model_id(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.model_id = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `inputPricePerMTok`.
+                    pub fn input_price_per_m_tok(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.input_price_per_m_tok = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `outputPricePerMTok`.
+                    pub fn output_price_per_m_tok(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.output_price_per_m_tok = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `currency`.
+                    pub fn currency(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.currency = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Adds a property the schema does not declare.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: ::lexicon_runtime::serde_json::Value,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value);
+                        self
+                    }
+
+                    /// The value, if every required property is set and it is valid; otherwise every
+                    /// violation (a missing property is one).
+                    pub fn build(
+                        self,
+                    ) -> ::std::result::Result<
+                        ModelPrice,
+                        ::lexicon_runtime::ValidationErrors,
+                    > {
+                        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                        if self.model_id.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("modelId"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.input_price_per_m_tok.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("inputPricePerMTok"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.output_price_per_m_tok.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("outputPricePerMTok"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.currency.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("currency"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        let (
+                            ::std::option::Option::Some(model_id),
+                            ::std::option::Option::Some(input_price_per_m_tok),
+                            ::std::option::Option::Some(output_price_per_m_tok),
+                            ::std::option::Option::Some(currency),
+                        ) = (
+                            self.model_id,
+                            self.input_price_per_m_tok,
+                            self.output_price_per_m_tok,
+                            self.currency,
+                        ) else {
+                            return ::std::result::Result::Err(errors);
+                        };
+                        let value = ModelPrice {
+                            model_id,
+                            input_price_per_m_tok,
+                            output_price_per_m_tok,
+                            currency,
+                            extra: self.extra,
+                        };
+                        ::lexicon_runtime::Validate::validate(&value)?;
+                        ::std::result::Result::Ok(value)
+                    }
+                }
+
                 /// Reads the value and validates it in strict mode: violations are the deserializer's
                 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
                 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
@@ -1005,6 +1389,118 @@ pub mod dev {
                             deserializer,
                             "a dev.cocore.compute.defs#tokenRate object",
                         )
+                    }
+                }
+
+                impl TokenRate {
+                    /// A builder that sets properties by name and checks the value it builds.
+                    pub fn builder() -> TokenRateBuilder {
+                        ::std::default::Default::default()
+                    }
+                }
+
+                /// Builds a [`TokenRate`]: set properties by name, then [`TokenRateBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+                #[derive(Debug, Clone, Default)]
+                #[must_use]
+                pub struct TokenRateBuilder {
+                    input_price_per_m_tok: ::std::option::Option<i64>,
+                    output_price_per_m_tok: ::std::option::Option<i64>,
+                    currency: ::std::option::Option<::std::string::String>,
+                    extra: ::lexicon_runtime::Extra,
+                }
+
+                #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+                impl TokenRateBuilder {
+                    /// Sets `inputPricePerMTok`.
+                    pub fn input_price_per_m_tok(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.input_price_per_m_tok = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `outputPricePerMTok`.
+                    pub fn output_price_per_m_tok(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.output_price_per_m_tok = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `currency`.
+                    pub fn currency(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.currency = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Adds a property the schema does not declare.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: ::lexicon_runtime::serde_json::Value,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value);
+                        self
+                    }
+
+                    /// The value, if every required property is set and it is valid; otherwise every
+                    /// violation (a missing property is one).
+                    pub fn build(
+                        self,
+                    ) -> ::std::result::Result<
+                        TokenRate,
+                        ::lexicon_runtime::ValidationErrors,
+                    > {
+                        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                        if self.input_price_per_m_tok.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("inputPricePerMTok"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.output_price_per_m_tok.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("outputPricePerMTok"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.currency.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("currency"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        let (
+                            ::std::option::Option::Some(input_price_per_m_tok),
+                            ::std::option::Option::Some(output_price_per_m_tok),
+                            ::std::option::Option::Some(currency),
+                        ) = (
+                            self.input_price_per_m_tok,
+                            self.output_price_per_m_tok,
+                            self.currency,
+                        ) else {
+                            return ::std::result::Result::Err(errors);
+                        };
+                        let value = TokenRate {
+                            input_price_per_m_tok,
+                            output_price_per_m_tok,
+                            currency,
+                            extra: self.extra,
+                        };
+                        ::lexicon_runtime::Validate::validate(&value)?;
+                        ::std::result::Result::Ok(value)
                     }
                 }
 
@@ -1684,6 +2180,300 @@ pub mod dev {
                             deserializer,
                             "a dev.cocore.compute.job record",
                         )
+                    }
+                }
+
+                impl Job {
+                    /// A builder that sets properties by name and checks the value it builds.
+                    pub fn builder() -> JobBuilder {
+                        ::std::default::Default::default()
+                    }
+                }
+
+                /// Builds a [`Job`]: set properties by name, then [`JobBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+                #[derive(Debug, Clone, Default)]
+                #[must_use]
+                pub struct JobBuilder {
+                    model: ::std::option::Option<::std::string::String>,
+                    input_commitment: ::std::option::Option<::std::string::String>,
+                    input_cipher_url: ::std::option::Option<::lexicon_runtime::Uri>,
+                    max_tokens_out: ::std::option::Option<i64>,
+                    price_ceiling: ::std::option::Option<
+                        crate::golden_cocore::dev::cocore::compute::defs::Money,
+                    >,
+                    accepted_providers: ::std::option::Option<
+                        ::std::vec::Vec<::lexicon_runtime::Did>,
+                    >,
+                    accepted_trust_level: ::std::option::Option<
+                        crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
+                    >,
+                    accepted_exchanges: ::std::option::Option<
+                        ::std::vec::Vec<::lexicon_runtime::Did>,
+                    >,
+                    payment_authorization: ::std::option::Option<
+                        crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
+                    >,
+                    nonce: ::std::option::Option<::std::string::String>,
+                    expires_at: ::std::option::Option<::lexicon_runtime::Datetime>,
+                    created_at: ::std::option::Option<::lexicon_runtime::Datetime>,
+                    extra: ::lexicon_runtime::Extra,
+                }
+
+                #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+                impl JobBuilder {
+                    /// Sets `model`.
+                    pub fn model(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.model = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `inputCommitment`.
+                    pub fn input_commitment(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.input_commitment = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `inputCipherURL`.
+                    pub fn input_cipher_url(
+                        mut self,
+                        value: impl ::std::convert::Into<::lexicon_runtime::Uri>,
+                    ) -> Self {
+                        self.input_cipher_url = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `maxTokensOut`.
+                    pub fn max_tokens_out(
+                        mut self,
+                        value: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        self.max_tokens_out = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `priceCeiling`.
+                    pub fn price_ceiling(
+                        mut self,
+                        value: impl ::std::convert::Into<
+                            crate::golden_cocore::dev::cocore::compute::defs::Money,
+                        >,
+                    ) -> Self {
+                        self.price_ceiling = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `acceptedProviders`.
+                    pub fn accepted_providers(
+                        mut self,
+                        value: impl ::std::convert::Into<
+                            ::std::vec::Vec<::lexicon_runtime::Did>,
+                        >,
+                    ) -> Self {
+                        self.accepted_providers = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `acceptedTrustLevel`.
+                    pub fn accepted_trust_level(
+                        mut self,
+                        value: impl ::std::convert::Into<
+                            crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
+                        >,
+                    ) -> Self {
+                        self.accepted_trust_level = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `acceptedExchanges`.
+                    pub fn accepted_exchanges(
+                        mut self,
+                        value: impl ::std::convert::Into<
+                            ::std::vec::Vec<::lexicon_runtime::Did>,
+                        >,
+                    ) -> Self {
+                        self.accepted_exchanges = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `paymentAuthorization`.
+                    pub fn payment_authorization(
+                        mut self,
+                        value: impl ::std::convert::Into<
+                            crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
+                        >,
+                    ) -> Self {
+                        self.payment_authorization = ::std::option::Option::Some(
+                            value.into(),
+                        );
+                        self
+                    }
+
+                    /// Sets `nonce`.
+                    pub fn nonce(
+                        mut self,
+                        value: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        self.nonce = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `expiresAt`.
+                    pub fn expires_at(
+                        mut self,
+                        value: impl ::std::convert::Into<::lexicon_runtime::Datetime>,
+                    ) -> Self {
+                        self.expires_at = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Sets `createdAt`.
+                    pub fn created_at(
+                        mut self,
+                        value: impl ::std::convert::Into<::lexicon_runtime::Datetime>,
+                    ) -> Self {
+                        self.created_at = ::std::option::Option::Some(value.into());
+                        self
+                    }
+
+                    /// Adds a property the schema does not declare.
+                    pub fn extra(
+                        mut self,
+                        key: impl ::std::convert::Into<::std::string::String>,
+                        value: ::lexicon_runtime::serde_json::Value,
+                    ) -> Self {
+                        self.extra.insert(key.into(), value);
+                        self
+                    }
+
+                    /// The value, if every required property is set and it is valid; otherwise every
+                    /// violation (a missing property is one).
+                    pub fn build(
+                        self,
+                    ) -> ::std::result::Result<
+                        Job,
+                        ::lexicon_runtime::ValidationErrors,
+                    > {
+                        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                        if self.model.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("model"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.input_commitment.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("inputCommitment"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.max_tokens_out.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("maxTokensOut"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.price_ceiling.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("priceCeiling"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.accepted_trust_level.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("acceptedTrustLevel"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.payment_authorization.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT
+                                        .field("paymentAuthorization"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.nonce.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("nonce"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.expires_at.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("expiresAt"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        if self.created_at.is_none() {
+                            errors
+                                .push(
+                                    &::lexicon_runtime::Path::ROOT.field("createdAt"),
+                                    ::lexicon_runtime::Violation::MissingProperty,
+                                );
+                        }
+                        let (
+                            ::std::option::Option::Some(model),
+                            ::std::option::Option::Some(input_commitment),
+                            ::std::option::Option::Some(max_tokens_out),
+                            ::std::option::Option::Some(price_ceiling),
+                            ::std::option::Option::Some(accepted_trust_level),
+                            ::std::option::Option::Some(payment_authorization),
+                            ::std::option::Option::Some(nonce),
+                            ::std::option::Option::Some(expires_at),
+                            ::std::option::Option::Some(created_at),
+                        ) = (
+                            self.model,
+                            self.input_commitment,
+                            self.max_tokens_out,
+                            self.price_ceiling,
+                            self.accepted_trust_level,
+                            self.payment_authorization,
+                            self.nonce,
+                            self.expires_at,
+                            self.created_at,
+                        ) else {
+                            return ::std::result::Result::Err(errors);
+                        };
+                        let value = Job {
+                            model,
+                            input_commitment,
+                            input_cipher_url: self.input_cipher_url,
+                            max_tokens_out,
+                            price_ceiling,
+                            accepted_providers: self.accepted_providers,
+                            accepted_trust_level,
+                            accepted_exchanges: self.accepted_exchanges,
+                            payment_authorization,
+                            nonce,
+                            expires_at,
+                            created_at,
+                            extra: self.extra,
+                        };
+                        ::lexicon_runtime::Validate::validate(&value)?;
+                        ::std::result::Result::Ok(value)
                     }
                 }
 

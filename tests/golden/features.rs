@@ -670,6 +670,359 @@ pub mod test {
                 }
             }
 
+            impl Features {
+                /// A builder that sets properties by name and checks the value it builds.
+                pub fn builder() -> FeaturesBuilder {
+                    ::std::default::Default::default()
+                }
+            }
+
+            /// Builds a [`Features`]: set properties by name, then [`FeaturesBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+            #[derive(Debug, Clone, Default)]
+            #[must_use]
+            pub struct FeaturesBuilder {
+                title: ::std::option::Option<::std::string::String>,
+                kind: ::std::option::Option<
+                    crate::golden_features::test::golden::features::FeaturesKind,
+                >,
+                mood: ::std::option::Option<
+                    crate::golden_features::test::golden::features::FeaturesMood,
+                >,
+                version: ::std::option::Option<::std::string::String>,
+                lang: ::std::option::Option<::lexicon_runtime::Language>,
+                count: ::std::option::Option<i64>,
+                level: ::std::option::Option<i64>,
+                exact: ::std::option::Option<i64>,
+                enabled: ::std::option::Option<bool>,
+                note: ::std::option::Option<
+                    ::std::option::Option<::std::string::String>,
+                >,
+                maybe: ::std::option::Option<::std::option::Option<i64>>,
+                tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                links: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Uri>>,
+                entries: ::std::option::Option<
+                    ::std::vec::Vec<
+                        crate::golden_features::test::golden::features::FeaturesEntriesItem,
+                    >,
+                >,
+                payload: ::std::option::Option<::lexicon_runtime::Unknown>,
+                r#type: ::std::option::Option<::std::string::String>,
+                r#ref: ::std::option::Option<::std::string::String>,
+                self_: ::std::option::Option<::std::string::String>,
+                r#in: ::std::option::Option<i64>,
+                foo_bar: ::std::option::Option<::std::string::String>,
+                foo_bar_2: ::std::option::Option<::std::string::String>,
+                ratio: ::std::option::Option<i64>,
+                owner: ::std::option::Option<
+                    crate::golden_features::test::golden::features::Owner,
+                >,
+                extra: ::lexicon_runtime::Extra,
+            }
+
+            #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+            impl FeaturesBuilder {
+                /// Sets `title`.
+                pub fn title(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.title = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `kind`.
+                pub fn kind(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        crate::golden_features::test::golden::features::FeaturesKind,
+                    >,
+                ) -> Self {
+                    self.kind = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `mood`.
+                pub fn mood(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        crate::golden_features::test::golden::features::FeaturesMood,
+                    >,
+                ) -> Self {
+                    self.mood = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `version`.
+                pub fn version(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.version = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `lang`.
+                pub fn lang(
+                    mut self,
+                    value: impl ::std::convert::Into<::lexicon_runtime::Language>,
+                ) -> Self {
+                    self.lang = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `count`.
+                pub fn count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.count = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `level`.
+                pub fn level(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.level = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `exact`.
+                pub fn exact(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.exact = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `enabled`.
+                pub fn enabled(
+                    mut self,
+                    value: impl ::std::convert::Into<bool>,
+                ) -> Self {
+                    self.enabled = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `note`.
+                pub fn note(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ::std::option::Option<::std::string::String>,
+                    >,
+                ) -> Self {
+                    self.note = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `maybe`.
+                pub fn maybe(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::option::Option<i64>>,
+                ) -> Self {
+                    self.maybe = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `tags`.
+                pub fn tags(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ::std::vec::Vec<::std::string::String>,
+                    >,
+                ) -> Self {
+                    self.tags = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `links`.
+                pub fn links(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ::std::vec::Vec<::lexicon_runtime::Uri>,
+                    >,
+                ) -> Self {
+                    self.links = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `entries`.
+                pub fn entries(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        ::std::vec::Vec<
+                            crate::golden_features::test::golden::features::FeaturesEntriesItem,
+                        >,
+                    >,
+                ) -> Self {
+                    self.entries = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `payload`.
+                pub fn payload(
+                    mut self,
+                    value: impl ::std::convert::Into<::lexicon_runtime::Unknown>,
+                ) -> Self {
+                    self.payload = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `type`.
+                pub fn r#type(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.r#type = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `ref`.
+                pub fn r#ref(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.r#ref = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `self`.
+                pub fn self_(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.self_ = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `in`.
+                pub fn r#in(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.r#in = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `fooBar`.
+                pub fn foo_bar(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.foo_bar = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `foo_bar`.
+                pub fn foo_bar_2(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.foo_bar_2 = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `ratio`.
+                pub fn ratio(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+                    self.ratio = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `owner`.
+                pub fn owner(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        crate::golden_features::test::golden::features::Owner,
+                    >,
+                ) -> Self {
+                    self.owner = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Adds a property the schema does not declare.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: ::lexicon_runtime::serde_json::Value,
+                ) -> Self {
+                    self.extra.insert(key.into(), value);
+                    self
+                }
+
+                /// The value, if every required property is set and it is valid; otherwise every
+                /// violation (a missing property is one).
+                pub fn build(
+                    self,
+                ) -> ::std::result::Result<
+                    Features,
+                    ::lexicon_runtime::ValidationErrors,
+                > {
+                    let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                    if self.title.is_none() {
+                        errors
+                            .push(
+                                &::lexicon_runtime::Path::ROOT.field("title"),
+                                ::lexicon_runtime::Violation::MissingProperty,
+                            );
+                    }
+                    if self.kind.is_none() {
+                        errors
+                            .push(
+                                &::lexicon_runtime::Path::ROOT.field("kind"),
+                                ::lexicon_runtime::Violation::MissingProperty,
+                            );
+                    }
+                    if self.count.is_none() {
+                        errors
+                            .push(
+                                &::lexicon_runtime::Path::ROOT.field("count"),
+                                ::lexicon_runtime::Violation::MissingProperty,
+                            );
+                    }
+                    if self.note.is_none() {
+                        errors
+                            .push(
+                                &::lexicon_runtime::Path::ROOT.field("note"),
+                                ::lexicon_runtime::Violation::MissingProperty,
+                            );
+                    }
+                    if self.r#type.is_none() {
+                        errors
+                            .push(
+                                &::lexicon_runtime::Path::ROOT.field("type"),
+                                ::lexicon_runtime::Violation::MissingProperty,
+                            );
+                    }
+                    let (
+                        ::std::option::Option::Some(title),
+                        ::std::option::Option::Some(kind),
+                        ::std::option::Option::Some(count),
+                        ::std::option::Option::Some(note),
+                        ::std::option::Option::Some(r#type),
+                    ) = (self.title, self.kind, self.count, self.note, self.r#type) else {
+                        return ::std::result::Result::Err(errors);
+                    };
+                    let value = Features {
+                        title,
+                        kind,
+                        mood: self.mood,
+                        version: self.version,
+                        lang: self.lang,
+                        count,
+                        level: self.level,
+                        exact: self.exact,
+                        enabled: self.enabled,
+                        note,
+                        maybe: self.maybe,
+                        tags: self.tags,
+                        links: self.links,
+                        entries: self.entries,
+                        payload: self.payload,
+                        r#type,
+                        r#ref: self.r#ref,
+                        self_: self.self_,
+                        r#in: self.r#in,
+                        foo_bar: self.foo_bar,
+                        foo_bar_2: self.foo_bar_2,
+                        ratio: self.ratio,
+                        owner: self.owner,
+                        extra: self.extra,
+                    };
+                    ::lexicon_runtime::Validate::validate(&value)?;
+                    ::std::result::Result::Ok(value)
+                }
+            }
+
             /// Reads the value and validates it in strict mode: violations are the deserializer's
             /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Features {
@@ -1002,6 +1355,85 @@ pub mod test {
                 }
             }
 
+            impl FeaturesEntriesItem {
+                /// A builder that sets properties by name and checks the value it builds.
+                pub fn builder() -> FeaturesEntriesItemBuilder {
+                    ::std::default::Default::default()
+                }
+            }
+
+            /// Builds a [`FeaturesEntriesItem`]: set properties by name, then [`FeaturesEntriesItemBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+            #[derive(Debug, Clone, Default)]
+            #[must_use]
+            pub struct FeaturesEntriesItemBuilder {
+                name: ::std::option::Option<::std::string::String>,
+                detail: ::std::option::Option<
+                    crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
+                >,
+                extra: ::lexicon_runtime::Extra,
+            }
+
+            #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+            impl FeaturesEntriesItemBuilder {
+                /// Sets `name`.
+                pub fn name(
+                    mut self,
+                    value: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    self.name = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `detail`.
+                pub fn detail(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
+                    >,
+                ) -> Self {
+                    self.detail = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Adds a property the schema does not declare.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: ::lexicon_runtime::serde_json::Value,
+                ) -> Self {
+                    self.extra.insert(key.into(), value);
+                    self
+                }
+
+                /// The value, if every required property is set and it is valid; otherwise every
+                /// violation (a missing property is one).
+                pub fn build(
+                    self,
+                ) -> ::std::result::Result<
+                    FeaturesEntriesItem,
+                    ::lexicon_runtime::ValidationErrors,
+                > {
+                    let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                    if self.name.is_none() {
+                        errors
+                            .push(
+                                &::lexicon_runtime::Path::ROOT.field("name"),
+                                ::lexicon_runtime::Violation::MissingProperty,
+                            );
+                    }
+                    let (::std::option::Option::Some(name),) = (self.name,) else {
+                        return ::std::result::Result::Err(errors);
+                    };
+                    let value = FeaturesEntriesItem {
+                        name,
+                        detail: self.detail,
+                        extra: self.extra,
+                    };
+                    ::lexicon_runtime::Validate::validate(&value)?;
+                    ::std::result::Result::Ok(value)
+                }
+            }
+
             /// Reads the value and validates it in strict mode: violations are the deserializer's
             /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de>
@@ -1138,6 +1570,56 @@ pub mod test {
                 }
             }
 
+            impl FeaturesEntriesItemDetail {
+                /// A builder that sets properties by name and checks the value it builds.
+                pub fn builder() -> FeaturesEntriesItemDetailBuilder {
+                    ::std::default::Default::default()
+                }
+            }
+
+            /// Builds a [`FeaturesEntriesItemDetail`]: set properties by name, then [`FeaturesEntriesItemDetailBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+            #[derive(Debug, Clone, Default)]
+            #[must_use]
+            pub struct FeaturesEntriesItemDetailBuilder {
+                ok: ::std::option::Option<bool>,
+                extra: ::lexicon_runtime::Extra,
+            }
+
+            #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+            impl FeaturesEntriesItemDetailBuilder {
+                /// Sets `ok`.
+                pub fn ok(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                    self.ok = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Adds a property the schema does not declare.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: ::lexicon_runtime::serde_json::Value,
+                ) -> Self {
+                    self.extra.insert(key.into(), value);
+                    self
+                }
+
+                /// The value, if every required property is set and it is valid; otherwise every
+                /// violation (a missing property is one).
+                pub fn build(
+                    self,
+                ) -> ::std::result::Result<
+                    FeaturesEntriesItemDetail,
+                    ::lexicon_runtime::ValidationErrors,
+                > {
+                    let value = FeaturesEntriesItemDetail {
+                        ok: self.ok,
+                        extra: self.extra,
+                    };
+                    ::lexicon_runtime::Validate::validate(&value)?;
+                    ::std::result::Result::Ok(value)
+                }
+            }
+
             /// Reads the value and validates it in strict mode: violations are the deserializer's
             /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
             impl<'de> ::lexicon_runtime::serde::Deserialize<'de>
@@ -1269,6 +1751,59 @@ pub mod test {
                         deserializer,
                         "a test.golden.features#features object",
                     )
+                }
+            }
+
+            impl Features2 {
+                /// A builder that sets properties by name and checks the value it builds.
+                pub fn builder() -> Features2Builder {
+                    ::std::default::Default::default()
+                }
+            }
+
+            /// Builds a [`Features2`]: set properties by name, then [`Features2Builder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+            #[derive(Debug, Clone, Default)]
+            #[must_use]
+            pub struct Features2Builder {
+                id: ::std::option::Option<::lexicon_runtime::Tid>,
+                extra: ::lexicon_runtime::Extra,
+            }
+
+            #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+            impl Features2Builder {
+                /// Sets `id`.
+                pub fn id(
+                    mut self,
+                    value: impl ::std::convert::Into<::lexicon_runtime::Tid>,
+                ) -> Self {
+                    self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Adds a property the schema does not declare.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: ::lexicon_runtime::serde_json::Value,
+                ) -> Self {
+                    self.extra.insert(key.into(), value);
+                    self
+                }
+
+                /// The value, if every required property is set and it is valid; otherwise every
+                /// violation (a missing property is one).
+                pub fn build(
+                    self,
+                ) -> ::std::result::Result<
+                    Features2,
+                    ::lexicon_runtime::ValidationErrors,
+                > {
+                    let value = Features2 {
+                        id: self.id,
+                        extra: self.extra,
+                    };
+                    ::lexicon_runtime::Validate::validate(&value)?;
+                    ::std::result::Result::Ok(value)
                 }
             }
 
@@ -1450,6 +1985,93 @@ pub mod test {
                         deserializer,
                         "a test.golden.features#owner object",
                     )
+                }
+            }
+
+            impl Owner {
+                /// A builder that sets properties by name and checks the value it builds.
+                pub fn builder() -> OwnerBuilder {
+                    ::std::default::Default::default()
+                }
+            }
+
+            /// Builds a [`Owner`]: set properties by name, then [`OwnerBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+            #[derive(Debug, Clone, Default)]
+            #[must_use]
+            pub struct OwnerBuilder {
+                did: ::std::option::Option<::lexicon_runtime::Did>,
+                handle: ::std::option::Option<::lexicon_runtime::Handle>,
+                status: ::std::option::Option<
+                    crate::golden_features::test::golden::features::Status,
+                >,
+                extra: ::lexicon_runtime::Extra,
+            }
+
+            #[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+            impl OwnerBuilder {
+                /// Sets `did`.
+                pub fn did(
+                    mut self,
+                    value: impl ::std::convert::Into<::lexicon_runtime::Did>,
+                ) -> Self {
+                    self.did = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `handle`.
+                pub fn handle(
+                    mut self,
+                    value: impl ::std::convert::Into<::lexicon_runtime::Handle>,
+                ) -> Self {
+                    self.handle = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `status`.
+                pub fn status(
+                    mut self,
+                    value: impl ::std::convert::Into<
+                        crate::golden_features::test::golden::features::Status,
+                    >,
+                ) -> Self {
+                    self.status = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Adds a property the schema does not declare.
+                pub fn extra(
+                    mut self,
+                    key: impl ::std::convert::Into<::std::string::String>,
+                    value: ::lexicon_runtime::serde_json::Value,
+                ) -> Self {
+                    self.extra.insert(key.into(), value);
+                    self
+                }
+
+                /// The value, if every required property is set and it is valid; otherwise every
+                /// violation (a missing property is one).
+                pub fn build(
+                    self,
+                ) -> ::std::result::Result<Owner, ::lexicon_runtime::ValidationErrors> {
+                    let mut errors = ::lexicon_runtime::ValidationErrors::new();
+                    if self.did.is_none() {
+                        errors
+                            .push(
+                                &::lexicon_runtime::Path::ROOT.field("did"),
+                                ::lexicon_runtime::Violation::MissingProperty,
+                            );
+                    }
+                    let (::std::option::Option::Some(did),) = (self.did,) else {
+                        return ::std::result::Result::Err(errors);
+                    };
+                    let value = Owner {
+                        did,
+                        handle: self.handle,
+                        status: self.status,
+                        extra: self.extra,
+                    };
+                    ::lexicon_runtime::Validate::validate(&value)?;
+                    ::std::result::Result::Ok(value)
                 }
             }
 

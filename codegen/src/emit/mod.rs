@@ -1,5 +1,6 @@
 //! Emission: the IR becomes token streams, one per module, plus the root items.
 
+mod builders;
 mod checks;
 mod enums;
 mod methods;
@@ -25,6 +26,8 @@ pub(crate) struct EmitOptions {
     pub type_attributes: Vec<TokenStream>,
     /// Whether to emit documentation comments.
     pub docs: bool,
+    /// Whether to emit a builder for every struct.
+    pub builders: bool,
 }
 
 impl Default for EmitOptions {
@@ -35,6 +38,7 @@ impl Default for EmitOptions {
             feature_gates: false,
             type_attributes: Vec::new(),
             docs: true,
+            builders: true,
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::names::unraw;
 /// reference (which validates without filling defaults), an absent property stays absent, so a
 /// record round-trips unchanged; `<field>_or_default()` getters give the default.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Holding {
+pub(super) enum Holding {
     /// `T`: required, or filled from a default.
     Plain,
     /// `Option<T>`: optional; absent is `None`.
@@ -25,7 +25,7 @@ enum Holding {
     OptionalNullable,
 }
 
-fn holding(f: &Field) -> Holding {
+pub(super) fn holding(f: &Field) -> Holding {
     match (f.required, f.nullable) {
         (true, false) => Holding::Plain,
         (false, false) => Holding::Optional,
@@ -61,6 +61,9 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let validate = emit_validate(s, opts);
     let serialize = emit_serialize(s, opts);
     let deserialize = emit_deserialize(s, opts);
+    let builder = opts
+        .builders
+        .then(|| super::builders::emit_builder(s, opts));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +78,8 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
         #validate
         #serialize
         #deserialize
+
+        #builder
 
         #checked
     }

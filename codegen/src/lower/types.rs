@@ -87,12 +87,17 @@ impl Lowerer<'_> {
             });
         }
         let extra = field_names.claim("extra".into());
+        // The builder's setters are named after the fields; `build` must not be one of them.
+        let build_fn = field_names.claim("build".into());
+        let builder = self.claim(&path.module, format!("{}Builder", path.name));
         let item = Struct {
             name: path.name.clone(),
             doc: doc.map(str::to_owned),
             tag,
             fields,
             extra,
+            builder,
+            build_fn,
         };
         self.module(&path.module)
             .items

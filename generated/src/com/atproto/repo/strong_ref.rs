@@ -110,6 +110,77 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for StrongRef {
     }
 }
 
+impl StrongRef {
+    /// A builder that sets properties by name and checks the value it builds.
+    pub fn builder() -> StrongRefBuilder {
+        ::std::default::Default::default()
+    }
+}
+
+/// Builds a [`StrongRef`]: set properties by name, then [`StrongRefBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct StrongRefBuilder {
+    uri: ::std::option::Option<::lexicon_runtime::AtUri>,
+    cid: ::std::option::Option<::lexicon_runtime::Cid>,
+    extra: ::lexicon_runtime::Extra,
+}
+
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl StrongRefBuilder {
+    /// Sets `uri`.
+    pub fn uri(mut self, value: impl ::std::convert::Into<::lexicon_runtime::AtUri>) -> Self {
+        self.uri = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `cid`.
+    pub fn cid(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Cid>) -> Self {
+        self.cid = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Adds a property the schema does not declare.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: ::lexicon_runtime::serde_json::Value,
+    ) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The value, if every required property is set and it is valid; otherwise every
+    /// violation (a missing property is one).
+    pub fn build(self) -> ::std::result::Result<StrongRef, ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        if self.uri.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("uri"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.cid.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("cid"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        let (::std::option::Option::Some(uri), ::std::option::Option::Some(cid)) =
+            (self.uri, self.cid)
+        else {
+            return ::std::result::Result::Err(errors);
+        };
+        let value = StrongRef {
+            uri,
+            cid,
+            extra: self.extra,
+        };
+        ::lexicon_runtime::Validate::validate(&value)?;
+        ::std::result::Result::Ok(value)
+    }
+}
+
 /// Reads the value and validates it in strict mode: violations are the deserializer's
 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {

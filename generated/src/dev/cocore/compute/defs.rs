@@ -123,6 +123,77 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Money {
     }
 }
 
+impl Money {
+    /// A builder that sets properties by name and checks the value it builds.
+    pub fn builder() -> MoneyBuilder {
+        ::std::default::Default::default()
+    }
+}
+
+/// Builds a [`Money`]: set properties by name, then [`MoneyBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct MoneyBuilder {
+    amount: ::std::option::Option<i64>,
+    currency: ::std::option::Option<::std::string::String>,
+    extra: ::lexicon_runtime::Extra,
+}
+
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl MoneyBuilder {
+    /// Sets `amount`.
+    pub fn amount(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.amount = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `currency`.
+    pub fn currency(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.currency = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Adds a property the schema does not declare.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: ::lexicon_runtime::serde_json::Value,
+    ) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The value, if every required property is set and it is valid; otherwise every
+    /// violation (a missing property is one).
+    pub fn build(self) -> ::std::result::Result<Money, ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        if self.amount.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("amount"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.currency.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("currency"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        let (::std::option::Option::Some(amount), ::std::option::Option::Some(currency)) =
+            (self.amount, self.currency)
+        else {
+            return ::std::result::Result::Err(errors);
+        };
+        let value = Money {
+            amount,
+            currency,
+            extra: self.extra,
+        };
+        ::lexicon_runtime::Validate::validate(&value)?;
+        ::std::result::Result::Ok(value)
+    }
+}
+
 /// Reads the value and validates it in strict mode: violations are the deserializer's
 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
@@ -244,6 +315,77 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenCounts {
             deserializer,
             "a dev.cocore.compute.defs#tokenCounts object",
         )
+    }
+}
+
+impl TokenCounts {
+    /// A builder that sets properties by name and checks the value it builds.
+    pub fn builder() -> TokenCountsBuilder {
+        ::std::default::Default::default()
+    }
+}
+
+/// Builds a [`TokenCounts`]: set properties by name, then [`TokenCountsBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct TokenCountsBuilder {
+    r#in: ::std::option::Option<i64>,
+    out: ::std::option::Option<i64>,
+    extra: ::lexicon_runtime::Extra,
+}
+
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl TokenCountsBuilder {
+    /// Sets `in`.
+    pub fn r#in(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.r#in = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `out`.
+    pub fn out(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.out = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Adds a property the schema does not declare.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: ::lexicon_runtime::serde_json::Value,
+    ) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The value, if every required property is set and it is valid; otherwise every
+    /// violation (a missing property is one).
+    pub fn build(self) -> ::std::result::Result<TokenCounts, ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        if self.r#in.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("in"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.out.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("out"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        let (::std::option::Option::Some(r#in), ::std::option::Option::Some(out)) =
+            (self.r#in, self.out)
+        else {
+            return ::std::result::Result::Err(errors);
+        };
+        let value = TokenCounts {
+            r#in,
+            out,
+            extra: self.extra,
+        };
+        ::lexicon_runtime::Validate::validate(&value)?;
+        ::std::result::Result::Ok(value)
     }
 }
 
@@ -416,6 +558,114 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for ModelPrice {
     }
 }
 
+impl ModelPrice {
+    /// A builder that sets properties by name and checks the value it builds.
+    pub fn builder() -> ModelPriceBuilder {
+        ::std::default::Default::default()
+    }
+}
+
+/// Builds a [`ModelPrice`]: set properties by name, then [`ModelPriceBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ModelPriceBuilder {
+    model_id: ::std::option::Option<::std::string::String>,
+    input_price_per_m_tok: ::std::option::Option<i64>,
+    output_price_per_m_tok: ::std::option::Option<i64>,
+    currency: ::std::option::Option<::std::string::String>,
+    extra: ::lexicon_runtime::Extra,
+}
+
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl ModelPriceBuilder {
+    /// Sets `modelId`.
+    pub fn model_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.model_id = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `inputPricePerMTok`.
+    pub fn input_price_per_m_tok(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.input_price_per_m_tok = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `outputPricePerMTok`.
+    pub fn output_price_per_m_tok(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.output_price_per_m_tok = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `currency`.
+    pub fn currency(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.currency = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Adds a property the schema does not declare.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: ::lexicon_runtime::serde_json::Value,
+    ) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The value, if every required property is set and it is valid; otherwise every
+    /// violation (a missing property is one).
+    pub fn build(self) -> ::std::result::Result<ModelPrice, ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        if self.model_id.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("modelId"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.input_price_per_m_tok.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("inputPricePerMTok"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.output_price_per_m_tok.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("outputPricePerMTok"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.currency.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("currency"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        let (
+            ::std::option::Option::Some(model_id),
+            ::std::option::Option::Some(input_price_per_m_tok),
+            ::std::option::Option::Some(output_price_per_m_tok),
+            ::std::option::Option::Some(currency),
+        ) = (
+            self.model_id,
+            self.input_price_per_m_tok,
+            self.output_price_per_m_tok,
+            self.currency,
+        )
+        else {
+            return ::std::result::Result::Err(errors);
+        };
+        let value = ModelPrice {
+            model_id,
+            input_price_per_m_tok,
+            output_price_per_m_tok,
+            currency,
+            extra: self.extra,
+        };
+        ::lexicon_runtime::Validate::validate(&value)?;
+        ::std::result::Result::Ok(value)
+    }
+}
+
 /// Reads the value and validates it in strict mode: violations are the deserializer's
 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
@@ -569,6 +819,98 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenRate {
             deserializer,
             "a dev.cocore.compute.defs#tokenRate object",
         )
+    }
+}
+
+impl TokenRate {
+    /// A builder that sets properties by name and checks the value it builds.
+    pub fn builder() -> TokenRateBuilder {
+        ::std::default::Default::default()
+    }
+}
+
+/// Builds a [`TokenRate`]: set properties by name, then [`TokenRateBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct TokenRateBuilder {
+    input_price_per_m_tok: ::std::option::Option<i64>,
+    output_price_per_m_tok: ::std::option::Option<i64>,
+    currency: ::std::option::Option<::std::string::String>,
+    extra: ::lexicon_runtime::Extra,
+}
+
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl TokenRateBuilder {
+    /// Sets `inputPricePerMTok`.
+    pub fn input_price_per_m_tok(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.input_price_per_m_tok = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `outputPricePerMTok`.
+    pub fn output_price_per_m_tok(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.output_price_per_m_tok = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `currency`.
+    pub fn currency(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.currency = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Adds a property the schema does not declare.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: ::lexicon_runtime::serde_json::Value,
+    ) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The value, if every required property is set and it is valid; otherwise every
+    /// violation (a missing property is one).
+    pub fn build(self) -> ::std::result::Result<TokenRate, ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        if self.input_price_per_m_tok.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("inputPricePerMTok"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.output_price_per_m_tok.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("outputPricePerMTok"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.currency.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("currency"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        let (
+            ::std::option::Option::Some(input_price_per_m_tok),
+            ::std::option::Option::Some(output_price_per_m_tok),
+            ::std::option::Option::Some(currency),
+        ) = (
+            self.input_price_per_m_tok,
+            self.output_price_per_m_tok,
+            self.currency,
+        )
+        else {
+            return ::std::result::Result::Err(errors);
+        };
+        let value = TokenRate {
+            input_price_per_m_tok,
+            output_price_per_m_tok,
+            currency,
+            extra: self.extra,
+        };
+        ::lexicon_runtime::Validate::validate(&value)?;
+        ::std::result::Result::Ok(value)
     }
 }
 

@@ -324,6 +324,245 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Job {
     }
 }
 
+impl Job {
+    /// A builder that sets properties by name and checks the value it builds.
+    pub fn builder() -> JobBuilder {
+        ::std::default::Default::default()
+    }
+}
+
+/// Builds a [`Job`]: set properties by name, then [`JobBuilder::build`] checks that the required ones are set and that the value is valid, reporting every violation.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct JobBuilder {
+    model: ::std::option::Option<::std::string::String>,
+    input_commitment: ::std::option::Option<::std::string::String>,
+    input_cipher_url: ::std::option::Option<::lexicon_runtime::Uri>,
+    max_tokens_out: ::std::option::Option<i64>,
+    price_ceiling: ::std::option::Option<crate::dev::cocore::compute::defs::Money>,
+    accepted_providers: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Did>>,
+    accepted_trust_level: ::std::option::Option<crate::dev::cocore::compute::defs::TrustLevel>,
+    accepted_exchanges: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Did>>,
+    payment_authorization: ::std::option::Option<crate::com::atproto::repo::strong_ref::StrongRef>,
+    nonce: ::std::option::Option<::std::string::String>,
+    expires_at: ::std::option::Option<::lexicon_runtime::Datetime>,
+    created_at: ::std::option::Option<::lexicon_runtime::Datetime>,
+    extra: ::lexicon_runtime::Extra,
+}
+
+#[allow(clippy::should_implement_trait, clippy::wrong_self_convention)]
+impl JobBuilder {
+    /// Sets `model`.
+    pub fn model(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.model = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `inputCommitment`.
+    pub fn input_commitment(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.input_commitment = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `inputCipherURL`.
+    pub fn input_cipher_url(
+        mut self,
+        value: impl ::std::convert::Into<::lexicon_runtime::Uri>,
+    ) -> Self {
+        self.input_cipher_url = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `maxTokensOut`.
+    pub fn max_tokens_out(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.max_tokens_out = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `priceCeiling`.
+    pub fn price_ceiling(
+        mut self,
+        value: impl ::std::convert::Into<crate::dev::cocore::compute::defs::Money>,
+    ) -> Self {
+        self.price_ceiling = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `acceptedProviders`.
+    pub fn accepted_providers(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::lexicon_runtime::Did>>,
+    ) -> Self {
+        self.accepted_providers = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `acceptedTrustLevel`.
+    pub fn accepted_trust_level(
+        mut self,
+        value: impl ::std::convert::Into<crate::dev::cocore::compute::defs::TrustLevel>,
+    ) -> Self {
+        self.accepted_trust_level = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `acceptedExchanges`.
+    pub fn accepted_exchanges(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::lexicon_runtime::Did>>,
+    ) -> Self {
+        self.accepted_exchanges = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `paymentAuthorization`.
+    pub fn payment_authorization(
+        mut self,
+        value: impl ::std::convert::Into<crate::com::atproto::repo::strong_ref::StrongRef>,
+    ) -> Self {
+        self.payment_authorization = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `nonce`.
+    pub fn nonce(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.nonce = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `expiresAt`.
+    pub fn expires_at(
+        mut self,
+        value: impl ::std::convert::Into<::lexicon_runtime::Datetime>,
+    ) -> Self {
+        self.expires_at = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `createdAt`.
+    pub fn created_at(
+        mut self,
+        value: impl ::std::convert::Into<::lexicon_runtime::Datetime>,
+    ) -> Self {
+        self.created_at = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Adds a property the schema does not declare.
+    pub fn extra(
+        mut self,
+        key: impl ::std::convert::Into<::std::string::String>,
+        value: ::lexicon_runtime::serde_json::Value,
+    ) -> Self {
+        self.extra.insert(key.into(), value);
+        self
+    }
+
+    /// The value, if every required property is set and it is valid; otherwise every
+    /// violation (a missing property is one).
+    pub fn build(self) -> ::std::result::Result<Job, ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        if self.model.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("model"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.input_commitment.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("inputCommitment"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.max_tokens_out.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("maxTokensOut"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.price_ceiling.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("priceCeiling"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.accepted_trust_level.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("acceptedTrustLevel"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.payment_authorization.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("paymentAuthorization"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.nonce.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("nonce"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.expires_at.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("expiresAt"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        if self.created_at.is_none() {
+            errors.push(
+                &::lexicon_runtime::Path::ROOT.field("createdAt"),
+                ::lexicon_runtime::Violation::MissingProperty,
+            );
+        }
+        let (
+            ::std::option::Option::Some(model),
+            ::std::option::Option::Some(input_commitment),
+            ::std::option::Option::Some(max_tokens_out),
+            ::std::option::Option::Some(price_ceiling),
+            ::std::option::Option::Some(accepted_trust_level),
+            ::std::option::Option::Some(payment_authorization),
+            ::std::option::Option::Some(nonce),
+            ::std::option::Option::Some(expires_at),
+            ::std::option::Option::Some(created_at),
+        ) = (
+            self.model,
+            self.input_commitment,
+            self.max_tokens_out,
+            self.price_ceiling,
+            self.accepted_trust_level,
+            self.payment_authorization,
+            self.nonce,
+            self.expires_at,
+            self.created_at,
+        )
+        else {
+            return ::std::result::Result::Err(errors);
+        };
+        let value = Job {
+            model,
+            input_commitment,
+            input_cipher_url: self.input_cipher_url,
+            max_tokens_out,
+            price_ceiling,
+            accepted_providers: self.accepted_providers,
+            accepted_trust_level,
+            accepted_exchanges: self.accepted_exchanges,
+            payment_authorization,
+            nonce,
+            expires_at,
+            created_at,
+            extra: self.extra,
+        };
+        ::lexicon_runtime::Validate::validate(&value)?;
+        ::std::result::Result::Ok(value)
+    }
+}
+
 /// Reads the value and validates it in strict mode: violations are the deserializer's
 /// error. Deserialize `lexicon_runtime::Unchecked<Self>` to skip validation.
 impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
