@@ -80,10 +80,11 @@ fn a_builder_refuses_what_the_schema_forbids_and_says_everything() {
         .model("x".repeat(300))
         .input_commitment("short")
         .max_tokens_out(0)
-        .price_ceiling(Money {
-            amount: -1,
-            currency: "US".into(),
-            extra: Default::default(),
+        .price_ceiling({
+            // An invalid `Money` can still be made: parsed without checks, then put in.
+            let raw: lexicon_runtime::Unchecked<Money> =
+                serde_json::from_str(r#"{"amount": -1, "currency": "US"}"#).unwrap();
+            raw.into_unchecked()
         })
         .accepted_trust_level(TrustLevel::Other("self-attested".into()))
         .payment_authorization(payment())

@@ -5,6 +5,7 @@ pub mod com {
             pub mod strong_ref {
                 //! A URI with a content-hash fingerprint.
                 #[derive(Debug, Clone, PartialEq)]
+                #[non_exhaustive]
                 pub struct StrongRef {
                     pub uri: ::lexicon_runtime::AtUri,
                     pub cid: ::lexicon_runtime::Cid,
@@ -260,6 +261,7 @@ pub mod dev {
                 //! Shared type definitions for dev.cocore.compute.* records.
                 /// An amount of value, in integer minor units of a named currency. No floats. ISO 4217 codes are preferred; uppercase three-or-more-letter codes are accepted for non-fiat (e.g. XBT, XSAT, USDC).
                 #[derive(Debug, Clone, PartialEq)]
+                #[non_exhaustive]
                 pub struct Money {
                     /// Integer minor units (e.g. cents for USD).
                     ///
@@ -533,6 +535,7 @@ pub mod dev {
 
                 /// Token counts associated with a unit of work.
                 #[derive(Debug, Clone, PartialEq)]
+                #[non_exhaustive]
                 pub struct TokenCounts {
                     /// Constraints: at least 0.
                     pub r#in: i64,
@@ -799,6 +802,7 @@ pub mod dev {
 
                 /// A provider's offered price for a single model.
                 #[derive(Debug, Clone, PartialEq)]
+                #[non_exhaustive]
                 pub struct ModelPrice {
                     /// Constraints: at most 256 UTF-8 bytes.
                     pub model_id: ::std::string::String,
@@ -1180,6 +1184,7 @@ pub mod dev {
 
                 /// A model-agnostic per-token rate. Same shape as modelPrice without modelId. Used by an exchange to express a uniform rate that applies across providers/models. A receipt's price.amount is auditable against this rate as roughly `inputPricePerMTok * tokens.in / 1e6 + outputPricePerMTok * tokens.out / 1e6`, modulo a small floor for very short jobs.
                 #[derive(Debug, Clone, PartialEq)]
+                #[non_exhaustive]
                 pub struct TokenRate {
                     /// Integer minor units per 1,000,000 input tokens.
                     ///
@@ -1516,6 +1521,7 @@ pub mod dev {
 
                 /// How strongly the provider's environment is attested.
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                #[non_exhaustive]
                 pub enum TrustLevel {
                     /// `self-attested`
                     SelfAttested,
@@ -1616,6 +1622,7 @@ pub mod dev {
 
                 /// Lifecycle state of a settlement record.
                 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                #[non_exhaustive]
                 pub enum SettlementStatus {
                     /// `settled`
                     Settled,
@@ -1726,6 +1733,7 @@ pub mod dev {
                 //! A request for computational work. Published by the requester in their own repo before the work runs, so the provider has something to commit a receipt against.
                 /// A request for computational work. Published by the requester in their own repo before the work runs, so the provider has something to commit a receipt against.
                 #[derive(Debug, Clone, PartialEq)]
+                #[non_exhaustive]
                 pub struct Job {
                     /// Opaque model identifier the requester wants the provider to honor.
                     ///

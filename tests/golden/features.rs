@@ -5,6 +5,7 @@ pub mod test {
             //! A record that uses every construct the generator supports, for golden tests.
             /// A record that uses every construct the generator supports, for golden tests.
             #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
             pub struct Features {
                 /// A short title; see <https://example.com/docs> for \[details\].
                 ///
@@ -1120,6 +1121,7 @@ pub mod test {
             }
 
             #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
             pub enum FeaturesMood {
                 /// `test.golden.features#happy`
                 Happy,
@@ -1221,6 +1223,7 @@ pub mod test {
             }
 
             #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
             pub struct FeaturesEntriesItem {
                 pub name: ::std::string::String,
                 pub detail: ::std::option::Option<
@@ -1446,6 +1449,7 @@ pub mod test {
             }
 
             #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
             pub struct FeaturesEntriesItemDetail {
                 /// Constraints: exactly true.
                 pub ok: ::std::option::Option<bool>,
@@ -1633,6 +1637,7 @@ pub mod test {
 
             /// A def named like its file.
             #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
             pub struct Features2 {
                 pub id: ::std::option::Option<::lexicon_runtime::Tid>,
                 /// Properties the schema does not declare, kept as raw JSON so that they round-trip.
@@ -1818,6 +1823,7 @@ pub mod test {
             }
 
             #[derive(Debug, Clone, PartialEq)]
+            #[non_exhaustive]
             pub struct Owner {
                 pub did: ::lexicon_runtime::Did,
                 pub handle: ::std::option::Option<::lexicon_runtime::Handle>,

@@ -111,9 +111,13 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
             }
         }
     });
+    // An open set grows without breaking code that matches on it (`lexicon-codegen diff`: a new
+    // known value is not a breaking change).
+    let grows = other.is_some().then(|| quote!(#[non_exhaustive]));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #grows
         #(#attrs)*
         pub enum #name {
             #(#[doc = #variant_docs] #variant_idents,)*

@@ -62,6 +62,7 @@ pub fn emit_method(m: &Method, opts: &EmitOptions) -> TokenStream {
         out.extend(quote! {
             /// The errors this method may return, by name.
             #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
             pub enum #name {
                 #(#docs #idents,)*
                 /// An error name this lexicon does not list.

@@ -64,9 +64,13 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let builder = opts
         .builders
         .then(|| super::builders::emit_builder(s, opts));
+    // With builders, values are built through them, so a new optional property breaks no code
+    // (struct literals outside the crate would); without, the struct stays open to literals.
+    let grows = opts.builders.then(|| quote!(#[non_exhaustive]));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
+        #grows
         #(#attrs)*
         pub struct #name {
             #(#fields)*

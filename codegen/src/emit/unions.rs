@@ -156,9 +156,12 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
             quote!(serializer: S),
         )
     };
+    // An open union gains members without breaking code that matches on it.
+    let grows = other.as_ref().map(|_| quote!(#[non_exhaustive]));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
+        #grows
         #(#attrs)*
         pub enum #name {
             #(#[doc = #variant_docs] #variants(::std::boxed::Box<#paths>),)*

@@ -149,13 +149,15 @@ fn verify(strong_ref: &StrongRef, bytes: &[u8]) -> Result<KnownRecord, String> {
 fn the_readme_strong_ref_check_accepts_the_named_record_and_only_it() {
     let job = Job::from_json(&sample().to_string()).unwrap();
     let bytes = job.to_cbor().unwrap();
-    let strong_ref = StrongRef {
-        uri: "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.job/3l4m5n6o7p2qa"
-            .parse()
-            .unwrap(),
-        cid: job.cid().unwrap(),
-        extra: Default::default(),
-    };
+    let strong_ref = StrongRef::builder()
+        .uri(
+            "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.job/3l4m5n6o7p2qa"
+                .parse::<lexicon_runtime::AtUri>()
+                .unwrap(),
+        )
+        .cid(job.cid().unwrap())
+        .build()
+        .unwrap();
     let KnownRecord::DevCocoreComputeJob(decoded) = verify(&strong_ref, &bytes).unwrap();
     assert_eq!(*decoded, job);
     let mut tampered = job.clone();

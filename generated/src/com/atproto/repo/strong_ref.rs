@@ -2,6 +2,7 @@
 //! A URI with a content-hash fingerprint.
 
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct StrongRef {
     pub uri: ::lexicon_runtime::AtUri,
     pub cid: ::lexicon_runtime::Cid,

@@ -3,6 +3,7 @@
 
 /// An amount of value, in integer minor units of a named currency. No floats. ISO 4217 codes are preferred; uppercase three-or-more-letter codes are accepted for non-fiat (e.g. XBT, XSAT, USDC).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Money {
     /// Integer minor units (e.g. cents for USD).
     ///
@@ -206,6 +207,7 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Money {
 
 /// Token counts associated with a unit of work.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TokenCounts {
     /// Constraints: at least 0.
     pub r#in: i64,
@@ -401,6 +403,7 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenCounts {
 
 /// A provider's offered price for a single model.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ModelPrice {
     /// Constraints: at most 256 UTF-8 bytes.
     pub model_id: ::std::string::String,
@@ -678,6 +681,7 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for ModelPrice {
 
 /// A model-agnostic per-token rate. Same shape as modelPrice without modelId. Used by an exchange to express a uniform rate that applies across providers/models. A receipt's price.amount is auditable against this rate as roughly `inputPricePerMTok * tokens.in / 1e6 + outputPricePerMTok * tokens.out / 1e6`, modulo a small floor for very short jobs.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct TokenRate {
     /// Integer minor units per 1,000,000 input tokens.
     ///
@@ -926,6 +930,7 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for TokenRate {
 
 /// How strongly the provider's environment is attested.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TrustLevel {
     /// `self-attested`
     SelfAttested,
@@ -1021,6 +1026,7 @@ impl ::lexicon_runtime::Validate for TrustLevel {
 
 /// Lifecycle state of a settlement record.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SettlementStatus {
     /// `settled`
     Settled,

@@ -3,6 +3,7 @@
 
 /// A request for computational work. Published by the requester in their own repo before the work runs, so the provider has something to commit a receipt against.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Job {
     /// Opaque model identifier the requester wants the provider to honor.
     ///
