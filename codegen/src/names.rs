@@ -13,9 +13,10 @@ const KEYWORDS: &[&str] = &[
     "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Type names that a generated type must not take, because code that imports a generated
-/// module's items (`use ...::defs::*`) would shadow them: the Rust prelude's types and traits,
-/// and what `lexicon_runtime` exports at its root (kept in sync by a test).
+/// Type names that a generated type must not take: those that code importing a generated
+/// module's items (`use ...::defs::*`) would shadow (the Rust prelude's types and traits, and what
+/// `lexicon_runtime` exports at its root, kept in sync by a test), and those that generated impls
+/// use themselves (their type parameters).
 pub const SHADOWING: &[&str] = &[
     // The prelude.
     "AsMut",
@@ -83,6 +84,13 @@ pub const SHADOWING: &[&str] = &[
     "ValidationError",
     "ValidationErrors",
     "Violation",
+    // Names generated code uses inside its impls: type parameters and a local visitor.
+    "A",
+    "D",
+    "I",
+    "M",
+    "S",
+    "Visitor",
 ];
 
 /// The type name for def `def` (`main` or another) of lexicon `nsid`: the def's name, or the
@@ -234,6 +242,7 @@ mod tests {
         assert_eq!(def_type_name("com.example.thing", "blob"), "ThingBlob");
         assert_eq!(def_type_name("app.bsky.feed.post", "main"), "Post");
         assert_eq!(def_type_name("app.bsky.feed.defs", "postView"), "PostView");
+        assert_eq!(def_type_name("test.evolution.thing", "a"), "ThingA");
     }
 
     #[test]
