@@ -1,7 +1,8 @@
 //! Lexicon evolution: which changes between two versions of a lexicon set break old data or old
 //! readers (`semantics.md` §11). New optional properties, new defs and lexicons, grown
 //! `knownValues` and new members of open unions are fine; everything that tightens or loosens a
-//! constraint, changes a type, or touches required properties is breaking.
+//! constraint, changes a type, or touches required properties is breaking. Rust names that
+//! change although the lexicon change is compatible are breaking too (`renames`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -39,7 +40,10 @@ impl fmt::Display for Change {
 pub fn compare_dirs(old: &[PathBuf], new: &[PathBuf]) -> Result<Vec<Change>, Diagnostics> {
     let old = load(old)?;
     let new = load(new)?;
-    Ok(compare(&old, &new))
+    let mut changes = compare(&old, &new);
+    changes.extend(crate::renames::renames(&old, &new));
+    changes.sort();
+    Ok(changes)
 }
 
 fn load(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {

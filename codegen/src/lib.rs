@@ -33,6 +33,7 @@ mod load;
 mod lower;
 mod names;
 mod options;
+mod renames;
 mod schema;
 mod span;
 mod write;

@@ -238,3 +238,55 @@ fn removed_defs_and_added_lexicons() {
         ]
     );
 }
+
+#[test]
+fn a_compatible_change_that_renames_a_rust_field_is_breaking() {
+    // A new property `foo_bar`, put before the old `fooBar`, takes the field name `foo_bar`.
+    let old = obj(&[], json!({"fooBar": {"type": "string"}}));
+    let new = obj(
+        &[],
+        json!({"foo_bar": {"type": "string"}, "fooBar": {"type": "string"}}),
+    );
+    let changes = diff(old, new);
+    let summary: Vec<(&str, bool)> = changes
+        .iter()
+        .map(|c| (c.message.as_str(), c.breaking))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "Rust field `Thing::foo_bar` is now `foo_bar_2`: code that names it breaks",
+                true
+            ),
+            ("new optional property", false),
+        ],
+        "{changes:#?}"
+    );
+}
+
+#[test]
+fn a_new_def_that_takes_an_old_defs_type_name_is_breaking_for_rust() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, defs: Value| {
+        let doc = json!({"lexicon": 1, "id": "test.evolve.names", "defs": defs});
+        std::fs::create_dir_all(dir.path().join(name)).unwrap();
+        std::fs::write(dir.path().join(name).join("doc.json"), doc.to_string()).unwrap();
+    };
+    let object = json!({"type": "object", "properties": {}});
+    write("old", json!({"fooBar": object}));
+    write("new", json!({"foo_bar": object, "fooBar": object}));
+    let changes = compare_dirs(&[dir.path().join("old")], &[dir.path().join("new")]).unwrap();
+    let rename = changes
+        .iter()
+        .find(|c| c.pointer == "/defs/fooBar")
+        .expect("the old def is reported");
+    assert!(rename.breaking);
+    assert_eq!(
+        rename.message,
+        "Rust type `test::evolve::names::FooBar` is now `test::evolve::names::FooBar2`: code that names it breaks"
+    );
+    assert!(changes
+        .iter()
+        .any(|c| c.pointer == "/defs/foo_bar" && !c.breaking));
+}
