@@ -1,6 +1,7 @@
 //! The build-script workflow: a copy of `examples/build-rs` built with cargo. Touching a lexicon
 //! (or adding one) reruns the build script; building again without a change does not.
 
+use lexicon_test_support::copy_dir;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -9,18 +10,6 @@ fn repo() -> PathBuf {
         .join("..")
         .canonicalize()
         .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }
 
 /// Builds the project and returns how many times its build script has run so far.

@@ -1,6 +1,7 @@
 //! The command line end to end, in temporary folders: write, write-if-changed, and `--check` exit
 //! codes 0 (current), 1 (stale, missing, extra) and 2 (broken lexicons), writing nothing.
 
+use lexicon_test_support::copy_dir;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,19 +17,6 @@ fn run(args: &[&str], cwd: &Path) -> Output {
         .current_dir(cwd)
         .output()
         .expect("binary runs")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Every file under `dir` with its bytes, to show that a command changed nothing.

@@ -3,6 +3,7 @@
 //! upstream cocore set, and of synthetic additions of each kind (a new optional property, a new
 //! `knownValues` entry, a new member of an open union, a new def).
 
+use lexicon_test_support::copy_dir;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -28,19 +29,6 @@ fn codegen(args: &[&Path], first: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("binary runs")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A lexicon with an open union and an open set of known values, beside the cocore ones.

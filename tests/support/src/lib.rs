@@ -69,3 +69,17 @@ pub fn path_agrees(verdict: &Value, ours: &[String]) -> Option<bool> {
     }
     reference_path(verdict).map(|path| ours.iter().any(|p| p == path))
 }
+
+/// Copies the folder `from` to `to`, recursively (for tests that work on a copy of lexicons).
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
