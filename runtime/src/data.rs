@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::error::{ValidationErrors, Violation};
-use crate::number::MAX_SAFE_INTEGER;
+use crate::number::{is_safe_integer, MAX_SAFE_INTEGER};
 use crate::Path;
 
 /// Undeclared properties of an object, kept as raw JSON in their order so that they round-trip
@@ -19,7 +19,7 @@ pub fn check_value(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors
     match value {
         Value::Number(n) => {
             if let Some(i) = n.as_i64() {
-                if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) {
+                if !is_safe_integer(i) {
                     errors.push(
                         path,
                         Violation::IntegerOutOfRange {

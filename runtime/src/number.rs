@@ -7,6 +7,11 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 /// The largest integer atproto data may hold, 2^53 − 1.
 pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
+/// Whether `v` lies within ±(2^53 − 1), the integers atproto data may hold.
+pub fn is_safe_integer(v: i64) -> bool {
+    (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v)
+}
+
 /// A Lexicon integer: a JSON number without a fractional part (`1`, `1.0` and `1e2` all count),
 /// within the range of `i64`. The ±(2^53 − 1) bound is checked by validation.
 pub struct Int(pub i64);

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{ValidationErrors, Violation};
 use crate::formats::{parse_cid, FormatError, FormatKind};
-use crate::number::{IntJson, MAX_SAFE_INTEGER};
+use crate::number::{is_safe_integer, IntJson};
 use crate::{base64, Path};
 
 /// The multicodec of raw binary data, which blob refs must use.
@@ -321,7 +321,7 @@ impl Blob {
                 },
             );
         }
-        if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&self.size) {
+        if !is_safe_integer(self.size) {
             errors.push(
                 path,
                 Violation::IntegerOutOfRange {

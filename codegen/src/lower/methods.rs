@@ -98,11 +98,12 @@ impl Lowerer<'_> {
             let at = pointer_push(&pointer_push(pointer, "message"), "schema");
             self.lower_field(nsid, module, "", "message", &m.schema, &at);
         }
+        // `GetRecord`: the method's own name, for its error enum and its `Method` type.
+        let method_name = pascal(nsid.rsplit('.').next().unwrap_or(nsid));
         let errors = (!errors.is_empty()).then(|| {
             // `GetRecordError`, not `Error`, which would shadow `lexicon_runtime::Error` (and
             // `std::error::Error`) in code that imports the module's items.
-            let method = nsid.rsplit('.').next().unwrap_or(nsid);
-            let name = self.claim(module, format!("{}Error", pascal(method)));
+            let name = self.claim(module, format!("{method_name}Error"));
             let mut scope = Scope::with_reserved(&["Other"]);
             let variants = errors
                 .iter()
@@ -115,10 +116,7 @@ impl Lowerer<'_> {
             (name, variants)
         });
         // The type that implements `lexicon_runtime::xrpc::Method` (queries and procedures).
-        let marker = (kind != "subscription").then(|| {
-            let method = nsid.rsplit('.').next().unwrap_or(nsid);
-            self.claim(module, pascal(method))
-        });
+        let marker = (kind != "subscription").then(|| self.claim(module, method_name.clone()));
         let method = Method {
             kind,
             nsid: nsid.to_owned(),

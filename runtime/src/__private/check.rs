@@ -10,7 +10,7 @@ use crate::error::{ValidationErrors, Violation};
 use crate::formats::Format;
 use crate::Path;
 
-pub use crate::number::MAX_SAFE_INTEGER;
+use crate::number::is_safe_integer;
 
 fn graphemes(s: &str) -> u64 {
     s.graphemes(true).count() as u64
@@ -200,7 +200,7 @@ pub fn format_str(
 /// lenient mode).
 #[inline]
 pub fn safe_integer(v: i64, path: &Path<'_>, errors: &mut ValidationErrors) {
-    if !(-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&v) && !errors.is_lenient() {
+    if !is_safe_integer(v) && !errors.is_lenient() {
         errors.push(
             path,
             Violation::IntegerOutOfRange {

@@ -233,22 +233,6 @@ impl<'de> Shape<'de> for serde_json::Value {
     }
 }
 
-/// Checks a `$type` read as raw JSON: it must be a string naming the expected type (`nsid` and
-/// `nsid#main` name the same main def).
-pub fn check_type_value<E: de::Error>(actual: &serde_json::Value, expected: &str) -> Result<(), E> {
-    match actual {
-        serde_json::Value::String(s)
-            if !expected.contains('#') && s.strip_suffix("#main") == Some(expected) =>
-        {
-            Ok(())
-        }
-        serde_json::Value::String(s) => check_type(s, expected),
-        _ => Err(E::custom(format_args!(
-            "wrong $type: expected {expected:?}, got {actual}"
-        ))),
-    }
-}
-
 /// Keeps an undeclared property, refusing a key given twice.
 pub fn insert_extra<E: de::Error>(
     extra: &mut crate::Extra,

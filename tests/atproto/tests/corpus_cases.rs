@@ -39,15 +39,8 @@ fn check(set: &str) -> (Vec<String>, std::collections::BTreeSet<String>) {
         };
         let ours = run(case);
         if let (Err(e), false, None) = (&ours, strict, case.get("partA")) {
-            let paths: Vec<String> = e.paths().into_iter().map(str::to_owned).collect();
-            if lexicon_test_support::path_agrees(verdict, &paths) == Some(false) {
-                bad.push(format!(
-                    "case {} {} ({}): the reference refuses at {:?}, our violations are at {paths:?}",
-                    i + 1,
-                    case["nsid"],
-                    case["note"],
-                    lexicon_test_support::reference_path(verdict).unwrap_or_default()
-                ));
+            if let Some(why) = lexicon_test_support::path_disagreement(case, verdict, &e.paths()) {
+                bad.push(format!("case {} {why}", i + 1));
             }
         }
         if case.get("rkey").is_some() {

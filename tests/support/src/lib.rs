@@ -53,21 +53,27 @@ pub fn mutate(v: &mut Value, path: &[usize], new: Value, delete: bool) {
 }
 
 /// The JSON path the reference names in its error (`"... at $.priceCeiling.amount"`), if any.
-pub fn reference_path(verdict: &Value) -> Option<&str> {
+fn reference_path(verdict: &Value) -> Option<&str> {
     let error = verdict.get("error")?.as_str()?;
     let (_, path) = error.rsplit_once(" at ")?;
     path.starts_with('$').then_some(path)
 }
 
-/// For a case both refuse: whether the path the reference names (when it names one) is among
-/// the paths of our violations. The reference stops at its first error; we report all, so its
-/// path must be one of ours. `None` when the reference names no path.
-pub fn path_agrees(verdict: &Value, ours: &[String]) -> Option<bool> {
-    // A record key error's path is the key's (`$` of the key string), not one in the record.
+/// For a case both refuse: when the reference names a path in its error and that path is not
+/// among the paths of our violations, says so. The reference stops at its first error; we
+/// report all, so its path must be one of ours. A record key error's path is the key's (`$` of
+/// the key string), not one in the record, so it is not compared.
+pub fn path_disagreement(case: &Value, verdict: &Value, ours: &[&str]) -> Option<String> {
     if verdict.get("errorType").and_then(Value::as_str) == Some("RecordKeyError") {
         return None;
     }
-    reference_path(verdict).map(|path| ours.iter().any(|p| p == path))
+    let path = reference_path(verdict)?;
+    (!ours.contains(&path)).then(|| {
+        format!(
+            "{} ({}): the reference refuses at {path:?}, our violations are at {ours:?}",
+            case["nsid"], case["note"]
+        )
+    })
 }
 
 /// Copies the folder `from` to `to`, recursively (for tests that work on a copy of lexicons).

@@ -95,14 +95,8 @@ pub fn disagreements(b: &Bindings, cases: &[Value], expected: &[Value]) -> Vec<S
         };
         let ours = run(b, case);
         if let (Err(e), false, None) = (&ours, strict, case.get("partA")) {
-            let paths: Vec<String> = e.paths().into_iter().map(str::to_owned).collect();
-            if lexicon_test_support::path_agrees(verdict, &paths) == Some(false) {
-                out.push(format!(
-                    "case {} ({}): the reference refuses at {:?}, our violations are at {paths:?}",
-                    i + 1,
-                    case["note"],
-                    lexicon_test_support::reference_path(verdict).unwrap_or_default()
-                ));
+            if let Some(why) = lexicon_test_support::path_disagreement(case, verdict, &e.paths()) {
+                out.push(format!("case {} {why}", i + 1));
             }
         }
         if ours.is_ok() != strict {
