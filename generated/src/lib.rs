@@ -6,7 +6,7 @@
 pub mod com;
 pub mod dev;
 
-const _: () = ::lexicon_runtime::__private::check_contract(1);
+const _: () = ::lexicon_runtime::__private::check_contract(2);
 
 /// Every record type of these lexicons, by collection.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +66,7 @@ impl ::std::convert::From<crate::dev::cocore::compute::job::Job> for KnownRecord
 }
 
 impl ::lexicon_runtime::record::RecordSet for KnownRecord {
+    #[allow(clippy::match_single_binding)]
     fn parse_record<I: ::lexicon_runtime::record::Input>(
         mode: ::lexicon_runtime::Mode,
         collection: &str,
@@ -84,10 +85,12 @@ impl ::lexicon_runtime::record::RecordSet for KnownRecord {
 }
 
 /// Checks a record key against the key type of `collection`'s record schema.
+#[allow(clippy::match_single_binding)]
 pub fn validate_record_key(
     collection: &str,
     rkey: &str,
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = rkey;
     match collection {
         "dev.cocore.compute.job" => crate::dev::cocore::compute::job::Job::validate_key(rkey),
         _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(

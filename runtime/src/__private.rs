@@ -9,9 +9,10 @@ pub mod ser;
 /// The version of the contract between generated code and this runtime: what helpers exist
 /// here and how generated code calls them. Generated code states the contract it was
 /// written for in `const _: () = check_contract(N);`.
-pub const CONTRACT: u32 = 1;
+pub const CONTRACT: u32 = 2;
 
-/// The oldest contract this runtime still serves.
+/// The oldest contract this runtime still serves. Contract 2 added `record::Record`, which
+/// generated record types implement; code written for contract 1 compiles unchanged.
 pub const OLDEST_CONTRACT: u32 = 1;
 
 /// Fails compilation, with a message in words, when generated code was written for a

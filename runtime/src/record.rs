@@ -1,6 +1,8 @@
 //! Records: the key types a `record` def names (`tid`, `nsid`, `any`, `literal:<value>`), and
 //! record sets read from JSON or DAG-CBOR.
 
+use serde::Serialize;
+
 use crate::de::ShapeOwned;
 use crate::error::Error;
 use crate::formats::{is_valid_nsid, is_valid_record_key, is_valid_tid};
@@ -16,6 +18,20 @@ pub trait Input {
 impl Input for &str {
     fn parse<T: ShapeOwned + Validate>(self, mode: Mode) -> Result<T, Error> {
         crate::json::from_json_with(mode, self)
+    }
+}
+
+/// A record type: implemented by the generated type of every `record` def (`Job`), so that one
+/// generic call (a client's `create_record::<Job>`) serves every collection.
+pub trait Record: Serialize + ShapeOwned + Validate {
+    /// The record's collection NSID, also its `$type`.
+    const NSID: &'static str;
+    /// The record key type: `tid`, `nsid`, `any` or `literal:<value>`.
+    const KEY: &'static str;
+
+    /// Checks a record key against this record's key type, as the PDS does on a write.
+    fn check_key(rkey: &str) -> Result<(), Error> {
+        check_record_key(Self::NSID, Self::KEY, rkey)
     }
 }
 

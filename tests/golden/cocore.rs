@@ -1807,6 +1807,11 @@ pub mod dev {
                     }
                 }
 
+                impl ::lexicon_runtime::record::Record for Job {
+                    const NSID: &'static str = Job::NSID;
+                    const KEY: &'static str = Job::KEY;
+                }
+
                 impl ::lexicon_runtime::Validate for Job {
                     fn validate_at(
                         &self,
@@ -2499,7 +2504,7 @@ pub mod dev {
     }
 }
 
-const _: () = ::lexicon_runtime::__private::check_contract(1);
+const _: () = ::lexicon_runtime::__private::check_contract(2);
 
 /// Every record type of these lexicons, by collection.
 #[derive(Debug, Clone, PartialEq)]
@@ -2568,6 +2573,7 @@ for KnownRecord {
 }
 
 impl ::lexicon_runtime::record::RecordSet for KnownRecord {
+    #[allow(clippy::match_single_binding)]
     fn parse_record<I: ::lexicon_runtime::record::Input>(
         mode: ::lexicon_runtime::Mode,
         collection: &str,
@@ -2592,10 +2598,12 @@ impl ::lexicon_runtime::record::RecordSet for KnownRecord {
 }
 
 /// Checks a record key against the key type of `collection`'s record schema.
+#[allow(clippy::match_single_binding)]
 pub fn validate_record_key(
     collection: &str,
     rkey: &str,
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = rkey;
     match collection {
         "dev.cocore.compute.job" => {
             crate::golden_cocore::dev::cocore::compute::job::Job::validate_key(rkey)

@@ -97,6 +97,11 @@ pub mod test {
                 }
             }
 
+            impl ::lexicon_runtime::record::Record for Features {
+                const NSID: &'static str = Features::NSID;
+                const KEY: &'static str = Features::KEY;
+            }
+
             impl ::lexicon_runtime::Validate for Features {
                 fn validate_at(
                     &self,
@@ -2191,7 +2196,7 @@ pub mod test {
     }
 }
 
-const _: () = ::lexicon_runtime::__private::check_contract(1);
+const _: () = ::lexicon_runtime::__private::check_contract(2);
 
 /// Every record type of these lexicons, by collection.
 #[derive(Debug, Clone, PartialEq)]
@@ -2260,6 +2265,7 @@ for KnownRecord {
 }
 
 impl ::lexicon_runtime::record::RecordSet for KnownRecord {
+    #[allow(clippy::match_single_binding)]
     fn parse_record<I: ::lexicon_runtime::record::Input>(
         mode: ::lexicon_runtime::Mode,
         collection: &str,
@@ -2284,10 +2290,12 @@ impl ::lexicon_runtime::record::RecordSet for KnownRecord {
 }
 
 /// Checks a record key against the key type of `collection`'s record schema.
+#[allow(clippy::match_single_binding)]
 pub fn validate_record_key(
     collection: &str,
     rkey: &str,
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
+    let _ = rkey;
     match collection {
         "test.golden.features" => {
             crate::golden_features::test::golden::features::Features::validate_key(rkey)

@@ -109,6 +109,8 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         )*
 
         impl #rt::record::RecordSet for KnownRecord {
+            // Without record types (or with their features off) only the `_` arm is left.
+            #[allow(clippy::match_single_binding)]
             fn parse_record<I: #rt::record::Input>(
                 mode: #rt::Mode,
                 collection: &str,
@@ -123,10 +125,12 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         }
 
         /// Checks a record key against the key type of `collection`'s record schema.
+        #[allow(clippy::match_single_binding)]
         pub fn validate_record_key(
             collection: &str,
             rkey: &str,
         ) -> ::std::result::Result<(), #rt::Error> {
+            let _ = rkey;
             match collection {
                 #(#gates #nsids => #paths::validate_key(rkey),)*
                 _ => ::std::result::Result::Err(#rt::Error::UnknownCollection(::std::string::String::from(collection))),

@@ -131,6 +131,15 @@ fn emit_inherent(s: &Struct, opts: &EmitOptions) -> TokenStream {
         },
         TypeTag::Inline => TokenStream::new(),
     };
+    let record_impl = match &s.tag {
+        TypeTag::Record { .. } => quote! {
+            impl #rt::record::Record for #name {
+                const NSID: &'static str = #name::NSID;
+                const KEY: &'static str = #name::KEY;
+            }
+        },
+        _ => TokenStream::new(),
+    };
     let getters = s.fields.iter().filter_map(|f| default_getter(f, opts));
     quote! {
         impl #name {
@@ -147,6 +156,7 @@ fn emit_inherent(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 #rt::json::to_json(self)
             }
         }
+        #record_impl
     }
 }
 

@@ -65,6 +65,11 @@ impl Job {
     }
 }
 
+impl ::lexicon_runtime::record::Record for Job {
+    const NSID: &'static str = Job::NSID;
+    const KEY: &'static str = Job::KEY;
+}
+
 impl ::lexicon_runtime::Validate for Job {
     fn validate_at(
         &self,

@@ -1,0 +1,566 @@
+//! The client: where calls go, how they are authenticated, and the generic typed call.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use lexicon_runtime::xrpc::{ErrorName, Method, MethodKind, QueryParams};
+use lexicon_runtime::Mode;
+
+use crate::body::{read_limited, ReadError};
+use crate::error::{BuildError, Error};
+use crate::session::Session;
+use crate::transport::{ByteStream, Request, Response, Transport};
+
+/// The default limit on a response body read whole: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// The default timeout of a whole exchange: 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default timeout for connecting: 10 s.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An XRPC client for one service. Cloning is cheap and clones share the session.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Arc<dyn Transport>,
+    /// The service URL and path prefix: `http://localhost:2583/xrpc`.
+    base: String,
+    proxy: Option<String>,
+    mode: Mode,
+    max_response_bytes: usize,
+    bearer: Option<String>,
+    session: RwLock<Option<Session>>,
+    /// Held while refreshing, so concurrent calls that see `ExpiredToken` refresh once.
+    refreshing: tokio::sync::Mutex<()>,
+    requests: AtomicU64,
+}
+
+/// Which token a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Auth {
+    /// None (logging in).
+    None,
+    /// The session's access token, or the bearer token the client was built with.
+    Access,
+    /// The session's refresh token (refreshing).
+    Refresh,
+}
+
+/// A request body and its content type.
+pub(crate) struct Body {
+    pub(crate) bytes: Bytes,
+    pub(crate) content_type: String,
+}
+
+impl Client {
+    /// A client for the service at `url` (`https://pds.example.com`), with the defaults:
+    /// path prefix `/xrpc`, strict response validation, 30 s timeout, 16 MiB response limit.
+    #[cfg(feature = "reqwest")]
+    pub fn new(url: &str) -> Result<Client, BuildError> {
+        Client::builder(url).build()
+    }
+
+    /// A builder for a client of the service at `url`.
+    pub fn builder(url: &str) -> ClientBuilder {
+        ClientBuilder {
+            url: url.to_owned(),
+            prefix: "/xrpc".to_owned(),
+            proxy: None,
+            mode: Mode::Strict,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            transport: None,
+            bearer: None,
+        }
+    }
+
+    /// Calls a method: `client.call::<GetRecord>(&params, &()).await`. The output is read and
+    /// validated as the client's mode says; an XRPC error body becomes `M::Error`.
+    pub async fn call<M: Method>(
+        &self,
+        params: &M::Params,
+        input: &M::Input,
+    ) -> Result<M::Output, Error<M::Error>> {
+        let body = encode_input::<M>(input, None);
+        let mut response = self
+            .send::<M::Error>(
+                M::NSID,
+                M::HTTP_METHOD,
+                params.to_query(),
+                body,
+                Auth::Access,
+            )
+            .await?;
+        let bytes = self.read(M::NSID, &mut response).await?;
+        M::decode_output(&bytes, self.inner.mode).map_err(|error| Error::InvalidResponse {
+            nsid: M::NSID,
+            error,
+        })
+    }
+
+    /// Calls a query, whose input is `()`.
+    pub async fn query<M: Method<Input = ()>>(
+        &self,
+        params: &M::Params,
+    ) -> Result<M::Output, Error<M::Error>> {
+        self.call::<M>(params, &()).await
+    }
+
+    /// Calls a method and returns the output body as it arrives, unread and unchecked, for
+    /// large or endless bodies (`application/vnd.ipld.car`, `text/event-stream`). The response
+    /// size limit does not apply; errors are read as by [`Client::call`].
+    pub async fn call_stream<M: Method>(
+        &self,
+        params: &M::Params,
+        input: &M::Input,
+    ) -> Result<ByteStream, Error<M::Error>> {
+        let body = encode_input::<M>(input, None);
+        let response = self
+            .send::<M::Error>(
+                M::NSID,
+                M::HTTP_METHOD,
+                params.to_query(),
+                body,
+                Auth::Access,
+            )
+            .await?;
+        Ok(response.body)
+    }
+
+    /// The logged-in session, if any.
+    pub fn session(&self) -> Option<Session> {
+        self.inner
+            .session
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the session (one saved earlier, or `None` to forget it).
+    pub fn set_session(&self, session: Option<Session>) {
+        *self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = session;
+    }
+
+    /// How many HTTP requests this client (and its clones) has sent.
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The mode responses are validated in.
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
+    /// Sends one call, refreshing the session and sending again once if the server says
+    /// `ExpiredToken`; returns a response with a success status, or the call's error.
+    pub(crate) async fn send<E: ErrorName>(
+        &self,
+        nsid: &'static str,
+        method: &'static str,
+        query: String,
+        body: Option<Body>,
+        auth: Auth,
+    ) -> Result<Response, Error<E>> {
+        let mut url = format!("{}/{}", self.inner.base, nsid);
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query);
+        }
+        let mut refreshed = false;
+        loop {
+            let token = self.token(auth);
+            let request = self.request(method, &url, &body, token.as_deref(), auth);
+            let mut response = self.send_once(nsid, request).await?;
+            if (200..300).contains(&response.status) {
+                return Ok(response);
+            }
+            let error = self.read_error(nsid, &mut response).await;
+            let expired =
+                matches!(&error, ReadErrorBody::Xrpc { name, .. } if name == "ExpiredToken");
+            if expired && auth == Auth::Access && !refreshed && self.session().is_some() {
+                refreshed = true;
+                Box::pin(self.refresh(token.as_deref().unwrap_or_default()))
+                    .await
+                    .map_err(|error| Error::Refresh {
+                        nsid,
+                        error: Box::new(error),
+                    })?;
+                continue;
+            }
+            return Err(error.into_error(nsid, response.status, &response));
+        }
+    }
+
+    fn token(&self, auth: Auth) -> Option<String> {
+        let session = self.session();
+        match auth {
+            Auth::None => None,
+            Auth::Access => session
+                .map(|s| s.access_jwt().to_owned())
+                .or_else(|| self.inner.bearer.clone()),
+            Auth::Refresh => session.map(|s| s.refresh_jwt().to_owned()),
+        }
+    }
+
+    fn request(
+        &self,
+        method: &'static str,
+        url: &str,
+        body: &Option<Body>,
+        token: Option<&str>,
+        auth: Auth,
+    ) -> Request {
+        let mut headers = vec![("accept", "application/json, */*;q=0.5".to_owned())];
+        if let Some(token) = token {
+            headers.push(("authorization", format!("Bearer {token}")));
+        }
+        if let (Some(proxy), Auth::Access) = (&self.inner.proxy, auth) {
+            headers.push(("atproto-proxy", proxy.clone()));
+        }
+        if let Some(body) = body {
+            headers.push(("content-type", body.content_type.clone()));
+        }
+        Request {
+            method,
+            url: url.to_owned(),
+            headers,
+            body: body
+                .as_ref()
+                .map(|b| b.bytes.clone())
+                .or(if method == "POST" {
+                    Some(Bytes::new())
+                } else {
+                    None
+                }),
+        }
+    }
+
+    async fn send_once<E>(
+        &self,
+        nsid: &'static str,
+        request: Request,
+    ) -> Result<Response, Error<E>> {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        self.inner
+            .transport
+            .send(request)
+            .await
+            .map_err(|error| Error::Transport { nsid, error })
+    }
+
+    /// Reads a success body whole, within the size limit.
+    pub(crate) async fn read<E>(
+        &self,
+        nsid: &'static str,
+        response: &mut Response,
+    ) -> Result<Vec<u8>, Error<E>> {
+        let limit = self.inner.max_response_bytes;
+        read_limited(response, limit).await.map_err(|e| match e {
+            ReadError::TooLarge => Error::TooLarge { nsid, limit },
+            ReadError::Transport(error) => Error::Transport { nsid, error },
+        })
+    }
+
+    async fn read_error(&self, nsid: &'static str, response: &mut Response) -> ReadErrorBody {
+        let limit = self.inner.max_response_bytes.min(64 * 1024);
+        match read_limited(response, limit).await {
+            Ok(bytes) => ReadErrorBody::parse(&bytes),
+            Err(ReadError::TooLarge) => {
+                ReadErrorBody::Text(format!("(an error body longer than {limit} bytes)"))
+            }
+            Err(ReadError::Transport(e)) => {
+                ReadErrorBody::Text(format!("(the error body could not be read: {e}; {nsid})"))
+            }
+        }
+    }
+
+    /// Refreshes the session with `com.atproto.server.refreshSession`, unless another call
+    /// already replaced the access token `stale`.
+    async fn refresh(
+        &self,
+        stale: &str,
+    ) -> Result<(), Error<crate::atproto::com::atproto::server::refresh_session::RefreshSessionError>>
+    {
+        use crate::atproto::com::atproto::server::refresh_session::{self, RefreshSession};
+        let _guard = self.inner.refreshing.lock().await;
+        if self.session().is_some_and(|s| s.access_jwt() != stale) {
+            return Ok(());
+        }
+        let mut response = self
+            .send(
+                refresh_session::NSID,
+                "POST",
+                String::new(),
+                None,
+                Auth::Refresh,
+            )
+            .await?;
+        let bytes = self.read(refresh_session::NSID, &mut response).await?;
+        let output = <RefreshSession as Method>::decode_output(&bytes, self.inner.mode).map_err(
+            |error| Error::InvalidResponse {
+                nsid: refresh_session::NSID,
+                error,
+            },
+        )?;
+        self.set_session(Some(Session::new(
+            output.did,
+            output.handle,
+            output.access_jwt,
+            output.refresh_jwt,
+        )));
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base)
+            .field("proxy", &self.inner.proxy)
+            .field("mode", &self.inner.mode)
+            .field("session", &self.session().map(|s| s.did))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A method's input as a request body: its encoding, or `content_type` when the lexicon
+/// accepts any (`*/*`, as `uploadBlob` does).
+pub(crate) fn encode_input<M: Method>(
+    input: &M::Input,
+    content_type: Option<&str>,
+) -> Option<Body> {
+    if M::KIND != MethodKind::Procedure {
+        return None;
+    }
+    let encoding = M::INPUT_ENCODING?;
+    let content_type = match (content_type, encoding) {
+        (Some(given), _) => given,
+        (None, "*/*") => "application/octet-stream",
+        (None, declared) => declared,
+    };
+    Some(Body {
+        bytes: Bytes::from(M::encode_input(input)),
+        content_type: content_type.to_owned(),
+    })
+}
+
+/// An error response's body.
+enum ReadErrorBody {
+    /// An XRPC error: `{"error": "...", "message": "..."}`.
+    Xrpc {
+        name: String,
+        message: Option<String>,
+    },
+    /// Anything else, as text.
+    Text(String),
+}
+
+impl ReadErrorBody {
+    fn parse(bytes: &[u8]) -> Self {
+        let xrpc = serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| {
+                let name = v.get("error")?.as_str()?.to_owned();
+                let message = v.get("message").and_then(|m| m.as_str()).map(str::to_owned);
+                Some(ReadErrorBody::Xrpc { name, message })
+            });
+        xrpc.unwrap_or_else(|| {
+            let text = String::from_utf8_lossy(bytes);
+            let mut end = text.len().min(1000);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            ReadErrorBody::Text(text[..end].trim().to_owned())
+        })
+    }
+
+    fn into_error<E: ErrorName>(
+        self,
+        nsid: &'static str,
+        status: u16,
+        response: &Response,
+    ) -> Error<E> {
+        let message = match &self {
+            ReadErrorBody::Xrpc { message, .. } => message.clone(),
+            ReadErrorBody::Text(text) => Some(text.clone()).filter(|t| !t.is_empty()),
+        };
+        if status == 429 {
+            return Error::RateLimited {
+                nsid,
+                retry_after: retry_after(response),
+                message,
+            };
+        }
+        match self {
+            ReadErrorBody::Xrpc { name, message } => Error::Xrpc {
+                nsid,
+                status,
+                error: E::from_name(&name),
+                message,
+            },
+            ReadErrorBody::Text(body) => Error::Status { nsid, status, body },
+        }
+    }
+}
+
+/// How long a 429 says to wait: `Retry-After` in seconds or as an HTTP date, else
+/// `RateLimit-Reset` (the epoch second when the limit resets, as atproto services send it).
+fn retry_after(response: &Response) -> Option<Duration> {
+    let now = std::time::SystemTime::now();
+    if let Some(value) = response.header("retry-after").map(str::trim) {
+        if let Ok(seconds) = value.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(when) = httpdate::parse_http_date(value) {
+            return Some(when.duration_since(now).unwrap_or_default());
+        }
+    }
+    let reset = response
+        .header("ratelimit-reset")?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    let when = std::time::UNIX_EPOCH + Duration::from_secs(reset);
+    Some(when.duration_since(now).unwrap_or_default())
+}
+
+/// Settings for a [`Client`]: `Client::builder(url).path_prefix("/api/xrpc").build()`.
+#[must_use]
+pub struct ClientBuilder {
+    url: String,
+    prefix: String,
+    proxy: Option<String>,
+    mode: Mode,
+    max_response_bytes: usize,
+    timeout: Duration,
+    connect_timeout: Duration,
+    transport: Option<Arc<dyn Transport>>,
+    bearer: Option<String>,
+}
+
+impl ClientBuilder {
+    /// The path under which the service serves XRPC: `/xrpc` by default; cocore serves
+    /// under `/api/xrpc`.
+    pub fn path_prefix(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.to_owned();
+        self
+    }
+
+    /// Sends `atproto-proxy: <did>#<service>` with every call (but logging in and refreshing),
+    /// so that the PDS forwards it to that service.
+    pub fn proxy(mut self, service: &str) -> Self {
+        self.proxy = Some(service.to_owned());
+        self
+    }
+
+    /// Validates responses as `mode`'s validator would: [`Mode::Strict`] (the default) or
+    /// [`Mode::Lenient`].
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The largest response body read whole, in bytes (16 MiB by default).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// The timeout of a whole exchange, body included (30 s by default). Applies to the
+    /// default transport.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The timeout for connecting (10 s by default). Applies to the default transport.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// A token sent as `Authorization: Bearer` when there is no session (a service token,
+    /// say).
+    pub fn bearer_token(mut self, token: &str) -> Self {
+        self.bearer = Some(token.to_owned());
+        self
+    }
+
+    /// Sends requests through `transport` instead of the default one.
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let url = self.url.trim_end_matches('/');
+        let invalid = |reason| BuildError::Url {
+            url: self.url.clone(),
+            reason,
+        };
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| invalid("it must start with http:// or https://"))?;
+        if rest.is_empty() || rest.starts_with('/') {
+            return Err(invalid("it has no host"));
+        }
+        if rest.contains(['?', '#']) {
+            return Err(invalid("it must not have a query or fragment"));
+        }
+        let prefix = self.prefix.trim_end_matches('/');
+        if !prefix.is_empty() && !prefix.starts_with('/') {
+            return Err(BuildError::Url {
+                url: self.prefix.clone(),
+                reason: "a path prefix must start with /",
+            });
+        }
+        let transport = match self.transport {
+            Some(transport) => transport,
+            None => default_transport(self.timeout, self.connect_timeout)?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                base: format!("{url}{prefix}"),
+                proxy: self.proxy,
+                mode: self.mode,
+                max_response_bytes: self.max_response_bytes,
+                bearer: self.bearer,
+                session: RwLock::new(None),
+                refreshing: tokio::sync::Mutex::new(()),
+                requests: AtomicU64::new(0),
+            }),
+        })
+    }
+}
+
+#[cfg(feature = "reqwest")]
+fn default_transport(
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<Arc<dyn Transport>, BuildError> {
+    let transport = crate::transport::ReqwestTransport::new(timeout, connect_timeout)
+        .map_err(BuildError::Transport)?;
+    Ok(Arc::new(transport))
+}
+
+#[cfg(not(feature = "reqwest"))]
+fn default_transport(_: Duration, _: Duration) -> Result<Arc<dyn Transport>, BuildError> {
+    Err(BuildError::Transport(
+        crate::transport::TransportError::Other(
+            "no transport: enable the `reqwest` feature or call ClientBuilder::transport".into(),
+        ),
+    ))
+}

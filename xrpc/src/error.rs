@@ -1,0 +1,182 @@
+//! What a call can fail with.
+
+use std::time::Duration;
+
+use lexicon_runtime::xrpc::UnlistedError;
+use lexicon_runtime::{AtUri, Cid};
+
+use crate::atproto::com::atproto::server::refresh_session::RefreshSessionError;
+use crate::transport::TransportError;
+
+/// Why an XRPC call failed. `E` is the method's error enum (`GetRecordError`), so the errors
+/// its lexicon names can be matched by variant; any other name lands in that enum's `Other`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error<E = UnlistedError> {
+    /// The server answered with an XRPC error (a JSON body with `error` and maybe `message`).
+    #[error("{nsid}: {error} (HTTP {status}){}", detail(message))]
+    Xrpc {
+        /// The method called.
+        nsid: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The error name, typed.
+        error: E,
+        /// The server's message, if any.
+        message: Option<String>,
+    },
+    /// The server refused the call for exceeding a rate limit (HTTP 429).
+    #[error(
+        "{nsid}: rate limited (HTTP 429){}{}",
+        retry(retry_after),
+        detail(message)
+    )]
+    RateLimited {
+        /// The method called.
+        nsid: &'static str,
+        /// How long to wait, from `Retry-After` (or `RateLimit-Reset`), if the server said.
+        retry_after: Option<Duration>,
+        /// The server's message, if any.
+        message: Option<String>,
+    },
+    /// The server answered with an error status and a body that is not an XRPC error.
+    #[error("{nsid}: HTTP {status}{}", detail(&Some(body.clone()).filter(|b| !b.is_empty())))]
+    Status {
+        /// The method called.
+        nsid: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body, as text.
+        body: String,
+    },
+    /// The request was refused here, before anything was sent: the record, input or parameters
+    /// break their schema (every violation is listed), or the record key does not fit.
+    #[error("{nsid}: not sent: {error:#}")]
+    Invalid {
+        /// The method that was not called.
+        nsid: &'static str,
+        /// What is wrong.
+        error: lexicon_runtime::Error,
+    },
+    /// The server's answer breaks the method's output schema.
+    #[error("{nsid}: invalid response: {error:#}")]
+    InvalidResponse {
+        /// The method called.
+        nsid: &'static str,
+        /// What is wrong.
+        error: lexicon_runtime::Error,
+    },
+    /// The response body is longer than the client's limit.
+    #[error("{nsid}: the response is longer than the limit of {limit} bytes")]
+    TooLarge {
+        /// The method called.
+        nsid: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// No response: connection refused, timeout, broken connection.
+    #[error("{nsid}: {error}")]
+    Transport {
+        /// The method called.
+        nsid: &'static str,
+        /// What went wrong.
+        error: TransportError,
+    },
+    /// The call needs a session (the repository is the logged-in account) and there is none.
+    #[error("{nsid}: not logged in (call Client::login first)")]
+    NotLoggedIn {
+        /// The method not called.
+        nsid: &'static str,
+    },
+    /// The access token expired and refreshing the session failed.
+    #[error("{nsid}: the session could not be refreshed: {error}")]
+    Refresh {
+        /// The method whose call needed the refresh.
+        nsid: &'static str,
+        /// Why `com.atproto.server.refreshSession` failed.
+        error: Box<Error<RefreshSessionError>>,
+    },
+    /// The server stored the record under a CID other than the one computed here from the
+    /// record's DAG-CBOR encoding (or a fetched record's content does not match its CID).
+    #[error("{nsid}: CID mismatch for {uri}: the server says {remote}, the record's content gives {local}")]
+    CidMismatch {
+        /// The method called.
+        nsid: &'static str,
+        /// The record.
+        uri: AtUri,
+        /// The CID the server reported.
+        remote: Cid,
+        /// The CID of the record's content.
+        local: Cid,
+    },
+}
+
+fn detail(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
+}
+
+fn retry(after: &Option<Duration>) -> String {
+    after
+        .map(|d| format!(", retry after {} s", d.as_secs()))
+        .unwrap_or_default()
+}
+
+impl<E> Error<E> {
+    /// The method the call was for.
+    pub fn nsid(&self) -> &'static str {
+        match self {
+            Error::Xrpc { nsid, .. }
+            | Error::RateLimited { nsid, .. }
+            | Error::Status { nsid, .. }
+            | Error::Invalid { nsid, .. }
+            | Error::InvalidResponse { nsid, .. }
+            | Error::TooLarge { nsid, .. }
+            | Error::Transport { nsid, .. }
+            | Error::NotLoggedIn { nsid }
+            | Error::Refresh { nsid, .. }
+            | Error::CidMismatch { nsid, .. } => nsid,
+        }
+    }
+
+    /// The HTTP status, when the server answered with an error status.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Xrpc { status, .. } | Error::Status { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The method's typed error, when the server named one.
+    pub fn xrpc_error(&self) -> Option<&E> {
+        match self {
+            Error::Xrpc { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// True when the request never reached the server (refused here, or not logged in).
+    pub fn is_local(&self) -> bool {
+        matches!(self, Error::Invalid { .. } | Error::NotLoggedIn { .. })
+    }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The base URL is not an `http` or `https` URL.
+    #[error("invalid service URL {url:?}: {reason}")]
+    Url {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The HTTP transport could not be set up.
+    #[error("could not set up HTTP: {0}")]
+    Transport(TransportError),
+}

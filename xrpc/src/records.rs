@@ -1,0 +1,403 @@
+//! Typed record operations over `com.atproto.repo`: a record is checked against its schema and
+//! its key type before anything is sent, and read back as its generated type.
+
+use std::marker::PhantomData;
+
+use futures_util::{stream, Stream, StreamExt, TryStreamExt};
+use lexicon_runtime::record::Record;
+use lexicon_runtime::xrpc::{Method, NoParams, UnlistedError};
+use lexicon_runtime::{AtIdentifier, AtUri, Blob, Cid, Extra, Format, Nsid, RecordKey, Unknown};
+
+use crate::atproto::com::atproto::repo::create_record::{self, CreateRecord, CreateRecordError};
+use crate::atproto::com::atproto::repo::delete_record::{self, DeleteRecord, DeleteRecordError};
+use crate::atproto::com::atproto::repo::get_record::{self, GetRecord, GetRecordError};
+use crate::atproto::com::atproto::repo::list_records::{self, ListRecords};
+use crate::atproto::com::atproto::repo::put_record::{self, PutRecord, PutRecordError};
+use crate::atproto::com::atproto::repo::upload_blob::{self, UploadBlob};
+use crate::client::{encode_input, Auth, Client};
+use crate::error::Error;
+
+/// Where a record was written: its AT URI and the CID of its content (a `strongRef`'s two
+/// fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Created {
+    /// `at://<did>/<collection>/<rkey>`.
+    pub uri: AtUri,
+    /// The CID of the record's DAG-CBOR encoding.
+    pub cid: Cid,
+}
+
+/// A record read from a repository, validated as its generated type.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StoredRecord<R> {
+    /// `at://<did>/<collection>/<rkey>`.
+    pub uri: AtUri,
+    /// The CID of the record's content, as the server gave it (`listRecords` always does,
+    /// `getRecord` may leave it out).
+    pub cid: Option<Cid>,
+    /// The record.
+    pub value: R,
+}
+
+impl Client {
+    /// Writes `record` to the logged-in account's repository under a new key (a TID the
+    /// server picks, or the literal key of a `literal:` key type), with `$type` set. The
+    /// record is validated first: if it breaks its schema, nothing is sent and the error
+    /// lists every violation. With the `dag-cbor` feature, a CID from the server other than
+    /// the one computed here is an [`Error::CidMismatch`].
+    pub async fn create_record<R: Record>(
+        &self,
+        record: &R,
+    ) -> Result<Created, Error<CreateRecordError>> {
+        let rkey = R::KEY.strip_prefix("literal:");
+        self.create(record, rkey).await
+    }
+
+    /// Writes `record` under the key `rkey`, which must fit the record's key type (checked
+    /// before anything is sent).
+    pub async fn create_record_with_key<R: Record>(
+        &self,
+        record: &R,
+        rkey: &str,
+    ) -> Result<Created, Error<CreateRecordError>> {
+        self.create(record, Some(rkey)).await
+    }
+
+    async fn create<R: Record>(
+        &self,
+        record: &R,
+        rkey: Option<&str>,
+    ) -> Result<Created, Error<CreateRecordError>> {
+        let nsid = create_record::NSID;
+        let value = prepare(nsid, record, rkey)?;
+        let repo = self.own_repo(nsid)?;
+        let input = create_record::Input {
+            repo,
+            collection: Nsid::new_unchecked(R::NSID.to_owned()),
+            rkey: rkey.map(|k| RecordKey::new_unchecked(k.to_owned())),
+            validate: None,
+            record: value,
+            swap_commit: None,
+            extra: Extra::new(),
+        };
+        let output = self.call::<CreateRecord>(&NoParams, &input).await?;
+        check_written_cid(nsid, &output.uri, &output.cid, record)?;
+        Ok(Created {
+            uri: output.uri,
+            cid: output.cid,
+        })
+    }
+
+    /// Replaces (or creates) the record at `rkey` in the logged-in account's repository. With
+    /// `swap_record`, the server refuses the write unless the current record has that CID:
+    /// `Error::Xrpc { error: PutRecordError::InvalidSwap, .. }`.
+    pub async fn put_record<R: Record>(
+        &self,
+        rkey: &str,
+        record: &R,
+        swap_record: Option<&Cid>,
+    ) -> Result<Created, Error<PutRecordError>> {
+        let nsid = put_record::NSID;
+        let value = prepare(nsid, record, Some(rkey))?;
+        let repo = self.own_repo(nsid)?;
+        let input = put_record::Input {
+            repo,
+            collection: Nsid::new_unchecked(R::NSID.to_owned()),
+            rkey: RecordKey::new_unchecked(rkey.to_owned()),
+            validate: None,
+            record: value,
+            swap_record: swap_record.map(|cid| Some(cid.clone())),
+            swap_commit: None,
+            extra: Extra::new(),
+        };
+        let output = self.call::<PutRecord>(&NoParams, &input).await?;
+        check_written_cid(nsid, &output.uri, &output.cid, record)?;
+        Ok(Created {
+            uri: output.uri,
+            cid: output.cid,
+        })
+    }
+
+    /// Deletes the record at `rkey` of collection `R` in the logged-in account's repository
+    /// (succeeding if there is none); with `swap_record`, only if the current record has that
+    /// CID.
+    pub async fn delete_record<R: Record>(
+        &self,
+        rkey: &str,
+        swap_record: Option<&Cid>,
+    ) -> Result<(), Error<DeleteRecordError>> {
+        let nsid = delete_record::NSID;
+        let rkey = check_key::<R, _>(nsid, rkey)?;
+        let input = delete_record::Input {
+            repo: self.own_repo(nsid)?,
+            collection: Nsid::new_unchecked(R::NSID.to_owned()),
+            rkey,
+            swap_record: swap_record.cloned(),
+            swap_commit: None,
+            extra: Extra::new(),
+        };
+        self.call::<DeleteRecord>(&NoParams, &input).await?;
+        Ok(())
+    }
+
+    /// Reads the record at `rkey` of collection `R` in `repo` (a DID or handle) and validates
+    /// it as an `R` (in the client's mode). With the `dag-cbor` feature, a record whose content
+    /// does not match the CID the server gives is an [`Error::CidMismatch`]. A missing record
+    /// is `Error::Xrpc { error: GetRecordError::RecordNotFound, .. }`.
+    pub async fn get_record<R: Record>(
+        &self,
+        repo: impl AsRef<str>,
+        rkey: &str,
+    ) -> Result<StoredRecord<R>, Error<GetRecordError>> {
+        let nsid = get_record::NSID;
+        let params = get_record::Params {
+            repo: repo_id(nsid, repo.as_ref())?,
+            collection: Nsid::new_unchecked(R::NSID.to_owned()),
+            rkey: check_key::<R, _>(nsid, rkey)?,
+            cid: None,
+            extra: Extra::new(),
+        };
+        let output = self.query::<GetRecord>(&params).await?;
+        let value =
+            self.read_record::<R, _>(nsid, &output.uri, output.cid.as_ref(), &output.value)?;
+        Ok(StoredRecord {
+            uri: output.uri,
+            cid: output.cid,
+            value,
+        })
+    }
+
+    /// Reads the record an AT URI names (`at://<repo>/<collection>/<rkey>`, as in a
+    /// `strongRef`), whose collection must be `R`'s.
+    pub async fn get_record_at<R: Record>(
+        &self,
+        uri: &AtUri,
+    ) -> Result<StoredRecord<R>, Error<GetRecordError>> {
+        let nsid = get_record::NSID;
+        let rest = uri.as_str().trim_start_matches("at://");
+        let mut parts = rest.splitn(3, '/');
+        let (repo, collection, rkey) = (parts.next(), parts.next(), parts.next());
+        match (repo, collection, rkey) {
+            (Some(repo), Some(collection), Some(rkey)) if collection == R::NSID => {
+                self.get_record::<R>(repo, rkey).await
+            }
+            _ => Err(Error::Invalid {
+                nsid,
+                error: lexicon_runtime::Error::Parse {
+                    path: "uri".into(),
+                    message: format!("{uri} does not name a record of collection {}", R::NSID),
+                },
+            }),
+        }
+    }
+
+    /// The records of collection `R` in `repo`, page by page (`next_page`) or one by one
+    /// (`into_stream`), each validated as an `R`.
+    pub fn list_records<R: Record>(&self, repo: impl AsRef<str>) -> RecordPages<R> {
+        RecordPages {
+            client: self.clone(),
+            repo: repo.as_ref().to_owned(),
+            cursor: None,
+            done: false,
+            limit: 100,
+            reverse: false,
+            record: PhantomData,
+        }
+    }
+
+    /// Uploads a blob (an image, a file) and returns the [`Blob`] to put in a record; the
+    /// blob is kept by the server only once a record refers to it.
+    pub async fn upload_blob(
+        &self,
+        bytes: Vec<u8>,
+        mime_type: &str,
+    ) -> Result<Blob, Error<UnlistedError>> {
+        let nsid = upload_blob::NSID;
+        let body = encode_input::<UploadBlob>(&bytes, Some(mime_type));
+        let mut response = self
+            .send(nsid, "POST", String::new(), body, Auth::Access)
+            .await?;
+        let bytes = self.read(nsid, &mut response).await?;
+        let output = UploadBlob::decode_output(&bytes, self.mode())
+            .map_err(|error| Error::InvalidResponse { nsid, error })?;
+        Ok(output.blob)
+    }
+
+    /// The logged-in account's DID, as the repository to write to.
+    fn own_repo<E>(&self, nsid: &'static str) -> Result<AtIdentifier, Error<E>> {
+        let session = self.session().ok_or(Error::NotLoggedIn { nsid })?;
+        Ok(AtIdentifier::new_unchecked(session.did.into_string()))
+    }
+
+    /// A record value from the server as an `R`, with its CID checked when there is one and
+    /// the `dag-cbor` feature is on.
+    fn read_record<R: Record, E>(
+        &self,
+        nsid: &'static str,
+        uri: &AtUri,
+        cid: Option<&Cid>,
+        value: &Unknown,
+    ) -> Result<R, Error<E>> {
+        let json = serde_json::to_string(value.as_value()).unwrap_or_default();
+        let record = lexicon_runtime::json::from_json_with::<R>(self.mode(), &json)
+            .map_err(|error| Error::InvalidResponse { nsid, error })?;
+        #[cfg(feature = "dag-cbor")]
+        if let Some(remote) = cid {
+            let bytes = lexicon_runtime::cbor::json_to_cbor(&json)
+                .map_err(|error| Error::InvalidResponse { nsid, error })?;
+            let local = lexicon_runtime::cbor::cid_of(&bytes);
+            if &local != remote {
+                return Err(Error::CidMismatch {
+                    nsid,
+                    uri: uri.clone(),
+                    remote: remote.clone(),
+                    local,
+                });
+            }
+        }
+        #[cfg(not(feature = "dag-cbor"))]
+        let _ = (uri, cid);
+        Ok(record)
+    }
+}
+
+/// Checks a record before a write: every violation of its schema, then its key; returns it
+/// as the `unknown` value of the write's input, `$type` included.
+fn prepare<R: Record, E>(
+    nsid: &'static str,
+    record: &R,
+    rkey: Option<&str>,
+) -> Result<Unknown, Error<E>> {
+    let invalid = |error| Error::Invalid { nsid, error };
+    record
+        .validate()
+        .map_err(|errors| invalid(lexicon_runtime::Error::Invalid(errors)))?;
+    if let Some(rkey) = rkey {
+        R::check_key(rkey).map_err(invalid)?;
+    }
+    Unknown::from_typed(record).map_err(|errors| invalid(lexicon_runtime::Error::Invalid(errors)))
+}
+
+/// `rkey` as a record key of `R`'s key type.
+fn check_key<R: Record, E>(nsid: &'static str, rkey: &str) -> Result<RecordKey, Error<E>> {
+    R::check_key(rkey).map_err(|error| Error::Invalid { nsid, error })?;
+    Ok(RecordKey::new_unchecked(rkey.to_owned()))
+}
+
+/// `repo` as an at-identifier (a DID or handle).
+fn repo_id<E>(nsid: &'static str, repo: &str) -> Result<AtIdentifier, Error<E>> {
+    AtIdentifier::new(repo).map_err(|e| Error::Invalid {
+        nsid,
+        error: lexicon_runtime::Error::Parse {
+            path: "repo".into(),
+            message: e.to_string(),
+        },
+    })
+}
+
+/// With the `dag-cbor` feature: the CID the server gave a written record against the one
+/// computed here from the record's DAG-CBOR encoding.
+fn check_written_cid<R: Record, E>(
+    nsid: &'static str,
+    uri: &AtUri,
+    remote: &Cid,
+    record: &R,
+) -> Result<(), Error<E>> {
+    #[cfg(feature = "dag-cbor")]
+    {
+        let bytes = lexicon_runtime::cbor::to_cbor(record)
+            .map_err(|error| Error::Invalid { nsid, error })?;
+        let local = lexicon_runtime::cbor::cid_of(&bytes);
+        if &local != remote {
+            return Err(Error::CidMismatch {
+                nsid,
+                uri: uri.clone(),
+                remote: remote.clone(),
+                local,
+            });
+        }
+    }
+    #[cfg(not(feature = "dag-cbor"))]
+    let _ = (nsid, uri, remote, record);
+    Ok(())
+}
+
+/// The records of one collection in one repository, read a page (`com.atproto.repo.listRecords`)
+/// at a time.
+#[must_use]
+pub struct RecordPages<R> {
+    client: Client,
+    repo: String,
+    cursor: Option<String>,
+    done: bool,
+    limit: i64,
+    reverse: bool,
+    record: PhantomData<fn() -> R>,
+}
+
+impl<R: Record + Send + 'static> RecordPages<R> {
+    /// Records per page: 1 to 100 (100 by default).
+    pub fn page_size(mut self, limit: u8) -> Self {
+        self.limit = i64::from(limit.clamp(1, 100));
+        self
+    }
+
+    /// Oldest first (by record key) instead of newest first.
+    pub fn reverse(mut self) -> Self {
+        self.reverse = true;
+        self
+    }
+
+    /// The next page, or `None` after the last.
+    pub async fn next_page(
+        &mut self,
+    ) -> Result<Option<Vec<StoredRecord<R>>>, Error<UnlistedError>> {
+        if self.done {
+            return Ok(None);
+        }
+        let nsid = list_records::NSID;
+        let params = list_records::Params {
+            repo: repo_id(nsid, &self.repo)?,
+            collection: Nsid::new_unchecked(R::NSID.to_owned()),
+            limit: Some(self.limit),
+            cursor: self.cursor.clone(),
+            reverse: Some(self.reverse).filter(|r| *r),
+            extra: Extra::new(),
+        };
+        let output = self.client.query::<ListRecords>(&params).await?;
+        self.cursor = output.cursor;
+        self.done = self.cursor.is_none() || output.records.is_empty();
+        if output.records.is_empty() {
+            return Ok(None);
+        }
+        output
+            .records
+            .into_iter()
+            .map(|r| {
+                let value =
+                    self.client
+                        .read_record::<R, _>(nsid, &r.uri, Some(&r.cid), &r.value)?;
+                Ok(StoredRecord {
+                    uri: r.uri,
+                    cid: Some(r.cid),
+                    value,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
+    /// Every record, one at a time, fetching pages as needed.
+    pub fn into_stream(
+        self,
+    ) -> impl Stream<Item = Result<StoredRecord<R>, Error<UnlistedError>>> + Send {
+        stream::try_unfold(self, |mut pages| async move {
+            Ok(pages.next_page().await?.map(|page| (page, pages)))
+        })
+        .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+    }
+}

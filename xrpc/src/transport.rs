@@ -1,0 +1,178 @@
+//! HTTP as the client sees it: one request out, a status, headers and a byte stream back.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_util::Stream;
+
+/// A response body as it arrives, chunk by chunk.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send>>;
+
+/// The future a [`Transport`] returns.
+pub type SendFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Response, TransportError>> + Send + 'a>>;
+
+/// An HTTP request for one XRPC call.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Request {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// The whole URL, query string included.
+    pub url: String,
+    /// Header names (lowercase) and values.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body of a procedure; `None` for a query.
+    pub body: Option<Bytes>,
+}
+
+/// An HTTP response: status and headers, and the body still to be read.
+#[non_exhaustive]
+pub struct Response {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Header names (lowercase) and values.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: ByteStream,
+}
+
+impl Response {
+    /// A response with these parts.
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: ByteStream) -> Self {
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a request got no response.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The request or the body took longer than the client's timeout.
+    #[error("timed out")]
+    Timeout,
+    /// No connection could be made.
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// Anything else that went wrong on the way.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Sends HTTP requests: [`ReqwestTransport`] by default, or your own (a test double, another
+/// HTTP stack, middleware that signs or logs requests).
+pub trait Transport: Send + Sync + 'static {
+    /// Sends one request and returns the response once its status and headers are in.
+    fn send(&self, request: Request) -> SendFuture<'_>;
+}
+
+#[cfg(feature = "reqwest")]
+pub use self::reqwest_transport::ReqwestTransport;
+
+#[cfg(feature = "reqwest")]
+mod reqwest_transport {
+    use std::time::Duration;
+
+    use futures_util::StreamExt;
+
+    use super::{Request, Response, SendFuture, Transport, TransportError};
+
+    /// The default transport: a `reqwest` client with rustls, HTTP/1.1 and HTTP/2.
+    #[derive(Debug, Clone)]
+    pub struct ReqwestTransport {
+        client: reqwest::Client,
+    }
+
+    impl ReqwestTransport {
+        /// A transport with a timeout for the whole exchange (body included) and one for
+        /// connecting.
+        pub fn new(timeout: Duration, connect_timeout: Duration) -> Result<Self, TransportError> {
+            let client = reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(connect_timeout)
+                .user_agent(concat!("lexicon-xrpc/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| TransportError::Other(e.to_string()))?;
+            Ok(ReqwestTransport { client })
+        }
+
+        /// A transport over a `reqwest::Client` you configured.
+        pub fn from_client(client: reqwest::Client) -> Self {
+            ReqwestTransport { client }
+        }
+    }
+
+    fn transport_error(e: reqwest::Error) -> TransportError {
+        if e.is_timeout() {
+            TransportError::Timeout
+        } else if e.is_connect() {
+            TransportError::Connect(describe(&e))
+        } else {
+            TransportError::Other(describe(&e))
+        }
+    }
+
+    /// The error with its causes, since reqwest's own message leaves them out.
+    fn describe(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut source = e.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+
+    impl Transport for ReqwestTransport {
+        fn send(&self, request: Request) -> SendFuture<'_> {
+            Box::pin(async move {
+                let method = if request.method == "POST" {
+                    reqwest::Method::POST
+                } else {
+                    reqwest::Method::GET
+                };
+                let mut builder = self.client.request(method, &request.url);
+                for (name, value) in request.headers {
+                    builder = builder.header(name, value);
+                }
+                if let Some(body) = request.body {
+                    builder = builder.body(body);
+                }
+                let response = builder.send().await.map_err(transport_error)?;
+                let status = response.status().as_u16();
+                let headers = response
+                    .headers()
+                    .iter()
+                    .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                    .collect();
+                let body = response
+                    .bytes_stream()
+                    .map(|chunk| chunk.map_err(transport_error));
+                Ok(Response::new(status, headers, Box::pin(body)))
+            })
+        }
+    }
+}
