@@ -1,7 +1,9 @@
-//! Helpers shared by the workspace's tests: reading case files under `tests/data/`, and mutating
-//! JSON values for property tests.
+//! Helpers shared by the workspace's tests: reading case files under `tests/data/`, mutating
+//! JSON values for property tests, and the reference PDS (`pds`) for end-to-end tests.
 
 #![forbid(unsafe_code)]
+
+pub mod pds;
 
 use serde_json::Value;
 

@@ -1,0 +1,58 @@
+//! Generates bindings of the whole upstream cocore lexicon set (`tests/data/lexicons/
+//! cocore-upstream-all`: paymentAuthorization, provider, receipt, ...) into OUT_DIR, and copies
+//! the Rust code of the README's "Publish a job" and "Read and verify records" sections into
+//! OUT_DIR/readme.rs, so that the tests compile and run that code as written.
+
+use std::path::Path;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    lexicon_codegen::Builder::new()
+        .lexicons(manifest.join("../data/lexicons/cocore-upstream-all"))
+        .file_name("cocore.rs")
+        .builders(false)
+        .compile()?;
+
+    let readme_path = manifest.join("../../README.md");
+    println!("cargo:rerun-if-changed={}", readme_path.display());
+    let readme = std::fs::read_to_string(&readme_path)?;
+    let mut code = String::new();
+    for section in ["## Publish a job", "## Read and verify records"] {
+        code.push_str(&rust_blocks(&readme, section)?);
+    }
+    let out = std::env::var("OUT_DIR")?;
+    std::fs::write(Path::new(&out).join("readme.rs"), code)?;
+    Ok(())
+}
+
+/// The ```rust blocks of one README section (up to the next heading of the same level).
+fn rust_blocks(readme: &str, heading: &str) -> Result<String, String> {
+    let start = readme
+        .lines()
+        .position(|l| l.trim_end() == heading)
+        .ok_or_else(|| format!("README.md has no section {heading:?}"))?;
+    let mut code = format!("// README.md, {heading}\n");
+    let mut in_block = false;
+    let mut found = false;
+    for line in readme.lines().skip(start + 1) {
+        if !in_block && line.starts_with("## ") {
+            break;
+        }
+        if in_block {
+            if line.trim_end() == "```" {
+                in_block = false;
+            } else {
+                code.push_str(line);
+                code.push('\n');
+            }
+        } else if line.trim_end() == "```rust" {
+            in_block = true;
+            found = true;
+        }
+    }
+    if found {
+        Ok(code)
+    } else {
+        Err(format!("README.md's section {heading:?} has no ```rust block"))
+    }
+}

