@@ -53,6 +53,8 @@ fn rust_blocks(readme: &str, heading: &str) -> Result<String, String> {
     if found {
         Ok(code)
     } else {
-        Err(format!("README.md's section {heading:?} has no ```rust block"))
+        Err(format!(
+            "README.md's section {heading:?} has no ```rust block"
+        ))
     }
 }

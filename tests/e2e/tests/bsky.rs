@@ -154,10 +154,16 @@ async fn the_pds_verdicts_on_post_profile_like_and_follow_writes_are_ours() {
             ));
         }
     }
-    eprintln!("cases (sent, accepted by the PDS): {counts:?}; requests: {}", client.requests_sent());
+    eprintln!(
+        "cases (sent, accepted by the PDS): {counts:?}; requests: {}",
+        client.requests_sent()
+    );
     for collection in COLLECTIONS {
         let (sent, accepted) = counts[collection];
-        assert!(accepted > 0 && accepted < sent, "{collection}: both verdicts are exercised");
+        assert!(
+            accepted > 0 && accepted < sent,
+            "{collection}: both verdicts are exercised"
+        );
     }
     assert!(
         disagreements.is_empty(),

@@ -52,13 +52,19 @@ async fn requester_flow_payment_authorization_then_job_read_back_with_local_cids
     let (client, requester) = logged_in("requester").await;
     let exchange = account("exchange").await;
 
-    let payment = PaymentAuthorization::from_json(&common::payment_authorization(&exchange.did).to_string()).unwrap();
+    let payment =
+        PaymentAuthorization::from_json(&common::payment_authorization(&exchange.did).to_string())
+            .unwrap();
     let payment_created = client.create_record(&payment).await.unwrap();
-    assert_eq!(payment_created.cid, payment.cid().unwrap(), "the PDS's CID is the local one");
-    assert!(payment_created
-        .uri
-        .as_str()
-        .starts_with(&format!("at://{}/dev.cocore.compute.paymentAuthorization/", requester.did)));
+    assert_eq!(
+        payment_created.cid,
+        payment.cid().unwrap(),
+        "the PDS's CID is the local one"
+    );
+    assert!(payment_created.uri.as_str().starts_with(&format!(
+        "at://{}/dev.cocore.compute.paymentAuthorization/",
+        requester.did
+    )));
 
     let strong_ref = json!({ "uri": payment_created.uri, "cid": payment_created.cid });
     let job = Job::from_json(&common::job(strong_ref).to_string()).unwrap();
@@ -67,13 +73,23 @@ async fn requester_flow_payment_authorization_then_job_read_back_with_local_cids
 
     // Read back typed, by repo and key, and by the URI a strongRef names.
     let rkey = job_created.uri.as_str().rsplit('/').next().unwrap();
-    let read_job = client.get_record::<Job>(&requester.did, rkey).await.unwrap();
+    let read_job = client
+        .get_record::<Job>(&requester.did, rkey)
+        .await
+        .unwrap();
     assert_eq!(read_job.value, job);
     assert_eq!(read_job.cid.as_ref(), Some(&job_created.cid));
     let named = &read_job.value.payment_authorization;
-    let read_payment = client.get_record_at::<PaymentAuthorization>(&named.uri).await.unwrap();
+    let read_payment = client
+        .get_record_at::<PaymentAuthorization>(&named.uri)
+        .await
+        .unwrap();
     assert_eq!(read_payment.value, payment);
-    assert_eq!(read_payment.cid.as_ref(), Some(&named.cid), "the job's strongRef pins this version");
+    assert_eq!(
+        read_payment.cid.as_ref(),
+        Some(&named.cid),
+        "the job's strongRef pins this version"
+    );
     requests(&client, "requester flow", 5);
 }
 
@@ -92,7 +108,12 @@ async fn provider_flow_records_with_bytes_and_a_listing_across_pages() {
     let mut written = Vec::new();
     for i in 0..RECEIPTS {
         let signature: Vec<u8> = (0..72).map(|b| (b * 7 + i) as u8).collect();
-        let json = common::receipt(job.clone(), &provider_account.did, attestation.clone(), &signature);
+        let json = common::receipt(
+            job.clone(),
+            &provider_account.did,
+            attestation.clone(),
+            &signature,
+        );
         let receipt = Receipt::from_json(&json.to_string()).unwrap();
         assert_eq!(receipt.enclave_signature.0.as_slice(), &signature[..]);
         let created = client.create_record(&receipt).await.unwrap();
@@ -111,19 +132,31 @@ async fn provider_flow_records_with_bytes_and_a_listing_across_pages() {
             .iter()
             .find(|(cid, _)| Some(cid) == record.cid.as_ref())
             .expect("every listed receipt was written");
-        assert_eq!(&record.value, receipt, "bytes and all, read back as written");
+        assert_eq!(
+            &record.value, receipt,
+            "bytes and all, read back as written"
+        );
     }
     // Pages of 100: two full-or-partial pages and the empty one that ends the listing.
-    let mut pages = client.list_records::<Receipt>(&provider_account.did).page_size(50);
+    let mut pages = client
+        .list_records::<Receipt>(&provider_account.did)
+        .page_size(50);
     let mut sizes = Vec::new();
     while let Some(page) = pages.next_page().await.unwrap() {
         sizes.push(page.len());
     }
     assert_eq!(sizes, [50, 50, 20]);
-    let providers = client.get_record_at::<Provider>(&provider_created.uri).await.unwrap();
+    let providers = client
+        .get_record_at::<Provider>(&provider_created.uri)
+        .await
+        .unwrap();
     assert_eq!(providers.value, provider);
     // 1 login + 1 provider + 120 receipts + 3 pages of 100 + 4 pages of 50 + 1 get.
-    requests(&client, "provider flow", 1 + 1 + RECEIPTS as u64 + 3 + 4 + 1);
+    requests(
+        &client,
+        "provider flow",
+        1 + 1 + RECEIPTS as u64 + 3 + 4 + 1,
+    );
 }
 
 #[tokio::test]
@@ -135,21 +168,52 @@ async fn put_with_a_stale_swap_record_is_a_typed_conflict_and_delete_removes() {
 
     let mut changed = provider.clone();
     changed.machine_label = "Mac mini M4 #2".into();
-    let second = client.put_record(&rkey, &changed, Some(&first.cid)).await.unwrap();
+    let second = client
+        .put_record(&rkey, &changed, Some(&first.cid))
+        .await
+        .unwrap();
     assert_ne!(first.cid, second.cid);
 
-    let error = client.put_record(&rkey, &provider, Some(&first.cid)).await.unwrap_err();
+    let error = client
+        .put_record(&rkey, &provider, Some(&first.cid))
+        .await
+        .unwrap_err();
     assert!(
-        matches!(error, Error::Xrpc { status: 400, error: PutRecordError::InvalidSwap, .. }),
+        matches!(
+            error,
+            Error::Xrpc {
+                status: 400,
+                error: PutRecordError::InvalidSwap,
+                ..
+            }
+        ),
         "a stale swapRecord: {error:?}"
     );
-    let current = client.get_record::<Provider>(&account.did, &rkey).await.unwrap();
-    assert_eq!(current.value, changed, "the conflicting write changed nothing");
+    let current = client
+        .get_record::<Provider>(&account.did, &rkey)
+        .await
+        .unwrap();
+    assert_eq!(
+        current.value, changed,
+        "the conflicting write changed nothing"
+    );
 
-    client.delete_record::<Provider>(&rkey, Some(&second.cid)).await.unwrap();
-    let error = client.get_record::<Provider>(&account.did, &rkey).await.unwrap_err();
+    client
+        .delete_record::<Provider>(&rkey, Some(&second.cid))
+        .await
+        .unwrap();
+    let error = client
+        .get_record::<Provider>(&account.did, &rkey)
+        .await
+        .unwrap_err();
     assert!(
-        matches!(error, Error::Xrpc { error: GetRecordError::RecordNotFound, .. }),
+        matches!(
+            error,
+            Error::Xrpc {
+                error: GetRecordError::RecordNotFound,
+                ..
+            }
+        ),
         "after delete: {error:?}"
     );
     requests(&client, "swap and delete", 1 + 3 + 1 + 1 + 1);
@@ -158,9 +222,17 @@ async fn put_with_a_stale_swap_record_is_a_typed_conflict_and_delete_removes() {
 #[tokio::test]
 async fn a_missing_record_is_a_typed_error() {
     let (client, account) = logged_in("reader").await;
-    let error = client.get_record::<Job>(&account.did, "3lbq5mkxk2s2a").await.unwrap_err();
+    let error = client
+        .get_record::<Job>(&account.did, "3lbq5mkxk2s2a")
+        .await
+        .unwrap_err();
     match &error {
-        Error::Xrpc { status, error, message, .. } => {
+        Error::Xrpc {
+            status,
+            error,
+            message,
+            ..
+        } => {
             assert_eq!(*status, 400);
             assert_eq!(*error, GetRecordError::RecordNotFound, "{message:?}");
         }
@@ -188,8 +260,18 @@ async fn an_uploaded_blob_goes_into_a_record_the_pds_accepts() {
     )
     .unwrap();
     let created = client.create_record(&profile).await.unwrap();
-    assert!(created.uri.as_str().ends_with("/app.bsky.actor.profile/self"), "{}", created.uri);
-    let read = client.get_record::<Profile>(&account.did, "self").await.unwrap();
+    assert!(
+        created
+            .uri
+            .as_str()
+            .ends_with("/app.bsky.actor.profile/self"),
+        "{}",
+        created.uri
+    );
+    let read = client
+        .get_record::<Profile>(&account.did, "self")
+        .await
+        .unwrap();
     assert_eq!(read.value.avatar.as_ref(), Some(&blob));
     requests(&client, "blob", 4);
 }
@@ -208,10 +290,17 @@ async fn an_expired_access_token_is_refreshed_without_the_caller_noticing() {
 
     let provider = Provider::from_json(&common::provider().to_string()).unwrap();
     let created = client.create_record(&provider).await.unwrap();
-    assert!(created.uri.as_str().starts_with(&format!("at://{}/", account.did)));
+    assert!(created
+        .uri
+        .as_str()
+        .starts_with(&format!("at://{}/", account.did)));
     let refreshed = client.session().unwrap();
     assert_ne!(refreshed.access_jwt(), expired);
-    assert_ne!(refreshed.refresh_jwt(), session.refresh_jwt(), "refreshing rotates the refresh token");
+    assert_ne!(
+        refreshed.refresh_jwt(),
+        session.refresh_jwt(),
+        "refreshing rotates the refresh token"
+    );
     // login, the refused call, refreshSession, the call again.
     requests(&client, "token refresh", 4);
 }
@@ -235,10 +324,16 @@ async fn an_invalid_record_or_key_is_refused_with_zero_requests() {
     assert!(error.is_local());
 
     let valid = Provider::from_json(&common::provider().to_string()).unwrap();
-    let error = client.create_record_with_key(&valid, "not a tid").await.unwrap_err();
+    let error = client
+        .create_record_with_key(&valid, "not a tid")
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Invalid { .. }), "{error:?}");
     let error = client.put_record("self", &valid, None).await.unwrap_err();
-    assert!(matches!(error, Error::Invalid { .. }), "a provider's key is a TID: {error:?}");
+    assert!(
+        matches!(error, Error::Invalid { .. }),
+        "a provider's key is a TID: {error:?}"
+    );
     assert_eq!(client.requests_sent(), before, "nothing was sent");
 
     let not_logged_in = Client::new(&pds().url).unwrap();

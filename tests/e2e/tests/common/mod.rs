@@ -36,7 +36,8 @@ pub async fn account(name: &str) -> Account {
     let handle = format!("{name}{}.test", NEXT.fetch_add(1, Ordering::Relaxed));
     let client = Client::new(&pds().url).expect("a client");
     let input = create_account::Input::from_json(
-        &json!({ "handle": handle, "email": format!("{name}@example.com"), "password": PASSWORD }).to_string(),
+        &json!({ "handle": handle, "email": format!("{name}@example.com"), "password": PASSWORD })
+            .to_string(),
     )
     .expect("a valid createAccount input");
     let output = client
