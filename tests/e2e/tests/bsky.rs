@@ -114,11 +114,11 @@ async fn the_pds_verdicts_on_post_profile_like_and_follow_writes_are_ours() {
             if !(png.len() as u64..=1_000_000).contains(&size) {
                 continue; // no upload can match: the size itself is the case's mutation
             }
-            if !uploads.contains_key(&size) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = uploads.entry(size) {
                 let mut bytes = png.to_vec();
                 bytes.resize(size as usize, 0);
                 let blob = client.upload_blob(bytes, "image/png").await.unwrap();
-                uploads.insert(size, blob.link().to_string());
+                slot.insert(blob.link().to_string());
             }
             *link = uploads[&size].clone().into();
         }

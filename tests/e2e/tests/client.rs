@@ -9,7 +9,7 @@ use atproto_lexicons::com::atproto::server::describe_server::DescribeServer;
 use atproto_lexicons::com::atproto::sync::get_repo::{self, GetRepo};
 use common::{logged_in, pds};
 use futures_util::TryStreamExt;
-use lexicon_runtime::xrpc::{NoParams, QueryParams};
+use lexicon_runtime::xrpc::NoParams;
 use lexicon_xrpc::{Client, Error};
 
 #[tokio::test]

@@ -116,7 +116,13 @@ impl Pds {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("starting {} start.mjs in {}: {e}", node().display(), dir.display()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "starting {} start.mjs in {}: {e}",
+                    node().display(),
+                    dir.display()
+                )
+            });
         let stdout = child.stdout.take().expect("stdout is piped");
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -151,8 +157,9 @@ impl Pds {
                 );
             }
         };
-        let ready: serde_json::Value = serde_json::from_str(&ready)
-            .unwrap_or_else(|e| panic!("start.mjs printed {ready:?}, not its JSON ready line: {e}"));
+        let ready: serde_json::Value = serde_json::from_str(&ready).unwrap_or_else(|e| {
+            panic!("start.mjs printed {ready:?}, not its JSON ready line: {e}")
+        });
         let field = |name: &str| {
             ready[name]
                 .as_str()
@@ -184,12 +191,14 @@ impl Pds {
         let stdin = stdin.as_mut().expect("the network is running");
         writeln!(stdin, "{command}").expect("writing a command to start.mjs");
         stdin.flush().expect("writing a command to start.mjs");
-        let line = lines.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-            panic!(
-                "start.mjs did not answer {command}; its stderr:\n{}",
-                self.stderr.lock().unwrap_or_else(|e| e.into_inner())
-            )
-        });
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "start.mjs did not answer {command}; its stderr:\n{}",
+                    self.stderr.lock().unwrap_or_else(|e| e.into_inner())
+                )
+            });
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("start.mjs answered {line:?}: {e}"))
     }
 }
@@ -197,7 +206,10 @@ impl Pds {
 impl Drop for Pds {
     fn drop(&mut self) {
         // Closing stdin stops the network; kill it if it takes more than a few seconds.
-        self.commands.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         for _ in 0..50 {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
