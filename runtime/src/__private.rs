@@ -12,7 +12,8 @@ pub mod ser;
 pub const CONTRACT: u32 = 2;
 
 /// The oldest contract this runtime still serves. Contract 2 added `record::Record`, which
-/// generated record types implement; code written for contract 1 compiles unchanged.
+/// generated record types implement, and `xrpc::Method::validate_request`, which generated
+/// methods override; code written for contract 1 compiles unchanged.
 pub const OLDEST_CONTRACT: u32 = 1;
 
 /// Fails compilation, with a message in words, when generated code was written for a

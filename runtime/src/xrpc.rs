@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::de::ShapeOwned;
 use crate::error::Error;
-use crate::{json, Mode, Validate};
+use crate::{json, Mode, Validate, ValidationErrors};
 
 /// What kind of method this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,6 +54,17 @@ pub trait Method {
     type Output;
     /// The errors the method names ([`UnlistedError`] when it names none).
     type Error: ErrorName;
+
+    /// Checks the parameters and a JSON input against their schemas, as the server will
+    /// (strictly), so that a client can refuse an invalid call before sending it. Bodies of
+    /// other encodings have no schema to check.
+    fn validate_request(
+        params: &Self::Params,
+        input: &Self::Input,
+    ) -> Result<(), ValidationErrors> {
+        let _ = (params, input);
+        Ok(())
+    }
 
     /// The input as the bytes of its encoding.
     fn encode_input(input: &Self::Input) -> Vec<u8>;

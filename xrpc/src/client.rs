@@ -80,13 +80,16 @@ impl Client {
         }
     }
 
-    /// Calls a method: `client.call::<GetRecord>(&params, &()).await`. The output is read and
-    /// validated as the client's mode says; an XRPC error body becomes `M::Error`.
+    /// Calls a method: `client.call::<GetRecord>(&params, &()).await`. Parameters and a JSON
+    /// input that break their schemas are refused before anything is sent ([`Error::Invalid`],
+    /// every violation listed); the output is read and validated as the client's mode says; an
+    /// XRPC error body becomes `M::Error`.
     pub async fn call<M: Method>(
         &self,
         params: &M::Params,
         input: &M::Input,
     ) -> Result<M::Output, Error<M::Error>> {
+        check_request::<M>(params, input)?;
         let body = encode_input::<M>(input, None);
         let mut response = self
             .send::<M::Error>(
@@ -120,6 +123,7 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
     ) -> Result<ByteStream, Error<M::Error>> {
+        check_request::<M>(params, input)?;
         let body = encode_input::<M>(input, None);
         let response = self
             .send::<M::Error>(
@@ -331,6 +335,14 @@ impl std::fmt::Debug for Client {
             .field("session", &self.session().map(|s| s.did))
             .finish_non_exhaustive()
     }
+}
+
+/// Refuses a call whose parameters or input break their schemas, before anything is sent.
+fn check_request<M: Method>(params: &M::Params, input: &M::Input) -> Result<(), Error<M::Error>> {
+    M::validate_request(params, input).map_err(|errors| Error::Invalid {
+        nsid: M::NSID,
+        error: lexicon_runtime::Error::Invalid(errors),
+    })
 }
 
 /// A method's input as a request body: its encoding, or `content_type` when the lexicon

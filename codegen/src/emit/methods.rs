@@ -145,6 +145,7 @@ fn method_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
         None => quote!(#rt::xrpc::UnlistedError),
     };
     let (input_ty, encode_input, decode_input) = body_code(&m.input, "input", opts);
+    let validate_request = validate_request_code(m, opts);
     let (output_ty, encode_output, decode_output) = body_code(&m.output, "output", opts);
     let query_params = m.params.as_ref().map(|(name, _)| {
         let name = ident(name);
@@ -175,6 +176,7 @@ fn method_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
             type Input = #input_ty;
             type Output = #output_ty;
             type Error = #error;
+            #validate_request
             #encode_input
             #decode_input
             #encode_output
@@ -182,6 +184,44 @@ fn method_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
         }
 
         #query_params
+    }
+}
+
+/// `validate_request` for a method whose parameters or JSON input have a generated type (the
+/// trait's default, which checks nothing, serves the others).
+fn validate_request_code(m: &Method, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let params = m
+        .params
+        .is_some()
+        .then(|| quote!(#rt::Validate::validate_at(params, &#rt::Path::ROOT, &mut errors);));
+    let input = matches!(&m.input, Some((_, Some(_))))
+        .then(|| quote!(#rt::Validate::validate_at(input, &#rt::Path::ROOT, &mut errors);));
+    if params.is_none() && input.is_none() {
+        return TokenStream::new();
+    }
+    let (params_arg, input_arg) = (
+        if params.is_some() {
+            quote!(params)
+        } else {
+            quote!(_)
+        },
+        if input.is_some() {
+            quote!(input)
+        } else {
+            quote!(_)
+        },
+    );
+    quote! {
+        fn validate_request(
+            #params_arg: &Self::Params,
+            #input_arg: &Self::Input,
+        ) -> ::std::result::Result<(), #rt::ValidationErrors> {
+            let mut errors = #rt::ValidationErrors::new();
+            #params
+            #input
+            errors.into_result()
+        }
     }
 }
 

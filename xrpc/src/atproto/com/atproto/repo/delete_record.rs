@@ -338,6 +338,19 @@ impl ::lexicon_runtime::xrpc::Method for DeleteRecord {
     type Input = Input;
     type Output = Output;
     type Error = DeleteRecordError;
+    fn validate_request(
+        _: &Self::Params,
+        input: &Self::Input,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        ::lexicon_runtime::Validate::validate_at(
+            input,
+            &::lexicon_runtime::Path::ROOT,
+            &mut errors,
+        );
+        errors.into_result()
+    }
+
     fn encode_input(body: &Self::Input) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }

@@ -339,6 +339,19 @@ impl ::lexicon_runtime::xrpc::Method for ListRecords {
     type Input = ();
     type Output = Output;
     type Error = ::lexicon_runtime::xrpc::UnlistedError;
+    fn validate_request(
+        params: &Self::Params,
+        _: &Self::Input,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+        let mut errors = ::lexicon_runtime::ValidationErrors::new();
+        ::lexicon_runtime::Validate::validate_at(
+            params,
+            &::lexicon_runtime::Path::ROOT,
+            &mut errors,
+        );
+        errors.into_result()
+    }
+
     fn encode_input(_: &Self::Input) -> ::std::vec::Vec<u8> {
         ::std::vec::Vec::new()
     }
