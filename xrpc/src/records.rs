@@ -83,11 +83,7 @@ impl Client {
             extra: Extra::new(),
         };
         let output = self.call::<CreateRecord>(&NoParams, &input).await?;
-        check_written_cid(nsid, &output.uri, &output.cid, record)?;
-        Ok(Created {
-            uri: output.uri,
-            cid: output.cid,
-        })
+        written(nsid, output.uri, output.cid, record)
     }
 
     /// Replaces (or creates) the record at `rkey` in the logged-in account's repository. With
@@ -113,11 +109,7 @@ impl Client {
             extra: Extra::new(),
         };
         let output = self.call::<PutRecord>(&NoParams, &input).await?;
-        check_written_cid(nsid, &output.uri, &output.cid, record)?;
-        Ok(Created {
-            uri: output.uri,
-            cid: output.cid,
-        })
+        written(nsid, output.uri, output.cid, record)
     }
 
     /// Deletes the record at `rkey` of collection `R` in the logged-in account's repository
@@ -247,15 +239,7 @@ impl Client {
         if let Some(remote) = cid {
             let bytes = lexicon_runtime::cbor::json_to_cbor(&json)
                 .map_err(|error| Error::InvalidResponse { nsid, error })?;
-            let local = lexicon_runtime::cbor::cid_of(&bytes);
-            if &local != remote {
-                return Err(Error::CidMismatch {
-                    nsid,
-                    uri: uri.clone(),
-                    remote: remote.clone(),
-                    local,
-                });
-            }
+            check_cid(nsid, uri, remote, &bytes)?;
         }
         #[cfg(not(feature = "dag-cbor"))]
         let _ = (uri, cid);
@@ -297,31 +281,43 @@ fn repo_id<E>(nsid: &'static str, repo: &str) -> Result<AtIdentifier, Error<E>> 
     })
 }
 
-/// With the `dag-cbor` feature: the CID the server gave a written record against the one
-/// computed here from the record's DAG-CBOR encoding.
-fn check_written_cid<R: Record, E>(
+/// Where a record was written, once (with the `dag-cbor` feature) the CID the server gave it
+/// is found to be the one computed here from the record's DAG-CBOR encoding.
+fn written<R: Record, E>(
     nsid: &'static str,
-    uri: &AtUri,
-    remote: &Cid,
+    uri: AtUri,
+    cid: Cid,
     record: &R,
-) -> Result<(), Error<E>> {
+) -> Result<Created, Error<E>> {
     #[cfg(feature = "dag-cbor")]
     {
         let bytes = lexicon_runtime::cbor::to_cbor(record)
             .map_err(|error| Error::Invalid { nsid, error })?;
-        let local = lexicon_runtime::cbor::cid_of(&bytes);
-        if &local != remote {
-            return Err(Error::CidMismatch {
-                nsid,
-                uri: uri.clone(),
-                remote: remote.clone(),
-                local,
-            });
-        }
+        check_cid(nsid, &uri, &cid, &bytes)?;
     }
     #[cfg(not(feature = "dag-cbor"))]
-    let _ = (nsid, uri, remote, record);
-    Ok(())
+    let _ = (nsid, record);
+    Ok(Created { uri, cid })
+}
+
+/// The CID the server gave a record against the CID of the record's DAG-CBOR `bytes`.
+#[cfg(feature = "dag-cbor")]
+fn check_cid<E>(
+    nsid: &'static str,
+    uri: &AtUri,
+    remote: &Cid,
+    bytes: &[u8],
+) -> Result<(), Error<E>> {
+    let local = lexicon_runtime::cbor::cid_of(bytes);
+    if &local == remote {
+        return Ok(());
+    }
+    Err(Error::CidMismatch {
+        nsid,
+        uri: uri.clone(),
+        remote: remote.clone(),
+        local,
+    })
 }
 
 /// The records of one collection in one repository, read a page (`com.atproto.repo.listRecords`)

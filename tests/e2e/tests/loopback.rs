@@ -1,13 +1,14 @@
-//! cocore's `dev.cocore.inference.dispatch` answers with `text/event-stream`. No cocore service
-//! runs here, so a loopback server plays it, under `/api/xrpc` as cocore serves: the stream is
-//! handed out as it arrives (the first frame before the server has sent the last), read whole
-//! it is bytes, and an XRPC error is the method's typed error.
+//! What no reference service here does, played by a loopback server. cocore's
+//! `dev.cocore.inference.dispatch` answers with `text/event-stream`, under `/api/xrpc`: the
+//! stream is handed out as it arrives (the first frame before the server has sent the last),
+//! read whole it is bytes, and an XRPC error is the method's typed error. A PDS that reports a
+//! CID other than the record's own is caught.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use lexicon_runtime::xrpc::NoParams;
-use lexicon_xrpc::{Client, Error};
+use lexicon_xrpc::{Client, Error, Session};
 use pds_e2e::dev::cocore::inference::dispatch::{Dispatch, DispatchError, Input};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -20,9 +21,9 @@ const FRAMES: [&str; 3] = [
 ];
 
 /// Serves one request: a 200 event stream, one chunked frame at a time, sending the second
-/// frame only once `go` fires; or, with `error`, that XRPC error body with status 400.
+/// frame only once `go` fires; or, with `answer`, that status line and JSON body.
 async fn serve(
-    error: Option<&'static str>,
+    answer: Option<(&'static str, String)>,
 ) -> (String, oneshot::Sender<()>, tokio::task::JoinHandle<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -32,9 +33,9 @@ async fn serve(
         let mut request = vec![0u8; 64 * 1024];
         let n = socket.read(&mut request).await.unwrap();
         let request = String::from_utf8_lossy(&request[..n]).to_string();
-        if let Some(body) = error {
+        if let Some((status, body)) = answer {
             let response = format!(
-                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
                 body.len()
             );
             socket.write_all(response.as_bytes()).await.unwrap();
@@ -116,10 +117,8 @@ async fn an_event_stream_read_whole_is_bytes_and_an_error_is_typed() {
     assert_eq!(body, FRAMES.concat().as_bytes());
     server.await.unwrap();
 
-    let (url, _go, server) = serve(Some(
-        r#"{"error":"ConfidentialUnavailable","message":"no attested provider"}"#,
-    ))
-    .await;
+    let body = r#"{"error":"ConfidentialUnavailable","message":"no attested provider"}"#;
+    let (url, _go, server) = serve(Some(("400 Bad Request", body.into()))).await;
     let client = Client::builder(&url)
         .path_prefix("/api/xrpc")
         .build()
@@ -140,5 +139,44 @@ async fn an_event_stream_read_whole_is_bytes_and_an_error_is_typed() {
         ),
         "{error:?}"
     );
+    server.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_cid_other_than_the_records_own_is_reported() {
+    use lexicon_runtime::cbor::DagCbor;
+    use pds_e2e::dev::cocore::compute::provider::Provider;
+
+    let provider = Provider::from_json(
+        r#"{"$type":"dev.cocore.compute.provider","machineLabel":"m","chip":"Apple M4","ramGB":32,
+            "supportedModels":["m"],"priceList":[{"modelId":"m","inputPricePerMTok":1,"outputPricePerMTok":2,"currency":"USD"}],
+            "encryptionPubKey":"k","attestationPubKey":"k","trustLevel":"self-attested","createdAt":"2026-11-28T05:00:00.000Z"}"#,
+    )
+    .unwrap();
+    let other = "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm";
+    assert_ne!(provider.cid().unwrap().as_str(), other);
+    let uri = "at://did:plc:abc/dev.cocore.compute.provider/3lbq5mkxk2s2a";
+    let body = format!(r#"{{"uri":"{uri}","cid":"{other}"}}"#);
+    let (url, _go, server) = serve(Some(("200 OK", body))).await;
+    let client = Client::new(&url).unwrap();
+    client.set_session(Some(Session::new(
+        "did:plc:abc".parse().unwrap(),
+        "alice.test".parse().unwrap(),
+        "access".into(),
+        "refresh".into(),
+    )));
+    match client.create_record(&provider).await.unwrap_err() {
+        Error::CidMismatch {
+            uri: got,
+            remote,
+            local,
+            ..
+        } => {
+            assert_eq!(got.as_str(), uri);
+            assert_eq!(remote.as_str(), other);
+            assert_eq!(local, provider.cid().unwrap());
+        }
+        other => panic!("{other:?}"),
+    }
     server.await.unwrap();
 }
