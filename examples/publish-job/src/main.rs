@@ -20,7 +20,7 @@ use lexicon_xrpc::{Client, Error};
 #[derive(Parser)]
 #[command(version)]
 struct Args {
-    /// The PDS's URL, such as https://pds.example.com
+    /// The PDS's URL, such as `https://pds.example.com`
     #[arg(long)]
     pds: String,
     /// The account's handle (or DID, or email)
