@@ -11,7 +11,8 @@ fn main() -> Result<(), lexicon_codegen::BuildError> {
         std::fs::write(&runs, (n + 1).to_string()).expect("OUT_DIR is writable");
     }
     lexicon_codegen::Builder::new()
-        .lexicons(concat!(env!("CARGO_MANIFEST_DIR"), "/../../lexicons"))
+        // Relative to the package's folder, where cargo runs build scripts.
+        .lexicons("../../lexicons")
         .only(["dev.cocore.*"])
         .compile()?;
     Ok(())

@@ -2,10 +2,7 @@
 
 fn main() -> Result<(), lexicon_codegen::BuildError> {
     lexicon_codegen::Builder::new()
-        .lexicons(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../data/corpus/atproto"
-        ))
+        .lexicons("../data/corpus/atproto")
         .file_name("atproto.rs")
         .feature_gates(true)
         .compile()?;

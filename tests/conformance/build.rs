@@ -6,10 +6,7 @@ fn main() -> Result<(), lexicon_codegen::BuildError> {
         ("interop-catalog", "interop"),
     ] {
         lexicon_codegen::Builder::new()
-            .lexicons(format!(
-                "{}/../data/lexicons/{folder}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
+            .lexicons(format!("../data/lexicons/{folder}"))
             .file_name(format!("{module}.rs"))
             .module_path(format!("crate::{module}"))
             .compile()?;

@@ -6,14 +6,14 @@
 use std::path::Path;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Paths are relative to the package's folder, where cargo runs build scripts.
     lexicon_codegen::Builder::new()
-        .lexicons(manifest.join("../data/lexicons/cocore-upstream-all"))
+        .lexicons("../data/lexicons/cocore-upstream-all")
         .file_name("cocore.rs")
         .builders(false)
         .compile()?;
 
-    let readme_path = manifest.join("../../README.md");
+    let readme_path = Path::new("../../README.md");
     println!("cargo:rerun-if-changed={}", readme_path.display());
     let readme = std::fs::read_to_string(&readme_path)?;
     let mut code = String::new();

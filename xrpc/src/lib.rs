@@ -35,13 +35,15 @@
 #[allow(missing_docs)]
 pub mod atproto;
 mod body;
+mod builder;
 mod client;
 mod error;
 mod records;
 mod session;
 mod transport;
 
-pub use client::{Client, ClientBuilder};
+pub use builder::ClientBuilder;
+pub use client::Client;
 pub use error::{BuildError, Error};
 pub use records::{Created, RecordPages, StoredRecord};
 pub use session::Session;
