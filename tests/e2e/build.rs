@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let readme_path = Path::new("../../README.md");
     println!("cargo:rerun-if-changed={}", readme_path.display());
-    let readme = std::fs::read_to_string(&readme_path)?;
+    let readme = std::fs::read_to_string(readme_path)?;
     let mut code = String::new();
     for section in ["## Publish a job", "## Read and verify records"] {
         code.push_str(&rust_blocks(&readme, section)?);
