@@ -144,9 +144,17 @@ impl Builder {
             .rustfmt(false)
     }
 
+    /// Makes warnings (input the reference tooling tolerates, such as a record without `key`)
+    /// errors.
+    pub fn deny_warnings(mut self, on: bool) -> Self {
+        self.options = self.options.deny_warnings(on);
+        self
+    }
+
     /// Generates, writes the file (only if its content changed) and prints the
-    /// `cargo::rerun-if-changed` lines for every lexicon folder and file read. On errors, prints
-    /// each as a `cargo::error=` line naming file, line and column, and returns them.
+    /// `cargo::rerun-if-changed` lines for every lexicon folder and file read. Prints each
+    /// warning as a `cargo::warning=` line; on errors, prints each as a `cargo::error=` line
+    /// naming file, line and column, and returns them.
     pub fn compile(self) -> Result<PathBuf, BuildError> {
         let options = self.options();
         if let Err(problems) = options.emit_options() {
@@ -171,14 +179,18 @@ impl Builder {
         for file in &report.files {
             println!("cargo::rerun-if-changed={}", file.display());
         }
-        let files = report.result.map_err(|diags| {
+        let generated = report.result.map_err(|diags| {
             for d in &diags {
-                println!("cargo::error={}", one_line(d));
+                let kind = if d.is_error() { "error" } else { "warning" };
+                println!("cargo::{kind}={}", one_line(d));
             }
             BuildError::Lexicons(diags)
         })?;
+        for d in &generated.warnings {
+            println!("cargo::warning={}", one_line(d));
+        }
         // Only this builder's file: a build script may compile several into one `OUT_DIR`.
-        for file in &files {
+        for file in &generated.files {
             crate::write::write_file(&out_dir, file)?;
         }
         Ok(out_dir.join(&self.file_name))

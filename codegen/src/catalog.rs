@@ -198,6 +198,7 @@ fn referenced_nsids(doc: &Document) -> Vec<String> {
             Def::Record(r) => object(&r.record, &mut out),
             Def::Object(o) => object(o, &mut out),
             Def::Array(a) => field(&a.items, &doc.id, &mut out),
+            Def::Union(u) => field(&Field::Union(u.clone()), &doc.id, &mut out),
             Def::Query(q) => {
                 q.parameters.iter().for_each(|p| {
                     p.properties

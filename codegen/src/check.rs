@@ -108,8 +108,21 @@ impl Checker<'_> {
                 "unknown-def",
                 "`unknown` may only describe a property, an array item or a parameter, not a named def",
             ),
+            Def::Union(u) => {
+                self.warning(
+                    &pointer_push(at, "type"),
+                    "named-union",
+                    format!("a named `union` def is not allowed by the lexicon document schema; the reference schema builder (@atproto/lex) builds it, so it becomes a named union type that refs to `#{name}` use"),
+                );
+                self.union(u, at);
+            }
             Def::Token(_) | Def::CidLink(_) | Def::Blob(_) => {}
         }
+    }
+
+    fn warning(&mut self, pointer: &str, rule: &'static str, message: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::warning(self.file, pointer, rule, message));
     }
 
     fn record_key(&mut self, key: Option<&str>, at: &str) {
@@ -118,7 +131,16 @@ impl Checker<'_> {
             Some(k) => k
                 .strip_prefix("literal:")
                 .is_some_and(lexicon_runtime::formats::is_valid_record_key),
-            None => false,
+            None => {
+                // `@atproto/lexicon` takes `key` as optional, its code generator defaults it to
+                // `any`, and `@atproto/lex` accepts any key; such lexicons and records are in use.
+                self.warning(
+                    &pointer_push(at, "key"),
+                    "record-key-missing",
+                    "a record def must have `key`; assumed \"any\" (any record key), as the reference tooling does",
+                );
+                return;
+            }
         };
         if !ok {
             let found = key.map_or("nothing".to_owned(), |k| format!("{k:?}"));
@@ -207,20 +229,22 @@ impl Checker<'_> {
             Field::Array(a) => self.array(a, at),
             Field::Object(o) => self.object(o, at),
             Field::Ref(r) => self.reference(&r.target, &pointer_push(at, "ref"), false),
-            Field::Union(u) => {
-                if u.closed && u.refs.is_empty() {
-                    self.error(
-                        at,
-                        "empty-closed-union",
-                        "a closed union needs at least one ref",
-                    );
-                }
-                let refs = pointer_push(at, "refs");
-                for (i, r) in u.refs.iter().enumerate() {
-                    self.reference(r, &pointer_push(&refs, &i.to_string()), true);
-                }
-            }
+            Field::Union(u) => self.union(u, at),
             Field::CidLink(_) | Field::Blob(_) | Field::Unknown(_) => {}
+        }
+    }
+
+    fn union(&mut self, u: &UnionSchema, at: &str) {
+        if u.closed && u.refs.is_empty() {
+            self.error(
+                at,
+                "empty-closed-union",
+                "a closed union needs at least one ref",
+            );
+        }
+        let refs = pointer_push(at, "refs");
+        for (i, r) in u.refs.iter().enumerate() {
+            self.reference(r, &pointer_push(&refs, &i.to_string()), true);
         }
     }
 

@@ -116,8 +116,9 @@ pub fn def(v: &Value, pointer: &str, cx: &mut Ctx<'_>) -> Option<Def> {
         "blob" => Def::Blob(leaf(v, pointer, cx)?),
         "array" => Def::Array(array(v, pointer, cx)?),
         "unknown" => Def::Unknown(leaf(v, pointer, cx)?),
+        "union" => Def::Union(leaf(v, pointer, cx)?),
         other => {
-            let hint = if matches!(other, "ref" | "union" | "params") {
+            let hint = if matches!(other, "ref" | "params") {
                 format!(
                     " (`{other}` may appear inside objects, arrays and bodies, not as a named def)"
                 )

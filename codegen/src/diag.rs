@@ -3,6 +3,17 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// Whether a diagnostic stops generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Severity {
+    /// The input cannot be generated from.
+    Error,
+    /// The input breaks a rule that the reference tooling does not enforce either; generation
+    /// goes on with what the message says was assumed (an error with `--deny-warnings`).
+    Warning,
+}
+
 /// One problem found in the input, named by file, JSON pointer and rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -20,6 +31,8 @@ pub struct Diagnostic {
     pub rule: &'static str,
     /// What was expected and what was found.
     pub message: String,
+    /// Error or warning.
+    pub severity: Severity,
 }
 
 impl Diagnostic {
@@ -37,13 +50,36 @@ impl Diagnostic {
             line_text: None,
             rule,
             message: message.into(),
+            severity: Severity::Error,
         }
+    }
+
+    /// A warning for `file` at `pointer`: `message` says what was assumed.
+    pub fn warning(
+        file: impl Into<PathBuf>,
+        pointer: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::new(file, pointer, rule, message)
+        }
+    }
+
+    /// Whether this is an error.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error[{}]: {}", self.rule, self.message)?;
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{kind}[{}]: {}", self.rule, self.message)?;
         if self.file.as_os_str().is_empty() {
             // Not about a file: a setting, or an internal error.
             return Ok(());
@@ -161,6 +197,22 @@ impl Diagnostics {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Whether any is an error.
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    /// The same, with every warning made an error (`--deny-warnings`).
+    pub(crate) fn denied(mut self) -> Self {
+        for d in &mut self.0 {
+            if d.severity == Severity::Warning {
+                d.severity = Severity::Error;
+                d.message.push_str(" (a warning, denied)");
+            }
+        }
+        self
+    }
 }
 
 impl fmt::Display for Diagnostics {
@@ -168,8 +220,19 @@ impl fmt::Display for Diagnostics {
         for d in &self.0 {
             writeln!(f, "{d}")?;
         }
-        let n = self.0.len();
-        write!(f, "{n} error{} in lexicons", if n == 1 { "" } else { "s" })
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let errors = self.0.iter().filter(|d| d.is_error()).count();
+        let warnings = self.0.len() - errors;
+        match (errors, warnings) {
+            (_, 0) => write!(f, "{} in lexicons", plural(errors, "error")),
+            (0, _) => write!(f, "{} in lexicons", plural(warnings, "warning")),
+            _ => write!(
+                f,
+                "{} and {} in lexicons",
+                plural(errors, "error"),
+                plural(warnings, "warning")
+            ),
+        }
     }
 }
 

@@ -187,6 +187,9 @@ impl Cx {
             (Def::Array(o), Def::Array(n)) => {
                 self.field(&Field::Array(o.clone()), &Field::Array(n.clone()), at)
             }
+            (Def::Union(o), Def::Union(n)) => {
+                self.field(&Field::Union(o.clone()), &Field::Union(n.clone()), at)
+            }
             (Def::Blob(o), Def::Blob(n)) => {
                 self.field(&Field::Blob(o.clone()), &Field::Blob(n.clone()), at)
             }

@@ -8,8 +8,11 @@
 //!
 //! ```no_run
 //! let options = lexicon_codegen::Options::new(["lexicons"]).rustfmt_config_from("generated/src");
-//! let files = lexicon_codegen::generate(&options).expect("lexicons are valid");
-//! lexicon_codegen::write_files("generated/src".as_ref(), &files).unwrap();
+//! let generated = lexicon_codegen::generate(&options).expect("lexicons are valid");
+//! for warning in &generated.warnings {
+//!     eprintln!("{warning}");
+//! }
+//! lexicon_codegen::write_files("generated/src".as_ref(), &generated.files).unwrap();
 //! ```
 //!
 //! Inside, one private module per stage: `load` (read and check documents) -> `catalog`
@@ -42,7 +45,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use builder::{BuildError, Builder};
-pub use diag::{Diagnostic, Diagnostics};
+pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use evolution::{compare_dirs as diff, Change};
 pub use options::{Layout, Options};
 pub use write::{check_files, write_files, CheckReport, WriteReport};
@@ -57,9 +60,25 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Reads, checks and generates, in memory. All problems of the run are returned together.
-pub fn generate(options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
-    finish(build_ir(options)?, options)
+/// What a run generated, and the warnings it gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Generated {
+    /// The generated files.
+    pub files: Vec<GeneratedFile>,
+    /// Input that the reference tooling tolerates and this run did too, saying what it
+    /// assumed (a record without `key` gets `any`); errors with [`Options::deny_warnings`].
+    pub warnings: Diagnostics,
+}
+
+/// Reads, checks and generates, in memory. All problems of the run are returned together
+/// (warnings too, when there are errors).
+pub fn generate(options: &Options) -> Result<Generated, Diagnostics> {
+    let (ir, warnings) = build_ir(options)?;
+    Ok(Generated {
+        files: finish(ir, options)?,
+        warnings,
+    })
 }
 
 /// Emits, assembles and formats.
@@ -95,7 +114,7 @@ fn finish(ir: ir::Ir, options: &Options) -> Result<Vec<GeneratedFile>, Diagnosti
 pub fn namespace_features(
     options: &Options,
 ) -> Result<std::collections::BTreeMap<String, Vec<String>>, Diagnostics> {
-    let ir = build_ir(options)?;
+    let (ir, _) = build_ir(options)?;
     Ok(ir
         .features
         .into_iter()
@@ -108,7 +127,7 @@ pub fn namespace_features(
 pub fn generate_sources(
     sources: &[(PathBuf, String)],
     options: &Options,
-) -> Result<Vec<GeneratedFile>, Diagnostics> {
+) -> Result<Generated, Diagnostics> {
     let mut diags = Vec::new();
     let texts: HashMap<PathBuf, String> = sources.iter().cloned().collect();
     let loaded = sources
@@ -120,14 +139,17 @@ pub fn generate_sources(
             })
         })
         .collect();
-    let ir = lower_loaded(loaded, diags, options).map_err(|d| d.located(&texts))?;
-    finish(ir, options)
+    let (ir, warnings) = lower_loaded(loaded, diags, options).map_err(|d| d.located(&texts))?;
+    Ok(Generated {
+        files: finish(ir, options)?,
+        warnings: warnings.located(&texts),
+    })
 }
 
 /// What a run read and produced: for build scripts, which must tell cargo what to watch.
 struct Report {
-    /// The generated files, or every problem found.
-    result: Result<Vec<GeneratedFile>, Diagnostics>,
+    /// The generated files and warnings, or every problem found.
+    result: Result<Generated, Diagnostics>,
     /// The lexicon files read.
     files: Vec<PathBuf>,
 }
@@ -135,18 +157,24 @@ struct Report {
 /// Like [`generate`], also saying which lexicon files were read.
 fn generate_report(options: &Options) -> Report {
     let (ir, files) = build_ir_report(options);
-    Report {
-        result: ir.and_then(|ir| finish(ir, options)),
-        files,
-    }
+    let result = ir.and_then(|(ir, warnings)| {
+        Ok(Generated {
+            files: finish(ir, options)?,
+            warnings,
+        })
+    });
+    Report { result, files }
 }
 
-/// Loads, checks and lowers: everything up to emission.
-fn build_ir(options: &Options) -> Result<ir::Ir, Diagnostics> {
+/// Loads, checks and lowers: everything up to emission; the IR and the warnings.
+fn build_ir(options: &Options) -> Result<(ir::Ir, Diagnostics), Diagnostics> {
     build_ir_report(options).0
 }
 
-fn build_ir_report(options: &Options) -> (Result<ir::Ir, Diagnostics>, Vec<PathBuf>) {
+#[allow(clippy::type_complexity)]
+fn build_ir_report(
+    options: &Options,
+) -> (Result<(ir::Ir, Diagnostics), Diagnostics>, Vec<PathBuf>) {
     let mut diags = Vec::new();
     let mut texts = HashMap::new();
     let paths = load::discover(options.lexicon_dirs(), &mut diags);
@@ -154,28 +182,40 @@ fn build_ir_report(options: &Options) -> (Result<ir::Ir, Diagnostics>, Vec<PathB
         .iter()
         .filter_map(|p| load::load_file(p, &mut diags, &mut texts))
         .collect();
-    let ir = lower_loaded(loaded, diags, options).map_err(|d| d.located(&texts));
+    let ir = match lower_loaded(loaded, diags, options) {
+        Ok((ir, warnings)) => Ok((ir, warnings.located(&texts))),
+        Err(diags) => Err(diags.located(&texts)),
+    };
     (ir, paths)
 }
 
 /// Selects documents (`only`/`exclude` and what they refer to), builds the catalog, checks it
-/// and lowers it, adding to the diagnostics of loading.
+/// and lowers it, adding to the diagnostics of loading. Warnings go on unless denied.
 fn lower_loaded(
     loaded: Vec<load::Loaded>,
     mut diags: Vec<Diagnostic>,
     options: &Options,
-) -> Result<ir::Ir, Diagnostics> {
+) -> Result<(ir::Ir, Diagnostics), Diagnostics> {
     let loaded = catalog::select(loaded, options.only_globs(), options.exclude_globs());
     let catalog = catalog::Catalog::build(loaded, &mut diags);
     check::check_catalog(&catalog, &mut diags);
-    if !diags.is_empty() {
-        return Err(Diagnostics::from(diags));
+    let failed = |diags: Vec<Diagnostic>| {
+        let diags = Diagnostics::from(diags);
+        let diags = if options.denies_warnings() {
+            diags.denied()
+        } else {
+            diags
+        };
+        diags.has_errors().then_some(diags)
+    };
+    if let Some(errors) = failed(diags.clone()) {
+        return Err(errors);
     }
     let ir = lower::lower(&catalog, &mut diags);
-    if !diags.is_empty() {
-        return Err(Diagnostics::from(diags));
+    match failed(diags.clone()) {
+        Some(errors) => Err(errors),
+        None => Ok((ir, Diagnostics::from(diags))),
     }
-    Ok(ir)
 }
 
 fn internal(file: &assemble::FileTokens, message: String) -> Diagnostics {

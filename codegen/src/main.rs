@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use lexicon_codegen::{check_files, diff, generate, write_files, Layout, Options};
+use lexicon_codegen::{check_files, diff, generate, write_files, Diagnostic, Layout, Options};
 
 /// Generates Rust types with serde and validation from atproto Lexicon schemas.
 #[derive(Parser)]
@@ -56,7 +56,9 @@ enum Command {
     /// Exit codes: 0 success (with --check: bindings are current); 1 with --check: bindings
     /// are stale, missing or extra (a unified diff of each stale file is printed); 2 the
     /// lexicons have errors (all are listed, each with file, line, column, JSON pointer and
-    /// rule) or a file could not be written.
+    /// rule) or a file could not be written. Warnings (input the reference tooling tolerates,
+    /// with what was assumed) are listed too and do not change the exit code, unless
+    /// --deny-warnings.
     Generate {
         /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
         #[arg(long = "lexicons", value_name = "DIR")]
@@ -100,6 +102,10 @@ enum Command {
         /// Put each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
         #[arg(long)]
         feature_gates: bool,
+        /// Make warnings errors: input the reference tooling tolerates (a record without
+        /// `key`, a named `union` def) is then refused.
+        #[arg(long)]
+        deny_warnings: bool,
         /// Do not run rustfmt after prettyplease (rustfmt is used when it is installed).
         #[arg(long)]
         no_rustfmt: bool,
@@ -151,6 +157,7 @@ fn main() -> ExitCode {
             only,
             exclude,
             feature_gates,
+            deny_warnings,
             no_rustfmt,
             format,
             color,
@@ -173,7 +180,8 @@ fn main() -> ExitCode {
                 .exclude(exclude)
                 .docs(!no_docs)
                 .builders(!no_builders)
-                .feature_gates(feature_gates);
+                .feature_gates(feature_gates)
+                .deny_warnings(deny_warnings);
             if let Some(path) = module_path {
                 options = options.module_path(path);
             }
@@ -237,31 +245,48 @@ fn json_list(paths: &[PathBuf], out: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Diagnostics as JSON objects.
+fn json_diagnostics<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>) -> Vec<serde_json::Value> {
+    diags
+        .into_iter()
+        .map(|d| {
+            serde_json::json!({
+                "severity": if d.is_error() { "error" } else { "warning" },
+                "file": d.file.display().to_string(),
+                "line": d.position.map(|p| p.0),
+                "column": d.position.map(|p| p.1),
+                "pointer": d.pointer,
+                "rule": d.rule,
+                "message": d.message,
+            })
+        })
+        .collect()
+}
+
 fn run_generate(options: &Options, out: &Path, check: bool, o: Output) -> ExitCode {
-    let files = match generate(options) {
-        Ok(files) => files,
+    let (files, warnings) = match generate(options) {
+        Ok(generated) => (generated.files, generated.warnings),
         Err(diags) => {
             if o.format == Format::Json {
-                let errors: Vec<serde_json::Value> = diags
-                    .iter()
-                    .map(|d| {
-                        serde_json::json!({
-                            "file": d.file.display().to_string(),
-                            "line": d.position.map(|p| p.0),
-                            "column": d.position.map(|p| p.1),
-                            "pointer": d.pointer,
-                            "rule": d.rule,
-                            "message": d.message,
-                        })
+                let (errors, warnings): (Vec<&Diagnostic>, Vec<&Diagnostic>) =
+                    diags.iter().partition(|d| d.is_error());
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "errors": json_diagnostics(errors),
+                        "warnings": json_diagnostics(warnings),
                     })
-                    .collect();
-                println!("{}", serde_json::json!({ "errors": errors }));
+                );
             } else {
                 eprintln!("{diags}");
             }
             return ExitCode::from(2);
         }
     };
+    // Warnings go to stderr in text, beside the result in JSON (below, for --check).
+    if o.format == Format::Text && !warnings.is_empty() {
+        eprintln!("{warnings}");
+    }
     if check {
         let report = check_files(out, &files);
         if o.format == Format::Json {
@@ -269,6 +294,7 @@ fn run_generate(options: &Options, out: &Path, check: bool, o: Output) -> ExitCo
             println!(
                 "{}",
                 serde_json::json!({
+                    "warnings": json_diagnostics(&warnings),
                     "current": report.is_current(),
                     "stale": json_list(&stale, out),
                     "missing": json_list(&report.missing, out),

@@ -34,6 +34,7 @@ pub struct Options {
     docs: bool,
     builders: bool,
     feature_gates: bool,
+    deny_warnings: bool,
 }
 
 impl Options {
@@ -53,6 +54,7 @@ impl Options {
             docs: true,
             builders: true,
             feature_gates: false,
+            deny_warnings: false,
         }
     }
 
@@ -134,6 +136,17 @@ impl Options {
     pub fn feature_gates(mut self, on: bool) -> Self {
         self.feature_gates = on;
         self
+    }
+
+    /// Makes warnings (input the reference tooling tolerates, such as a record without `key`)
+    /// errors.
+    pub fn deny_warnings(mut self, on: bool) -> Self {
+        self.deny_warnings = on;
+        self
+    }
+
+    pub(crate) fn denies_warnings(&self) -> bool {
+        self.deny_warnings
     }
 
     pub(crate) fn lexicon_dirs(&self) -> &[PathBuf] {

@@ -49,6 +49,9 @@ pub enum Def {
     Array(ArraySchema),
     /// A named unknown type.
     Unknown(Described),
+    /// A named union type: not allowed by the lexicon document schema, but built by
+    /// `@atproto/lexicon` and in use (loaded with a warning).
+    Union(UnionSchema),
 }
 
 impl Def {
@@ -70,6 +73,7 @@ impl Def {
             Def::Blob(_) => "blob",
             Def::Array(_) => "array",
             Def::Unknown(_) => "unknown",
+            Def::Union(_) => "union",
         }
     }
 
@@ -102,6 +106,7 @@ impl Def {
             Def::Bytes(d) => d.description.as_deref(),
             Def::Blob(d) => d.description.as_deref(),
             Def::Array(d) => d.description.as_deref(),
+            Def::Union(d) => d.description.as_deref(),
         }
     }
 }

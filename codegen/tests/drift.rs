@@ -18,7 +18,7 @@ fn committed_bindings_match_the_lexicons() {
     );
     let out = repo.join("generated/src");
     let options = Options::new([repo.join("lexicons")]).rustfmt_config_from(&out);
-    let files = generate(&options).unwrap_or_else(|d| panic!("{d}"));
+    let files = generate(&options).unwrap_or_else(|d| panic!("{d}")).files;
     let report = check_files(&out, &files);
     let diffs: Vec<String> = report
         .stale
@@ -60,9 +60,9 @@ fn output_does_not_depend_on_input_order() {
     )
     .unwrap();
     let opts = Options::new([b, a]).rustfmt(false);
-    let shuffled = generate(&opts).unwrap();
+    let shuffled = generate(&opts).unwrap().files;
     let opts = Options::new([lex]).rustfmt(false);
-    let original = generate(&opts).unwrap();
+    let original = generate(&opts).unwrap().files;
     assert_eq!(shuffled, original);
 }
 
@@ -75,8 +75,8 @@ fn names_are_stable_when_unrelated_lexicons_are_added() {
         repo.join("tests/golden/lexicons/features"),
     ])
     .rustfmt(false);
-    let before = generate(&alone).unwrap();
-    let after = generate(&more).unwrap();
+    let before = generate(&alone).unwrap().files;
+    let after = generate(&more).unwrap().files;
     for file in before
         .iter()
         .filter(|f| f.path.ends_with("job.rs") || f.path.ends_with("defs.rs"))

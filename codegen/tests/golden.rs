@@ -18,7 +18,7 @@ fn check_golden(fixture: &str) {
         .layout(Layout::SingleFile(format!("{fixture}.rs")))
         .module_path(format!("crate::golden_{fixture}"))
         .rustfmt(false);
-    let files = generate(&options).unwrap_or_else(|d| panic!("{d}"));
+    let files = generate(&options).unwrap_or_else(|d| panic!("{d}")).files;
     assert_eq!(files.len(), 1);
     let actual = &files[0].contents;
     if std::env::var_os("UPDATE_GOLDEN").is_some() {

@@ -73,7 +73,7 @@ fn catalog_documents_load() {
         data().join("corpus/atproto"),
     ])
     .rustfmt(false);
-    let files = generate(&options).unwrap_or_else(|d| panic!("{d}"));
+    let files = generate(&options).unwrap_or_else(|d| panic!("{d}")).files;
     for nsid in [
         "record",
         "query",

@@ -83,7 +83,7 @@ proptest! {
         // The documents are self-contained, so unmutated ones reach lowering and emission.
         let options = Options::new([dir.path()]).rustfmt(false);
         match generate(&options) {
-            Ok(files) => prop_assert!(files.len() > 6),
+            Ok(generated) => prop_assert!(generated.files.len() > 6),
             Err(diags) => {
                 prop_assert!(!diags.is_empty() && diags.iter().all(|d| !d.message.is_empty()));
                 // Rendering (with positions and carets) must not panic either.
@@ -103,7 +103,7 @@ fn a_folder_of_ten_thousand_lexicons() {
         std::fs::write(dir.path().join(format!("{i}.json")), doc).unwrap();
     }
     let options = Options::new([dir.path()]).rustfmt(false);
-    let files = generate(&options).expect("10,000 lexicons generate");
+    let files = generate(&options).expect("10,000 lexicons generate").files;
     assert_eq!(
         files.len(),
         10_000 + 3,
@@ -124,7 +124,7 @@ fn a_symlink_loop_is_read_once() {
     )
     .unwrap();
     let options = Options::new([dir.path()]).rustfmt(false);
-    let files = generate(&options).expect("the loop is followed once");
+    let files = generate(&options).expect("the loop is followed once").files;
     assert!(files.iter().any(|f| f.path.ends_with("x.rs")));
 }
 

@@ -4,6 +4,9 @@ fn main() -> Result<(), lexicon_codegen::BuildError> {
     for (folder, module) in [
         ("cocore-upstream", "cocore_upstream"),
         ("interop-catalog", "interop"),
+        // Tolerated with warnings (printed as cargo warnings): a record without `key`, a named
+        // `union` def.
+        ("tolerated", "tolerated"),
     ] {
         lexicon_codegen::Builder::new()
             .lexicons(format!("../data/lexicons/{folder}"))

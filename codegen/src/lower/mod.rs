@@ -64,7 +64,7 @@ struct Lowerer<'a> {
 /// Whether a def becomes a type of its own (rather than an alias inlined where used).
 fn has_own_type(def: &Def) -> bool {
     match def {
-        Def::Record(_) | Def::Object(_) => true,
+        Def::Record(_) | Def::Object(_) | Def::Union(_) => true,
         Def::String(s) => !s.known_values.is_empty() || s.enum_.is_some(),
         _ => false,
     }
@@ -155,6 +155,10 @@ impl Lowerer<'_> {
                         feature: feature_of(&path.module),
                         path,
                     });
+                }
+                Def::Union(u) => {
+                    let path = self.types[&r].clone();
+                    self.lower_named_union(&doc.id, &path, u, &pointer);
                 }
                 Def::Token(t) => {
                     let const_name = consts.claim(sanitize_const(name));

@@ -307,25 +307,37 @@ impl Lowerer<'_> {
                     module: module.to_vec(),
                     name,
                 };
-                let variants = self.union_variants(nsid, u, pointer)?;
-                let mut scope = Scope::default();
-                variants.iter().for_each(|v| {
-                    scope.claim(v.name.clone());
-                });
-                let other = (!u.closed).then(|| scope.claim("Unknown".into()));
-                let item = Union {
-                    name: path.name.clone(),
-                    doc: u.description.clone(),
-                    variants,
-                    other,
-                };
-                self.module(module).items.push(Item::Union(item));
+                self.lower_named_union(nsid, &path, u, pointer)?;
                 Ty {
                     kind: TyKind::Named(path),
                     checks: vec![],
                 }
             }
         })
+    }
+
+    /// A union type named `path` (an inline union, or a named `union` def).
+    pub(super) fn lower_named_union(
+        &mut self,
+        nsid: &str,
+        path: &TypePath,
+        u: &schema::UnionSchema,
+        pointer: &str,
+    ) -> Option<()> {
+        let variants = self.union_variants(nsid, u, pointer)?;
+        let mut scope = Scope::default();
+        variants.iter().for_each(|v| {
+            scope.claim(v.name.clone());
+        });
+        let other = (!u.closed).then(|| scope.claim("Unknown".into()));
+        let item = Union {
+            name: path.name.clone(),
+            doc: u.description.clone(),
+            variants,
+            other,
+        };
+        self.module(&path.module).items.push(Item::Union(item));
+        Some(())
     }
 
     /// The members of a union, named after their types (or their full `$type` on a clash).
