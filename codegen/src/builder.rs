@@ -144,6 +144,15 @@ impl Builder {
             .rustfmt(false)
     }
 
+    /// Uses types generated elsewhere (another crate) for the lexicons matching `glob`:
+    /// `extern_path("com.atproto.*", "::base_lexicons::com::atproto")`, where the path stands for
+    /// the glob's fixed NSID segments. They are not generated, and refs to them use those
+    /// types. Repeatable; the first matching glob wins.
+    pub fn extern_path(mut self, glob: impl Into<String>, rust_path: impl Into<String>) -> Self {
+        self.options = self.options.extern_path(glob, rust_path);
+        self
+    }
+
     /// Makes warnings (input the reference tooling tolerates, such as a record without `key`)
     /// errors.
     pub fn deny_warnings(mut self, on: bool) -> Self {

@@ -15,6 +15,9 @@ pub struct Ir {
     pub defs: Vec<DefEntry>,
     /// Per namespace feature (`app-bsky`), the other namespace features it refers to.
     pub features: BTreeMap<String, BTreeSet<String>>,
+    /// Modules of lexicons bound elsewhere (`extern_path`), not emitted: the Rust path that
+    /// stands for each (`::base_lexicons::com::atproto::repo::strong_ref`).
+    pub externs: BTreeMap<Vec<String>, String>,
 }
 
 /// One Rust module: a lexicon document, a namespace folder, or both.

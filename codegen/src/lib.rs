@@ -83,7 +83,15 @@ pub fn generate(options: &Options) -> Result<Generated, Diagnostics> {
 
 /// Emits, assembles and formats.
 fn finish(ir: ir::Ir, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
-    let emit = options.emit_options()?;
+    let mut emit = options.emit_options()?;
+    emit.set_externs(&ir.externs).map_err(|e| {
+        Diagnostics::from(vec![Diagnostic::new(
+            "",
+            "",
+            "option",
+            format!("extern path: {e}"),
+        )])
+    })?;
     let emitted = emit::emit(&ir, &emit);
     let files = match options.layout_ref() {
         Layout::Crate => assemble::module_tree(&ir, emitted, &emit, "lib.rs"),
@@ -211,7 +219,7 @@ fn lower_loaded(
     if let Some(errors) = failed(diags.clone()) {
         return Err(errors);
     }
-    let ir = lower::lower(&catalog, &mut diags);
+    let ir = lower::lower(&catalog, options.extern_paths(), &mut diags);
     match failed(diags.clone()) {
         Some(errors) => Err(errors),
         None => Ok((ir, Diagnostics::from(diags))),

@@ -106,6 +106,12 @@ enum Command {
         /// `key`, a named `union` def) is then refused.
         #[arg(long)]
         deny_warnings: bool,
+        /// Use types generated elsewhere for the lexicons matching GLOB, under the Rust path
+        /// that stands for the glob's fixed NSID segments, such as
+        /// 'com.atproto.*=::base_lexicons::com::atproto': they are not generated, and refs to
+        /// them use those types; repeatable.
+        #[arg(long = "extern", value_name = "GLOB=PATH", value_parser = parse_extern)]
+        externs: Vec<(String, String)>,
         /// Do not run rustfmt after prettyplease (rustfmt is used when it is installed).
         #[arg(long)]
         no_rustfmt: bool,
@@ -142,6 +148,18 @@ enum Command {
     },
 }
 
+/// `GLOB=PATH` of `--extern`.
+fn parse_extern(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((glob, path)) if !glob.is_empty() && !path.is_empty() => {
+            Ok((glob.to_owned(), path.to_owned()))
+        }
+        _ => Err(format!(
+            "expected GLOB=PATH, such as 'com.atproto.*=::base_lexicons::com::atproto', not {value:?}"
+        )),
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Generate {
@@ -158,6 +176,7 @@ fn main() -> ExitCode {
             exclude,
             feature_gates,
             deny_warnings,
+            externs,
             no_rustfmt,
             format,
             color,
@@ -182,6 +201,9 @@ fn main() -> ExitCode {
                 .builders(!no_builders)
                 .feature_gates(feature_gates)
                 .deny_warnings(deny_warnings);
+            for (glob, path) in externs {
+                options = options.extern_path(glob, path);
+            }
             if let Some(path) = module_path {
                 options = options.module_path(path);
             }

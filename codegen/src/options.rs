@@ -35,6 +35,7 @@ pub struct Options {
     builders: bool,
     feature_gates: bool,
     deny_warnings: bool,
+    externs: Vec<(String, String)>,
 }
 
 impl Options {
@@ -55,6 +56,7 @@ impl Options {
             builders: true,
             feature_gates: false,
             deny_warnings: false,
+            externs: Vec::new(),
         }
     }
 
@@ -145,6 +147,19 @@ impl Options {
         self
     }
 
+    /// Binds the lexicons whose NSID matches `glob` (`com.atproto.*`) to Rust types generated
+    /// elsewhere, under `rust_path` (`::base_lexicons::com::atproto`, standing for the module of
+    /// the glob's fixed NSID segments): they are not generated, and refs to them use those
+    /// types, so that crates share one set of types. Repeatable; the first matching glob wins.
+    pub fn extern_path(mut self, glob: impl Into<String>, rust_path: impl Into<String>) -> Self {
+        self.externs.push((glob.into(), rust_path.into()));
+        self
+    }
+
+    pub(crate) fn extern_paths(&self) -> &[(String, String)] {
+        &self.externs
+    }
+
     pub(crate) fn denies_warnings(&self) -> bool {
         self.deny_warnings
     }
@@ -191,6 +206,12 @@ impl Options {
         }
         for attribute in &self.type_attributes {
             apply("type attribute", emit.add_type_attribute(attribute));
+        }
+        for (glob, path) in &self.externs {
+            apply(
+                &format!("extern path for {glob:?}"),
+                crate::emit::parse_path(path).map(drop),
+            );
         }
         if problems.is_empty() {
             Ok(emit)

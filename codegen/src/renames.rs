@@ -56,7 +56,7 @@ pub fn renames(old: &Catalog, new: &Catalog) -> Vec<Change> {
 /// generation, not by `diff`).
 fn lowered(catalog: &Catalog) -> Option<Ir> {
     let mut diags = Vec::new();
-    let ir = crate::lower::lower(catalog, &mut diags);
+    let ir = crate::lower::lower(catalog, &[], &mut diags);
     diags.is_empty().then_some(ir)
 }
 

@@ -28,6 +28,8 @@ pub(crate) struct EmitOptions {
     pub docs: bool,
     /// Whether to emit a builder for every struct.
     pub builders: bool,
+    /// Modules bound elsewhere and the paths that stand for them.
+    pub externs: std::collections::BTreeMap<Vec<String>, TokenStream>,
 }
 
 impl Default for EmitOptions {
@@ -39,6 +41,7 @@ impl Default for EmitOptions {
             type_attributes: Vec::new(),
             docs: true,
             builders: true,
+            externs: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -48,6 +51,17 @@ impl EmitOptions {
     /// output is included in module `lexicons`.
     pub fn set_root(&mut self, path: &str) -> Result<(), String> {
         self.root = parse_path(path)?;
+        Ok(())
+    }
+
+    /// Sets the paths that stand for modules bound elsewhere.
+    pub fn set_externs(
+        &mut self,
+        externs: &std::collections::BTreeMap<Vec<String>, String>,
+    ) -> Result<(), String> {
+        for (module, path) in externs {
+            self.externs.insert(module.clone(), parse_path(path)?);
+        }
         Ok(())
     }
 
@@ -70,7 +84,7 @@ impl EmitOptions {
     }
 }
 
-fn parse_path(path: &str) -> Result<TokenStream, String> {
+pub(crate) fn parse_path(path: &str) -> Result<TokenStream, String> {
     syn::parse_str::<syn::Path>(path)
         .map(|p| quote!(#p))
         .map_err(|e| format!("{path:?} is not a Rust path: {e}"))
@@ -221,8 +235,13 @@ pub(crate) fn checked_deserialize_impl(
     }
 }
 
-/// The path of a generated type as seen from anywhere: `crate::a::b::Type`.
+/// The path of a generated type as seen from anywhere: `crate::a::b::Type`, or the path given
+/// for a module bound elsewhere.
 pub(crate) fn type_path(path: &TypePath, opts: &EmitOptions) -> TokenStream {
+    if let Some(module) = opts.externs.get(&path.module) {
+        let name = ident(&path.name);
+        return quote!(#module :: #name);
+    }
     let root = &opts.root;
     let segments = path.module.iter().map(|s| ident(s));
     let name = ident(&path.name);

@@ -19,10 +19,11 @@ use crate::names::{pascal, Scope};
 use crate::schema::{self, Def};
 
 use naming::{module_paths, sanitize_const};
-use passes::{box_cycles, feature_of, namespace_features};
+use passes::{box_cycles, drop_externs, extern_modules, feature_of, namespace_features};
 
-/// Lowers every document of the catalog.
-pub fn lower(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Ir {
+/// Lowers every document of the catalog; those matching an extern glob (`externs`: glob and
+/// Rust path) are lowered too, for their names, and then left out.
+pub fn lower(catalog: &Catalog, externs: &[(String, String)], diags: &mut Vec<Diagnostic>) -> Ir {
     let mut l = Lowerer {
         catalog,
         ir: Ir::default(),
@@ -43,6 +44,8 @@ pub fn lower(catalog: &Catalog, diags: &mut Vec<Diagnostic>) -> Ir {
         r.variant = variants.claim(pascal(&r.nsid));
     }
     box_cycles(&mut l.ir);
+    l.ir.externs = extern_modules(&l.modules, externs);
+    drop_externs(&mut l.ir);
     namespace_features(&mut l.ir);
     l.ir
 }

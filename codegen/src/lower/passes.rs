@@ -1,7 +1,9 @@
-//! Passes over the finished IR: namespace features, and boxing fields on type cycles.
+//! Passes over the finished IR: namespace features, boxing fields on type cycles, and leaving
+//! out lexicons bound elsewhere.
 
 use std::collections::BTreeMap;
 
+use crate::catalog::glob_match;
 use crate::ir::*;
 use crate::names::unraw;
 
@@ -25,6 +27,7 @@ pub(super) fn namespace_features(ir: &mut Ir) {
         }
     }
     let mut features: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let externs = &ir.externs;
     for (path, module) in &mut ir.modules {
         if path.len() < 2 {
             continue;
@@ -46,6 +49,7 @@ pub(super) fn namespace_features(ir: &mut Ir) {
         deps.extend(
             targets
                 .iter()
+                .filter(|t| !externs.contains_key(&t.module))
                 .map(|t| feature_of(&t.module))
                 .filter(|f| *f != feature),
         );
@@ -111,4 +115,75 @@ pub(super) fn box_cycles(ir: &mut Ir) {
             }
         }
     }
+}
+
+/// The modules of lexicons bound elsewhere (`extern_path`) and the Rust paths that stand for
+/// them: the glob's fixed NSID segments (`com.atproto` of `com.atproto.*`, or the whole NSID)
+/// are the given path, the rest of the module path follows it.
+pub(super) fn extern_modules(
+    modules: &BTreeMap<String, Vec<String>>,
+    externs: &[(String, String)],
+) -> BTreeMap<Vec<String>, String> {
+    let mut out = BTreeMap::new();
+    for (nsid, module) in modules {
+        let Some((glob, root)) = externs.iter().find(|(g, _)| glob_match(g, nsid)) else {
+            continue;
+        };
+        let fixed = match glob.split_once('*') {
+            Some((fixed, _)) => fixed.matches('.').count(),
+            None => module.len(),
+        };
+        let mut path = root.trim_end_matches(':').to_owned();
+        for segment in &module[fixed.min(module.len())..] {
+            path.push_str("::");
+            path.push_str(segment);
+        }
+        out.insert(module.clone(), path);
+    }
+    out
+}
+
+/// Empties the modules of lexicons bound elsewhere, drops modules left with nothing in them,
+/// and leaves their records and defs out of the root items.
+pub(super) fn drop_externs(ir: &mut Ir) {
+    for module in ir.externs.keys() {
+        if let Some(m) = ir.modules.get_mut(module) {
+            m.items.clear();
+            m.nsid = None;
+            m.doc = None;
+        }
+    }
+    let child = |parent: &[String], name: &String| {
+        let mut path = parent.to_vec();
+        path.push(name.clone());
+        path
+    };
+    loop {
+        let empty: Vec<Vec<String>> = ir
+            .modules
+            .iter()
+            .filter(|(path, m)| {
+                !path.is_empty()
+                    && m.nsid.is_none()
+                    && m.items.is_empty()
+                    && m.children
+                        .iter()
+                        .all(|c| !ir.modules.contains_key(&child(path, c)))
+            })
+            .map(|(path, _)| path.clone())
+            .collect();
+        if empty.is_empty() {
+            break;
+        }
+        for path in empty {
+            ir.modules.remove(&path);
+        }
+    }
+    let kept: std::collections::BTreeSet<Vec<String>> = ir.modules.keys().cloned().collect();
+    for (path, m) in &mut ir.modules {
+        m.children.retain(|c| kept.contains(&child(path, c)));
+    }
+    let externs = &ir.externs;
+    ir.records.retain(|r| !externs.contains_key(&r.path.module));
+    ir.defs.retain(|d| !externs.contains_key(&d.path.module));
 }
