@@ -9,10 +9,16 @@ const _: () = ::lexicon_runtime::__private::check_contract(2);
 
 /// Every record type of these lexicons, by collection.
 #[derive(Debug, Clone, PartialEq)]
-pub enum KnownRecord {}
+pub enum KnownRecord {
+    /// A `com.atproto.lexicon.schema` record.
+    ComAtprotoLexiconSchema(
+        ::std::boxed::Box<crate::atproto::com::atproto::lexicon::schema::Schema>,
+    ),
+}
+
 impl KnownRecord {
     /// Every record collection these lexicons define.
-    pub const COLLECTIONS: &'static [&'static str] = &[];
+    pub const COLLECTIONS: &'static [&'static str] = &["com.atproto.lexicon.schema"];
 
     /// Parses and validates a record of `collection` (its NSID) from JSON.
     pub fn from_json(
@@ -34,17 +40,29 @@ impl KnownRecord {
 
     /// The record's collection NSID.
     pub fn collection(&self) -> &'static str {
-        match *self {}
+        match self {
+            Self::ComAtprotoLexiconSchema(_) => "com.atproto.lexicon.schema",
+        }
     }
 
     /// Serializes the record as compact JSON.
     pub fn to_json(&self) -> ::std::string::String {
-        match *self {}
+        match self {
+            Self::ComAtprotoLexiconSchema(r) => r.to_json(),
+        }
     }
 
     /// Checks the record against its schema, reporting every violation.
     pub fn validate(&self) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
-        match *self {}
+        match self {
+            Self::ComAtprotoLexiconSchema(r) => ::lexicon_runtime::Validate::validate(&**r),
+        }
+    }
+}
+
+impl ::std::convert::From<crate::atproto::com::atproto::lexicon::schema::Schema> for KnownRecord {
+    fn from(record: crate::atproto::com::atproto::lexicon::schema::Schema) -> Self {
+        Self::ComAtprotoLexiconSchema(::std::boxed::Box::new(record))
     }
 }
 
@@ -57,6 +75,9 @@ impl ::lexicon_runtime::record::RecordSet for KnownRecord {
     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         let _ = (mode, &input);
         match collection {
+            "com.atproto.lexicon.schema" => ::std::result::Result::Ok(
+                Self::ComAtprotoLexiconSchema(::std::boxed::Box::new(input.parse(mode)?)),
+            ),
             _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
                 ::std::string::String::from(collection),
             )),
@@ -72,6 +93,9 @@ pub fn validate_record_key(
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     let _ = rkey;
     match collection {
+        "com.atproto.lexicon.schema" => {
+            crate::atproto::com::atproto::lexicon::schema::Schema::validate_key(rkey)
+        }
         _ => ::std::result::Result::Err(::lexicon_runtime::Error::UnknownCollection(
             ::std::string::String::from(collection),
         )),
@@ -102,6 +126,9 @@ pub fn validate_input<I: ::lexicon_runtime::record::Input>(
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     let _ = (mode, &input);
     match def {
+        "com.atproto.lexicon.schema" | "com.atproto.lexicon.schema#main" => input
+            .parse::<crate::atproto::com::atproto::lexicon::schema::Schema>(mode)
+            .map(drop),
         "com.atproto.repo.defs#commitMeta" => input
             .parse::<crate::atproto::com::atproto::repo::defs::CommitMeta>(mode)
             .map(drop),
