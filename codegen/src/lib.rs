@@ -5,6 +5,7 @@
 //! Three ways in: [`Builder`] for build scripts, [`generate`] with [`Options`] (then
 //! [`write_files`] or [`check_files`]) for tools, and the `lexicon-codegen` command line. [`diff`]
 //! says which changes between two versions of a lexicon set break old data or old readers.
+//! With the `fetch` feature (on by default), [`fetch`] gets lexicons published on the network.
 //!
 //! ```no_run
 //! let options = lexicon_codegen::Options::new(["lexicons"]).rustfmt_config_from("generated/src");
@@ -30,6 +31,8 @@ mod convert;
 mod diag;
 mod emit;
 mod evolution;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 mod format;
 mod ir;
 mod load;

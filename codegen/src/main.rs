@@ -128,6 +128,39 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Fetch lexicons published on the network (as `com.atproto.lexicon.schema` records) into a
+    /// lexicon folder, with a lockfile (or, with --check, compare the network with it).
+    ///
+    /// Each NSID's authority (`dev.cocore.compute.job` -> `compute.cocore.dev`) names a DID in
+    /// the DNS TXT record `_lexicon.<authority>` (`did=did:plc:...`); its DID document (PLC
+    /// directory, or `did:web`) names a PDS, which holds the record (key: the NSID). Each
+    /// record's content is checked against its CID. Lexicons the fetched ones refer to are
+    /// fetched too, from their own authorities. Documents are written as
+    /// `<out>/dev/cocore/compute/job.json`, and `<out>/lexicons.lock` lists NSID, AT-URI and CID.
+    ///
+    /// Exit codes: 0 success (with --check: the network matches the lockfile); 1 with
+    /// --check: a lexicon changed, appeared or disappeared; 2 a lexicon could not be fetched or
+    /// a file written (nothing is written then).
+    #[cfg(feature = "fetch")]
+    Fetch {
+        /// NSIDs, or globs after a whole authority (`dev.cocore.compute.*`); with --check and
+        /// none given, the NSIDs of the lockfile.
+        #[arg(value_name = "NSID_OR_GLOB", required_unless_present = "check")]
+        patterns: Vec<String>,
+        /// The lexicon folder the documents and `lexicons.lock` go into.
+        #[arg(long, value_name = "DIR", default_value = "lexicons")]
+        out: PathBuf,
+        /// Write nothing; compare the network with the lockfile and exit 1 if they differ.
+        #[arg(long)]
+        check: bool,
+        /// The PLC directory that resolves `did:plc` DIDs.
+        #[arg(long, value_name = "URL", default_value = "https://plc.directory")]
+        plc: String,
+        /// Answer DNS TXT lookups from a JSON file (`{"_lexicon.compute.cocore.dev":
+        /// ["did=did:plc:..."]}`) instead of DNS, for tests and mirrors.
+        #[arg(long, value_name = "FILE")]
+        dns_answers: Option<PathBuf>,
+    },
     /// Report changes between two versions of a lexicon set that break old data or old readers.
     ///
     /// Breaking: new required properties, removed or re-classified required properties,
@@ -160,8 +193,82 @@ fn parse_extern(value: &str) -> Result<(String, String), String> {
     }
 }
 
+/// `lexicon-codegen fetch`.
+#[cfg(feature = "fetch")]
+fn run_fetch(
+    patterns: &[String],
+    out: &Path,
+    check: bool,
+    plc: &str,
+    dns_answers: Option<&Path>,
+) -> ExitCode {
+    use lexicon_codegen::fetch::Fetch;
+    let mut fetch = Fetch::new(out).plc_url(plc);
+    if let Some(file) = dns_answers {
+        let table = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
+        match table {
+            Ok(table) => fetch = fetch.dns_table(table),
+            Err(e) => {
+                eprintln!("error: --dns-answers {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if check {
+        return match fetch.check(patterns) {
+            Ok(drift) if drift.is_current() => {
+                println!(
+                    "{} matches the network",
+                    out.join(lexicon_codegen::fetch::LOCKFILE).display()
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(drift) => {
+                for (nsid, then, now) in &drift.changed {
+                    println!("changed: {nsid} (locked {then}, published {now})");
+                }
+                for nsid in &drift.added {
+                    println!("added: {nsid} (published, not in the lockfile)");
+                }
+                for nsid in &drift.missing {
+                    println!("missing: {nsid} (in the lockfile, no longer published)");
+                }
+                eprintln!("the network differs from the lockfile; run `lexicon-codegen fetch` to update it");
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match fetch.run(patterns) {
+        Ok(lock) => {
+            for l in &lock.lexicons {
+                println!("fetched: {} ({} {})", l.nsid, l.uri, l.cid);
+            }
+            println!("{} lexicons in {}", lock.lexicons.len(), out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
+        #[cfg(feature = "fetch")]
+        Command::Fetch {
+            patterns,
+            out,
+            check,
+            plc,
+            dns_answers,
+        } => run_fetch(&patterns, &out, check, &plc, dns_answers.as_deref()),
         Command::Generate {
             lexicons,
             out,

@@ -96,6 +96,8 @@ fn run(command: &mut Command, what: &str) {
 pub struct Pds {
     /// The PDS's URL: `http://localhost:PORT`.
     pub url: String,
+    /// The PLC directory's URL, which resolves the network's `did:plc` DIDs.
+    pub plc: String,
     /// The PDS's service DID (the audience of its access tokens).
     pub service_did: String,
     child: Child,
@@ -168,6 +170,7 @@ impl Pds {
         };
         Pds {
             url: field("pds"),
+            plc: field("plc"),
             service_did: field("serviceDid"),
             commands: Mutex::new(child.stdin.take()),
             child,

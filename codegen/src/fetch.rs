@@ -1,0 +1,457 @@
+//! Lexicons from the network: an NSID's authority (DNS TXT `_lexicon.<authority>` ->
+//! `did=...`), its DID document (the PLC directory, or `did:web`), the PDS it names, and the
+//! `com.atproto.lexicon.schema` record there, whose content is checked against its CID. Refs to
+//! other lexicons are followed, across authorities. The documents are written into a lexicon
+//! folder with a lockfile (`lexicons.lock`: NSID, AT-URI, CID); `check` compares the network
+//! with the lockfile and writes nothing.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use lexicon_xrpc::atproto::com::atproto::lexicon::schema::Schema;
+use lexicon_xrpc::atproto::com::atproto::repo::get_record::GetRecordError;
+use lexicon_xrpc::{Client, StoredRecord};
+use serde_json::Value;
+
+use crate::catalog::glob_match;
+
+/// The name of the lockfile, in the lexicon folder (not `.json`: the folder's JSON files are
+/// all read as lexicons).
+pub const LOCKFILE: &str = "lexicons.lock";
+
+/// Where DNS TXT answers come from.
+#[derive(Debug, Clone)]
+enum Dns {
+    /// The system's resolver configuration.
+    System,
+    /// A fixed table, name -> TXT strings (tests, air-gapped mirrors).
+    Table(HashMap<String, Vec<String>>),
+}
+
+/// Settings of a fetch: `Fetch::new("lexicons").run(&["dev.cocore.*"])`.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    out: PathBuf,
+    plc: String,
+    dns: Dns,
+}
+
+/// One fetched lexicon: where it was published and its record's CID.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Locked {
+    /// The lexicon's NSID.
+    pub nsid: String,
+    /// The record: `at://<did>/com.atproto.lexicon.schema/<nsid>`.
+    pub uri: String,
+    /// The CID of the record, as published and as computed from its content.
+    pub cid: String,
+}
+
+/// The lockfile: every lexicon fetched into a folder, by NSID.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Lock {
+    /// The lexicons, sorted by NSID.
+    pub lexicons: Vec<Locked>,
+}
+
+/// How the network differs from a lockfile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// NSIDs whose published CID differs: (NSID, locked CID, published CID).
+    pub changed: Vec<(String, String, String)>,
+    /// NSIDs published (and reached) but not in the lockfile.
+    pub added: Vec<String>,
+    /// NSIDs in the lockfile that were not found.
+    pub missing: Vec<String>,
+}
+
+impl Drift {
+    /// Whether the network matches the lockfile.
+    pub fn is_current(&self) -> bool {
+        self.changed.is_empty() && self.added.is_empty() && self.missing.is_empty()
+    }
+}
+
+/// A fetch that failed: every problem of the run, one line each.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.join("\n"))]
+pub struct FetchError(pub Vec<String>);
+
+impl Fetch {
+    /// Fetches into the lexicon folder `out`, resolving `did:plc` at `https://plc.directory`
+    /// and authorities with the system's DNS resolver.
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        Fetch {
+            out: out.into(),
+            plc: "https://plc.directory".into(),
+            dns: Dns::System,
+        }
+    }
+
+    /// Resolves `did:plc` DIDs at this PLC directory.
+    pub fn plc_url(mut self, url: impl Into<String>) -> Self {
+        self.plc = url.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Answers DNS TXT lookups from a table (name -> TXT strings) instead of DNS.
+    pub fn dns_table(mut self, table: HashMap<String, Vec<String>>) -> Self {
+        self.dns = Dns::Table(table);
+        self
+    }
+
+    /// Fetches the lexicons named by `patterns` (NSIDs, or globs such as `dev.cocore.*` whose
+    /// fixed part is a whole authority) and every lexicon they refer to, writes them into the
+    /// folder (`dev/cocore/compute/job.json`) and writes the lockfile. Writes nothing if any
+    /// lexicon cannot be fetched.
+    pub fn run(&self, patterns: &[String]) -> Result<Lock, FetchError> {
+        let fetched = self.block_on(self.fetch_all(patterns))?;
+        for (nsid, (_, doc)) in &fetched {
+            let path = self.out.join(document_path(nsid));
+            let text = serde_json::to_string_pretty(doc).unwrap_or_default() + "\n";
+            write(&path, &text)?;
+        }
+        let lock = Lock {
+            lexicons: fetched.into_values().map(|(locked, _)| locked).collect(),
+        };
+        let text = serde_json::to_string_pretty(&lock).unwrap_or_default() + "\n";
+        write(&self.out.join(LOCKFILE), &text)?;
+        Ok(lock)
+    }
+
+    /// Compares what `patterns` (or, if empty, the lockfile's NSIDs) resolve to now with the
+    /// folder's lockfile; writes nothing.
+    pub fn check(&self, patterns: &[String]) -> Result<Drift, FetchError> {
+        let lock_path = self.out.join(LOCKFILE);
+        let text = std::fs::read_to_string(&lock_path)
+            .map_err(|e| FetchError(vec![format!("cannot read {}: {e}", lock_path.display())]))?;
+        let lock: Lock = serde_json::from_str(&text).map_err(|e| {
+            FetchError(vec![format!(
+                "{}: not a lockfile: {e}",
+                lock_path.display()
+            )])
+        })?;
+        let patterns: Vec<String> = if patterns.is_empty() {
+            lock.lexicons.iter().map(|l| l.nsid.clone()).collect()
+        } else {
+            patterns.to_vec()
+        };
+        let (fetched, missing) = self.block_on(self.fetch_lenient(&patterns))?;
+        let locked: BTreeMap<&str, &Locked> =
+            lock.lexicons.iter().map(|l| (l.nsid.as_str(), l)).collect();
+        let mut drift = Drift::default();
+        for (nsid, (now, _)) in &fetched {
+            match locked.get(nsid.as_str()) {
+                Some(then) if then.cid != now.cid => {
+                    drift
+                        .changed
+                        .push((nsid.clone(), then.cid.clone(), now.cid.clone()))
+                }
+                Some(_) => {}
+                None => drift.added.push(nsid.clone()),
+            }
+        }
+        drift.missing = missing
+            .into_iter()
+            .filter(|nsid| locked.contains_key(nsid.as_str()))
+            .collect();
+        Ok(drift)
+    }
+
+    fn block_on<T>(&self, future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a current-thread runtime builds")
+            .block_on(future)
+    }
+
+    /// Every lexicon of `patterns` and those they refer to; any failure fails the fetch.
+    async fn fetch_all(
+        &self,
+        patterns: &[String],
+    ) -> Result<BTreeMap<String, (Locked, Value)>, FetchError> {
+        let (fetched, missing) = self.fetch_lenient(patterns).await?;
+        if missing.is_empty() {
+            Ok(fetched)
+        } else {
+            Err(FetchError(
+                missing
+                    .into_iter()
+                    .map(|nsid| format!("{nsid}: no such lexicon is published by its authority"))
+                    .collect(),
+            ))
+        }
+    }
+
+    /// Every lexicon found, and the NSIDs not found; other failures fail the fetch.
+    async fn fetch_lenient(
+        &self,
+        patterns: &[String],
+    ) -> Result<(BTreeMap<String, (Locked, Value)>, Vec<String>), FetchError> {
+        let mut resolver = Resolver::new(self)?;
+        let mut fetched = BTreeMap::new();
+        let mut missing = Vec::new();
+        let mut errors = Vec::new();
+        let mut queue: Vec<String> = patterns.to_vec();
+        let mut seen = BTreeSet::new();
+        while let Some(pattern) = queue.pop() {
+            if !seen.insert(pattern.clone()) {
+                continue;
+            }
+            let found = match resolver.records(&pattern).await {
+                Ok(found) => found,
+                Err(e) => {
+                    errors.push(format!("{pattern}: {e}"));
+                    continue;
+                }
+            };
+            if found.is_empty() {
+                missing.push(pattern.clone());
+            }
+            for record in found {
+                match lexicon_of(record) {
+                    Ok((nsid, locked, doc, refs)) => {
+                        queue.extend(refs.into_iter().filter(|r| !fetched.contains_key(r)));
+                        fetched.insert(nsid, (locked, doc));
+                    }
+                    Err(e) => errors.push(format!("{pattern}: {e}")),
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok((fetched, missing))
+        } else {
+            Err(FetchError(errors))
+        }
+    }
+}
+
+/// A schema record as a lexicon: NSID, lock entry, document (without `$type`) and the NSIDs
+/// its refs name.
+fn lexicon_of(
+    record: StoredRecord<Schema>,
+) -> Result<(String, Locked, Value, Vec<String>), String> {
+    let uri = record.uri.to_string();
+    let rkey = uri.rsplit('/').next().unwrap_or_default().to_owned();
+    let mut doc = serde_json::to_value(&record.value).map_err(|e| format!("{uri}: {e}"))?;
+    if let Some(object) = doc.as_object_mut() {
+        object.remove("$type");
+    }
+    let id = doc
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if id != rkey {
+        return Err(format!(
+            "{uri}: the document's id is {id:?}, not its record key {rkey:?}"
+        ));
+    }
+    let cid = record
+        .cid
+        .map(|c| c.to_string())
+        .ok_or_else(|| format!("{uri}: the PDS gave no CID"))?;
+    let mut diags = Vec::new();
+    let parsed = crate::load::parse_document(Path::new(&uri), &doc.to_string(), &mut diags)
+        .ok_or_else(|| {
+            let problems: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+            format!("{uri} is not a lexicon document: {}", problems.join("; "))
+        })?;
+    let refs = crate::catalog::referenced_nsids(&parsed)
+        .into_iter()
+        .filter(|n| *n != id)
+        .collect();
+    Ok((id.clone(), Locked { nsid: id, uri, cid }, doc, refs))
+}
+
+/// `dev/cocore/compute/job.json` for `dev.cocore.compute.job`.
+fn document_path(nsid: &str) -> PathBuf {
+    let mut path: PathBuf = nsid.split('.').collect();
+    path.set_extension("json");
+    path
+}
+
+fn write(path: &Path, text: &str) -> Result<(), FetchError> {
+    let fail =
+        |e: std::io::Error| FetchError(vec![format!("cannot write {}: {e}", path.display())]);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text).map_err(fail)
+}
+
+/// Authority -> DID -> PDS, with what was resolved kept for the run.
+struct Resolver<'a> {
+    fetch: &'a Fetch,
+    http: reqwest::Client,
+    dns: Option<hickory_resolver::TokioResolver>,
+    dids: HashMap<String, String>,
+    clients: HashMap<String, Client>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(fetch: &'a Fetch) -> Result<Self, FetchError> {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| FetchError(vec![format!("cannot set up HTTP: {e}")]))?;
+        Ok(Resolver {
+            fetch,
+            http,
+            dns: None,
+            dids: HashMap::new(),
+            clients: HashMap::new(),
+        })
+    }
+
+    /// The schema records a pattern names: one (or none) for an NSID, every match for a glob.
+    async fn records(&mut self, pattern: &str) -> Result<Vec<StoredRecord<Schema>>, String> {
+        let authority = authority(pattern)?;
+        let did = self.did(&authority).await?;
+        let client = self.client(&did).await?;
+        if !pattern.contains('*') {
+            return match client.get_record::<Schema>(&did, pattern).await {
+                Ok(record) => Ok(vec![record]),
+                Err(lexicon_xrpc::Error::Xrpc {
+                    error: GetRecordError::RecordNotFound,
+                    ..
+                }) => Ok(Vec::new()),
+                Err(e) => Err(e.to_string()),
+            };
+        }
+        let mut pages = client.list_records::<Schema>(&did);
+        let mut found = Vec::new();
+        while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
+            found.extend(page.into_iter().filter(|r| {
+                let rkey = r.uri.as_str().rsplit('/').next().unwrap_or_default();
+                glob_match(pattern, rkey)
+            }));
+        }
+        Ok(found)
+    }
+
+    /// The DID an authority (`compute.cocore.dev`) names in `_lexicon.<authority>`.
+    async fn did(&mut self, authority: &str) -> Result<String, String> {
+        if let Some(did) = self.dids.get(authority) {
+            return Ok(did.clone());
+        }
+        let name = format!("_lexicon.{authority}");
+        let answers = match &self.fetch.dns {
+            Dns::Table(table) => table.get(&name).cloned().unwrap_or_default(),
+            Dns::System => {
+                if self.dns.is_none() {
+                    let resolver = hickory_resolver::TokioResolver::builder_tokio()
+                        .map_err(|e| format!("cannot set up DNS: {e}"))?
+                        .build();
+                    self.dns = Some(resolver);
+                }
+                let resolver = self.dns.as_ref().expect("set above");
+                match resolver.txt_lookup(name.as_str()).await {
+                    Ok(lookup) => lookup.iter().map(|txt| txt.to_string()).collect(),
+                    Err(e) if e.is_no_records_found() => Vec::new(),
+                    Err(e) => return Err(format!("DNS TXT lookup of {name}: {e}")),
+                }
+            }
+        };
+        let dids: Vec<&str> = answers
+            .iter()
+            .filter_map(|a| a.trim().strip_prefix("did="))
+            .collect();
+        match dids.as_slice() {
+            [did] => {
+                self.dids.insert(authority.to_owned(), (*did).to_owned());
+                Ok((*did).to_owned())
+            }
+            [] => Err(format!("no `did=` TXT record at {name}")),
+            _ => Err(format!("more than one `did=` TXT record at {name}")),
+        }
+    }
+
+    /// A client for the PDS that `did`'s DID document names.
+    async fn client(&mut self, did: &str) -> Result<Client, String> {
+        if let Some(client) = self.clients.get(did) {
+            return Ok(client.clone());
+        }
+        let url = if let Some(host) = did.strip_prefix("did:web:") {
+            format!("https://{}/.well-known/did.json", host.replace("%3A", ":"))
+        } else if did.starts_with("did:plc:") {
+            format!("{}/{did}", self.fetch.plc)
+        } else {
+            return Err(format!("{did}: only did:plc and did:web are supported"));
+        };
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("{url}: HTTP {}", response.status()));
+        }
+        let body = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+        let doc: Value =
+            serde_json::from_slice(&body).map_err(|e| format!("{url}: not JSON: {e}"))?;
+        let pds = doc["service"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| {
+                s["id"]
+                    .as_str()
+                    .is_some_and(|id| id.ends_with("#atproto_pds"))
+            })
+            .and_then(|s| s["serviceEndpoint"].as_str())
+            .ok_or_else(|| format!("{did}: the DID document names no #atproto_pds service"))?;
+        let client = Client::new(pds).map_err(|e| format!("{did}: {e}"))?;
+        self.clients.insert(did.to_owned(), client.clone());
+        Ok(client)
+    }
+}
+
+/// The authority of an NSID or glob: `dev.cocore.compute.job` and `dev.cocore.compute.*` give
+/// `compute.cocore.dev`.
+fn authority(pattern: &str) -> Result<String, String> {
+    let fixed = match pattern.split_once('*') {
+        Some((fixed, _)) => fixed
+            .strip_suffix('.')
+            .ok_or("a glob must end in `.*`, after a whole authority (`dev.cocore.compute.*`)")?,
+        None => pattern
+            .rsplit_once('.')
+            .map(|(authority, _)| authority)
+            .ok_or("not an NSID")?,
+    };
+    let segments: Vec<&str> = fixed.split('.').collect();
+    if segments.len() < 2 || segments.iter().any(|s| s.is_empty()) {
+        return Err(format!(
+            "{pattern:?} has no authority of two or more segments"
+        ));
+    }
+    Ok(segments.into_iter().rev().collect::<Vec<_>>().join("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_are_reversed_without_the_name() {
+        assert_eq!(
+            authority("dev.cocore.compute.job").unwrap(),
+            "compute.cocore.dev"
+        );
+        assert_eq!(
+            authority("dev.cocore.compute.*").unwrap(),
+            "compute.cocore.dev"
+        );
+        assert!(authority("dev.cocore.comp*").is_err());
+        assert!(authority("job").is_err());
+        assert_eq!(
+            document_path("dev.cocore.compute.job"),
+            PathBuf::from("dev/cocore/compute/job.json")
+        );
+    }
+}
