@@ -8,46 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use lexicon_runtime::xrpc::{Method, MethodKind, NoParams, UnlistedError};
-use lexicon_runtime::{Error, Mode};
+use lexicon_runtime::xrpc::NoParams;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::Client;
 use serde_json::{json, Value};
 
-/// A procedure with raw JSON input and output, to create accounts and publish records.
-macro_rules! raw_procedure {
-    ($name:ident, $nsid:literal) => {
-        struct $name;
-        impl Method for $name {
-            const NSID: &'static str = $nsid;
-            const KIND: MethodKind = MethodKind::Procedure;
-            const HTTP_METHOD: &'static str = "POST";
-            const INPUT_ENCODING: Option<&'static str> = Some("application/json");
-            const OUTPUT_ENCODING: Option<&'static str> = Some("application/json");
-            type Params = NoParams;
-            type Input = Value;
-            type Output = Value;
-            type Error = UnlistedError;
-            fn encode_input(input: &Value) -> Vec<u8> {
-                input.to_string().into_bytes()
-            }
-            fn decode_input(bytes: &[u8], _: Mode) -> Result<Value, Error> {
-                serde_json::from_slice(bytes).map_err(|e| Error::Parse {
-                    path: "$".into(),
-                    message: e.to_string(),
-                })
-            }
-            fn encode_output(output: &Value) -> Vec<u8> {
-                output.to_string().into_bytes()
-            }
-            fn decode_output(bytes: &[u8], mode: Mode) -> Result<Value, Error> {
-                Self::decode_input(bytes, mode)
-            }
-        }
-    };
-}
-raw_procedure!(CreateAccount, "com.atproto.server.createAccount");
-raw_procedure!(PutRecord, "com.atproto.repo.putRecord");
+lexicon_test_support::raw_json_procedure!(CreateAccount, "com.atproto.server.createAccount");
+lexicon_test_support::raw_json_procedure!(PutRecord, "com.atproto.repo.putRecord");
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -103,17 +103,7 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
     ) -> Result<M::Output, Error<M::Error>> {
-        check_request::<M>(params, input)?;
-        let body = encode_input::<M>(input, None);
-        let mut response = self
-            .send::<M::Error>(
-                M::NSID,
-                M::HTTP_METHOD,
-                params.to_query(),
-                body,
-                Auth::Access,
-            )
-            .await?;
+        let mut response = self.start::<M>(params, input).await?;
         let bytes = self.read(M::NSID, &mut response).await?;
         M::decode_output(&bytes, self.inner.mode).map_err(|error| Error::InvalidResponse {
             nsid: M::NSID,
@@ -137,18 +127,20 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
     ) -> Result<ByteStream, Error<M::Error>> {
+        Ok(self.start::<M>(params, input).await?.body)
+    }
+
+    /// Checks and sends a call; the response has a success status, its body still unread.
+    async fn start<M: Method>(
+        &self,
+        params: &M::Params,
+        input: &M::Input,
+    ) -> Result<Response, Error<M::Error>> {
         check_request::<M>(params, input)?;
         let body = encode_input::<M>(input, None);
-        let response = self
-            .send::<M::Error>(
-                M::NSID,
-                M::HTTP_METHOD,
-                params.to_query(),
-                body,
-                Auth::Access,
-            )
-            .await?;
-        Ok(response.body)
+        let query = params.to_query();
+        self.send(M::NSID, M::HTTP_METHOD, query, body, Auth::Access)
+            .await
     }
 
     /// The logged-in session, if any.

@@ -12,46 +12,15 @@
 mod common;
 
 use common::logged_in;
-use lexicon_runtime::xrpc::{Method, MethodKind, NoParams, UnlistedError};
-use lexicon_runtime::{Error, Mode};
+use lexicon_runtime::xrpc::NoParams;
+use lexicon_runtime::Error;
 use lexicon_test_support::jsonl;
 use lexicon_xrpc::Error as CallError;
 use serde_json::{json, Value};
 
-/// `com.atproto.repo.putRecord` with a raw JSON input, to send records our bindings refuse: a
-/// method type defined outside generated code serves the same generic call.
-struct RawPutRecord;
-
-impl Method for RawPutRecord {
-    const NSID: &'static str = "com.atproto.repo.putRecord";
-    const KIND: MethodKind = MethodKind::Procedure;
-    const HTTP_METHOD: &'static str = "POST";
-    const INPUT_ENCODING: Option<&'static str> = Some("application/json");
-    const OUTPUT_ENCODING: Option<&'static str> = Some("application/json");
-    type Params = NoParams;
-    type Input = Value;
-    type Output = Value;
-    type Error = UnlistedError;
-
-    fn encode_input(input: &Value) -> Vec<u8> {
-        input.to_string().into_bytes()
-    }
-
-    fn decode_input(bytes: &[u8], _: Mode) -> Result<Value, Error> {
-        serde_json::from_slice(bytes).map_err(|e| Error::Parse {
-            path: "$".into(),
-            message: e.to_string(),
-        })
-    }
-
-    fn encode_output(output: &Value) -> Vec<u8> {
-        output.to_string().into_bytes()
-    }
-
-    fn decode_output(bytes: &[u8], mode: Mode) -> Result<Value, Error> {
-        Self::decode_input(bytes, mode)
-    }
-}
+// `com.atproto.repo.putRecord` with raw JSON, to send records our bindings refuse: a method type
+// defined outside generated code serves the same generic call.
+lexicon_test_support::raw_json_procedure!(RawPutRecord, "com.atproto.repo.putRecord");
 
 const COLLECTIONS: [&str; 4] = [
     "app.bsky.feed.post",

@@ -91,3 +91,52 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Defines `$name`: the procedure `$nsid` as a `lexicon_runtime::xrpc::Method` with raw JSON
+/// input and output, to send what generated bindings refuse or do not cover (the caller's
+/// crate needs `lexicon_runtime` and `serde_json`).
+#[macro_export]
+macro_rules! raw_json_procedure {
+    ($name:ident, $nsid:literal) => {
+        #[doc = concat!("`", $nsid, "` with raw JSON input and output.")]
+        struct $name;
+
+        impl ::lexicon_runtime::xrpc::Method for $name {
+            const NSID: &'static str = $nsid;
+            const KIND: ::lexicon_runtime::xrpc::MethodKind =
+                ::lexicon_runtime::xrpc::MethodKind::Procedure;
+            const HTTP_METHOD: &'static str = "POST";
+            const INPUT_ENCODING: Option<&'static str> = Some("application/json");
+            const OUTPUT_ENCODING: Option<&'static str> = Some("application/json");
+            type Params = ::lexicon_runtime::xrpc::NoParams;
+            type Input = ::serde_json::Value;
+            type Output = ::serde_json::Value;
+            type Error = ::lexicon_runtime::xrpc::UnlistedError;
+
+            fn encode_input(input: &::serde_json::Value) -> Vec<u8> {
+                input.to_string().into_bytes()
+            }
+
+            fn decode_input(
+                bytes: &[u8],
+                _: ::lexicon_runtime::Mode,
+            ) -> Result<::serde_json::Value, ::lexicon_runtime::Error> {
+                ::serde_json::from_slice(bytes).map_err(|e| ::lexicon_runtime::Error::Parse {
+                    path: "$".into(),
+                    message: e.to_string(),
+                })
+            }
+
+            fn encode_output(output: &::serde_json::Value) -> Vec<u8> {
+                output.to_string().into_bytes()
+            }
+
+            fn decode_output(
+                bytes: &[u8],
+                mode: ::lexicon_runtime::Mode,
+            ) -> Result<::serde_json::Value, ::lexicon_runtime::Error> {
+                <Self as ::lexicon_runtime::xrpc::Method>::decode_input(bytes, mode)
+            }
+        }
+    };
+}
