@@ -20,6 +20,7 @@ impl KnownRecord {
     pub const COLLECTIONS: &'static [&'static str] = &["dev.cocore.compute.job"];
 
     /// Parses and validates a record of `collection` (its NSID) from JSON.
+    #[inline]
     pub fn from_json(
         collection: &str,
         json: &str,
@@ -29,6 +30,7 @@ impl KnownRecord {
 
     /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
     /// would.
+    #[inline]
     pub fn from_json_with(
         mode: ::lexicon_runtime::Mode,
         collection: &str,
@@ -45,6 +47,7 @@ impl KnownRecord {
     }
 
     /// Serializes the record as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         match self {
             Self::DevCocoreComputeJob(r) => r.to_json(),
@@ -52,6 +55,7 @@ impl KnownRecord {
     }
 
     /// Checks the record against its schema, reporting every violation.
+    #[inline]
     pub fn validate(&self) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
         match self {
             Self::DevCocoreComputeJob(r) => ::lexicon_runtime::Validate::validate(&**r),
@@ -101,11 +105,13 @@ pub fn validate_record_key(
 
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
+#[inline]
 pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     validate_json_with(::lexicon_runtime::Mode::Strict, def, json)
 }
 
 /// [`validate_json`] as `mode`'s validator would decide.
+#[inline]
 pub fn validate_json_with(
     mode: ::lexicon_runtime::Mode,
     def: &str,

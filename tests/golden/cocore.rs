@@ -18,6 +18,7 @@ pub mod com {
                     pub const TYPE: &str = "com.atproto.repo.strongRef";
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                    #[inline]
                     pub fn from_json(
                         json: &str,
                     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -25,6 +26,7 @@ pub mod com {
                     }
 
                     /// Serializes as compact JSON.
+                    #[inline]
                     pub fn to_json(&self) -> ::std::string::String {
                         ::lexicon_runtime::json::to_json(self)
                     }
@@ -280,6 +282,7 @@ pub mod dev {
                     pub const TYPE: &str = "dev.cocore.compute.defs#money";
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                    #[inline]
                     pub fn from_json(
                         json: &str,
                     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -287,6 +290,7 @@ pub mod dev {
                     }
 
                     /// Serializes as compact JSON.
+                    #[inline]
                     pub fn to_json(&self) -> ::std::string::String {
                         ::lexicon_runtime::json::to_json(self)
                     }
@@ -550,6 +554,7 @@ pub mod dev {
                     pub const TYPE: &str = "dev.cocore.compute.defs#tokenCounts";
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                    #[inline]
                     pub fn from_json(
                         json: &str,
                     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -557,6 +562,7 @@ pub mod dev {
                     }
 
                     /// Serializes as compact JSON.
+                    #[inline]
                     pub fn to_json(&self) -> ::std::string::String {
                         ::lexicon_runtime::json::to_json(self)
                     }
@@ -825,6 +831,7 @@ pub mod dev {
                     pub const TYPE: &str = "dev.cocore.compute.defs#modelPrice";
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                    #[inline]
                     pub fn from_json(
                         json: &str,
                     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -832,6 +839,7 @@ pub mod dev {
                     }
 
                     /// Serializes as compact JSON.
+                    #[inline]
                     pub fn to_json(&self) -> ::std::string::String {
                         ::lexicon_runtime::json::to_json(self)
                     }
@@ -1205,6 +1213,7 @@ pub mod dev {
                     pub const TYPE: &str = "dev.cocore.compute.defs#tokenRate";
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                    #[inline]
                     pub fn from_json(
                         json: &str,
                     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -1212,6 +1221,7 @@ pub mod dev {
                     }
 
                     /// Serializes as compact JSON.
+                    #[inline]
                     pub fn to_json(&self) -> ::std::string::String {
                         ::lexicon_runtime::json::to_json(self)
                     }
@@ -1795,6 +1805,7 @@ pub mod dev {
                     }
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                    #[inline]
                     pub fn from_json(
                         json: &str,
                     ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -1802,6 +1813,7 @@ pub mod dev {
                     }
 
                     /// Serializes as compact JSON.
+                    #[inline]
                     pub fn to_json(&self) -> ::std::string::String {
                         ::lexicon_runtime::json::to_json(self)
                     }
@@ -2520,6 +2532,7 @@ impl KnownRecord {
     pub const COLLECTIONS: &'static [&'static str] = &["dev.cocore.compute.job"];
 
     /// Parses and validates a record of `collection` (its NSID) from JSON.
+    #[inline]
     pub fn from_json(
         collection: &str,
         json: &str,
@@ -2529,6 +2542,7 @@ impl KnownRecord {
 
     /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
     /// would.
+    #[inline]
     pub fn from_json_with(
         mode: ::lexicon_runtime::Mode,
         collection: &str,
@@ -2549,6 +2563,7 @@ impl KnownRecord {
     }
 
     /// Serializes the record as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         match self {
             Self::DevCocoreComputeJob(r) => r.to_json(),
@@ -2556,6 +2571,7 @@ impl KnownRecord {
     }
 
     /// Checks the record against its schema, reporting every violation.
+    #[inline]
     pub fn validate(
         &self,
     ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
@@ -2620,6 +2636,7 @@ pub fn validate_record_key(
 
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
+#[inline]
 pub fn validate_json(
     def: &str,
     json: &str,
@@ -2628,6 +2645,7 @@ pub fn validate_json(
 }
 
 /// [`validate_json`] as `mode`'s validator would decide.
+#[inline]
 pub fn validate_json_with(
     mode: ::lexicon_runtime::Mode,
     def: &str,

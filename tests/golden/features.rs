@@ -85,6 +85,7 @@ pub mod test {
                 }
 
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                #[inline]
                 pub fn from_json(
                     json: &str,
                 ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -92,6 +93,7 @@ pub mod test {
                 }
 
                 /// Serializes as compact JSON.
+                #[inline]
                 pub fn to_json(&self) -> ::std::string::String {
                     ::lexicon_runtime::json::to_json(self)
                 }
@@ -1240,6 +1242,7 @@ pub mod test {
 
             impl FeaturesEntriesItem {
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                #[inline]
                 pub fn from_json(
                     json: &str,
                 ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -1247,6 +1250,7 @@ pub mod test {
                 }
 
                 /// Serializes as compact JSON.
+                #[inline]
                 pub fn to_json(&self) -> ::std::string::String {
                     ::lexicon_runtime::json::to_json(self)
                 }
@@ -1464,6 +1468,7 @@ pub mod test {
 
             impl FeaturesEntriesItemDetail {
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                #[inline]
                 pub fn from_json(
                     json: &str,
                 ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -1471,6 +1476,7 @@ pub mod test {
                 }
 
                 /// Serializes as compact JSON.
+                #[inline]
                 pub fn to_json(&self) -> ::std::string::String {
                     ::lexicon_runtime::json::to_json(self)
                 }
@@ -1654,6 +1660,7 @@ pub mod test {
                 pub const TYPE: &str = "test.golden.features#features";
 
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                #[inline]
                 pub fn from_json(
                     json: &str,
                 ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -1661,6 +1668,7 @@ pub mod test {
                 }
 
                 /// Serializes as compact JSON.
+                #[inline]
                 pub fn to_json(&self) -> ::std::string::String {
                     ::lexicon_runtime::json::to_json(self)
                 }
@@ -1855,6 +1863,7 @@ pub mod test {
                 }
 
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+                #[inline]
                 pub fn from_json(
                     json: &str,
                 ) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -1862,6 +1871,7 @@ pub mod test {
                 }
 
                 /// Serializes as compact JSON.
+                #[inline]
                 pub fn to_json(&self) -> ::std::string::String {
                     ::lexicon_runtime::json::to_json(self)
                 }
@@ -2212,6 +2222,7 @@ impl KnownRecord {
     pub const COLLECTIONS: &'static [&'static str] = &["test.golden.features"];
 
     /// Parses and validates a record of `collection` (its NSID) from JSON.
+    #[inline]
     pub fn from_json(
         collection: &str,
         json: &str,
@@ -2221,6 +2232,7 @@ impl KnownRecord {
 
     /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
     /// would.
+    #[inline]
     pub fn from_json_with(
         mode: ::lexicon_runtime::Mode,
         collection: &str,
@@ -2241,6 +2253,7 @@ impl KnownRecord {
     }
 
     /// Serializes the record as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         match self {
             Self::TestGoldenFeatures(r) => r.to_json(),
@@ -2248,6 +2261,7 @@ impl KnownRecord {
     }
 
     /// Checks the record against its schema, reporting every violation.
+    #[inline]
     pub fn validate(
         &self,
     ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
@@ -2312,6 +2326,7 @@ pub fn validate_record_key(
 
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
+#[inline]
 pub fn validate_json(
     def: &str,
     json: &str,
@@ -2320,6 +2335,7 @@ pub fn validate_json(
 }
 
 /// [`validate_json`] as `mode`'s validator would decide.
+#[inline]
 pub fn validate_json_with(
     mode: ::lexicon_runtime::Mode,
     def: &str,

@@ -39,11 +39,13 @@ pub fn emit_method(m: &Method, opts: &EmitOptions) -> TokenStream {
                 pub const QUERY: &[#rt::query::ParamSpec] = &[#(#specs),*];
 
                 /// Parses and validates a URL query string (arrays as repeated keys).
+                #[inline]
                 pub fn from_query(query: &str) -> ::std::result::Result<Self, #rt::Error> {
                     #rt::query::from_query(query, Self::QUERY)
                 }
 
                 /// Writes the parameters as a URL query string (arrays as repeated keys).
+                #[inline]
                 pub fn to_query(&self) -> ::std::string::String {
                     #rt::query::to_query(self)
                 }
@@ -151,10 +153,12 @@ fn method_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
         let name = ident(name);
         quote! {
             impl #rt::xrpc::QueryParams for #name {
+                #[inline]
                 fn to_query(&self) -> ::std::string::String {
                     Self::to_query(self)
                 }
 
+                #[inline]
                 fn from_query(query: &str) -> ::std::result::Result<Self, #rt::Error> {
                     Self::from_query(query)
                 }
@@ -213,6 +217,7 @@ fn validate_request_code(m: &Method, opts: &EmitOptions) -> TokenStream {
         },
     );
     quote! {
+        #[inline]
         fn validate_request(
             #params_arg: &Self::Params,
             #input_arg: &Self::Input,
@@ -242,11 +247,13 @@ fn body_code(
             (
                 quote!(#name),
                 quote! {
+                    #[inline]
                     fn #encode(body: &Self::#ty) -> ::std::vec::Vec<u8> {
                         #rt::xrpc::encode_json(body)
                     }
                 },
                 quote! {
+                    #[inline]
                     fn #decode(bytes: &[u8], mode: #rt::Mode) -> ::std::result::Result<Self::#ty, #rt::Error> {
                         #rt::xrpc::decode_json(bytes, mode)
                     }
@@ -256,11 +263,13 @@ fn body_code(
         Some((_, None)) => (
             quote!(::std::vec::Vec<u8>),
             quote! {
+                #[inline]
                 fn #encode(body: &Self::#ty) -> ::std::vec::Vec<u8> {
                     ::std::clone::Clone::clone(body)
                 }
             },
             quote! {
+                #[inline]
                 fn #decode(bytes: &[u8], _: #rt::Mode) -> ::std::result::Result<Self::#ty, #rt::Error> {
                     ::std::result::Result::Ok(bytes.to_vec())
                 }
@@ -269,11 +278,13 @@ fn body_code(
         None => (
             quote!(()),
             quote! {
+                #[inline]
                 fn #encode(_: &Self::#ty) -> ::std::vec::Vec<u8> {
                     ::std::vec::Vec::new()
                 }
             },
             quote! {
+                #[inline]
                 fn #decode(_: &[u8], _: #rt::Mode) -> ::std::result::Result<Self::#ty, #rt::Error> {
                     ::std::result::Result::Ok(())
                 }

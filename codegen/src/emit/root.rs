@@ -66,6 +66,7 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             pub const COLLECTIONS: &'static [&'static str] = &[#(#gates #nsids),*];
 
             /// Parses and validates a record of `collection` (its NSID) from JSON.
+            #[inline]
             pub fn from_json(
                 collection: &str,
                 json: &str,
@@ -75,6 +76,7 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
 
             /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
             /// would.
+            #[inline]
             pub fn from_json_with(
                 mode: #rt::Mode,
                 collection: &str,
@@ -89,11 +91,13 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
             }
 
             /// Serializes the record as compact JSON.
+            #[inline]
             pub fn to_json(&self) -> ::std::string::String {
                 #to_json_body
             }
 
             /// Checks the record against its schema, reporting every violation.
+            #[inline]
             pub fn validate(&self) -> ::std::result::Result<(), #rt::ValidationErrors> {
                 #validate_body
             }
@@ -139,11 +143,13 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
 
         /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
         /// main def); records must carry their `$type`.
+        #[inline]
         pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), #rt::Error> {
             validate_json_with(#rt::Mode::Strict, def, json)
         }
 
         /// [`validate_json`] as `mode`'s validator would decide.
+        #[inline]
         pub fn validate_json_with(
             mode: #rt::Mode,
             def: &str,

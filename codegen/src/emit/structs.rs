@@ -147,11 +147,13 @@ fn emit_inherent(s: &Struct, opts: &EmitOptions) -> TokenStream {
             #(#getters)*
 
             /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+            #[inline]
             pub fn from_json(json: &str) -> ::std::result::Result<Self, #rt::Error> {
                 #rt::json::from_json(json)
             }
 
             /// Serializes as compact JSON.
+            #[inline]
             pub fn to_json(&self) -> ::std::string::String {
                 #rt::json::to_json(self)
             }

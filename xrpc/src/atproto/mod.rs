@@ -21,6 +21,7 @@ impl KnownRecord {
     pub const COLLECTIONS: &'static [&'static str] = &["com.atproto.lexicon.schema"];
 
     /// Parses and validates a record of `collection` (its NSID) from JSON.
+    #[inline]
     pub fn from_json(
         collection: &str,
         json: &str,
@@ -30,6 +31,7 @@ impl KnownRecord {
 
     /// Parses a record of `collection` from JSON and validates it as `mode`'s validator
     /// would.
+    #[inline]
     pub fn from_json_with(
         mode: ::lexicon_runtime::Mode,
         collection: &str,
@@ -46,6 +48,7 @@ impl KnownRecord {
     }
 
     /// Serializes the record as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         match self {
             Self::ComAtprotoLexiconSchema(r) => r.to_json(),
@@ -53,6 +56,7 @@ impl KnownRecord {
     }
 
     /// Checks the record against its schema, reporting every violation.
+    #[inline]
     pub fn validate(&self) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
         match self {
             Self::ComAtprotoLexiconSchema(r) => ::lexicon_runtime::Validate::validate(&**r),
@@ -104,11 +108,13 @@ pub fn validate_record_key(
 
 /// Parses and validates JSON against the def named `def` (`nsid#name`, or `nsid` for a
 /// main def); records must carry their `$type`.
+#[inline]
 pub fn validate_json(def: &str, json: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     validate_json_with(::lexicon_runtime::Mode::Strict, def, json)
 }
 
 /// [`validate_json`] as `mode`'s validator would decide.
+#[inline]
 pub fn validate_json_with(
     mode: ::lexicon_runtime::Mode,
     def: &str,

@@ -55,11 +55,13 @@ impl Job {
     }
 
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }

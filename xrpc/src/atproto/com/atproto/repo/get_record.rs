@@ -16,11 +16,13 @@ pub struct Params {
 
 impl Params {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -152,11 +154,13 @@ pub struct Output {
 
 impl Output {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -300,11 +304,13 @@ impl Params {
     ];
 
     /// Parses and validates a URL query string (arrays as repeated keys).
+    #[inline]
     pub fn from_query(query: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::query::from_query(query, Self::QUERY)
     }
 
     /// Writes the parameters as a URL query string (arrays as repeated keys).
+    #[inline]
     pub fn to_query(&self) -> ::std::string::String {
         ::lexicon_runtime::query::to_query(self)
     }
@@ -369,6 +375,7 @@ impl ::lexicon_runtime::xrpc::Method for GetRecord {
     type Input = ();
     type Output = Output;
     type Error = GetRecordError;
+    #[inline]
     fn validate_request(
         params: &Self::Params,
         _: &Self::Input,
@@ -382,10 +389,12 @@ impl ::lexicon_runtime::xrpc::Method for GetRecord {
         errors.into_result()
     }
 
+    #[inline]
     fn encode_input(_: &Self::Input) -> ::std::vec::Vec<u8> {
         ::std::vec::Vec::new()
     }
 
+    #[inline]
     fn decode_input(
         _: &[u8],
         _: ::lexicon_runtime::Mode,
@@ -393,10 +402,12 @@ impl ::lexicon_runtime::xrpc::Method for GetRecord {
         ::std::result::Result::Ok(())
     }
 
+    #[inline]
     fn encode_output(body: &Self::Output) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }
 
+    #[inline]
     fn decode_output(
         bytes: &[u8],
         mode: ::lexicon_runtime::Mode,
@@ -406,10 +417,12 @@ impl ::lexicon_runtime::xrpc::Method for GetRecord {
 }
 
 impl ::lexicon_runtime::xrpc::QueryParams for Params {
+    #[inline]
     fn to_query(&self) -> ::std::string::String {
         Self::to_query(self)
     }
 
+    #[inline]
     fn from_query(query: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         Self::from_query(query)
     }

@@ -23,11 +23,13 @@ pub struct Input {
 
 impl Input {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -200,11 +202,13 @@ pub struct Output {
 
 impl Output {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -496,6 +500,7 @@ impl ::lexicon_runtime::xrpc::Method for PutRecord {
     type Input = Input;
     type Output = Output;
     type Error = PutRecordError;
+    #[inline]
     fn validate_request(
         _: &Self::Params,
         input: &Self::Input,
@@ -509,10 +514,12 @@ impl ::lexicon_runtime::xrpc::Method for PutRecord {
         errors.into_result()
     }
 
+    #[inline]
     fn encode_input(body: &Self::Input) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }
 
+    #[inline]
     fn decode_input(
         bytes: &[u8],
         mode: ::lexicon_runtime::Mode,
@@ -520,10 +527,12 @@ impl ::lexicon_runtime::xrpc::Method for PutRecord {
         ::lexicon_runtime::xrpc::decode_json(bytes, mode)
     }
 
+    #[inline]
     fn encode_output(body: &Self::Output) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }
 
+    #[inline]
     fn decode_output(
         bytes: &[u8],
         mode: ::lexicon_runtime::Mode,

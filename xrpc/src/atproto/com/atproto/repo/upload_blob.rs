@@ -8,11 +8,13 @@ pub struct Output {
 
 impl Output {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -128,10 +130,12 @@ impl ::lexicon_runtime::xrpc::Method for UploadBlob {
     type Input = ::std::vec::Vec<u8>;
     type Output = Output;
     type Error = ::lexicon_runtime::xrpc::UnlistedError;
+    #[inline]
     fn encode_input(body: &Self::Input) -> ::std::vec::Vec<u8> {
         ::std::clone::Clone::clone(body)
     }
 
+    #[inline]
     fn decode_input(
         bytes: &[u8],
         _: ::lexicon_runtime::Mode,
@@ -139,10 +143,12 @@ impl ::lexicon_runtime::xrpc::Method for UploadBlob {
         ::std::result::Result::Ok(bytes.to_vec())
     }
 
+    #[inline]
     fn encode_output(body: &Self::Output) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }
 
+    #[inline]
     fn decode_output(
         bytes: &[u8],
         mode: ::lexicon_runtime::Mode,

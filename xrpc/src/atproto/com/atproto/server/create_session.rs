@@ -13,11 +13,13 @@ pub struct Input {
 
 impl Input {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -151,11 +153,13 @@ pub struct Output {
 
 impl Output {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -509,6 +513,7 @@ impl ::lexicon_runtime::xrpc::Method for CreateSession {
     type Input = Input;
     type Output = Output;
     type Error = CreateSessionError;
+    #[inline]
     fn validate_request(
         _: &Self::Params,
         input: &Self::Input,
@@ -522,10 +527,12 @@ impl ::lexicon_runtime::xrpc::Method for CreateSession {
         errors.into_result()
     }
 
+    #[inline]
     fn encode_input(body: &Self::Input) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }
 
+    #[inline]
     fn decode_input(
         bytes: &[u8],
         mode: ::lexicon_runtime::Mode,
@@ -533,10 +540,12 @@ impl ::lexicon_runtime::xrpc::Method for CreateSession {
         ::lexicon_runtime::xrpc::decode_json(bytes, mode)
     }
 
+    #[inline]
     fn encode_output(body: &Self::Output) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }
 
+    #[inline]
     fn decode_output(
         bytes: &[u8],
         mode: ::lexicon_runtime::Mode,

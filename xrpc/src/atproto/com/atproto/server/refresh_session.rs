@@ -19,11 +19,13 @@ pub struct Output {
 
 impl Output {
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
+    #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
         ::lexicon_runtime::json::from_json(json)
     }
 
     /// Serializes as compact JSON.
+    #[inline]
     pub fn to_json(&self) -> ::std::string::String {
         ::lexicon_runtime::json::to_json(self)
     }
@@ -377,10 +379,12 @@ impl ::lexicon_runtime::xrpc::Method for RefreshSession {
     type Input = ();
     type Output = Output;
     type Error = RefreshSessionError;
+    #[inline]
     fn encode_input(_: &Self::Input) -> ::std::vec::Vec<u8> {
         ::std::vec::Vec::new()
     }
 
+    #[inline]
     fn decode_input(
         _: &[u8],
         _: ::lexicon_runtime::Mode,
@@ -388,10 +392,12 @@ impl ::lexicon_runtime::xrpc::Method for RefreshSession {
         ::std::result::Result::Ok(())
     }
 
+    #[inline]
     fn encode_output(body: &Self::Output) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }
 
+    #[inline]
     fn decode_output(
         bytes: &[u8],
         mode: ::lexicon_runtime::Mode,
