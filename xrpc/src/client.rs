@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use lexicon_runtime::xrpc::{ErrorName, Method, MethodKind, QueryParams};
+use lexicon_runtime::xrpc::{ErrorName, Method, MethodKind, NoParams, QueryParams};
 use lexicon_runtime::Mode;
 
 use crate::body::{read_limited, ReadError};
@@ -103,12 +103,7 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
     ) -> Result<M::Output, Error<M::Error>> {
-        let mut response = self.start::<M>(params, input).await?;
-        let bytes = self.read(M::NSID, &mut response).await?;
-        M::decode_output(&bytes, self.inner.mode).map_err(|error| Error::InvalidResponse {
-            nsid: M::NSID,
-            error,
-        })
+        self.call_as::<M>(params, input, None, Auth::Access).await
     }
 
     /// Calls a query, whose input is `()`.
@@ -127,7 +122,25 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
     ) -> Result<ByteStream, Error<M::Error>> {
-        Ok(self.start::<M>(params, input).await?.body)
+        let response = self.start::<M>(params, input, None, Auth::Access).await?;
+        Ok(response.body)
+    }
+
+    /// A call with the given input content type (for `*/*` inputs) and token: checked, sent,
+    /// and its output read and validated.
+    pub(crate) async fn call_as<M: Method>(
+        &self,
+        params: &M::Params,
+        input: &M::Input,
+        content_type: Option<&str>,
+        auth: Auth,
+    ) -> Result<M::Output, Error<M::Error>> {
+        let mut response = self.start::<M>(params, input, content_type, auth).await?;
+        let bytes = self.read(M::NSID, &mut response).await?;
+        M::decode_output(&bytes, self.inner.mode).map_err(|error| Error::InvalidResponse {
+            nsid: M::NSID,
+            error,
+        })
     }
 
     /// Checks and sends a call; the response has a success status, its body still unread.
@@ -135,12 +148,13 @@ impl Client {
         &self,
         params: &M::Params,
         input: &M::Input,
+        content_type: Option<&str>,
+        auth: Auth,
     ) -> Result<Response, Error<M::Error>> {
         check_request::<M>(params, input)?;
-        let body = encode_input::<M>(input, None);
+        let body = encode_input::<M>(input, content_type);
         let query = params.to_query();
-        self.send(M::NSID, M::HTTP_METHOD, query, body, Auth::Access)
-            .await
+        self.send(M::NSID, M::HTTP_METHOD, query, body, auth).await
     }
 
     /// The logged-in session, if any.
@@ -301,27 +315,14 @@ impl Client {
         stale: &str,
     ) -> Result<(), Error<crate::atproto::com::atproto::server::refresh_session::RefreshSessionError>>
     {
-        use crate::atproto::com::atproto::server::refresh_session::{self, RefreshSession};
+        use crate::atproto::com::atproto::server::refresh_session::RefreshSession;
         let _guard = self.inner.refreshing.lock().await;
         if self.session().is_some_and(|s| s.access_jwt() != stale) {
             return Ok(());
         }
-        let mut response = self
-            .send(
-                refresh_session::NSID,
-                "POST",
-                String::new(),
-                None,
-                Auth::Refresh,
-            )
+        let output = self
+            .call_as::<RefreshSession>(&NoParams, &(), None, Auth::Refresh)
             .await?;
-        let bytes = self.read(refresh_session::NSID, &mut response).await?;
-        let output = <RefreshSession as Method>::decode_output(&bytes, self.inner.mode).map_err(
-            |error| Error::InvalidResponse {
-                nsid: refresh_session::NSID,
-                error,
-            },
-        )?;
         self.set_session(Some(Session::new(
             output.did,
             output.handle,
@@ -353,10 +354,7 @@ fn check_request<M: Method>(params: &M::Params, input: &M::Input) -> Result<(), 
 
 /// A method's input as a request body: its encoding, or `content_type` when the lexicon
 /// accepts any (`*/*`, as `uploadBlob` does).
-pub(crate) fn encode_input<M: Method>(
-    input: &M::Input,
-    content_type: Option<&str>,
-) -> Option<Body> {
+fn encode_input<M: Method>(input: &M::Input, content_type: Option<&str>) -> Option<Body> {
     if M::KIND != MethodKind::Procedure {
         return None;
     }

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use futures_util::{stream, Stream, StreamExt, TryStreamExt};
 use lexicon_runtime::record::Record;
-use lexicon_runtime::xrpc::{Method, NoParams, UnlistedError};
+use lexicon_runtime::xrpc::{NoParams, UnlistedError};
 use lexicon_runtime::{AtIdentifier, AtUri, Blob, Cid, Extra, Format, Nsid, RecordKey, Unknown};
 
 use crate::atproto::com::atproto::repo::create_record::{self, CreateRecord, CreateRecordError};
@@ -13,8 +13,8 @@ use crate::atproto::com::atproto::repo::delete_record::{self, DeleteRecord, Dele
 use crate::atproto::com::atproto::repo::get_record::{self, GetRecord, GetRecordError};
 use crate::atproto::com::atproto::repo::list_records::{self, ListRecords};
 use crate::atproto::com::atproto::repo::put_record::{self, PutRecord, PutRecordError};
-use crate::atproto::com::atproto::repo::upload_blob::{self, UploadBlob};
-use crate::client::{encode_input, Auth, Client};
+use crate::atproto::com::atproto::repo::upload_blob::UploadBlob;
+use crate::client::{Auth, Client};
 use crate::error::Error;
 
 /// Where a record was written: its AT URI and the CID of its content (a `strongRef`'s two
@@ -206,14 +206,9 @@ impl Client {
         bytes: Vec<u8>,
         mime_type: &str,
     ) -> Result<Blob, Error<UnlistedError>> {
-        let nsid = upload_blob::NSID;
-        let body = encode_input::<UploadBlob>(&bytes, Some(mime_type));
-        let mut response = self
-            .send(nsid, "POST", String::new(), body, Auth::Access)
+        let output = self
+            .call_as::<UploadBlob>(&NoParams, &bytes, Some(mime_type), Auth::Access)
             .await?;
-        let bytes = self.read(nsid, &mut response).await?;
-        let output = UploadBlob::decode_output(&bytes, self.mode())
-            .map_err(|error| Error::InvalidResponse { nsid, error })?;
         Ok(output.blob)
     }
 

@@ -1,12 +1,12 @@
 //! Logging in: `com.atproto.server.createSession`, and the session it gives.
 
-use lexicon_runtime::xrpc::Method;
+use lexicon_runtime::xrpc::NoParams;
 use lexicon_runtime::{Did, Extra, Handle};
 
 use crate::atproto::com::atproto::server::create_session::{
     self, CreateSession, CreateSessionError,
 };
-use crate::client::{encode_input, Auth, Client};
+use crate::client::{Auth, Client};
 use crate::error::Error;
 
 /// A logged-in account: its DID and handle, and the tokens calls are made with.
@@ -66,23 +66,9 @@ impl Client {
             allow_takendown: None,
             extra: Extra::new(),
         };
-        let body = encode_input::<CreateSession>(&input, None);
-        let mut response = self
-            .send(
-                create_session::NSID,
-                "POST",
-                String::new(),
-                body,
-                Auth::None,
-            )
+        let output = self
+            .call_as::<CreateSession>(&NoParams, &input, None, Auth::None)
             .await?;
-        let bytes = self.read(create_session::NSID, &mut response).await?;
-        let output = CreateSession::decode_output(&bytes, self.mode()).map_err(|error| {
-            Error::InvalidResponse {
-                nsid: create_session::NSID,
-                error,
-            }
-        })?;
         let session = Session::new(
             output.did,
             output.handle,
