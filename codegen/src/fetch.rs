@@ -107,16 +107,25 @@ impl Fetch {
     pub fn run(&self, patterns: &[String]) -> Result<Lock, FetchError> {
         let fetched = self.block_on(self.fetch_all(patterns))?;
         for (nsid, (_, doc)) in &fetched {
-            let path = self.out.join(document_path(nsid));
             let text = serde_json::to_string_pretty(doc).unwrap_or_default() + "\n";
-            write(&path, &text)?;
+            self.write(document_path(nsid), text)?;
         }
         let lock = Lock {
             lexicons: fetched.into_values().map(|(locked, _)| locked).collect(),
         };
         let text = serde_json::to_string_pretty(&lock).unwrap_or_default() + "\n";
-        write(&self.out.join(LOCKFILE), &text)?;
+        self.write(PathBuf::from(LOCKFILE), text)?;
         Ok(lock)
+    }
+
+    /// Writes one file of the folder as generated files are written: whole (a temporary file
+    /// renamed over it), and only when its content changed.
+    fn write(&self, path: PathBuf, contents: String) -> Result<(), FetchError> {
+        let shown = self.out.join(&path);
+        let file = crate::GeneratedFile { path, contents };
+        crate::write::write_file(&self.out, &file)
+            .map(drop)
+            .map_err(|e| FetchError(vec![format!("cannot write {}: {e}", shown.display())]))
     }
 
     /// Compares what `patterns` (or, if empty, the lockfile's NSIDs) resolve to now with the
@@ -270,18 +279,6 @@ fn document_path(nsid: &str) -> PathBuf {
     let mut path: PathBuf = nsid.split('.').collect();
     path.set_extension("json");
     path
-}
-
-fn write(path: &Path, text: &str) -> Result<(), FetchError> {
-    let fail =
-        |e: std::io::Error| FetchError(vec![format!("cannot write {}: {e}", path.display())]);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(fail)?;
-    }
-    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
-        return Ok(());
-    }
-    std::fs::write(path, text).map_err(fail)
 }
 
 /// Authority -> DID -> PDS, with what was resolved kept for the run.
