@@ -1,0 +1,34 @@
+//! atproto identity for Rust services: the keys, signatures and DID documents that service
+//! auth, commit signatures and record proofs rest on.
+//!
+//! - [`PublicKey`]: a K-256 or P-256 public key, from `did:key:...`, from a multikey
+//!   (`publicKeyMultibase`) or from a DID document's verification method; [`PublicKey::verify`]
+//!   checks a 64-byte compact ECDSA signature over SHA-256, refusing high-S signatures as the
+//!   atproto spec requires ([`SignatureRules::Strict`]) or accepting them where the reference
+//!   does (JWTs: [`SignatureRules::AllowMalleable`]).
+//! - [`DidDocument`]: the parts of a DID document atproto reads (handle, signing key, PDS).
+//! - [`DidResolver`]: resolves a DID to its document; [`HttpResolver`] (feature `http`, on by
+//!   default) reads did:plc from a PLC directory and did:web from `/.well-known/did.json`;
+//!   [`CachingResolver`] keeps documents for a while and refreshes one on request (after a key
+//!   rotation, say).
+//!
+//! ```
+//! use lexicon_identity::PublicKey;
+//!
+//! let key = PublicKey::from_did_key("did:key:zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc")?;
+//! assert_eq!(key.jwt_alg(), "ES256K");
+//! # Ok::<(), lexicon_identity::KeyError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod did;
+mod key;
+mod resolve;
+
+pub use did::{DidDocument, Service, VerificationMethod};
+pub use key::{KeyError, PublicKey, SignatureRules};
+#[cfg(feature = "http")]
+pub use resolve::HttpResolver;
+pub use resolve::{BoxFuture, CachingResolver, DidResolver, ResolveError, StaticResolver};
