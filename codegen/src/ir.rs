@@ -94,8 +94,11 @@ pub struct Method {
     pub kind: &'static str,
     /// The method's NSID.
     pub nsid: String,
-    /// The unit struct that implements `lexicon_runtime::xrpc::Method` (not for subscriptions).
+    /// The unit struct that implements `lexicon_runtime::xrpc::Method` (queries and
+    /// procedures) or `lexicon_runtime::xrpc::Subscription`.
     pub marker: Option<String>,
+    /// A subscription's message type (the lowered `message` schema).
+    pub message: Option<Ty>,
     /// The `Params` struct and how each parameter reads from a query string.
     pub params: Option<(String, Vec<ParamSpec>)>,
     /// The request body: encoding and type name, if JSON with a schema.

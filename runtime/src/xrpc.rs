@@ -66,6 +66,13 @@ pub trait Method {
         Ok(())
     }
 
+    /// Checks an output against its schema (strictly), as a server does before it answers, so
+    /// that it never sends what its lexicon forbids. Bodies of other encodings have no schema.
+    fn validate_output(output: &Self::Output) -> Result<(), ValidationErrors> {
+        let _ = output;
+        Ok(())
+    }
+
     /// The input as the bytes of its encoding.
     fn encode_input(input: &Self::Input) -> Vec<u8>;
     /// Reads (and, for JSON, validates as `mode`'s validator would) an input body.
@@ -74,6 +81,26 @@ pub trait Method {
     fn encode_output(output: &Self::Output) -> Vec<u8>;
     /// Reads (and, for JSON, validates as `mode`'s validator would) an output body.
     fn decode_output(bytes: &[u8], mode: Mode) -> Result<Self::Output, Error>;
+}
+
+/// A subscription of a lexicon (an event stream over WebSocket), implemented by a generated
+/// type per subscription (`com::atproto::sync::subscribe_repos::SubscribeRepos`).
+pub trait Subscription {
+    /// The subscription's NSID, also its path: `/xrpc/{NSID}`.
+    const NSID: &'static str;
+
+    /// The parameters ([`NoParams`] when there are none).
+    type Params: QueryParams;
+    /// The messages: the generated union of the lexicon's `message` schema.
+    type Message: Serialize + ShapeOwned + Validate;
+    /// The errors the subscription names ([`UnlistedError`] when it names none).
+    type Error: ErrorName;
+
+    /// Checks the parameters against their schema, as the server will (strictly).
+    fn validate_params(params: &Self::Params) -> Result<(), ValidationErrors> {
+        let _ = params;
+        Ok(())
+    }
 }
 
 /// Parameters that travel in a URL query string (arrays as repeated keys).

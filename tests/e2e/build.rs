@@ -12,6 +12,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .file_name("cocore.rs")
         .builders(false)
         .compile()?;
+    // A small lexicon set of every method kind (a query with array parameters, a JSON
+    // procedure, a procedure taking an image, a subscription) for the XRPC server tests.
+    lexicon_codegen::Builder::new()
+        .lexicons("../data/lexicons/xrpc-shelf")
+        .file_name("shelf.rs")
+        .module_path("crate::shelf")
+        .builders(false)
+        .compile()?;
 
     let readme_path = Path::new("../../README.md");
     println!("cargo:rerun-if-changed={}", readme_path.display());

@@ -114,6 +114,18 @@ impl Client {
         self.call::<M>(params, &()).await
     }
 
+    /// Calls a procedure whose lexicon accepts a family of encodings (`image/*`, `*/*`) with
+    /// the input's actual content type (`image/png`); otherwise as [`Client::call`].
+    pub async fn call_with_content_type<M: Method>(
+        &self,
+        params: &M::Params,
+        input: &M::Input,
+        content_type: &str,
+    ) -> Result<M::Output, Error<M::Error>> {
+        self.call_as::<M>(params, input, Some(content_type), Auth::Access)
+            .await
+    }
+
     /// Calls a method and returns the output body as it arrives, unread and unchecked, for
     /// large or endless bodies (`application/vnd.ipld.car`, `text/event-stream`). The response
     /// size limit does not apply; errors are read as by [`Client::call`].

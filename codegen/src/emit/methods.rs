@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, ident, EmitOptions};
+use super::{doc_attrs, ident, rust_type, EmitOptions};
 use crate::ir::{Method, PermissionSet};
 
 /// Emits a method's constants, `Params` helpers and error enum.
@@ -108,10 +108,94 @@ pub fn emit_method(m: &Method, opts: &EmitOptions) -> TokenStream {
             }
         });
     }
-    if let Some(marker) = &m.marker {
-        out.extend(method_impl(m, marker, opts));
+    match &m.marker {
+        Some(marker) if m.kind == "subscription" => out.extend(subscription_impl(m, marker, opts)),
+        Some(marker) => out.extend(method_impl(m, marker, opts)),
+        None => {}
     }
     out
+}
+
+/// The type of a method's `Params` (`NoParams` when it has none) and of its error enum
+/// (`UnlistedError` when it names none).
+fn params_and_error(m: &Method, opts: &EmitOptions) -> (TokenStream, TokenStream) {
+    let rt = &opts.runtime;
+    let params = match &m.params {
+        Some((name, _)) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        None => quote!(#rt::xrpc::NoParams),
+    };
+    let error = match &m.errors {
+        Some((name, _)) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        None => quote!(#rt::xrpc::UnlistedError),
+    };
+    (params, error)
+}
+
+/// `impl QueryParams for Params`: the generic face of `Params::{to,from}_query`.
+fn query_params_impl(m: &Method, opts: &EmitOptions) -> Option<TokenStream> {
+    let rt = &opts.runtime;
+    m.params.as_ref().map(|(name, _)| {
+        let name = ident(name);
+        quote! {
+            impl #rt::xrpc::QueryParams for #name {
+                #[inline]
+                fn to_query(&self) -> ::std::string::String {
+                    Self::to_query(self)
+                }
+
+                #[inline]
+                fn from_query(query: &str) -> ::std::result::Result<Self, #rt::Error> {
+                    Self::from_query(query)
+                }
+            }
+        }
+    })
+}
+
+/// The unit struct of a subscription and its `lexicon_runtime::xrpc::Subscription` impl.
+fn subscription_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let marker = ident(marker);
+    let doc = format!(
+        " The `{}` subscription, as a type: `lexicon_runtime::xrpc::Subscription` for generic \
+         servers and clients.",
+        m.nsid
+    );
+    let (params, error) = params_and_error(m, opts);
+    let message = match &m.message {
+        Some(ty) => rust_type(ty, opts),
+        None => quote!(#rt::Unknown),
+    };
+    let validate_params = m.params.is_some().then(|| {
+        quote! {
+            #[inline]
+            fn validate_params(params: &Self::Params) -> ::std::result::Result<(), #rt::ValidationErrors> {
+                #rt::Validate::validate(params)
+            }
+        }
+    });
+    let query_params = query_params_impl(m, opts);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct #marker;
+
+        impl #rt::xrpc::Subscription for #marker {
+            const NSID: &'static str = NSID;
+            type Params = #params;
+            type Message = #message;
+            type Error = #error;
+            #validate_params
+        }
+
+        #query_params
+    }
 }
 
 /// The unit struct of a query or procedure and its `lexicon_runtime::xrpc::Method` impl, plus
@@ -132,39 +216,19 @@ fn method_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
         None => quote!(::std::option::Option::None),
     };
     let (input_encoding, output_encoding) = (encoding(&m.input), encoding(&m.output));
-    let params = match &m.params {
-        Some((name, _)) => {
-            let name = ident(name);
-            quote!(#name)
-        }
-        None => quote!(#rt::xrpc::NoParams),
-    };
-    let error = match &m.errors {
-        Some((name, _)) => {
-            let name = ident(name);
-            quote!(#name)
-        }
-        None => quote!(#rt::xrpc::UnlistedError),
-    };
+    let (params, error) = params_and_error(m, opts);
     let (input_ty, encode_input, decode_input) = body_code(&m.input, "input", opts);
     let validate_request = validate_request_code(m, opts);
-    let (output_ty, encode_output, decode_output) = body_code(&m.output, "output", opts);
-    let query_params = m.params.as_ref().map(|(name, _)| {
-        let name = ident(name);
+    let validate_output = matches!(&m.output, Some((_, Some(_)))).then(|| {
         quote! {
-            impl #rt::xrpc::QueryParams for #name {
-                #[inline]
-                fn to_query(&self) -> ::std::string::String {
-                    Self::to_query(self)
-                }
-
-                #[inline]
-                fn from_query(query: &str) -> ::std::result::Result<Self, #rt::Error> {
-                    Self::from_query(query)
-                }
+            #[inline]
+            fn validate_output(output: &Self::Output) -> ::std::result::Result<(), #rt::ValidationErrors> {
+                #rt::Validate::validate(output)
             }
         }
     });
+    let (output_ty, encode_output, decode_output) = body_code(&m.output, "output", opts);
+    let query_params = query_params_impl(m, opts);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -181,6 +245,7 @@ fn method_impl(m: &Method, marker: &str, opts: &EmitOptions) -> TokenStream {
             type Output = #output_ty;
             type Error = #error;
             #validate_request
+            #validate_output
             #encode_input
             #decode_input
             #encode_output

@@ -93,11 +93,11 @@ impl Lowerer<'_> {
                 self.lower_body(nsid, module, "Output", b, &pointer_push(pointer, "output")),
             )
         });
-        if let Some(m) = message {
-            // The message union becomes the module's `Message` type.
+        // The message union becomes the module's `Message` type.
+        let message = message.and_then(|m| {
             let at = pointer_push(&pointer_push(pointer, "message"), "schema");
-            self.lower_field(nsid, module, "", "message", &m.schema, &at);
-        }
+            self.lower_field(nsid, module, "", "message", &m.schema, &at)
+        });
         // `GetRecord`: the method's own name, for its error enum and its `Method` type.
         let method_name = pascal(nsid.rsplit('.').next().unwrap_or(nsid));
         let errors = (!errors.is_empty()).then(|| {
@@ -115,12 +115,14 @@ impl Lowerer<'_> {
                 .collect();
             (name, variants)
         });
-        // The type that implements `lexicon_runtime::xrpc::Method` (queries and procedures).
-        let marker = (kind != "subscription").then(|| self.claim(module, method_name.clone()));
+        // The type that implements `lexicon_runtime::xrpc::Method` (queries and procedures)
+        // or `lexicon_runtime::xrpc::Subscription`.
+        let marker = Some(self.claim(module, method_name.clone()));
         let method = Method {
             kind,
             nsid: nsid.to_owned(),
             marker,
+            message,
             params,
             input,
             output,

@@ -19,6 +19,7 @@
 
 mod decode;
 mod encode;
+pub mod frame;
 mod model;
 
 use serde::Serialize;

@@ -6,3 +6,9 @@
 #![deny(warnings)]
 
 include!(concat!(env!("OUT_DIR"), "/cocore.rs"));
+
+/// Rust types for `tests/data/lexicons/xrpc-shelf` (`org.example.shelf.*`: every method kind),
+/// which the XRPC server tests serve.
+pub mod shelf {
+    include!(concat!(env!("OUT_DIR"), "/shelf.rs"));
+}

@@ -223,3 +223,44 @@ impl Drop for Pds {
         let _ = self.child.wait();
     }
 }
+
+/// Runs the reference TypeScript XRPC clients (`tests/pds/xrpc-client.mjs`: `@atproto/xrpc`'s
+/// `XrpcClient`, `@atproto/xrpc-server`'s `Subscription`, both checking answers against the
+/// lexicons in `lexicon_dir` with `@atproto/lexicon`) on `calls` against `server`, and returns
+/// what they saw, one result per call (see the script for the format). Installs the harness
+/// first if needed; panics, saying why, if the script fails.
+pub fn reference_client(
+    server: &str,
+    lexicon_dir: &Path,
+    calls: &serde_json::Value,
+) -> Vec<serde_json::Value> {
+    ensure_installed();
+    let mut child = Command::new(node())
+        .arg("xrpc-client.mjs")
+        .arg(server)
+        .arg(lexicon_dir)
+        .current_dir(harness_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {} xrpc-client.mjs: {e}", node().display()));
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(calls.to_string().as_bytes())
+        .expect("writing the calls to xrpc-client.mjs");
+    let output = child
+        .wait_with_output()
+        .expect("waiting for xrpc-client.mjs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "xrpc-client.mjs exited with {}:\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("xrpc-client.mjs printed {stdout:?}: {e}"))
+}

@@ -360,6 +360,13 @@ impl ::lexicon_runtime::xrpc::Method for ListRecords {
     }
 
     #[inline]
+    fn validate_output(
+        output: &Self::Output,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+        ::lexicon_runtime::Validate::validate(output)
+    }
+
+    #[inline]
     fn encode_input(_: &Self::Input) -> ::std::vec::Vec<u8> {
         ::std::vec::Vec::new()
     }

@@ -515,6 +515,13 @@ impl ::lexicon_runtime::xrpc::Method for PutRecord {
     }
 
     #[inline]
+    fn validate_output(
+        output: &Self::Output,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+        ::lexicon_runtime::Validate::validate(output)
+    }
+
+    #[inline]
     fn encode_input(body: &Self::Input) -> ::std::vec::Vec<u8> {
         ::lexicon_runtime::xrpc::encode_json(body)
     }

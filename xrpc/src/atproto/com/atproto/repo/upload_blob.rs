@@ -131,6 +131,13 @@ impl ::lexicon_runtime::xrpc::Method for UploadBlob {
     type Output = Output;
     type Error = ::lexicon_runtime::xrpc::UnlistedError;
     #[inline]
+    fn validate_output(
+        output: &Self::Output,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+        ::lexicon_runtime::Validate::validate(output)
+    }
+
+    #[inline]
     fn encode_input(body: &Self::Input) -> ::std::vec::Vec<u8> {
         ::std::clone::Clone::clone(body)
     }

@@ -380,6 +380,13 @@ impl ::lexicon_runtime::xrpc::Method for RefreshSession {
     type Output = Output;
     type Error = RefreshSessionError;
     #[inline]
+    fn validate_output(
+        output: &Self::Output,
+    ) -> ::std::result::Result<(), ::lexicon_runtime::ValidationErrors> {
+        ::lexicon_runtime::Validate::validate(output)
+    }
+
+    #[inline]
     fn encode_input(_: &Self::Input) -> ::std::vec::Vec<u8> {
         ::std::vec::Vec::new()
     }

@@ -1,0 +1,557 @@
+//! `lexicon-xrpc-server` serving `org.example.shelf` (`tests/data/lexicons/xrpc-shelf`: a query
+//! with array parameters, a JSON procedure, an image procedure, a subscription), called by
+//! clients nobody here wrote, the reference TypeScript `XrpcClient` and `Subscription` (which
+//! check every answer against the lexicons with `@atproto/lexicon`), by this project's own
+//! client, and by raw HTTP for what no client sends (wrong method, content type, size).
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use lexicon_runtime::cbor::frame::{read_frame, Frame};
+use lexicon_runtime::xrpc::NoParams;
+use lexicon_runtime::{Extra, Mode};
+use lexicon_xrpc::{Client, Error};
+use lexicon_xrpc_server::{Call, HandlerResult, SubscriptionCall, XrpcError, XrpcRouter};
+use pds_e2e::shelf::org::example::shelf::{
+    defs::Item, get_items, put_item, subscribe_items, upload_image,
+};
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+/// The shelf: items in order (an item's id is its position + 1), and a feed of new ones.
+struct Shelf {
+    items: Mutex<Vec<Item>>,
+    feed: broadcast::Sender<Item>,
+}
+
+type State = Arc<Shelf>;
+
+fn item(id: i64, name: &str, tags: &[&str]) -> Item {
+    Item {
+        id,
+        name: name.into(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        created_at: None,
+        extra: Extra::new(),
+    }
+}
+
+/// `getItems`: id 13 answers an item its lexicon forbids (an empty name), id 66 panics.
+async fn get_items(call: Call<get_items::GetItems, State>) -> HandlerResult<get_items::GetItems> {
+    let params = call.params;
+    if params.ids.contains(&66) {
+        panic!("the shelf collapsed");
+    }
+    if params.ids.contains(&13) {
+        return Ok(get_items::Output {
+            items: vec![item(13, "", &[])],
+            extra: Extra::new(),
+        });
+    }
+    let shelf = call.state.items.lock().unwrap().clone();
+    let mut items = Vec::new();
+    for id in &params.ids {
+        let found = shelf.iter().find(|i| i.id == *id).ok_or_else(|| {
+            XrpcError::method(get_items::GetItemsError::ItemNotFound)
+                .with_message(format!("no item {id}"))
+        })?;
+        let tags = params.tags.as_deref().unwrap_or_default();
+        if tags.iter().all(|t| found.tags.contains(t)) {
+            items.push(found.clone());
+        }
+    }
+    if params.reverse == Some(true) {
+        items.reverse();
+    }
+    items.truncate(params.limit.unwrap_or(50) as usize);
+    Ok(get_items::Output {
+        items,
+        extra: Extra::new(),
+    })
+}
+
+async fn put_item(call: Call<put_item::PutItem, State>) -> HandlerResult<put_item::PutItem> {
+    let input = call.input;
+    let mut items = call.state.items.lock().unwrap();
+    if items.iter().any(|i| i.name == input.name) {
+        return Err(put_item::PutItemError::DuplicateName.into());
+    }
+    let mut new = item(items.len() as i64 + 1, &input.name, &[]);
+    new.tags = input.tags.unwrap_or_default();
+    new.created_at = input.created_at;
+    items.push(new.clone());
+    let _ = call.state.feed.send(new.clone());
+    Ok(new)
+}
+
+async fn upload_image(
+    call: Call<upload_image::UploadImage, State>,
+) -> HandlerResult<upload_image::UploadImage> {
+    Ok(upload_image::Output {
+        size: call.input.len() as i64,
+        extra: Extra::new(),
+    })
+}
+
+fn added(item: Item) -> subscribe_items::Message {
+    subscribe_items::Message::Added(Box::new(subscribe_items::Added {
+        seq: item.id,
+        digest: vec![item.id as u8; 4].into(),
+        item,
+        extra: Extra::new(),
+    }))
+}
+
+/// `subscribeItems`: every item after `cursor`, then new ones as they come.
+async fn subscribe(
+    call: SubscriptionCall<subscribe_items::SubscribeItems, State>,
+) -> Result<
+    impl futures_util::Stream<
+        Item = Result<subscribe_items::Message, XrpcError<subscribe_items::SubscribeItemsError>>,
+    >,
+    XrpcError<subscribe_items::SubscribeItemsError>,
+> {
+    let live = call.state.feed.subscribe();
+    let backlog = call.state.items.lock().unwrap().clone();
+    let cursor = call.params.cursor.unwrap_or(0);
+    if cursor > backlog.len() as i64 {
+        return Err(
+            XrpcError::method(subscribe_items::SubscribeItemsError::FutureCursor)
+                .with_message(format!("cursor {cursor} is ahead of the shelf")),
+        );
+    }
+    let last = backlog.len() as i64;
+    let replay = futures_util::stream::iter(
+        backlog
+            .into_iter()
+            .skip(cursor as usize)
+            .map(|i| Ok(added(i))),
+    );
+    let live = futures_util::stream::unfold(live, |mut live| async move {
+        loop {
+            match live.recv().await {
+                Ok(item) => return Some((item, live)),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+    .filter(move |i| std::future::ready(i.id > last))
+    .map(|i| Ok(added(i)));
+    Ok(replay.chain(live))
+}
+
+fn router(validate: bool) -> axum_router::Router {
+    let (feed, _) = broadcast::channel(64);
+    let shelf = Arc::new(Shelf {
+        items: Mutex::new(vec![
+            item(1, "lamp", &["light", "brass"]),
+            item(2, "clock", &["brass"]),
+        ]),
+        feed,
+    });
+    XrpcRouter::new()
+        .method::<get_items::GetItems>(get_items)
+        .method::<put_item::PutItem>(put_item)
+        .method::<upload_image::UploadImage>(upload_image)
+        .subscription::<subscribe_items::SubscribeItems>(subscribe)
+        .validate_responses(validate)
+        .body_limit(4096)
+        .with_state(shelf)
+}
+
+mod axum_router {
+    pub use lexicon_xrpc_server::axum::Router;
+}
+
+/// Serves `router` on a loopback port; returns its URL.
+async fn serve(router: axum_router::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        lexicon_xrpc_server::axum::serve(listener, router)
+            .await
+            .unwrap()
+    });
+    url
+}
+
+fn lexicons() -> std::path::PathBuf {
+    Path::new(&lexicon_test_support::data_path("lexicons/xrpc-shelf")).to_path_buf()
+}
+
+/// The reference TypeScript client, run off the async runtime so the server keeps serving.
+async fn reference(url: &str, calls: Value) -> Vec<Value> {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        lexicon_test_support::pds::reference_client(&url, &lexicons(), &calls)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_typescript_client_sees_what_the_lexicons_promise() {
+    let url = serve(router(true)).await;
+    let results = reference(
+        &url,
+        json!([
+            {"call": "org.example.shelf.getItems", "params": {"ids": [1, 2], "tags": ["brass"], "reverse": true}},
+            {"call": "org.example.shelf.putItem", "data": {"name": "vase", "tags": ["glass"], "createdAt": "2026-12-02T10:00:00.000Z"}},
+            {"call": "org.example.shelf.putItem", "data": {"name": "vase"}},
+            {"call": "org.example.shelf.getItems", "params": {"ids": [7]}},
+            {"call": "org.example.shelf.getItems", "params": {"ids": [0, 1], "owner": "alice"}},
+            {"call": "org.example.shelf.putItem", "data": {"name": "", "tags": ["a", "b", "c", "d", "e", "f"]}},
+            {"call": "org.example.shelf.uploadImage", "dataBase64": "iVBORw0KGgo=", "encoding": "image/png"},
+            {"lexicon": {"lexicon": 1, "id": "org.example.shelf.getNothing", "defs": {"main": {"type": "query"}}}},
+            {"call": "org.example.shelf.getNothing"},
+            {"subscribe": "org.example.shelf.subscribeItems", "params": {"cursor": 1}, "take": 2},
+            {"subscribe": "org.example.shelf.subscribeItems", "params": {"cursor": 99}}
+        ]),
+    )
+    .await;
+    // A query with array parameters: repeated keys, read back as arrays; the output passes
+    // the reference validator (the client checks it).
+    assert_eq!(results[0]["ok"], true, "{}", results[0]);
+    let names: Vec<&str> = results[0]["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["clock", "lamp"]);
+    // A procedure with a body.
+    assert_eq!(results[1]["ok"], true, "{}", results[1]);
+    assert_eq!(
+        results[1]["data"],
+        json!({"id": 3, "name": "vase", "tags": ["glass"], "createdAt": "2026-12-02T10:00:00.000Z"})
+    );
+    // Typed errors: the name and message the handler chose, status 400.
+    assert_eq!(
+        results[2],
+        json!({"ok": false, "status": 400, "error": "DuplicateName", "message": "Invalid Request"})
+    );
+    assert_eq!(
+        results[3],
+        json!({"ok": false, "status": 400, "error": "ItemNotFound", "message": "no item 7"})
+    );
+    // Invalid parameters and input: 400 InvalidRequest naming every violation.
+    assert_eq!(results[4]["status"], 400);
+    assert_eq!(results[4]["error"], "InvalidRequest");
+    let message = results[4]["message"].as_str().unwrap();
+    assert!(
+        message.contains("$.ids[0]") && message.contains("$.owner"),
+        "{message}"
+    );
+    assert_eq!(results[5]["error"], "InvalidRequest");
+    let message = results[5]["message"].as_str().unwrap();
+    assert!(
+        message.contains("$.name") && message.contains("$.tags"),
+        "{message}"
+    );
+    // A body of another encoding.
+    assert_eq!(results[6]["data"], json!({"size": 8}));
+    // A method the server does not serve.
+    assert_eq!(
+        results[7],
+        json!({"ok": false, "status": 501, "error": "MethodNotImplemented", "message": "Method Not Implemented"})
+    );
+    // A subscription from a cursor: frames the reference reads and validates.
+    assert_eq!(results[8]["ok"], true, "{}", results[8]);
+    let messages = results[8]["messages"].as_array().unwrap();
+    assert_eq!(
+        messages[0]["$type"],
+        "org.example.shelf.subscribeItems#added"
+    );
+    assert_eq!(messages[0]["item"]["name"], "clock");
+    assert_eq!(messages[0]["digest"], json!({"$bytes": "AgICAg"}));
+    assert_eq!(messages[1]["item"]["name"], "vase");
+    // An error frame.
+    assert_eq!(results[9]["ok"], false, "{}", results[9]);
+    assert_eq!(results[9]["error"], "FutureCursor", "{}", results[9]);
+}
+
+#[tokio::test]
+async fn our_client_calls_every_method() {
+    let url = serve(router(true)).await;
+    let client = Client::new(url.as_str()).unwrap();
+    let params = get_items::Params {
+        ids: vec![2, 1],
+        tags: None,
+        owner: None,
+        limit: Some(1),
+        reverse: None,
+        extra: Extra::new(),
+    };
+    let out = client.query::<get_items::GetItems>(&params).await.unwrap();
+    assert_eq!(out.items, [item(2, "clock", &["brass"])]);
+    let input = put_item::Input {
+        name: "kettle".into(),
+        tags: Some(vec!["steel".into()]),
+        created_at: None,
+        extra: Extra::new(),
+    };
+    let put = client
+        .call::<put_item::PutItem>(&NoParams, &input)
+        .await
+        .unwrap();
+    assert_eq!(put, item(3, "kettle", &["steel"]));
+    match client.call::<put_item::PutItem>(&NoParams, &input).await {
+        Err(Error::Xrpc { error, status, .. }) => {
+            assert_eq!(error, put_item::PutItemError::DuplicateName);
+            assert_eq!(status, 400);
+        }
+        other => panic!("{other:?}"),
+    }
+    let size = client
+        .call_with_content_type::<upload_image::UploadImage>(
+            &NoParams,
+            &vec![0u8; 100],
+            "image/jpeg",
+        )
+        .await
+        .unwrap();
+    assert_eq!(size.size, 100);
+}
+
+/// What a raw HTTP request gets: status, content type and JSON body.
+async fn raw(method: &str, url: &str, content_type: Option<&str>, body: Vec<u8>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method.parse().unwrap(), url).body(body);
+    if let Some(ct) = content_type {
+        request = request.header("content-type", ct);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+#[tokio::test]
+async fn requests_no_client_sends_are_refused_with_the_right_status() {
+    let url = serve(router(true)).await;
+    let get = format!("{url}/xrpc/org.example.shelf.getItems?ids=1");
+    let put = format!("{url}/xrpc/org.example.shelf.putItem");
+    let (status, body) = raw("POST", &get, None, vec![]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (405, Some("InvalidRequest")),
+        "{body}"
+    );
+    let (status, _) = raw("GET", &put, None, vec![]).await;
+    assert_eq!(status, 405);
+    let (status, body) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.nothing"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (501, Some("MethodNotImplemented"))
+    );
+    let (status, body) = raw(
+        "POST",
+        &put,
+        Some("text/plain"),
+        br#"{"name":"x"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (415, Some("InvalidRequest")),
+        "{body}"
+    );
+    let (status, _) = raw("POST", &put, None, br#"{"name":"x"}"#.to_vec()).await;
+    assert_eq!(status, 415);
+    let big = format!(r#"{{"name":"x","extra":"{}"}}"#, "a".repeat(5000));
+    let (status, body) = raw("POST", &put, Some("application/json"), big.into_bytes()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (413, Some("PayloadTooLarge")),
+        "{body}"
+    );
+    let (status, body) = raw(
+        "POST",
+        &put,
+        Some("application/json; charset=utf-8"),
+        b"{\"name\": 7}".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("InvalidRequest")),
+        "{body}"
+    );
+    let (status, body) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.getItems"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("ids"), "{body}");
+    let (status, _) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.getItems?ids=1&limit=x"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, body) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.subscribeItems"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("InvalidRequest")),
+        "{body}"
+    );
+}
+
+/// Log lines, captured.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn invalid_outputs_and_panics_are_500s_and_logged_and_the_server_keeps_serving() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let url = serve(router(true)).await;
+    let (status, body) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.getItems?ids=13"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, 500);
+    assert_eq!(
+        body,
+        json!({"error": "InternalServerError", "message": "Internal Server Error"})
+    );
+    let (status, body) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.getItems?ids=66"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (500, Some("InternalServerError"))
+    );
+    let (status, body) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.getItems?ids=1"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        log.contains("output its lexicon forbids") && log.contains("$.items[0].name"),
+        "{log}"
+    );
+    assert!(
+        log.contains("panicked") && log.contains("the shelf collapsed"),
+        "{log}"
+    );
+
+    // With response validation off, the handler's output goes out as it is.
+    let url = serve(router(false)).await;
+    let (status, body) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.getItems?ids=13"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["items"][0]["name"], "");
+}
+
+#[tokio::test]
+async fn subscription_frames_resume_from_the_cursor_and_carry_live_messages() {
+    let url = serve(router(true)).await;
+    let ws = url.replace("http://", "ws://");
+    let nsid = subscribe_items::NSID;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{ws}/xrpc/{nsid}?cursor=1"))
+        .await
+        .unwrap();
+    let next =
+        |frame: tokio_tungstenite::tungstenite::Message| read_frame(&frame.into_data()).unwrap();
+    let first = next(socket.next().await.unwrap().unwrap());
+    assert!(
+        matches!(&first, Frame::Message { t: Some(t), .. } if t == "#added"),
+        "{first:?}"
+    );
+    let message: subscribe_items::Message = first.message(nsid, Mode::Strict).unwrap();
+    match message {
+        subscribe_items::Message::Added(added) => {
+            assert_eq!((added.seq, added.item.name.as_str()), (2, "clock"));
+            assert_eq!(added.digest.as_ref(), [2, 2, 2, 2]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A live item, put while the stream is open.
+    let client = Client::new(url.as_str()).unwrap();
+    let input = put_item::Input {
+        name: "rug".into(),
+        tags: None,
+        created_at: None,
+        extra: Extra::new(),
+    };
+    client
+        .call::<put_item::PutItem>(&NoParams, &input)
+        .await
+        .unwrap();
+    let live = next(socket.next().await.unwrap().unwrap());
+    let Frame::Message { body, .. } = &live else {
+        panic!("{live:?}")
+    };
+    assert_eq!(body["item"]["name"], "rug");
+    assert_eq!(body["seq"], 3);
+    socket.close(None).await.unwrap();
+
+    // An invalid cursor: an error frame, then the server closes.
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{ws}/xrpc/{nsid}?cursor=-1"))
+        .await
+        .unwrap();
+    let error = next(socket.next().await.unwrap().unwrap());
+    let Frame::Error { error, message } = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(error, "InvalidRequest");
+    assert!(message.unwrap().contains("$.cursor"));
+    let _ = socket
+        .send(tokio_tungstenite::tungstenite::Message::Close(None))
+        .await;
+}
