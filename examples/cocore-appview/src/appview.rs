@@ -1,0 +1,172 @@
+//! The AppView's state (indexed jobs, API keys) and one handler per method it serves.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine as _;
+use lexicon_runtime::{Datetime, Did, Extra};
+use lexicon_xrpc_server::axum::Router;
+use lexicon_xrpc_server::{Call, HandlerResult, ServiceAuthVerifier, XrpcError, XrpcRouter};
+use sha2::{Digest, Sha256};
+
+use crate::lexicons::dev::cocore::account::defs::ApiKeyView;
+use crate::lexicons::dev::cocore::account::{create_api_key, list_api_keys, revoke_api_key};
+use crate::lexicons::dev::cocore::compute::job::Job;
+use crate::lexicons::dev::cocore::compute::list_jobs;
+use crate::lexicons::dev::cocore::defs::IndexedRecord;
+
+/// How many jobs `listJobs` returns at most, as its lexicon says.
+const MAX_JOBS: usize = 500;
+
+/// What the AppView holds: jobs by requester DID, API keys by the SHA-256 of their secret.
+#[derive(Default)]
+pub struct Store {
+    jobs: RwLock<HashMap<String, Vec<IndexedRecord>>>,
+    keys: RwLock<HashMap<[u8; 32], ApiKeyView>>,
+}
+
+/// The state every handler gets.
+pub type State = Arc<Store>;
+
+impl Store {
+    /// Indexes a `dev.cocore.compute.job` record, after checking that its body is a valid job.
+    pub fn index_job(&self, record: IndexedRecord) -> Result<(), String> {
+        if record.collection.as_str() != Job::NSID {
+            return Err(format!(
+                "{} is a {}, not a job",
+                record.uri, record.collection
+            ));
+        }
+        Job::from_json(&record.body.as_value().to_string())
+            .map_err(|e| format!("{} is not a valid job: {e}", record.uri))?;
+        let mut jobs = self.jobs.write().unwrap_or_else(|e| e.into_inner());
+        jobs.entry(record.repo.to_string())
+            .or_default()
+            .push(record);
+        Ok(())
+    }
+
+    /// The key whose secret is `secret`, if it is live.
+    fn key_for(&self, secret: &str) -> Option<ApiKeyView> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        let key = keys.get(&digest(secret))?;
+        let expired = key
+            .expires_at
+            .as_ref()
+            .is_some_and(|at| at.as_str() <= Datetime::now().as_str());
+        (key.revoked_at.is_none() && !expired).then(|| key.clone())
+    }
+}
+
+fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Who is calling: an existing API key (`Authorization: Bearer cocore-...`, first-party) or an
+/// atproto service-auth JWT signed by the account's key (for this method only).
+async fn caller<M: lexicon_runtime::xrpc::Method>(
+    call: &Call<M, State>,
+) -> Result<Did, XrpcError<M::Error>> {
+    let token = call.bearer_token()?;
+    if token.starts_with("cocore-") {
+        return match call.state.key_for(token) {
+            Some(key) => Ok(key.did),
+            None => Err(XrpcError::auth_required(
+                "unknown, revoked or expired API key",
+            )),
+        };
+    }
+    let auth = call.service_auth().await?;
+    Did::new(auth.did).map_err(|e| XrpcError::auth_required(e.to_string()))
+}
+
+/// `dev.cocore.compute.listJobs`: public.
+async fn list_jobs(call: Call<list_jobs::ListJobs, State>) -> HandlerResult<list_jobs::ListJobs> {
+    let jobs = call.state.jobs.read().unwrap_or_else(|e| e.into_inner());
+    let mine = jobs
+        .get(call.params.requester.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    Ok(list_jobs::Output {
+        jobs: mine.iter().rev().take(MAX_JOBS).cloned().collect(),
+        extra: Extra::new(),
+    })
+}
+
+/// `dev.cocore.account.createApiKey`: mints a key for the caller; the secret is shown once.
+async fn create_api_key(
+    call: Call<create_api_key::CreateApiKey, State>,
+) -> HandlerResult<create_api_key::CreateApiKey> {
+    let did = caller(&call).await?;
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|e| XrpcError::internal(e.to_string()))?;
+    let secret = format!(
+        "cocore-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random)
+    );
+    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&random[..9]);
+    let key = ApiKeyView {
+        id,
+        did,
+        name: call.input.name,
+        prefix: secret[..15].to_owned(),
+        created_at: Datetime::now(),
+        expires_at: call.input.expires_at,
+        revoked_at: None,
+        last_used_at: None,
+        extra: Extra::new(),
+    };
+    let mut keys = call.state.keys.write().unwrap_or_else(|e| e.into_inner());
+    keys.insert(digest(&secret), key.clone());
+    Ok(create_api_key::Output {
+        key,
+        secret,
+        extra: Extra::new(),
+    })
+}
+
+/// `dev.cocore.account.listApiKeys`: the caller's keys, revoked ones included.
+async fn list_api_keys(
+    call: Call<list_api_keys::ListApiKeys, State>,
+) -> HandlerResult<list_api_keys::ListApiKeys> {
+    let did = caller(&call).await?;
+    let keys = call.state.keys.read().unwrap_or_else(|e| e.into_inner());
+    let mut mine: Vec<ApiKeyView> = keys.values().filter(|k| k.did == did).cloned().collect();
+    mine.sort_by(|a, b| {
+        a.created_at
+            .as_str()
+            .cmp(b.created_at.as_str())
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(list_api_keys::Output {
+        keys: mine,
+        extra: Extra::new(),
+    })
+}
+
+/// `dev.cocore.account.revokeApiKey`: revokes one of the caller's live keys.
+async fn revoke_api_key(
+    call: Call<revoke_api_key::RevokeApiKey, State>,
+) -> HandlerResult<revoke_api_key::RevokeApiKey> {
+    let did = caller(&call).await?;
+    let mut keys = call.state.keys.write().unwrap_or_else(|e| e.into_inner());
+    let live = keys
+        .values_mut()
+        .find(|k| k.id == call.input.id && k.did == did && k.revoked_at.is_none());
+    let revoked = live.map(|k| k.revoked_at = Some(Datetime::now())).is_some();
+    Ok(revoke_api_key::Output {
+        revoked,
+        extra: Extra::new(),
+    })
+}
+
+/// The AppView's routes: one handler per method.
+pub fn router(store: State, auth: ServiceAuthVerifier) -> Router {
+    XrpcRouter::new()
+        .method::<list_jobs::ListJobs>(list_jobs)
+        .method::<create_api_key::CreateApiKey>(create_api_key)
+        .method::<list_api_keys::ListApiKeys>(list_api_keys)
+        .method::<revoke_api_key::RevokeApiKey>(revoke_api_key)
+        .service_auth(auth)
+        .with_state(store)
+}
