@@ -2519,6 +2519,7 @@ pub mod dev {
 const _: () = ::lexicon_runtime::__private::check_contract(2);
 
 /// Every record type of these lexicons, by collection.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum KnownRecord {
     /// A `dev.cocore.compute.job` record.

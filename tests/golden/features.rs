@@ -2209,6 +2209,7 @@ pub mod test {
 const _: () = ::lexicon_runtime::__private::check_contract(2);
 
 /// Every record type of these lexicons, by collection.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum KnownRecord {
     /// A `test.golden.features` record.

@@ -56,6 +56,8 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         const _: () = #rt::__private::check_contract(#contract);
 
         /// Every record type of these lexicons, by collection.
+        // Variants are named for whole NSIDs, which share their authority's prefix.
+        #[allow(clippy::enum_variant_names)]
         #[derive(Debug, Clone, PartialEq)]
         pub enum KnownRecord {
             #(#[doc = #docs] #gates #variants(::std::boxed::Box<#paths>),)*

@@ -308,7 +308,7 @@ async fn our_client_calls_every_method() {
         .query::<list_api_keys::ListApiKeys>(&NoParams)
         .await
         .unwrap();
-    assert_eq!(listed.keys, [created.key.clone()]);
+    assert_eq!(listed.keys, std::slice::from_ref(&created.key));
     let second = with_key
         .call::<create_api_key::CreateApiKey>(&NoParams, &key_input("second"))
         .await
