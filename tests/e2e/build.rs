@@ -1,7 +1,8 @@
 //! Generates bindings of the whole upstream cocore lexicon set (`tests/data/lexicons/
 //! cocore-upstream-all`: paymentAuthorization, provider, receipt, ...) into OUT_DIR, and copies
 //! the Rust code of the README's "Publish a job" and "Read and verify records" sections into
-//! OUT_DIR/readme.rs, so that the tests compile and run that code as written.
+//! OUT_DIR/readme.rs and that of "Serve a lexicon" into OUT_DIR/readme_serve.rs, so that the
+//! tests compile and run that code as written.
 
 use std::path::Path;
 
@@ -30,6 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let out = std::env::var("OUT_DIR")?;
     std::fs::write(Path::new(&out).join("readme.rs"), code)?;
+    let serve = rust_blocks(&readme, "## Serve a lexicon")?;
+    std::fs::write(Path::new(&out).join("readme_serve.rs"), serve)?;
     Ok(())
 }
 

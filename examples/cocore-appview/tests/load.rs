@@ -42,7 +42,8 @@ async fn run(client: &Client, count: usize) -> usize {
     let failures = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..CONCURRENCY)
         .map(|_| {
-            let (client, next, failures) = (client.clone(), Arc::clone(&next), Arc::clone(&failures));
+            let (client, next, failures) =
+                (client.clone(), Arc::clone(&next), Arc::clone(&failures));
             tokio::spawn(async move {
                 let params = list_jobs::Params {
                     requester: Did::new(REQUESTER).unwrap(),
@@ -106,12 +107,22 @@ async fn ten_thousand_calls_at_concurrency_64_no_errors_memory_flat() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
     let pid = server.id();
     let client = Client::new(&url).unwrap();
 
-    assert_eq!(run(&client, WARMUP).await, 0, "failures in the first {WARMUP} calls");
+    assert_eq!(
+        run(&client, WARMUP).await,
+        0,
+        "failures in the first {WARMUP} calls"
+    );
     let rss_warm = status_kib(pid, "VmRSS");
     let start = Instant::now();
     let failures = run(&client, REQUESTS - WARMUP).await;
@@ -129,7 +140,12 @@ async fn ten_thousand_calls_at_concurrency_64_no_errors_memory_flat() {
         rss_end as f64 / 1024.0,
         peak as f64 / 1024.0
     );
-    assert_eq!(failures, 0, "{failures} of {} calls failed", REQUESTS - WARMUP);
+    assert_eq!(
+        failures,
+        0,
+        "{failures} of {} calls failed",
+        REQUESTS - WARMUP
+    );
     assert!(
         rss_end <= rss_warm + 16 * 1024,
         "the server's memory grew from {rss_warm} KiB to {rss_end} KiB"
