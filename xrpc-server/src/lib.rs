@@ -3,7 +3,7 @@
 //! Every generated query and procedure implements [`lexicon_runtime::xrpc::Method`], and every
 //! subscription [`lexicon_runtime::xrpc::Subscription`]; serving one takes one handler:
 //!
-//! ```ignore
+//! ```text
 //! let app = XrpcRouter::new()
 //!     .method::<list_jobs::ListJobs>(list_jobs)
 //!     .with_state(store);
