@@ -74,6 +74,32 @@ impl<E: ErrorName> From<AuthError> for XrpcError<E> {
     }
 }
 
+impl axum::response::IntoResponse for AuthError {
+    fn into_response(self) -> axum::response::Response {
+        crate::error::error_response(self.status, self.name, &self.message)
+    }
+}
+
+/// An extractor for plain axum handlers: the verified service-auth claims of the request, for
+/// the method its path names (`.../xrpc/{nsid}` → `lxm` must be `nsid`), checked with the
+/// state's [`ServiceAuthVerifier`] (`FromRef`); a refusal is the `401` response.
+impl<S> axum::extract::FromRequestParts<S> for ServiceAuth
+where
+    S: Send + Sync,
+    ServiceAuthVerifier: axum::extract::FromRef<S>,
+{
+    type Rejection = AuthError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let verifier = <ServiceAuthVerifier as axum::extract::FromRef<S>>::from_ref(state);
+        let lxm = parts.uri.path().rsplit('/').next().unwrap_or_default();
+        verifier.verify_headers(&parts.headers, lxm).await
+    }
+}
+
 /// The token of an `Authorization: Bearer <token>` header.
 pub fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
     let value = headers

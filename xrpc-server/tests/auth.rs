@@ -255,3 +255,48 @@ async fn refuses_with_the_reference_names() {
         assert_eq!(got, Err(name.to_owned()), "{token}");
     }
 }
+
+#[tokio::test]
+async fn the_extractor_guards_plain_axum_routes() {
+    use lexicon_xrpc_server::axum::{body::Body, http::Request, routing::post, Router};
+    use lexicon_xrpc_server::ServiceAuth;
+    use tower::ServiceExt;
+
+    let directory = Directory::default();
+    let key = Key::k(9);
+    directory.set(&key.public(), None);
+    let verifier = ServiceAuthVerifier::new(AUD, directory);
+    let app = Router::new()
+        .route(
+            &format!("/xrpc/{LXM}"),
+            post(|auth: ServiceAuth| async move { auth.did }),
+        )
+        .with_state(verifier);
+    let call = |token: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut request = Request::post(format!("/xrpc/{LXM}"));
+            if let Some(token) = token {
+                request = request.header("authorization", format!("Bearer {token}"));
+            }
+            let response = app
+                .oneshot(request.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body = lexicon_xrpc_server::axum::body::to_bytes(response.into_body(), 1 << 16)
+                .await
+                .unwrap();
+            (status, String::from_utf8(body.to_vec()).unwrap())
+        }
+    };
+    assert_eq!(call(Some(key.jwt(claims()))).await, (200, DID.to_owned()));
+    let (status, body) = call(None).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("\"AuthRequired\""), "{body}");
+    let mut other = claims();
+    other["lxm"] = json!("org.example.other");
+    let (status, body) = call(Some(key.jwt(other))).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("BadJwtLexiconMethod"), "{body}");
+}
