@@ -143,15 +143,20 @@ async fn subscribe(
     Ok(replay.chain(live))
 }
 
-fn router(validate: bool) -> axum_router::Router {
+/// A shelf with a lamp (id 1) and a clock (id 2).
+fn shelf() -> State {
     let (feed, _) = broadcast::channel(64);
-    let shelf = Arc::new(Shelf {
+    Arc::new(Shelf {
         items: Mutex::new(vec![
             item(1, "lamp", &["light", "brass"]),
             item(2, "clock", &["brass"]),
         ]),
         feed,
-    });
+    })
+}
+
+fn router(validate: bool) -> axum_router::Router {
+    let shelf = shelf();
     XrpcRouter::new()
         .method::<get_items::GetItems>(get_items)
         .method::<put_item::PutItem>(put_item)
@@ -554,4 +559,28 @@ async fn subscription_frames_resume_from_the_cursor_and_carry_live_messages() {
     let _ = socket
         .send(tokio_tungstenite::tungstenite::Message::Close(None))
         .await;
+}
+
+#[tokio::test]
+async fn a_configured_prefix_is_where_methods_are_served() {
+    let app = XrpcRouter::new()
+        .prefix("api/xrpc/")
+        .method::<get_items::GetItems>(get_items)
+        .with_state(shelf());
+    let url = serve(app).await;
+    let client = Client::builder(&url)
+        .path_prefix("/api/xrpc")
+        .build()
+        .unwrap();
+    let params = get_items::Params::from_query("ids=1").unwrap();
+    let out = client.query::<get_items::GetItems>(&params).await.unwrap();
+    assert_eq!(out.items[0].name, "lamp");
+    let (status, _) = raw(
+        "GET",
+        &format!("{url}/xrpc/org.example.shelf.getItems?ids=1"),
+        None,
+        vec![],
+    )
+    .await;
+    assert_eq!(status, 404, "nothing is served under the default prefix");
 }

@@ -1,0 +1,124 @@
+//! `HttpResolver` against a loopback server playing a PLC directory and a did:web host
+//! (`did:web:localhost%3APORT`, read over plain HTTP as local development needs), and
+//! `CachingResolver` in front of it. (Resolution through the reference PLC directory is tested
+//! end to end by the service-auth tests of `examples/cocore-appview`.)
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use lexicon_identity::{CachingResolver, DidResolver, HttpResolver, ResolveError};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const PLC_DID: &str = "did:plc:abcdefghijklmnopqrstuvwx";
+const KEY: &str = "zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc";
+
+/// Serves `/{PLC_DID}`, `/.well-known/did.json` (for `web_did`) and `/did:plc:...mismatch...`
+/// (a document for another DID); everything else is 404. Counts requests.
+async fn directory() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let web_did = format!("did:web:localhost%3A{port}");
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            counter.fetch_add(1, Ordering::Relaxed);
+            let mut request = vec![0u8; 8192];
+            let n = socket.read(&mut request).await.unwrap();
+            let request = String::from_utf8_lossy(&request[..n]).to_string();
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
+            let doc = |id: &str| {
+                json!({
+                    "id": id,
+                    "alsoKnownAs": ["at://alice.test"],
+                    "verificationMethod": [{"id": format!("{id}#atproto"), "type": "Multikey", "controller": id, "publicKeyMultibase": KEY}],
+                    "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": "https://pds.example.com"}]
+                })
+            };
+            let (status, body) = match path.as_str() {
+                p if p == format!("/{PLC_DID}") => ("200 OK", doc(PLC_DID).to_string()),
+                "/.well-known/did.json" => ("200 OK", doc(&web_did).to_string()),
+                "/did:plc:mismatchmismatchmismatch" => ("200 OK", doc(PLC_DID).to_string()),
+                "/did:plc:brokenbrokenbrokenbroken" => ("200 OK", "{not json".to_owned()),
+                _ => ("404 Not Found", "{}".to_owned()),
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    (format!("http://localhost:{port}"), hits)
+}
+
+#[tokio::test]
+async fn did_plc_and_did_web_over_http() {
+    let (url, _) = directory().await;
+    let port = url.rsplit(':').next().unwrap();
+    let resolver = HttpResolver::new().plc_url(&url);
+
+    let doc = resolver.resolve(PLC_DID).await.unwrap();
+    assert_eq!(doc.handle(), Some("alice.test"));
+    assert_eq!(doc.pds_endpoint(), Some("https://pds.example.com"));
+    assert_eq!(doc.signing_key().unwrap().unwrap().to_multikey(), KEY);
+
+    let web = format!("did:web:localhost%3A{port}");
+    let doc = resolver.resolve(&web).await.unwrap();
+    assert_eq!(doc.id, web);
+    assert!(doc.signing_key().unwrap().is_ok());
+
+    let missing = "did:plc:zzzzzzzzzzzzzzzzzzzzzzzz";
+    assert_eq!(
+        resolver.resolve(missing).await,
+        Err(ResolveError::NotFound(missing.into()))
+    );
+    assert!(matches!(
+        resolver.resolve("did:plc:mismatchmismatchmismatch").await,
+        Err(ResolveError::BadDocument { .. })
+    ));
+    assert!(matches!(
+        resolver.resolve("did:plc:brokenbrokenbrokenbroken").await,
+        Err(ResolveError::BadDocument { .. })
+    ));
+    for unsupported in [
+        "did:key:zQ3sh",
+        "did:plc:short",
+        "did:web:example.com:path",
+        "alice.test",
+    ] {
+        assert_eq!(
+            resolver.resolve(unsupported).await,
+            Err(ResolveError::Unsupported(unsupported.into())),
+            "{unsupported}"
+        );
+    }
+    // Nothing listens here.
+    let down = HttpResolver::new().plc_url("http://127.0.0.1:9");
+    assert!(matches!(
+        down.resolve(PLC_DID).await,
+        Err(ResolveError::Unavailable { .. })
+    ));
+}
+
+#[tokio::test]
+async fn the_cache_serves_repeats_and_refresh_fetches_again() {
+    let (url, hits) = directory().await;
+    let resolver = CachingResolver::new(HttpResolver::new().plc_url(&url)).capacity(1);
+    let first = resolver.resolve(PLC_DID).await.unwrap();
+    assert_eq!(resolver.resolve(PLC_DID).await.unwrap(), first);
+    assert_eq!(hits.load(Ordering::Relaxed), 1);
+    assert_eq!(resolver.refresh(PLC_DID).await.unwrap(), first);
+    assert_eq!(hits.load(Ordering::Relaxed), 2);
+    // With room for one document, another DID evicts the first.
+    let port = url.rsplit(':').next().unwrap();
+    resolver
+        .resolve(&format!("did:web:localhost%3A{port}"))
+        .await
+        .unwrap();
+    resolver.resolve(PLC_DID).await.unwrap();
+    assert_eq!(hits.load(Ordering::Relaxed), 4);
+}
