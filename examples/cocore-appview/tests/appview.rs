@@ -4,14 +4,22 @@
 //! `aud`, wrong `lxm`, tampered and unknown-DID tokens get 401; this project's own client calls
 //! every method the example serves.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+mod common;
+
+/// The example's bindings (its build script's output).
+#[allow(dead_code)]
+mod lexicons {
+    include!(concat!(env!("OUT_DIR"), "/cocore.rs"));
+}
 
 use atproto_lexicons::com::atproto::server::create_account::{self, CreateAccount};
 use atproto_lexicons::com::atproto::server::get_service_auth::{self, GetServiceAuth};
 use base64::Engine as _;
+use common::{indexed_job, AppView};
 use lexicon_runtime::xrpc::{Method, NoParams};
 use lexicon_runtime::{Did, Extra};
 use lexicon_test_support::pds::Pds;
@@ -28,82 +36,9 @@ fn pds() -> &'static Pds {
     PDS.get_or_init(Pds::start)
 }
 
-/// The running example: killed when dropped.
-struct AppView {
-    url: String,
-    child: Child,
-}
-
-impl Drop for AppView {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `cocore-appview` with `jobs` indexed; returns once it says it is listening.
+/// Starts `cocore-appview` with `jobs` indexed, this test's service DID and the PDS's PLC.
 fn appview(jobs: &[Value]) -> AppView {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("jobs.jsonl");
-    let mut out = std::fs::File::create(&file).unwrap();
-    for job in jobs {
-        writeln!(out, "{job}").unwrap();
-    }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cocore-appview"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--service-did",
-            SERVICE_DID,
-            "--plc",
-            &pds().plc,
-        ])
-        .arg("--jobs")
-        .arg(&file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("cocore-appview printed {line:?}"))
-        .to_owned();
-    // The jobs file is read before the line is printed.
-    drop(dir);
-    AppView { url, child }
-}
-
-/// An indexed job of `requester`.
-fn indexed_job(requester: &str, rkey: &str) -> Value {
-    json!({
-        "uri": format!("at://{requester}/dev.cocore.compute.job/{rkey}"),
-        "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
-        "collection": "dev.cocore.compute.job",
-        "repo": requester,
-        "rkey": rkey,
-        "body": {
-            "$type": "dev.cocore.compute.job",
-            "model": "llama-3.1-8b-instruct",
-            "inputCommitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "maxTokensOut": 512,
-            "priceCeiling": { "amount": 25, "currency": "USD" },
-            "acceptedTrustLevel": "hardware-attested",
-            "paymentAuthorization": {
-                "uri": format!("at://{requester}/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a"),
-                "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
-            },
-            "nonce": format!("{rkey:0>32}"),
-            "expiresAt": "2031-01-01T00:00:00.000Z",
-            "createdAt": "2026-11-28T05:00:00.000Z",
-            "inputFormat": "messages-v1"
-        },
-        "indexedAt": "2026-12-02T08:00:00.000Z"
-    })
+    AppView::start(jobs, &["--service-did", SERVICE_DID, "--plc", &pds().plc])
 }
 
 /// A new account on the PDS, logged in.
@@ -143,11 +78,6 @@ fn bearer(url: &str, token: &str) -> Client {
     Client::builder(url).bearer_token(token).build().unwrap()
 }
 
-/// The example's bindings (its build script's output).
-#[allow(dead_code)]
-mod lexicons {
-    include!(concat!(env!("OUT_DIR"), "/cocore.rs"));
-}
 use lexicons::dev::cocore::account::{create_api_key, list_api_keys, revoke_api_key};
 use lexicons::dev::cocore::compute::list_jobs;
 

@@ -5,20 +5,22 @@
 //! second and the server's peak RSS (run with `--release -- --nocapture` for the figures the
 //! README quotes).
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use lexicon_runtime::{Did, Extra};
 use lexicon_xrpc::Client;
-use serde_json::json;
 
+mod common;
+
+/// The example's bindings (its build script's output).
 #[allow(dead_code)]
 mod lexicons {
     include!(concat!(env!("OUT_DIR"), "/cocore.rs"));
 }
+
+use common::{indexed_job, AppView};
 use lexicons::dev::cocore::compute::list_jobs;
 
 const REQUESTS: usize = 10_000;
@@ -70,52 +72,11 @@ async fn run(client: &Client, count: usize) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_calls_at_concurrency_64_no_errors_memory_flat() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("jobs.jsonl");
-    let mut out = std::fs::File::create(&file).unwrap();
-    for n in 0..20 {
-        let rkey = format!("3lbq5mkxk2s{n:02}");
-        let job = json!({
-            "uri": format!("at://{REQUESTER}/dev.cocore.compute.job/{rkey}"),
-            "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
-            "collection": "dev.cocore.compute.job",
-            "repo": REQUESTER,
-            "rkey": rkey,
-            "body": {
-                "$type": "dev.cocore.compute.job",
-                "model": "llama-3.1-8b-instruct",
-                "inputCommitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                "maxTokensOut": 512,
-                "priceCeiling": { "amount": 25, "currency": "USD" },
-                "acceptedTrustLevel": "hardware-attested",
-                "paymentAuthorization": {
-                    "uri": format!("at://{REQUESTER}/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a"),
-                    "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
-                },
-                "nonce": format!("{rkey:0>32}"),
-                "expiresAt": "2031-01-01T00:00:00.000Z",
-                "createdAt": "2026-11-28T05:00:00.000Z"
-            }
-        });
-        writeln!(out, "{job}").unwrap();
-    }
-    let mut server = Command::new(env!("CARGO_BIN_EXE_cocore-appview"))
-        .args(["--listen", "127.0.0.1:0", "--jobs"])
-        .arg(&file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    let pid = server.id();
+    let jobs: Vec<_> = (0..20)
+        .map(|n| indexed_job(REQUESTER, &format!("3lbq5mkxk2s{n:02}")))
+        .collect();
+    let server = AppView::start(&jobs, &[]);
+    let (url, pid) = (server.url.clone(), server.pid());
     let client = Client::new(&url).unwrap();
 
     assert_eq!(
@@ -129,8 +90,7 @@ async fn ten_thousand_calls_at_concurrency_64_no_errors_memory_flat() {
     let elapsed = start.elapsed();
     let rss_end = status_kib(pid, "VmRSS");
     let peak = status_kib(pid, "VmHWM");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 
     let rate = (REQUESTS - WARMUP) as f64 / elapsed.as_secs_f64();
     println!(

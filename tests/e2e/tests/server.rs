@@ -337,6 +337,11 @@ async fn raw(method: &str, url: &str, content_type: Option<&str>, body: Vec<u8>)
     )
 }
 
+/// What a raw `GET` gets.
+async fn get(url: &str) -> (u16, Value) {
+    raw("GET", url, None, vec![]).await
+}
+
 #[tokio::test]
 async fn requests_no_client_sends_are_refused_with_the_right_status() {
     let url = serve(router(true)).await;
@@ -348,15 +353,9 @@ async fn requests_no_client_sends_are_refused_with_the_right_status() {
         (405, Some("InvalidRequest")),
         "{body}"
     );
-    let (status, _) = raw("GET", &put, None, vec![]).await;
+    let (status, _) = get(&put).await;
     assert_eq!(status, 405);
-    let (status, body) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.nothing"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.nothing")).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (501, Some("MethodNotImplemented"))
@@ -394,30 +393,15 @@ async fn requests_no_client_sends_are_refused_with_the_right_status() {
         (400, Some("InvalidRequest")),
         "{body}"
     );
-    let (status, body) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.getItems"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.getItems")).await;
     assert_eq!(status, 400, "{body}");
     assert!(body["message"].as_str().unwrap().contains("ids"), "{body}");
-    let (status, _) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.getItems?ids=1&limit=x"),
-        None,
-        vec![],
-    )
+    let (status, _) = get(&format!(
+        "{url}/xrpc/org.example.shelf.getItems?ids=1&limit=x"
+    ))
     .await;
     assert_eq!(status, 400);
-    let (status, body) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.subscribeItems"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.subscribeItems")).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("InvalidRequest")),
@@ -449,36 +433,18 @@ async fn invalid_outputs_and_panics_are_500s_and_logged_and_the_server_keeps_ser
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let url = serve(router(true)).await;
-    let (status, body) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.getItems?ids=13"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.getItems?ids=13")).await;
     assert_eq!(status, 500);
     assert_eq!(
         body,
         json!({"error": "InternalServerError", "message": "Internal Server Error"})
     );
-    let (status, body) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.getItems?ids=66"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.getItems?ids=66")).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (500, Some("InternalServerError"))
     );
-    let (status, body) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.getItems?ids=1"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.getItems?ids=1")).await;
     assert_eq!(status, 200, "{body}");
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -492,13 +458,7 @@ async fn invalid_outputs_and_panics_are_500s_and_logged_and_the_server_keeps_ser
 
     // With response validation off, the handler's output goes out as it is.
     let url = serve(router(false)).await;
-    let (status, body) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.getItems?ids=13"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.getItems?ids=13")).await;
     assert_eq!(status, 200);
     assert_eq!(body["items"][0]["name"], "");
 }
@@ -575,12 +535,6 @@ async fn a_configured_prefix_is_where_methods_are_served() {
     let params = get_items::Params::from_query("ids=1").unwrap();
     let out = client.query::<get_items::GetItems>(&params).await.unwrap();
     assert_eq!(out.items[0].name, "lamp");
-    let (status, _) = raw(
-        "GET",
-        &format!("{url}/xrpc/org.example.shelf.getItems?ids=1"),
-        None,
-        vec![],
-    )
-    .await;
+    let (status, _) = get(&format!("{url}/xrpc/org.example.shelf.getItems?ids=1")).await;
     assert_eq!(status, 404, "nothing is served under the default prefix");
 }
