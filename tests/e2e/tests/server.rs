@@ -345,9 +345,9 @@ async fn get(url: &str) -> (u16, Value) {
 #[tokio::test]
 async fn requests_no_client_sends_are_refused_with_the_right_status() {
     let url = serve(router(true)).await;
-    let get = format!("{url}/xrpc/org.example.shelf.getItems?ids=1");
+    let items = format!("{url}/xrpc/org.example.shelf.getItems?ids=1");
     let put = format!("{url}/xrpc/org.example.shelf.putItem");
-    let (status, body) = raw("POST", &get, None, vec![]).await;
+    let (status, body) = raw("POST", &items, None, vec![]).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (405, Some("InvalidRequest")),
