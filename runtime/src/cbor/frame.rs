@@ -96,27 +96,43 @@ pub fn error_frame(name: &str, message: Option<&str>) -> Vec<u8> {
     bytes
 }
 
-/// Reads a frame: the header, then exactly one body.
-pub fn read_frame(bytes: &[u8]) -> Result<Frame, Error> {
+/// A frame's header: `op` (1 for a message, -1 for an error) and the message type `t`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FrameHeader {
+    /// 1 for a message, -1 for an error.
+    pub op: i64,
+    /// The message type (`#commit`), if any.
+    pub t: Option<String>,
+}
+
+/// Splits a frame into its header and its body's bytes, undecoded, for readers that decode the
+/// body straight into the type `t` names (`cbor::from_cbor_with`), as a firehose reader does.
+pub fn split_frame(bytes: &[u8]) -> Result<(FrameHeader, &[u8]), Error> {
     let mut de = Deserializer::new(bytes);
     let header: Value = serde::Deserialize::deserialize(&mut de).map_err(|e: super::DeError| {
         frame_error(format!("the frame header is not DAG-CBOR: {e}"))
     })?;
-    let body = super::decode(&bytes[de.pos..]).map_err(Error::Cbor)?;
-    let op = header.get("op").and_then(Value::as_i64);
+    let op = header
+        .get("op")
+        .and_then(Value::as_i64)
+        .filter(|op| *op == 1 || *op == -1)
+        .ok_or_else(|| frame_error(format!("a frame header's op must be 1 or -1, not {header}")))?;
+    let t = header.get("t").and_then(Value::as_str).map(str::to_owned);
+    Ok((FrameHeader { op, t }, &bytes[de.pos..]))
+}
+
+/// Reads a frame: the header, then exactly one body.
+pub fn read_frame(bytes: &[u8]) -> Result<Frame, Error> {
+    let (header, body) = split_frame(bytes)?;
+    let body = super::decode(body).map_err(Error::Cbor)?;
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-    match op {
-        Some(1) => Ok(Frame::Message {
-            t: text(&header, "t"),
-            body,
-        }),
-        Some(-1) => Ok(Frame::Error {
-            error: text(&body, "error")
-                .ok_or_else(|| frame_error("an error frame's body has no `error` string"))?,
-            message: text(&body, "message"),
-        }),
-        _ => Err(frame_error(format!(
-            "a frame header's op must be 1 or -1, not {header}"
-        ))),
+    if header.op == 1 {
+        return Ok(Frame::Message { t: header.t, body });
     }
+    Ok(Frame::Error {
+        error: text(&body, "error")
+            .ok_or_else(|| frame_error("an error frame's body has no `error` string"))?,
+        message: text(&body, "message"),
+    })
 }
