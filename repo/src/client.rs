@@ -120,7 +120,10 @@ impl Firehose {
         FirehoseStream { receiver }
     }
 
-    async fn run<R: RecordSet + Send + 'static>(self, sender: mpsc::Sender<Result<Event<R>, FirehoseError>>) {
+    async fn run<R: RecordSet + Send + 'static>(
+        self,
+        sender: mpsc::Sender<Result<Event<R>, FirehoseError>>,
+    ) {
         let mut cursor = self.cursor;
         let mut failures = 0u32;
         loop {
