@@ -140,12 +140,19 @@ fn invalid(message: impl std::fmt::Display) -> Response {
 
 /// Every violation of `error`, on one line: `$.a: ...; $.b: ...`.
 pub(crate) fn every_violation(error: &lexicon_runtime::Error) -> String {
-    format!("{error:#}")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
+    // `{:#}` writes "N violations:" and then one violation per line.
+    let text = format!("{error:#}");
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    let rest: Vec<&str> = lines.collect();
+    if first.ends_with("violation:") || first.ends_with("violations:") {
+        rest.join("; ")
+    } else {
+        std::iter::once(first)
+            .chain(rest)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// Whether a request's content type is the one `encoding` names (`*/*` and `image/*` match
