@@ -25,6 +25,7 @@ pub mod client;
 mod commit;
 mod error;
 pub mod firehose;
+pub mod jetstream;
 pub mod mst;
 mod repo;
 
