@@ -1,6 +1,7 @@
 //! Starts the reference PDS (`@atproto/dev-env`), writes `--commits` job records (10,000 by
 //! default) from 8 accounts at once, then replays its firehose from cursor 0 and saves every
-//! frame and every account's signing key under `target/bench-data/`.
+//! frame and every account's signing key under `target/bench-data/`. With `--install-only` it
+//! only installs the reference harness (`tests/pds`).
 
 use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
@@ -52,6 +53,11 @@ fn job(did: &str) -> Job {
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().any(|a| a == "--install-only") {
+        // The reference side of the benchmark needs the harness's node_modules.
+        lexicon_test_support::pds::ensure_installed();
+        return;
+    }
     let commits: usize = std::env::args()
         .skip_while(|a| a != "--commits")
         .nth(1)
