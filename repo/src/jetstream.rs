@@ -9,34 +9,14 @@ use lexicon_runtime::Mode;
 use serde_json::Value;
 
 use crate::car::{cid_for, DAG_CBOR};
-use crate::firehose::Action;
-use crate::repo::{decode_record, Decoded};
+use crate::firehose::{Action, OpEvent};
+use crate::repo::decode_record;
 use crate::RepoError;
 
 /// Why a line is not a Jetstream event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("jetstream event: {0}")]
 pub struct JetstreamError(String);
-
-/// One commit op of a Jetstream event.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct JetstreamCommit<R> {
-    /// The commit's revision.
-    pub rev: String,
-    /// Create, update or delete.
-    pub action: Action,
-    /// The collection NSID.
-    pub collection: String,
-    /// The record key.
-    pub rkey: String,
-    /// The record's CID (none for a delete).
-    pub cid: Option<Cid>,
-    /// The record, typed (none for a delete).
-    pub record: Option<Decoded<R>>,
-    /// A CID that is not the record's: the record was changed on the way.
-    pub problem: Option<RepoError>,
-}
 
 /// One Jetstream event.
 #[derive(Debug)]
@@ -48,8 +28,11 @@ pub enum JetstreamEvent<R> {
         did: String,
         /// Jetstream's cursor: microseconds since the epoch.
         time_us: i64,
-        /// The op.
-        commit: Box<JetstreamCommit<R>>,
+        /// The commit's revision.
+        rev: String,
+        /// The op, as the firehose reader gives it; its `problem` is a CID that is not the
+        /// record's (the record was changed on the way).
+        op: Box<OpEvent<R>>,
     },
     /// An identity change.
     Identity {
@@ -124,8 +107,8 @@ pub fn parse_jetstream<R: RecordSet>(
             Ok(JetstreamEvent::Commit {
                 did,
                 time_us,
-                commit: Box::new(JetstreamCommit {
-                    rev: need(c, "rev")?,
+                rev: need(c, "rev")?,
+                op: Box::new(OpEvent {
                     action,
                     rkey: need(c, "rkey")?,
                     collection,

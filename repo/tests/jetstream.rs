@@ -24,7 +24,7 @@ fn jetstream_events_become_typed_records_with_checked_cids() {
     let events = events();
     assert_eq!(events.len(), 8);
     let commit = |i: usize| match &events[i] {
-        JetstreamEvent::Commit { commit, .. } => commit,
+        JetstreamEvent::Commit { op, .. } => op,
         other => panic!("{other:?}"),
     };
     // A job created, then updated: typed, CIDs those of their encodings.
