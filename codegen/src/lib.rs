@@ -25,31 +25,39 @@
 
 mod assemble;
 mod builder;
-mod catalog;
-mod check;
-mod convert;
-mod diag;
 mod emit;
-mod evolution;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 mod format;
 mod ir;
-mod load;
 mod lower;
 mod names;
 mod options;
 mod renames;
-mod schema;
-mod span;
 mod write;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use builder::{BuildError, Builder};
-pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use evolution::{compare_dirs as diff, Change};
+// The document model, loading, rules and catalog live in `lexicon-schema`; the generator reads
+// them under their old module names.
+use lexicon_schema::{catalog, check, diag, evolution, load, schema};
+
+pub use evolution::Change;
+pub use lexicon_schema::diag::{Diagnostic, Diagnostics, Severity};
+
+/// Loads two lexicon sets and lists what changed between them: the lexicon-level changes
+/// (breaking or not) and the Rust names the generator would change.
+pub fn diff(
+    old: &[std::path::PathBuf],
+    new: &[std::path::PathBuf],
+) -> Result<Vec<Change>, Diagnostics> {
+    let (old, new, mut changes) = evolution::compare_dirs(old, new)?;
+    changes.extend(renames::renames(&old, &new));
+    changes.sort();
+    Ok(changes)
+}
 pub use options::{Layout, Options};
 pub use write::{check_files, write_files, CheckReport, WriteReport};
 

@@ -28,12 +28,7 @@ pub fn renames(old: &Catalog, new: &Catalog) -> Vec<Change> {
             .type_id
             .split_once('#')
             .unwrap_or((&def.type_id, "main"));
-        let change = |message: String| Change {
-            nsid: nsid.to_owned(),
-            pointer: format!("/defs/{name}"),
-            breaking: true,
-            message,
-        };
+        let change = |message: String| Change::new(nsid, format!("/defs/{name}"), true, message);
         if def.path != *new_path {
             out.push(change(format!(
                 "Rust type `{}` is now `{}`: code that names it breaks",

@@ -173,7 +173,7 @@ pub fn select(loaded: Vec<Loaded>, only: &[String], exclude: &[String]) -> Vec<L
 }
 
 /// The NSIDs of the documents that `doc`'s refs and unions name.
-pub(crate) fn referenced_nsids(doc: &Document) -> Vec<String> {
+pub fn referenced_nsids(doc: &Document) -> Vec<String> {
     use crate::schema::Field;
     fn field(f: &Field, from: &str, out: &mut Vec<String>) {
         let nsid = |r: &str| match r.split_once('#') {

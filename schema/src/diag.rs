@@ -150,7 +150,7 @@ impl Diagnostics {
 
     /// Fills in line, column and line text from the documents' texts where the pointer can be
     /// found, then sorts.
-    pub(crate) fn located(mut self, texts: &std::collections::HashMap<PathBuf, String>) -> Self {
+    pub fn located(mut self, texts: &std::collections::HashMap<PathBuf, String>) -> Self {
         for d in &mut self.0 {
             if d.line_text.is_some() {
                 continue;
@@ -204,7 +204,7 @@ impl Diagnostics {
     }
 
     /// The same, with every warning made an error (`--deny-warnings`).
-    pub(crate) fn denied(mut self) -> Self {
+    pub fn denied(mut self) -> Self {
         for d in &mut self.0 {
             if d.severity == Severity::Warning {
                 d.severity = Severity::Error;

@@ -25,6 +25,23 @@ pub struct Change {
     pub message: String,
 }
 
+impl Change {
+    /// A change to `nsid` at `pointer`.
+    pub fn new(
+        nsid: impl Into<String>,
+        pointer: impl Into<String>,
+        breaking: bool,
+        message: impl Into<String>,
+    ) -> Self {
+        Change {
+            nsid: nsid.into(),
+            pointer: pointer.into(),
+            breaking,
+            message: message.into(),
+        }
+    }
+}
+
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let tag = if self.breaking { "BREAKING" } else { "ok" };
@@ -36,17 +53,21 @@ impl fmt::Display for Change {
     }
 }
 
-/// Loads two lexicon sets and compares them.
-pub fn compare_dirs(old: &[PathBuf], new: &[PathBuf]) -> Result<Vec<Change>, Diagnostics> {
-    let old = load(old)?;
-    let new = load(new)?;
+/// Loads two lexicon sets and compares them: `(old, new, changes)`, the changes sorted. A tool
+/// that adds changes of its own (the generator's Rust names) uses the two catalogs.
+pub fn compare_dirs(
+    old: &[PathBuf],
+    new: &[PathBuf],
+) -> Result<(Catalog, Catalog, Vec<Change>), Diagnostics> {
+    let old = load_dirs(old)?;
+    let new = load_dirs(new)?;
     let mut changes = compare(&old, &new);
-    changes.extend(crate::renames::renames(&old, &new));
     changes.sort();
-    Ok(changes)
+    Ok((old, new, changes))
 }
 
-fn load(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
+/// Loads lexicon folders into a checked catalog, or every diagnostic.
+pub fn load_dirs(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut texts = std::collections::HashMap::new();
     let paths = crate::load::discover(dirs, &mut diags);
