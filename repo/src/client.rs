@@ -15,7 +15,8 @@ use lexicon_runtime::Mode;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::firehose::{parse_frame, CommitEvent, Event, FrameError, NSID};
+use crate::commit::Commit;
+use crate::firehose::{parse_frame, Event, FrameError, NSID};
 use crate::RepoError;
 
 /// Why the stream yielded an error instead of an event.
@@ -152,8 +153,18 @@ impl Firehose {
                         failures = 0;
                         let event = match parse_frame::<R>(&bytes, &*self.keep, self.mode) {
                             Ok(mut event) => {
-                                if let Event::Commit(commit) = &mut event {
-                                    self.verify(commit).await;
+                                match &mut event {
+                                    Event::Commit(commit) => {
+                                        let did = commit.repo.clone();
+                                        commit.signature =
+                                            Some(self.verify(&did, &commit.commit).await);
+                                    }
+                                    Event::Sync(sync) => {
+                                        let did = sync.commit.did.clone();
+                                        sync.signature =
+                                            Some(self.verify(&did, &sync.commit).await);
+                                    }
+                                    _ => {}
                                 }
                                 if let Some(seq) = event.seq() {
                                     cursor = Some(seq);
@@ -192,8 +203,9 @@ impl Firehose {
         }
     }
 
-    /// Checks a commit's signature with its repository's current key.
-    async fn verify<R>(&self, commit: &mut CommitEvent<R>) {
+    /// Checks a commit's signature with its repository's current key (fetched again once
+    /// after a failure, in case the key rotated).
+    async fn verify(&self, did: &str, commit: &Commit) -> Result<(), RepoError> {
         let key = |doc: Result<lexicon_identity::DidDocument, lexicon_identity::ResolveError>| {
             let doc = doc.map_err(|e| e.to_string())?;
             match doc.signing_key() {
@@ -202,24 +214,22 @@ impl Firehose {
                 None => Err("the DID document has no #atproto key".into()),
             }
         };
-        let did = commit.repo.clone();
-        let first = key(self.resolver.resolve(&did).await);
+        let key_error = |message: String| RepoError::Key {
+            did: did.to_owned(),
+            message,
+        };
+        let first = key(self.resolver.resolve(did).await);
         let verified = match &first {
             Ok(k) => commit.verify(k),
-            Err(e) => Err(RepoError::Key {
-                did: did.clone(),
-                message: e.clone(),
-            }),
+            Err(e) => Err(key_error(e.clone())),
         };
-        if verified.is_err() {
-            // The key may have rotated since the document was cached.
-            match key(self.resolver.refresh(&did).await) {
-                Ok(fresh) if first.as_ref().ok() != Some(&fresh) => {
-                    let _ = commit.verify(&fresh);
-                }
-                Ok(_) => {}
-                Err(message) => commit.signature = Some(Err(RepoError::Key { did, message })),
-            }
+        if verified.is_ok() {
+            return verified;
+        }
+        match key(self.resolver.refresh(did).await) {
+            Ok(fresh) if first.as_ref().ok() != Some(&fresh) => commit.verify(&fresh),
+            Ok(_) => verified,
+            Err(message) => Err(key_error(message)),
         }
     }
 }

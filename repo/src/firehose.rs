@@ -101,6 +101,57 @@ impl<R> CommitEvent<R> {
     }
 }
 
+/// A `#sync` message: the repository's current commit, signed, which a reader that lost track
+/// of the repository (a gap, a `tooBig` commit) resynchronises from.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct SyncEvent {
+    /// The message.
+    pub message: lexicon::SubscribeReposSync,
+    /// The commit its CAR holds (its `did` is the message's).
+    pub commit: Commit,
+    /// The commit's CID.
+    pub commit_cid: Cid,
+    /// The result of the signature check, once made ([`crate::client`] makes it).
+    pub signature: Option<Result<(), RepoError>>,
+}
+
+impl SyncEvent {
+    /// Checks the commit's signature with the repository's key and records the result.
+    pub fn verify(&mut self, key: &PublicKey) -> Result<(), RepoError> {
+        let result = self.commit.verify(key);
+        self.signature = Some(result.clone());
+        result
+    }
+}
+
+fn sync_event(message: lexicon::SubscribeReposSync) -> Result<SyncEvent, FrameError> {
+    let (roots, blocks) = read_car(message.blocks.as_ref())?;
+    let commit_cid = *roots.first().ok_or_else(|| RepoError::Car {
+        offset: 0,
+        message: "a #sync CAR has no root".into(),
+    })?;
+    let commit = Commit::decode(&commit_cid, blocks.require(&commit_cid)?)?;
+    if commit.did != message.did.as_str() {
+        return Err(RepoError::BadBlock {
+            cid: commit_cid.to_string(),
+            what: "commit",
+            message: format!(
+                "it is the commit of {}, not of {}",
+                commit.did,
+                message.did.as_str()
+            ),
+        }
+        .into());
+    }
+    Ok(SyncEvent {
+        message,
+        commit,
+        commit_cid,
+        signature: None,
+    })
+}
+
 /// One event of the stream.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -108,7 +159,7 @@ pub enum Event<R> {
     /// A commit to a repository.
     Commit(Box<CommitEvent<R>>),
     /// A repository's current commit, after a gap (`#sync`).
-    Sync(Box<lexicon::SubscribeReposSync>),
+    Sync(Box<SyncEvent>),
     /// An identity change (`#identity`).
     Identity(Box<lexicon::Identity>),
     /// An account status change (`#account`).
@@ -136,7 +187,7 @@ impl<R> Event<R> {
     pub fn seq(&self) -> Option<i64> {
         match self {
             Event::Commit(c) => Some(c.seq),
-            Event::Sync(s) => Some(s.seq),
+            Event::Sync(s) => Some(s.message.seq),
             Event::Identity(i) => Some(i.seq),
             Event::Account(a) => Some(a.seq),
             Event::Unknown { seq, .. } => *seq,
@@ -168,7 +219,7 @@ pub fn parse_frame<R: RecordSet>(
             keep,
             mode,
         )?)),
-        "#sync" => Event::Sync(Box::new(DagCbor::from_cbor_with(mode, body)?)),
+        "#sync" => Event::Sync(Box::new(sync_event(DagCbor::from_cbor_with(mode, body)?)?)),
         "#identity" => Event::Identity(Box::new(DagCbor::from_cbor_with(mode, body)?)),
         "#account" => Event::Account(Box::new(DagCbor::from_cbor_with(mode, body)?)),
         "#info" => Event::Info(Box::new(DagCbor::from_cbor_with(mode, body)?)),

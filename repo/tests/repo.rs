@@ -241,3 +241,30 @@ fn damage_is_refused_with_a_clear_error() {
     assert!(matches!(&items[0], Err(RepoError::MissingBlock(_))));
     assert!(items[1].is_ok() && items[2].is_ok());
 }
+
+#[test]
+fn a_sync_frame_carries_a_verifiable_commit() {
+    use lexicon_repo::firehose::{parse_frame, Event};
+    let made = sample();
+    let commit_block = made.blocks.get(&made.commit).unwrap();
+    let car = write_car(&[made.commit], [(&made.commit, commit_block)]);
+    let body = json!({"seq": 7, "did": DID, "blocks": {"$bytes": base64(&car)}, "rev": "3lbq5mkxk2s2a", "time": "2026-12-02T08:00:00.000Z"});
+    let mut frame = lexicon_runtime::cbor::encode(&json!({"op": 1, "t": "#sync"})).unwrap();
+    frame.extend(lexicon_runtime::cbor::encode(&body).unwrap());
+    let Event::Sync(mut sync) =
+        parse_frame::<KnownRecord>(&frame, &|_| true, Mode::Strict).unwrap()
+    else {
+        panic!("not a #sync event");
+    };
+    assert_eq!(sync.commit_cid, made.commit);
+    sync.verify(&made.key).unwrap();
+    assert!(matches!(
+        sync.verify(&PublicKey::K256(*signer(2).verifying_key())),
+        Err(RepoError::BadSignature { .. })
+    ));
+    // A #sync whose commit is another repository's is refused.
+    let other = json!({"seq": 7, "did": "did:plc:zzzzzzzzzzzzzzzzzzzzzzzz", "blocks": {"$bytes": base64(&car)}, "rev": "3lbq5mkxk2s2a", "time": "2026-12-02T08:00:00.000Z"});
+    let mut frame = lexicon_runtime::cbor::encode(&json!({"op": 1, "t": "#sync"})).unwrap();
+    frame.extend(lexicon_runtime::cbor::encode(&other).unwrap());
+    assert!(parse_frame::<KnownRecord>(&frame, &|_| true, Mode::Strict).is_err());
+}
