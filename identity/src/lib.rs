@@ -23,10 +23,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod current_key;
 mod did;
 mod key;
 mod resolve;
 
+pub use current_key::{check_with_current_key, KeyCheckError};
 pub use did::{DidDocument, Service, VerificationMethod};
 pub use key::{KeyError, PublicKey, SignatureRules};
 #[cfg(feature = "http")]

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, Stream, StreamExt as _};
-use lexicon_identity::{DidResolver, PublicKey};
+use lexicon_identity::{check_with_current_key, DidResolver, KeyCheckError};
 use lexicon_runtime::record::RecordSet;
 use lexicon_runtime::Mode;
 use tokio::sync::mpsc;
@@ -206,31 +206,15 @@ impl Firehose {
     /// Checks a commit's signature with its repository's current key (fetched again once
     /// after a failure, in case the key rotated).
     async fn verify(&self, did: &str, commit: &Commit) -> Result<(), RepoError> {
-        let key = |doc: Result<lexicon_identity::DidDocument, lexicon_identity::ResolveError>| {
-            let doc = doc.map_err(|e| e.to_string())?;
-            match doc.signing_key() {
-                Some(Ok(key)) => Ok::<PublicKey, String>(key),
-                Some(Err(e)) => Err(e.to_string()),
-                None => Err("the DID document has no #atproto key".into()),
-            }
-        };
-        let key_error = |message: String| RepoError::Key {
-            did: did.to_owned(),
-            message,
-        };
-        let first = key(self.resolver.resolve(did).await);
-        let verified = match &first {
-            Ok(k) => commit.verify(k),
-            Err(e) => Err(key_error(e.clone())),
-        };
-        if verified.is_ok() {
-            return verified;
-        }
-        match key(self.resolver.refresh(did).await) {
-            Ok(fresh) if first.as_ref().ok() != Some(&fresh) => commit.verify(&fresh),
-            Ok(_) => verified,
-            Err(message) => Err(key_error(message)),
-        }
+        check_with_current_key(&*self.resolver, did, "atproto", |key| commit.verify(key))
+            .await
+            .map_err(|e| match e {
+                KeyCheckError::Failed(e) => e,
+                other => RepoError::Key {
+                    did: did.to_owned(),
+                    message: other.to_string(),
+                },
+            })
     }
 }
 

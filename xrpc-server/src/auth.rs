@@ -6,7 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::{header, HeaderMap, StatusCode};
 use base64::Engine as _;
-use lexicon_identity::{DidResolver, ResolveError};
+use lexicon_identity::{
+    check_with_current_key, DidResolver, KeyCheckError, PublicKey, ResolveError,
+};
 use lexicon_runtime::formats::is_valid_did;
 use lexicon_runtime::xrpc::ErrorName;
 use serde_json::Value;
@@ -268,21 +270,24 @@ impl ServiceAuthVerifier {
             .decode(signature)
             .map_err(|_| AuthError::new("BadJwtSignature", "could not verify jwt signature"))?;
         let message = format!("{header}.{payload}");
-        let doc = self.resolver.resolve(did).await.map_err(resolve_error)?;
-        let mut valid = check_signature(&doc, key_id, alg, message.as_bytes(), &signature)?;
-        if !valid {
-            // The key may have been rotated since the document was cached.
-            let fresh = self.resolver.refresh(did).await.map_err(resolve_error)?;
-            if fresh != doc {
-                valid = check_signature(&fresh, key_id, alg, message.as_bytes(), &signature)?;
-            }
-        }
-        if !valid {
-            return Err(AuthError::new(
+        let check = |key: &PublicKey| match key.verify_jwt(alg, message.as_bytes(), &signature) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(AuthError::new(
                 "BadJwtSignature",
                 "jwt signature does not match jwt issuer",
-            ));
-        }
+            )),
+            Err(e) => Err(AuthError::new(
+                "BadJwtSignature",
+                format!("could not verify jwt signature: {e}"),
+            )),
+        };
+        check_with_current_key(&*self.resolver, did, key_id, check)
+            .await
+            .map_err(|e| match e {
+                KeyCheckError::Failed(e) => e,
+                KeyCheckError::Resolve(e) => resolve_error(e),
+                other => AuthError::new("BadJwtIss", other.to_string()),
+            })?;
         Ok(ServiceAuth {
             did: did.to_owned(),
             iss,
@@ -292,32 +297,6 @@ impl ServiceAuthVerifier {
             jti: text("jti"),
         })
     }
-}
-
-fn check_signature(
-    doc: &lexicon_identity::DidDocument,
-    key_id: &str,
-    alg: &str,
-    message: &[u8],
-    signature: &[u8],
-) -> Result<bool, AuthError> {
-    let key = doc
-        .key(key_id)
-        .ok_or_else(|| {
-            AuthError::new(
-                "BadJwtIss",
-                format!("the DID document of {} has no #{key_id} key", doc.id),
-            )
-        })?
-        .map_err(|e| {
-            AuthError::new("BadJwtIss", format!("the #{key_id} key of {}: {e}", doc.id))
-        })?;
-    key.verify_jwt(alg, message, signature).map_err(|e| {
-        AuthError::new(
-            "BadJwtSignature",
-            format!("could not verify jwt signature: {e}"),
-        )
-    })
 }
 
 fn resolve_error(e: ResolveError) -> AuthError {
