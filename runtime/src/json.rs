@@ -32,7 +32,104 @@ fn parse_error<T: ShapeOwned>(json: &str, first: serde_json::Error) -> Error {
 
 fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> Error {
     let (path, message) = joined(path_text(e.path()), e.into_inner().to_string());
-    Error::Parse { path, message }
+    Error::Parse {
+        path,
+        message: lexicon_words(&message),
+    }
+}
+
+/// The longest value quoted in a message, in characters.
+const QUOTED: usize = 40;
+
+/// A serde message in Lexicon's words, for a reader who knows the lexicon, not the Rust types:
+/// `invalid type: string "ab", expected bytes` becomes `expected bytes ({"$bytes":
+/// "<base64>"}), got a string ("ab")`; long values are cut; serde's ` at line L column C` goes,
+/// since the message comes with its JSON path.
+pub(crate) fn lexicon_words(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => &message[..i],
+        _ => message,
+    };
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.strip_suffix('`'))
+    {
+        return format!("missing required property `{field}`");
+    }
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_owned();
+    };
+    // The value's text may hold ", expected", so split at the last one.
+    let Some((got, expected)) = rest.rsplit_once(", expected ") else {
+        return message.to_owned();
+    };
+    format!(
+        "expected {}, got {}",
+        lexicon_type(expected),
+        lexicon_value(got)
+    )
+}
+
+/// What serde says was expected, as a Lexicon type.
+fn lexicon_type(expected: &str) -> String {
+    match expected {
+        "a sequence" => "an array".into(),
+        "a map" => "an object".into(),
+        "an object with one string property `$bytes`" => r#"bytes ({"$bytes": "<base64>"})"#.into(),
+        "an object with one string property `$link`" => r#"a cid-link ({"$link": "<cid>"})"#.into(),
+        "struct BlobJson" | "struct LegacyBlobJson" => {
+            r#"a blob ({"$type": "blob", "ref", "mimeType", "size"})"#.into()
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// What serde says it found, as a JSON value: its kind, and the value cut short.
+fn lexicon_value(got: &str) -> String {
+    let quoted = |kind: &str, value: &str| {
+        let mut chars = value.chars();
+        let cut: String = chars.by_ref().take(QUOTED).collect();
+        let more = if chars.next().is_some() { "…" } else { "" };
+        format!("{kind} ({cut}{more})")
+    };
+    if let Some(text) = got.strip_prefix("string ") {
+        return quoted("a string", text);
+    }
+    let ticked = |prefix: &str| {
+        got.strip_prefix(prefix)
+            .and_then(|v| v.strip_prefix('`'))
+            .and_then(|v| v.strip_suffix('`'))
+    };
+    if let Some(v) = ticked("integer ") {
+        return quoted("an integer", v);
+    }
+    if let Some(v) = ticked("floating point ") {
+        return quoted("a number", v);
+    }
+    if let Some(v) = ticked("boolean ") {
+        return quoted("a boolean", v);
+    }
+    match got {
+        "map" => "an object".into(),
+        "sequence" => "an array".into(),
+        "null" | "unit value" => "null".into(),
+        other => other.to_owned(),
+    }
+}
+
+/// Parses `json` as `T` and validates it: the result holds only values the schema allows.
+pub fn from_json<T: ShapeOwned + Validate>(json: &str) -> Result<T, Error> {
+    from_json_with(Mode::Strict, json)
+}
+
+/// Parses `json` as `T` and validates it as `mode`'s validator would.
+pub fn from_json_with<T: ShapeOwned + Validate>(mode: Mode, json: &str) -> Result<T, Error> {
+    Ok(parse::<T>(json)?.validate_with(mode)?)
+}
+
+/// Serializes a generated value as compact JSON.
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("generated types serialize to JSON without error")
 }
 
 /// The tracked path and the message, with a path suffix carried by the message (errors about a
@@ -63,17 +160,44 @@ pub(crate) fn path_text(tracked: &serde_path_to_error::Path) -> String {
     path
 }
 
-/// Parses `json` as `T` and validates it: the result holds only values the schema allows.
-pub fn from_json<T: ShapeOwned + Validate>(json: &str) -> Result<T, Error> {
-    from_json_with(Mode::Strict, json)
-}
+#[cfg(test)]
+mod tests {
+    use super::lexicon_words;
 
-/// Parses `json` as `T` and validates it as `mode`'s validator would.
-pub fn from_json_with<T: ShapeOwned + Validate>(mode: Mode, json: &str) -> Result<T, Error> {
-    Ok(parse::<T>(json)?.validate_with(mode)?)
-}
-
-/// Serializes a generated value as compact JSON.
-pub fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("generated types serialize to JSON without error")
+    #[test]
+    fn serde_messages_in_lexicon_words() {
+        let long = format!(
+            "invalid type: string \"{}\", expected an integer at line 1 column 468",
+            "x".repeat(300)
+        );
+        assert_eq!(
+            lexicon_words(&long),
+            format!("expected an integer, got a string (\"{}…)", "x".repeat(39))
+        );
+        assert_eq!(
+            lexicon_words("invalid type: string \"MII\", expected an object with one string property `$bytes` at line 1 column 9"),
+            r#"expected bytes ({"$bytes": "<base64>"}), got a string ("MII")"#
+        );
+        assert_eq!(
+            lexicon_words("invalid type: integer `7`, expected a string at line 1 column 43"),
+            "expected a string, got an integer (7)"
+        );
+        assert_eq!(
+            lexicon_words("invalid type: null, expected a dev.cocore.compute.defs#money object"),
+            "expected a dev.cocore.compute.defs#money object, got null"
+        );
+        assert_eq!(
+            lexicon_words("invalid type: string \"a, expected b\", expected a sequence"),
+            "expected an array, got a string (\"a, expected b\")"
+        );
+        assert_eq!(
+            lexicon_words("invalid type: map, expected struct BlobJson"),
+            r#"expected a blob ({"$type": "blob", "ref", "mimeType", "size"}), got an object"#
+        );
+        assert_eq!(
+            lexicon_words("missing field `model` at line 1 column 539"),
+            "missing required property `model`"
+        );
+        assert_eq!(lexicon_words("string too long"), "string too long");
+    }
 }

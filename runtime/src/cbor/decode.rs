@@ -72,7 +72,10 @@ fn parse_error<T: ShapeOwned>(bytes: &[u8], first: DeError) -> Error {
             offset: Some(offset),
             message,
         }),
-        None => Error::Parse { path, message },
+        None => Error::Parse {
+            path,
+            message: crate::json::lexicon_words(&message),
+        },
     }
 }
 
