@@ -75,10 +75,7 @@ impl<R: Read> CarReader<R> {
             .and_then(serde_json::Value::as_array)
             .ok_or_else(|| car.error("the header has no `roots` array"))?;
         for root in roots {
-            let cid = root
-                .get("$link")
-                .and_then(serde_json::Value::as_str)
-                .and_then(|s| Cid::try_from(s).ok())
+            let cid = link_of(root)
                 .ok_or_else(|| car.error(format!("a root is not a CID link: {root}")))?;
             car.roots.push(cid);
         }
@@ -250,9 +247,22 @@ impl BlockMap {
     }
 }
 
-/// Reads a whole CAR file: its roots and its blocks, every CID checked.
-pub fn read_car(bytes: &[u8]) -> Result<(Vec<Cid>, BlockMap), RepoError> {
-    let mut reader = CarReader::new(bytes)?;
+/// The CID of a link in the JSON form of the data model (`{"$link": "bafy..."}`), if it is one.
+pub(crate) fn link_of(value: &serde_json::Value) -> Option<Cid> {
+    value
+        .get("$link")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|s| Cid::try_from(s).ok())
+}
+
+/// A link in the JSON form of the data model: `{"$link": "bafy..."}`.
+pub(crate) fn link_json(cid: &Cid) -> serde_json::Value {
+    serde_json::json!({ "$link": cid.to_string() })
+}
+
+/// Reads a whole CAR file (bytes, or any reader): its roots and its blocks, every CID checked.
+pub fn read_car(reader: impl Read) -> Result<(Vec<Cid>, BlockMap), RepoError> {
+    let mut reader = CarReader::new(reader)?;
     let mut blocks = BlockMap::new();
     while let Some(block) = reader.next_block()? {
         blocks.insert(block.cid, block.data);
@@ -265,10 +275,7 @@ pub fn write_car<'a>(
     roots: &[Cid],
     blocks: impl IntoIterator<Item = (&'a Cid, &'a [u8])>,
 ) -> Vec<u8> {
-    let roots: Vec<serde_json::Value> = roots
-        .iter()
-        .map(|c| serde_json::json!({ "$link": c.to_string() }))
-        .collect();
+    let roots: Vec<serde_json::Value> = roots.iter().map(link_json).collect();
     let header =
         lexicon_runtime::cbor::encode(&serde_json::json!({ "version": 1, "roots": roots }))
             .expect("a CAR header encodes");

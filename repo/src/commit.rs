@@ -6,6 +6,7 @@ use cid::Cid;
 use lexicon_identity::{PublicKey, SignatureRules};
 use serde_json::Value;
 
+use crate::car::link_of as link;
 use crate::RepoError;
 
 /// A repository commit (version 3).
@@ -64,11 +65,6 @@ impl Commit {
         if version != 3 {
             return Err(bad(format!("version {version}; only version 3 is read")));
         }
-        let link = |v: &Value| {
-            v.get("$link")
-                .and_then(Value::as_str)
-                .and_then(|s| Cid::try_from(s).ok())
-        };
         let data = value
             .get("data")
             .and_then(link)

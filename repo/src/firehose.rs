@@ -12,7 +12,7 @@ use lexicon_runtime::record::RecordSet;
 use lexicon_runtime::Mode;
 
 use crate::atproto::com::atproto::sync::subscribe_repos as lexicon;
-use crate::car::read_car;
+use crate::car::{read_car, BlockMap};
 use crate::commit::Commit;
 use crate::repo::{decode_record, Decoded};
 use crate::{mst, RepoError};
@@ -131,25 +131,26 @@ fn sync_event(message: lexicon::SubscribeReposSync) -> Result<SyncEvent, FrameEr
         offset: 0,
         message: "a #sync CAR has no root".into(),
     })?;
-    let commit = Commit::decode(&commit_cid, blocks.require(&commit_cid)?)?;
-    if commit.did != message.did.as_str() {
-        return Err(RepoError::BadBlock {
-            cid: commit_cid.to_string(),
-            what: "commit",
-            message: format!(
-                "it is the commit of {}, not of {}",
-                commit.did,
-                message.did.as_str()
-            ),
-        }
-        .into());
-    }
+    let commit = repo_commit(&blocks, &commit_cid, message.did.as_str())?;
     Ok(SyncEvent {
         message,
         commit,
         commit_cid,
         signature: None,
     })
+}
+
+/// The commit block `cid` of a message's CAR, which must be the commit of `did`.
+fn repo_commit(blocks: &BlockMap, cid: &Cid, did: &str) -> Result<Commit, RepoError> {
+    let commit = Commit::decode(cid, blocks.require(cid)?)?;
+    if commit.did != did {
+        return Err(RepoError::BadBlock {
+            cid: cid.to_string(),
+            what: "commit",
+            message: format!("it is the commit of {}, not of {did}", commit.did),
+        });
+    }
+    Ok(commit)
 }
 
 /// One event of the stream.
@@ -248,19 +249,7 @@ fn commit_event<R: RecordSet>(
 ) -> Result<CommitEvent<R>, FrameError> {
     let (_, blocks) = read_car(message.blocks.as_ref())?;
     let commit_cid = link(&message.commit)?;
-    let commit = Commit::decode(&commit_cid, blocks.require(&commit_cid)?)?;
-    if commit.did != message.repo.as_str() {
-        return Err(RepoError::BadBlock {
-            cid: commit_cid.to_string(),
-            what: "commit",
-            message: format!(
-                "it is the commit of {}, not of {}",
-                commit.did,
-                message.repo.as_str()
-            ),
-        }
-        .into());
-    }
+    let commit = repo_commit(&blocks, &commit_cid, message.repo.as_str())?;
     let mut ops = Vec::new();
     for op in &message.ops {
         let Some((collection, rkey)) = op.path.split_once('/') else {

@@ -11,7 +11,7 @@ use cid::Cid;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::car::{cid_for, BlockMap, DAG_CBOR};
+use crate::car::{cid_for, link_json, link_of as link, BlockMap, DAG_CBOR};
 use crate::RepoError;
 
 /// The height of a key in the tree: the number of leading zero bits of its SHA-256, in pairs.
@@ -53,13 +53,6 @@ pub struct Node {
     pub left: Option<Cid>,
     /// The entries, in key order.
     pub entries: Vec<Entry>,
-}
-
-fn link(value: &Value) -> Option<Cid> {
-    value
-        .get("$link")
-        .and_then(Value::as_str)
-        .and_then(|s| Cid::try_from(s).ok())
 }
 
 impl Node {
@@ -125,7 +118,7 @@ impl Node {
     /// The node's canonical DAG-CBOR block (keys prefix-compressed).
     pub fn encode(&self) -> Vec<u8> {
         let opt = |c: &Option<Cid>| match c {
-            Some(c) => json!({ "$link": c.to_string() }),
+            Some(c) => link_json(c),
             None => Value::Null,
         };
         let mut previous: &[u8] = &[];
@@ -138,7 +131,7 @@ impl Node {
                 json!({
                     "p": p,
                     "k": { "$bytes": base64::engine::general_purpose::STANDARD_NO_PAD.encode(&e.key[p..]) },
-                    "v": { "$link": e.value.to_string() },
+                    "v": link_json(&e.value),
                     "t": opt(&e.tree),
                 })
             })

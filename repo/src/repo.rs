@@ -9,7 +9,7 @@ use lexicon_runtime::cbor::Cbor;
 use lexicon_runtime::record::RecordSet;
 use lexicon_runtime::{Error, Mode};
 
-use crate::car::{BlockMap, CarReader};
+use crate::car::{read_car, BlockMap};
 use crate::commit::Commit;
 use crate::{mst, RepoError};
 
@@ -90,10 +90,10 @@ impl Repo {
 
     /// Reads a repository export from a stream, one block at a time.
     pub fn from_reader(reader: impl Read) -> Result<Repo, RepoError> {
-        let mut car = CarReader::new(reader)?;
-        let root = match car.roots() {
-            [root] => *root,
-            roots => {
+        let (roots, blocks) = read_car(reader)?;
+        let root = match roots[..] {
+            [root] => root,
+            _ => {
                 return Err(RepoError::Car {
                     offset: 0,
                     message: format!(
@@ -103,10 +103,6 @@ impl Repo {
                 })
             }
         };
-        let mut blocks = BlockMap::new();
-        while let Some(block) = car.next_block()? {
-            blocks.insert(block.cid, block.data);
-        }
         let commit = Commit::decode(&root, blocks.require(&root)?)?;
         Ok(Repo {
             commit_cid: root,

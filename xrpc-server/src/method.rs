@@ -62,12 +62,7 @@ impl<M: Method, S> Call<M, S> {
     /// with the router's [`ServiceAuthVerifier`](crate::ServiceAuthVerifier): the caller's
     /// DID and the token's claims, or a 401 to return with `?`.
     pub async fn service_auth(&self) -> Result<ServiceAuth, XrpcError<M::Error>> {
-        let verifier = self.config.service_auth.as_ref().ok_or_else(|| {
-            XrpcError::internal(
-                "the router has no service-auth verifier (XrpcRouter::service_auth)",
-            )
-        })?;
-        Ok(verifier.verify_headers(&self.headers, M::NSID).await?)
+        self.config.service_auth(&self.headers, M::NSID).await
     }
 
     /// The token of the `Authorization: Bearer` header, for first-party tokens the service

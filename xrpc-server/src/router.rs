@@ -6,13 +6,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
+use lexicon_runtime::xrpc::ErrorName;
 
-use crate::auth::ServiceAuthVerifier;
+use crate::auth::{ServiceAuth, ServiceAuthVerifier};
 use crate::error::error_response;
+use crate::error::XrpcError;
 use crate::method::{Handler, MethodRoute, Route, ServedMethod};
 use crate::subscription::{ServedSubscription, StreamHandler, SubscriptionRoute};
 
@@ -24,6 +26,23 @@ pub(crate) struct Config {
     pub(crate) validate_responses: bool,
     pub(crate) body_limit: usize,
     pub(crate) service_auth: Option<ServiceAuthVerifier>,
+}
+
+impl Config {
+    /// Verifies the service-auth JWT of `headers` for a call of `lxm` with the router's
+    /// verifier; a 500 when the router has none.
+    pub(crate) async fn service_auth<E: ErrorName>(
+        &self,
+        headers: &HeaderMap,
+        lxm: &str,
+    ) -> Result<ServiceAuth, XrpcError<E>> {
+        let verifier = self.service_auth.as_ref().ok_or_else(|| {
+            XrpcError::internal(
+                "the router has no service-auth verifier (XrpcRouter::service_auth)",
+            )
+        })?;
+        Ok(verifier.verify_headers(headers, lxm).await?)
+    }
 }
 
 /// An XRPC service: one handler per method, then [`with_state`](Self::with_state) (or

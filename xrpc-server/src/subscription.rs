@@ -54,12 +54,7 @@ pub struct SubscriptionCall<T: Subscription, S> {
 impl<T: Subscription, S> SubscriptionCall<T, S> {
     /// Verifies the upgrade request's service-auth JWT for this subscription.
     pub async fn service_auth(&self) -> Result<ServiceAuth, XrpcError<T::Error>> {
-        let verifier = self.config.service_auth.as_ref().ok_or_else(|| {
-            XrpcError::internal(
-                "the router has no service-auth verifier (XrpcRouter::service_auth)",
-            )
-        })?;
-        Ok(verifier.verify_headers(&self.headers, T::NSID).await?)
+        self.config.service_auth(&self.headers, T::NSID).await
     }
 
     /// The token of the `Authorization: Bearer` header.
