@@ -199,10 +199,29 @@ where
         Ok(params) => params,
         Err(e) => return invalid(format!("invalid parameters: {}", every_violation(&e))),
     };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
+    // The content type is checked before the body is read, so a refused body is not read.
+    if let Some(encoding) = M::INPUT_ENCODING {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let refusal = match content_type {
+            Some(actual) if content_type_matches(encoding, actual) => None,
+            Some(actual) => Some(format!(
+                "Wrong request encoding (Content-Type): {actual}, expected {encoding}"
+            )),
+            None => Some(format!(
+                "Request encoding (Content-Type) required but not provided, expected {encoding}"
+            )),
+        };
+        if let Some(message) = refusal {
+            return error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "InvalidRequest",
+                &message,
+            );
+        }
+    }
     let bytes = match axum::body::to_bytes(body, config.body_limit).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -216,37 +235,12 @@ where
             )
         }
     };
-    let input = match M::INPUT_ENCODING {
-        Some(encoding) => {
-            match content_type {
-                Some(actual) if content_type_matches(encoding, actual) => {}
-                Some(actual) => {
-                    return error_response(
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        "InvalidRequest",
-                        &format!("Wrong request encoding (Content-Type): {actual}, expected {encoding}"),
-                    )
-                }
-                None => {
-                    return error_response(
-                        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                        "InvalidRequest",
-                        &format!("Request encoding (Content-Type) required but not provided, expected {encoding}"),
-                    )
-                }
-            }
-            match M::decode_input(&bytes, Mode::Strict) {
-                Ok(input) => input,
-                Err(e) => return invalid(format!("invalid input: {}", every_violation(&e))),
-            }
-        }
-        None if !bytes.is_empty() => {
-            return invalid("A request body was provided when none was expected")
-        }
-        None => match M::decode_input(&bytes, Mode::Strict) {
-            Ok(input) => input,
-            Err(e) => return invalid(format!("invalid input: {}", every_violation(&e))),
-        },
+    if M::INPUT_ENCODING.is_none() && !bytes.is_empty() {
+        return invalid("A request body was provided when none was expected");
+    }
+    let input = match M::decode_input(&bytes, Mode::Strict) {
+        Ok(input) => input,
+        Err(e) => return invalid(format!("invalid input: {}", every_violation(&e))),
     };
     let call = Call {
         params,
