@@ -13,6 +13,9 @@ pub struct Ir {
     pub records: Vec<RecordEntry>,
     /// Defs with a data form, for `validate_json`, sorted by `$type`.
     pub defs: Vec<DefEntry>,
+    /// Every lexicon document read, sorted by NSID, as JSON for the run-time walker that lists
+    /// every violation of a value that does not parse.
+    pub documents: Vec<DocumentJson>,
     /// Per namespace feature (`app-bsky`), the other namespace features it refers to.
     pub features: BTreeMap<String, BTreeSet<String>>,
     /// Modules of lexicons bound elsewhere (`extern_path`), not emitted: the Rust path that
@@ -33,6 +36,19 @@ pub struct Module {
     pub children: BTreeSet<String>,
     /// For a namespace module two levels down (`app::bsky`), the cargo feature that gates it.
     pub feature: Option<String>,
+}
+
+/// One lexicon document as compact JSON (descriptions left out), for the root `LEXICONS`.
+#[derive(Debug, Clone)]
+pub struct DocumentJson {
+    /// The document's NSID.
+    pub nsid: String,
+    /// The module that holds it (unless it is bound elsewhere).
+    pub module: Vec<String>,
+    /// The namespace feature that gates the module.
+    pub feature: String,
+    /// The document, minified, without `description`s.
+    pub json: String,
 }
 
 /// A path to a generated type: module path and type name.
@@ -151,6 +167,8 @@ pub struct PermissionSet {
 pub struct Union {
     /// The type name.
     pub name: String,
+    /// The `$type` of the def, for a named `union` def (not for inline unions).
+    pub type_id: Option<String>,
     /// Documentation.
     pub doc: Option<String>,
     /// The members.
@@ -317,6 +335,8 @@ pub enum Check {
 pub struct StringEnum {
     /// The type name.
     pub name: String,
+    /// The `$type` of the def, for a string def (not for inline strings).
+    pub type_id: Option<String>,
     /// Documentation.
     pub doc: Option<String>,
     /// `(variant name, string value)` pairs.

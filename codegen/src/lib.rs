@@ -158,7 +158,8 @@ pub fn generate_sources(
             })
         })
         .collect();
-    let (ir, warnings) = lower_loaded(loaded, diags, options).map_err(|d| d.located(&texts))?;
+    let (ir, warnings) =
+        lower_loaded(loaded, diags, &texts, options).map_err(|d| d.located(&texts))?;
     Ok(Generated {
         files: finish(ir, options)?,
         warnings: warnings.located(&texts),
@@ -201,7 +202,7 @@ fn build_ir_report(
         .iter()
         .filter_map(|p| load::load_file(p, &mut diags, &mut texts))
         .collect();
-    let ir = match lower_loaded(loaded, diags, options) {
+    let ir = match lower_loaded(loaded, diags, &texts, options) {
         Ok((ir, warnings)) => Ok((ir, warnings.located(&texts))),
         Err(diags) => Err(diags.located(&texts)),
     };
@@ -213,6 +214,7 @@ fn build_ir_report(
 fn lower_loaded(
     loaded: Vec<load::Loaded>,
     mut diags: Vec<Diagnostic>,
+    texts: &HashMap<PathBuf, String>,
     options: &Options,
 ) -> Result<(ir::Ir, Diagnostics), Diagnostics> {
     let loaded = catalog::select(loaded, options.only_globs(), options.exclude_globs());
@@ -230,7 +232,7 @@ fn lower_loaded(
     if let Some(errors) = failed(diags.clone()) {
         return Err(errors);
     }
-    let ir = lower::lower(&catalog, options.extern_paths(), &mut diags);
+    let ir = lower::lower(&catalog, options.extern_paths(), texts, &mut diags);
     match failed(diags.clone()) {
         Some(errors) => Err(errors),
         None => Ok((ir, Diagnostics::from(diags))),

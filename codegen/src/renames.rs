@@ -51,7 +51,7 @@ pub fn renames(old: &Catalog, new: &Catalog) -> Vec<Change> {
 /// generation, not by `diff`).
 fn lowered(catalog: &Catalog) -> Option<Ir> {
     let mut diags = Vec::new();
-    let ir = crate::lower::lower(catalog, &[], &mut diags);
+    let ir = crate::lower::lower(catalog, &[], &Default::default(), &mut diags);
     diags.is_empty().then_some(ir)
 }
 

@@ -6,7 +6,16 @@
 pub mod com;
 pub mod dev;
 
-const _: () = ::lexicon_runtime::__private::check_contract(2);
+/// The lexicons of this module tree, which the runtime reads the first time a value
+/// does not parse, to list every violation (not only the first shape error).
+#[doc(hidden)]
+pub static LEXICONS: ::lexicon_runtime::__private::Registry =
+    ::lexicon_runtime::__private::Registry::new(&[
+        crate::com::atproto::repo::strong_ref::LEXICON_JSON,
+        crate::dev::cocore::compute::defs::LEXICON_JSON,
+        crate::dev::cocore::compute::job::LEXICON_JSON,
+    ]);
+const _: () = ::lexicon_runtime::__private::check_contract(3);
 
 /// Every record type of these lexicons, by collection.
 #[allow(clippy::enum_variant_names)]

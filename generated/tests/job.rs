@@ -136,45 +136,72 @@ fn validate_checks_values_built_in_rust() {
     );
 }
 
+/// Every violation of `value` as `path: message` lines, from `Job::from_json`.
+fn violations(value: &Value) -> Vec<String> {
+    match Job::from_json(&value.to_string()) {
+        Err(Error::Invalid(errors)) => errors.iter().map(|e| e.to_string()).collect(),
+        other => panic!("expected violations, got {other:?}"),
+    }
+}
+
 #[test]
-fn shape_errors_name_the_path() {
+fn type_mismatches_come_with_every_other_violation() {
     let mut value = valid_job();
     value["priceCeiling"]["amount"] = json!("250");
-    match Job::from_json(&value.to_string()) {
-        Err(Error::Parse { path, message }) => {
-            assert_eq!(path, "$.priceCeiling.amount");
-            assert!(message.contains("expected an integer"), "{message}");
-        }
-        other => panic!("expected a parse error, got {other:?}"),
-    }
-    let mut value = valid_job();
-    value["priceCeiling"] = Value::Null;
-    assert!(
-        matches!(Job::from_json(&value.to_string()), Err(Error::Parse { path, .. }) if path == "$.priceCeiling")
+    value["nonce"] = json!("short");
+    value["acceptedProviders"] = json!(["did:plc:ok", 7]);
+    value.as_object_mut().unwrap().remove("model");
+    value["maxTokensOut"] = json!(10.5);
+    assert_eq!(
+        violations(&value),
+        [
+            "$: missing required property `model`",
+            "$.maxTokensOut: expected an integer, got a number (10.5)",
+            "$.priceCeiling.amount: expected an integer, got a string (\"250\")",
+            "$.acceptedProviders[1]: expected a string, got an integer (7)",
+            "$.nonce: string too short: expected at least 32 UTF-8 bytes, got 5",
+        ]
     );
     let mut value = valid_job();
-    value["maxTokensOut"] = json!(10.5);
-    assert!(matches!(
-        Job::from_json(&value.to_string()),
-        Err(Error::Parse { .. })
-    ));
+    value["priceCeiling"] = Value::Null;
+    assert_eq!(
+        violations(&value),
+        ["$.priceCeiling: expected a dev.cocore.compute.defs#money object, got null"]
+    );
+    // A long value is cut to 40 characters.
+    let mut value = valid_job();
+    value["maxTokensOut"] = json!("x".repeat(300));
+    let long = &violations(&value)[0];
+    assert!(
+        long.ends_with(&format!("got a string (\"{}…)", "x".repeat(39))),
+        "{long}"
+    );
     let mut value = valid_job();
     value["maxTokensOut"] = json!(1.0);
     assert_eq!(
         Job::from_json(&value.to_string()).unwrap().max_tokens_out,
         1
     );
+    // Not JSON at all: where parsing stopped.
+    assert!(matches!(
+        Job::from_json("{\"model\": "),
+        Err(Error::Parse { .. })
+    ));
 }
 
 #[test]
 fn record_type_must_be_exact() {
     let mut value = valid_job();
     value.as_object_mut().unwrap().remove("$type");
-    assert!(
-        matches!(Job::from_json(&value.to_string()), Err(Error::Parse { message, .. }) if message.contains("$type"))
+    assert_eq!(
+        violations(&value),
+        ["$.$type: missing required property `$type`"]
     );
     value["$type"] = json!("dev.cocore.compute.job#main");
-    assert!(Job::from_json(&value.to_string()).is_err());
+    assert_eq!(
+        violations(&value),
+        ["$.$type: wrong $type: expected \"dev.cocore.compute.job\", got \"dev.cocore.compute.job#main\""]
+    );
     value["$type"] = json!("dev.cocore.compute.job");
     assert!(Job::from_json(&value.to_string()).is_ok());
 }

@@ -6,14 +6,18 @@ pub mod check;
 pub mod de;
 pub mod ser;
 
+pub use crate::dynamic::{LexiconRef, Registry};
+
 /// The version of the contract between generated code and this runtime: what helpers exist
 /// here and how generated code calls them. Generated code states the contract it was
 /// written for in `const _: () = check_contract(N);`.
-pub const CONTRACT: u32 = 2;
+pub const CONTRACT: u32 = 3;
 
 /// The oldest contract this runtime still serves. Contract 2 added `record::Record`, which
 /// generated record types implement, and `xrpc::Method::validate_request`, which generated
-/// methods override; code written for contract 1 compiles unchanged.
+/// methods override; contract 3 added [`Registry`] and `de::Shape::lexicon`, through which
+/// generated types list every violation of a value that does not parse. Code written for
+/// contract 1 compiles unchanged.
 pub const OLDEST_CONTRACT: u32 = 1;
 
 /// Fails compilation, with a message in words, when generated code was written for a

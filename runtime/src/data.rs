@@ -121,34 +121,38 @@ impl serde::Serialize for Unknown {
 impl Unknown {
     /// An object (strict) or also an array, bytes or a link (lenient), of atproto data.
     pub(crate) fn intrinsic_checks(&self, path: &Path<'_>, errors: &mut ValidationErrors) {
-        let found = match &self.0 {
-            Value::Object(map) if map.len() == 1 => match map.iter().next() {
-                // `{"$bytes"}` and `{"$link"}` objects are bytes and CID links, not objects.
-                Some((k, Value::String(s)))
-                    if k == "$bytes" && crate::base64::decode(s).is_some() =>
-                {
-                    Some("bytes")
-                }
-                Some((k, Value::String(s)))
-                    if k == "$link" && crate::formats::parse_cid(s).is_some() =>
-                {
-                    Some("a CID link")
-                }
-                _ => None,
-            },
-            Value::Object(_) => None,
-            Value::Array(_) => Some("an array"),
-            Value::String(_) => Some("a string"),
-            Value::Number(_) => Some("a number"),
-            Value::Bool(_) => Some("a boolean"),
-            Value::Null => Some("null"),
-        };
-        let lenient_ok = matches!(&self.0, Value::Object(_) | Value::Array(_));
-        match found {
-            Some(found) if !(errors.is_lenient() && lenient_ok) => {
-                errors.push(path, Violation::NotAnObject { found })
+        check_unknown(&self.0, path, errors);
+    }
+}
+
+/// Checks that `value` may stand where a schema says `unknown`: an object (strict) or also an
+/// array, bytes or a link (lenient), of atproto data.
+pub(crate) fn check_unknown(value: &Value, path: &Path<'_>, errors: &mut ValidationErrors) {
+    let found = match value {
+        Value::Object(map) if map.len() == 1 => match map.iter().next() {
+            // `{"$bytes"}` and `{"$link"}` objects are bytes and CID links, not objects.
+            Some((k, Value::String(s))) if k == "$bytes" && crate::base64::decode(s).is_some() => {
+                Some("bytes")
             }
-            _ => check_value(&self.0, path, errors),
+            Some((k, Value::String(s)))
+                if k == "$link" && crate::formats::parse_cid(s).is_some() =>
+            {
+                Some("a CID link")
+            }
+            _ => None,
+        },
+        Value::Object(_) => None,
+        Value::Array(_) => Some("an array"),
+        Value::String(_) => Some("a string"),
+        Value::Number(_) => Some("a number"),
+        Value::Bool(_) => Some("a boolean"),
+        Value::Null => Some("null"),
+    };
+    let lenient_ok = matches!(value, Value::Object(_) | Value::Array(_));
+    match found {
+        Some(found) if !(errors.is_lenient() && lenient_ok) => {
+            errors.push(path, Violation::NotAnObject { found })
         }
+        _ => check_value(value, path, errors),
     }
 }

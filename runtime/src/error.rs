@@ -53,6 +53,14 @@ pub enum Violation {
     WrongType { expected: String, actual: String },
     /// A required property was not set (when building a value in Rust).
     MissingProperty,
+    /// A value that does not have the shape its schema describes, in words: a value of another
+    /// kind (`expected bytes ({"$bytes": "<base64>"}), got a string ("MII…")`), `null` where the
+    /// property is not nullable, a missing required property, a `$type` a closed union does not
+    /// list.
+    WrongShape {
+        /// What is wrong, in Lexicon's words.
+        message: String,
+    },
 }
 
 /// `noun`, with an `s` unless `n` is 1.
@@ -182,6 +190,7 @@ impl fmt::Display for Violation {
             }
             Violation::NotAnObject { found } => write!(f, "expected an object, found {found}"),
             Violation::MissingProperty => f.write_str("missing required property"),
+            Violation::WrongShape { message } => f.write_str(message),
             Violation::WrongType { expected, actual } => {
                 write!(f, "wrong $type: expected {expected:?}, got {actual}")
             }

@@ -10,16 +10,30 @@ use crate::{Mode, Path, Validate};
 /// Parses `json` as `T` checking its shape only (types, required properties, `$type`), with the
 /// JSON path of the first problem when it fails. The result says in its type that its
 /// constraints are not checked yet.
+///
+/// For a generated type, a value that fails to parse gets every violation listed instead
+/// ([`Error::Invalid`]: type mismatches, missing required properties and constraint violations
+/// alike), as strict validation sees them.
 pub fn parse<T: ShapeOwned>(json: &str) -> Result<Unchecked<T>, Error> {
+    parse_with(Mode::Strict, json)
+}
+
+fn parse_with<T: ShapeOwned>(mode: Mode, json: &str) -> Result<Unchecked<T>, Error> {
     match serde_json::from_str(json) {
         Ok(v) => Ok(v),
         // The fast path tracks no path; on failure parse again, tracking it.
-        Err(first) => Err(parse_error::<T>(json, first)),
+        Err(first) => Err(parse_error::<T>(mode, json, first)),
     }
 }
 
 #[cold]
-fn parse_error<T: ShapeOwned>(json: &str, first: serde_json::Error) -> Error {
+fn parse_error<T: ShapeOwned>(mode: Mode, json: &str, first: serde_json::Error) -> Error {
+    if !first.is_syntax() && !first.is_eof() {
+        let value = || serde_json::from_str::<serde_json::Value>(json).ok();
+        if let Some(errors) = crate::de::explain::<T>(value, mode) {
+            return Error::Invalid(errors);
+        }
+    }
     let mut de = serde_json::Deserializer::from_str(json);
     match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
         Err(e) => path_error(e),
@@ -84,14 +98,31 @@ fn lexicon_type(expected: &str) -> String {
     }
 }
 
+/// `kind (value)`, the value cut to [`QUOTED`] characters.
+fn quoted(kind: &str, value: &str) -> String {
+    let mut chars = value.chars();
+    let cut: String = chars.by_ref().take(QUOTED).collect();
+    let more = if chars.next().is_some() { "…" } else { "" };
+    format!("{kind} ({cut}{more})")
+}
+
+/// A JSON value as messages name what was found: `a string ("MII…")`, `an integer (7)`,
+/// `null`, `an object`.
+pub(crate) fn describe(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => quoted("a string", &format!("{s:?}")),
+        Value::Number(n) if n.is_f64() => quoted("a number", &n.to_string()),
+        Value::Number(n) => quoted("an integer", &n.to_string()),
+        Value::Bool(b) => format!("a boolean ({b})"),
+        Value::Null => "null".into(),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
 /// What serde says it found, as a JSON value: its kind, and the value cut short.
 fn lexicon_value(got: &str) -> String {
-    let quoted = |kind: &str, value: &str| {
-        let mut chars = value.chars();
-        let cut: String = chars.by_ref().take(QUOTED).collect();
-        let more = if chars.next().is_some() { "…" } else { "" };
-        format!("{kind} ({cut}{more})")
-    };
     if let Some(text) = got.strip_prefix("string ") {
         return quoted("a string", text);
     }
@@ -124,7 +155,7 @@ pub fn from_json<T: ShapeOwned + Validate>(json: &str) -> Result<T, Error> {
 
 /// Parses `json` as `T` and validates it as `mode`'s validator would.
 pub fn from_json_with<T: ShapeOwned + Validate>(mode: Mode, json: &str) -> Result<T, Error> {
-    Ok(parse::<T>(json)?.validate_with(mode)?)
+    Ok(parse_with::<T>(mode, json)?.validate_with(mode)?)
 }
 
 /// Serializes a generated value as compact JSON.

@@ -16,7 +16,8 @@
 //! Modules depend on each other in one direction, bottom to top: paths and error kinds
 //! (`path`, `kind`, `error`) -> string syntax ([`formats`]) -> value types (`number`, `base64`,
 //! `special`, [`data`]) -> validation (`validate`, `__private::check`) -> serde glue
-//! (`__private::de`, `__private::ser`, [`json`], [`query`], [`record`]) -> `cbor`.
+//! (`__private::de`, `__private::ser`, [`json`], [`query`], [`record`], and [`dynamic`], which
+//! validates against lexicons read at run time) -> `cbor`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -34,7 +35,8 @@ mod number;
 mod special;
 // Validation.
 mod validate;
-// Serde glue.
+// Serde glue, and validation against lexicons read at run time.
+pub mod dynamic;
 pub mod json;
 pub mod query;
 pub mod record;

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("__private/de", 4),
     ("__private/ser", 4),
     ("json", 4),
+    ("dynamic", 4),
     ("query", 4),
     ("record", 4),
     ("xrpc", 4),

@@ -155,6 +155,15 @@ pub mod com {
                             "a com.atproto.repo.strongRef object",
                         )
                     }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "com.atproto.repo.strongRef",
+                        })
+                    }
                 }
 
                 impl StrongRef {
@@ -251,6 +260,9 @@ pub mod com {
                         ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
+
+                /// The lexicon `com.atproto.repo.strongRef` (without descriptions), for the root `LEXICONS`.
+                pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.repo.strongRef","defs":{"main":{"type":"object","required":["uri","cid"],"properties":{"uri":{"type":"string","format":"at-uri"},"cid":{"type":"string","format":"cid"}}}}}"#;
             }
         }
     }
@@ -439,6 +451,15 @@ pub mod dev {
                             deserializer,
                             "a dev.cocore.compute.defs#money object",
                         )
+                    }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "dev.cocore.compute.defs#money",
+                        })
                     }
                 }
 
@@ -711,6 +732,15 @@ pub mod dev {
                             deserializer,
                             "a dev.cocore.compute.defs#tokenCounts object",
                         )
+                    }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "dev.cocore.compute.defs#tokenCounts",
+                        })
                     }
                 }
 
@@ -1045,6 +1075,15 @@ pub mod dev {
                             deserializer,
                             "a dev.cocore.compute.defs#modelPrice object",
                         )
+                    }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "dev.cocore.compute.defs#modelPrice",
+                        })
                     }
                 }
 
@@ -1405,6 +1444,15 @@ pub mod dev {
                             "a dev.cocore.compute.defs#tokenRate object",
                         )
                     }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "dev.cocore.compute.defs#tokenRate",
+                        })
+                    }
                 }
 
                 impl TokenRate {
@@ -1601,6 +1649,15 @@ pub mod dev {
                             },
                         )
                     }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "dev.cocore.compute.defs#trustLevel",
+                        })
+                    }
                 }
 
                 impl ::lexicon_runtime::serde::Serialize for TrustLevel {
@@ -1708,6 +1765,15 @@ pub mod dev {
                             },
                         )
                     }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "dev.cocore.compute.defs#settlementStatus",
+                        })
+                    }
                 }
 
                 impl ::lexicon_runtime::serde::Serialize for SettlementStatus {
@@ -1737,6 +1803,9 @@ pub mod dev {
                         _: &mut ::lexicon_runtime::ValidationErrors,
                     ) {}
                 }
+
+                /// The lexicon `dev.cocore.compute.defs` (without descriptions), for the root `LEXICONS`.
+                pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"dev.cocore.compute.defs","defs":{"money":{"type":"object","required":["amount","currency"],"properties":{"amount":{"type":"integer","minimum":0},"currency":{"type":"string","minLength":3,"maxLength":8}}},"tokenCounts":{"type":"object","required":["in","out"],"properties":{"in":{"type":"integer","minimum":0},"out":{"type":"integer","minimum":0}}},"modelPrice":{"type":"object","required":["modelId","inputPricePerMTok","outputPricePerMTok","currency"],"properties":{"modelId":{"type":"string","maxLength":256},"inputPricePerMTok":{"type":"integer","minimum":0},"outputPricePerMTok":{"type":"integer","minimum":0},"currency":{"type":"string","minLength":3,"maxLength":8}}},"tokenRate":{"type":"object","required":["inputPricePerMTok","outputPricePerMTok","currency"],"properties":{"inputPricePerMTok":{"type":"integer","minimum":0},"outputPricePerMTok":{"type":"integer","minimum":0},"currency":{"type":"string","minLength":3,"maxLength":8}}},"trustLevel":{"type":"string","knownValues":["self-attested","hardware-attested"]},"settlementStatus":{"type":"string","knownValues":["settled","refunded","disputed"]}}}"#;
             }
 
             pub mod job {
@@ -2206,6 +2275,15 @@ pub mod dev {
                             "a dev.cocore.compute.job record",
                         )
                     }
+
+                    fn lexicon() -> ::std::option::Option<
+                        ::lexicon_runtime::__private::LexiconRef,
+                    > {
+                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                            registry: &crate::golden_cocore::LEXICONS,
+                            type_id: "dev.cocore.compute.job",
+                        })
+                    }
                 }
 
                 impl Job {
@@ -2511,12 +2589,25 @@ pub mod dev {
                         ::lexicon_runtime::__private::de::checked(deserializer)
                     }
                 }
+
+                /// The lexicon `dev.cocore.compute.job` (without descriptions), for the root `LEXICONS`.
+                pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"dev.cocore.compute.job","defs":{"main":{"type":"record","key":"tid","record":{"type":"object","required":["model","inputCommitment","maxTokensOut","priceCeiling","acceptedTrustLevel","paymentAuthorization","nonce","expiresAt","createdAt"],"properties":{"model":{"type":"string","maxLength":256},"inputCommitment":{"type":"string","minLength":64,"maxLength":64},"inputCipherURL":{"type":"string","format":"uri"},"maxTokensOut":{"type":"integer","minimum":1,"maximum":2000000},"priceCeiling":{"type":"ref","ref":"dev.cocore.compute.defs#money"},"acceptedProviders":{"type":"array","maxLength":64,"items":{"type":"string","format":"did"}},"acceptedTrustLevel":{"type":"ref","ref":"dev.cocore.compute.defs#trustLevel"},"acceptedExchanges":{"type":"array","maxLength":16,"items":{"type":"string","format":"did"}},"paymentAuthorization":{"type":"ref","ref":"com.atproto.repo.strongRef"},"nonce":{"type":"string","minLength":32,"maxLength":32},"expiresAt":{"type":"string","format":"datetime"},"createdAt":{"type":"string","format":"datetime"}}}}}}"#;
             }
         }
     }
 }
 
-const _: () = ::lexicon_runtime::__private::check_contract(2);
+/// The lexicons of this module tree, which the runtime reads the first time a value
+/// does not parse, to list every violation (not only the first shape error).
+#[doc(hidden)]
+pub static LEXICONS: ::lexicon_runtime::__private::Registry = ::lexicon_runtime::__private::Registry::new(
+    &[
+        crate::golden_cocore::com::atproto::repo::strong_ref::LEXICON_JSON,
+        crate::golden_cocore::dev::cocore::compute::defs::LEXICON_JSON,
+        crate::golden_cocore::dev::cocore::compute::job::LEXICON_JSON,
+    ],
+);
+const _: () = ::lexicon_runtime::__private::check_contract(3);
 
 /// Every record type of these lexicons, by collection.
 #[allow(clippy::enum_variant_names)]

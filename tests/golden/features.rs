@@ -676,6 +676,15 @@ pub mod test {
                         "a test.golden.features record",
                     )
                 }
+
+                fn lexicon() -> ::std::option::Option<
+                    ::lexicon_runtime::__private::LexiconRef,
+                > {
+                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                        registry: &crate::golden_features::LEXICONS,
+                        type_id: "test.golden.features",
+                    })
+                }
             }
 
             impl Features {
@@ -1770,6 +1779,15 @@ pub mod test {
                         "a test.golden.features#features object",
                     )
                 }
+
+                fn lexicon() -> ::std::option::Option<
+                    ::lexicon_runtime::__private::LexiconRef,
+                > {
+                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                        registry: &crate::golden_features::LEXICONS,
+                        type_id: "test.golden.features#features",
+                    })
+                }
             }
 
             impl Features2 {
@@ -2007,6 +2025,15 @@ pub mod test {
                         "a test.golden.features#owner object",
                     )
                 }
+
+                fn lexicon() -> ::std::option::Option<
+                    ::lexicon_runtime::__private::LexiconRef,
+                > {
+                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                        registry: &crate::golden_features::LEXICONS,
+                        type_id: "test.golden.features#owner",
+                    })
+                }
             }
 
             impl Owner {
@@ -2170,6 +2197,15 @@ pub mod test {
                             )
                         })
                 }
+
+                fn lexicon() -> ::std::option::Option<
+                    ::lexicon_runtime::__private::LexiconRef,
+                > {
+                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+                        registry: &crate::golden_features::LEXICONS,
+                        type_id: "test.golden.features#status",
+                    })
+                }
             }
 
             impl ::lexicon_runtime::serde::Serialize for Status {
@@ -2202,11 +2238,20 @@ pub mod test {
             /// Feeling good.
             pub const HAPPY: &str = "test.golden.features#happy";
             pub const SAD: &str = "test.golden.features#sad";
+
+            /// The lexicon `test.golden.features` (without descriptions), for the root `LEXICONS`.
+            pub(crate) const LEXICON_JSON: &str = r##"{"lexicon":1,"id":"test.golden.features","defs":{"main":{"type":"record","key":"literal:self","record":{"type":"object","required":["title","kind","count","note","type"],"nullable":["note","maybe"],"properties":{"title":{"type":"string","maxLength":300,"maxGraphemes":30,"minGraphemes":1},"kind":{"type":"string","enum":["alpha","beta"]},"mood":{"type":"string","knownValues":["test.golden.features#happy","test.golden.features#sad","meh"]},"version":{"type":"string","const":"v1"},"lang":{"type":"string","format":"language","default":"en"},"count":{"type":"integer","minimum":-5,"maximum":100,"default":3},"level":{"type":"integer","enum":[1,2,4]},"exact":{"type":"integer","const":7},"enabled":{"type":"boolean","default":true},"note":{"type":"string","maxLength":10},"maybe":{"type":"integer"},"tags":{"type":"array","maxLength":3,"minLength":1,"items":{"type":"ref","ref":"#tag"}},"links":{"type":"array","items":{"type":"string","format":"uri","maxLength":2000}},"entries":{"type":"array","items":{"type":"object","required":["name"],"properties":{"name":{"type":"string"},"detail":{"type":"object","properties":{"ok":{"type":"boolean","const":true}}}}}},"payload":{"type":"unknown"},"type":{"type":"string"},"ref":{"type":"string"},"self":{"type":"string"},"in":{"type":"integer"},"fooBar":{"type":"string"},"foo_bar":{"type":"string"},"ratio":{"type":"ref","ref":"#ratio"},"owner":{"type":"ref","ref":"#owner"}}}},"features":{"type":"object","properties":{"id":{"type":"string","format":"tid"}}},"owner":{"type":"object","required":["did"],"properties":{"did":{"type":"string","format":"did"},"handle":{"type":"string","format":"handle"},"status":{"type":"ref","ref":"#status"}}},"tag":{"type":"string","maxLength":64,"minLength":1},"ratio":{"type":"integer","minimum":0,"maximum":10},"status":{"type":"string","enum":["on","off"],"default":"on"},"happy":{"type":"token"},"sad":{"type":"token"}}}"##;
         }
     }
 }
 
-const _: () = ::lexicon_runtime::__private::check_contract(2);
+/// The lexicons of this module tree, which the runtime reads the first time a value
+/// does not parse, to list every violation (not only the first shape error).
+#[doc(hidden)]
+pub static LEXICONS: ::lexicon_runtime::__private::Registry = ::lexicon_runtime::__private::Registry::new(
+    &[crate::golden_features::test::golden::features::LEXICON_JSON],
+);
+const _: () = ::lexicon_runtime::__private::check_contract(3);
 
 /// Every record type of these lexicons, by collection.
 #[allow(clippy::enum_variant_names)]

@@ -12,6 +12,7 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&e.name);
     let checked = super::checked_deserialize_impl(&name, opts);
+    let lexicon = super::lexicon_fn(e.type_id.as_deref(), opts);
     let doc = doc_attrs(e.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variant_idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();
@@ -81,6 +82,8 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
                         ::std::borrow::Cow::Owned(s) => Self::from(s),
                     })
                 }
+
+                #lexicon
             }
         },
         None => quote! {
@@ -93,6 +96,8 @@ pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
                         <D::Error as #rt::serde::de::Error>::unknown_variant(&s.0, Self::VALUES)
                     })
                 }
+
+                #lexicon
             }
         },
     };

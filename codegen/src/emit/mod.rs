@@ -110,7 +110,17 @@ pub fn emit(ir: &Ir, opts: &EmitOptions) -> Emitted {
     let modules = ir
         .modules
         .iter()
-        .map(|(path, module)| (path.clone(), emit_module(module, opts)))
+        .map(|(path, module)| {
+            let mut items = emit_module(module, opts);
+            let json = ir
+                .documents
+                .iter()
+                .find(|d| Some(&d.nsid) == module.nsid.as_ref());
+            if let Some(d) = json {
+                items.extend(root::emit_document(d));
+            }
+            (path.clone(), items)
+        })
         .collect();
     Emitted {
         modules,
@@ -238,6 +248,23 @@ pub(crate) fn checked_deserialize_impl(
             ) -> ::std::result::Result<Self, D::Error> {
                 #rt::__private::de::checked(deserializer)
             }
+        }
+    }
+}
+
+/// `Shape::lexicon` of a generated type: where its def is, for reports that list every
+/// violation of a value that does not parse. Nothing for types without a def of their own.
+pub(crate) fn lexicon_fn(type_id: Option<&str>, opts: &EmitOptions) -> TokenStream {
+    let Some(type_id) = type_id else {
+        return TokenStream::new();
+    };
+    let (rt, root) = (&opts.runtime, &opts.root);
+    quote! {
+        fn lexicon() -> ::std::option::Option<#rt::__private::LexiconRef> {
+            ::std::option::Option::Some(#rt::__private::LexiconRef {
+                registry: &#root::LEXICONS,
+                type_id: #type_id,
+            })
         }
     }
 }

@@ -5,7 +5,56 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{cfg, ident, type_path, EmitOptions};
-use crate::ir::Ir;
+use crate::ir::{DocumentJson, Ir};
+
+/// A document module's `LEXICON_JSON`: its lexicon, for the root `LEXICONS`.
+pub fn emit_document(d: &DocumentJson) -> TokenStream {
+    let doc = format!(
+        " The lexicon `{}` (without descriptions), for the root `LEXICONS`.",
+        d.nsid
+    );
+    let json = raw_string(&d.json);
+    quote! {
+        #[doc = #doc]
+        pub(crate) const LEXICON_JSON: &str = #json;
+    }
+}
+
+/// `text` as a raw string literal (`r#"..."#`, with as many `#` as it needs), which reads as
+/// the JSON it holds.
+fn raw_string(text: &str) -> proc_macro2::Literal {
+    // One `#` more than the longest run of them after a quote in the text.
+    let mut hashes = 1;
+    for (i, _) in text.match_indices('"') {
+        let run = text[i + 1..].bytes().take_while(|&b| b == b'#').count();
+        hashes = hashes.max(run + 1);
+    }
+    let fence = "#".repeat(hashes);
+    format!("r{fence}\"{text}\"{fence}")
+        .parse()
+        .unwrap_or_else(|_| proc_macro2::Literal::string(text))
+}
+
+/// The root `LEXICONS`: every document, in this module tree or (bound elsewhere) inline.
+fn emit_registry(ir: &Ir, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let docs = ir.documents.iter().map(|d| {
+        if opts.externs.contains_key(&d.module) {
+            let json = raw_string(&d.json);
+            return quote!(#json);
+        }
+        let gate = cfg(&d.feature, opts);
+        let root = &opts.root;
+        let segments = d.module.iter().map(|s| ident(s));
+        quote!(#gate #root #(:: #segments)* ::LEXICON_JSON)
+    });
+    quote! {
+        /// The lexicons of this module tree, which the runtime reads the first time a value
+        /// does not parse, to list every violation (not only the first shape error).
+        #[doc(hidden)]
+        pub static LEXICONS: #rt::__private::Registry = #rt::__private::Registry::new(&[#(#docs),*]);
+    }
+}
 
 /// Emits the items at the root of the generated module tree.
 pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
@@ -50,7 +99,10 @@ pub fn emit_root(ir: &Ir, opts: &EmitOptions) -> TokenStream {
         .collect();
     let def_paths = ir.defs.iter().map(|d| type_path(&d.path, opts));
     let contract = proc_macro2::Literal::u32_unsuffixed(lexicon_runtime::__private::CONTRACT);
+    let registry = emit_registry(ir, opts);
     quote! {
+        #registry
+
         // Fails to compile, saying why in words, when the runtime does not serve the contract
         // this code was generated for.
         const _: () = #rt::__private::check_contract(#contract);

@@ -363,6 +363,12 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         };
         quote!(#fname: #value,)
     });
+    let type_id = match &s.tag {
+        TypeTag::Record { nsid, .. } => Some(nsid.as_str()),
+        TypeTag::Object(type_id) => Some(type_id.as_str()),
+        TypeTag::Inline => None,
+    };
+    let lexicon = super::lexicon_fn(type_id, opts);
     let expecting = match &s.tag {
         TypeTag::Record { nsid, .. } => format!("a {nsid} record"),
         TypeTag::Object(type_id) => format!("a {type_id} object"),
@@ -409,6 +415,8 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
             ) -> ::std::result::Result<Self, D::Error> {
                 #rt::__private::de::deserialize_object(deserializer, #expecting)
             }
+
+            #lexicon
         }
     }
 }

@@ -12,6 +12,7 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&u.name);
     let checked = super::checked_deserialize_impl(&name, opts);
+    let lexicon = super::lexicon_fn(u.type_id.as_deref(), opts);
     let doc = doc_attrs(u.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();
@@ -200,6 +201,8 @@ pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
 
                 deserializer.deserialize_map(Visitor)
             }
+
+            #lexicon
         }
 
         #checked

@@ -11,6 +11,7 @@ mod passes;
 mod types;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use crate::catalog::{Catalog, DefRef};
 use crate::diag::{pointer_push, Diagnostic};
@@ -22,8 +23,14 @@ use naming::{module_paths, sanitize_const};
 use passes::{box_cycles, drop_externs, extern_modules, feature_of, namespace_features};
 
 /// Lowers every document of the catalog; those matching an extern glob (`externs`: glob and
-/// Rust path) are lowered too, for their names, and then left out.
-pub fn lower(catalog: &Catalog, externs: &[(String, String)], diags: &mut Vec<Diagnostic>) -> Ir {
+/// Rust path) are lowered too, for their names, and then left out. `texts` holds each file's
+/// text, for the documents' JSON.
+pub fn lower(
+    catalog: &Catalog,
+    externs: &[(String, String)],
+    texts: &HashMap<PathBuf, String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Ir {
     let mut l = Lowerer {
         catalog,
         ir: Ir::default(),
@@ -43,6 +50,19 @@ pub fn lower(catalog: &Catalog, externs: &[(String, String)], diags: &mut Vec<Di
     for r in &mut l.ir.records {
         r.variant = variants.claim(pascal(&r.nsid));
     }
+    l.ir.documents = catalog
+        .docs()
+        .filter_map(|loaded| {
+            let module = l.modules[&loaded.doc.id].clone();
+            Some(DocumentJson {
+                nsid: loaded.doc.id.clone(),
+                feature: feature_of(&module),
+                module,
+                json: compact_json(texts.get(&loaded.path)?)?,
+            })
+        })
+        .collect();
+    l.ir.documents.sort_by(|a, b| a.nsid.cmp(&b.nsid));
     box_cycles(&mut l.ir);
     l.ir.externs = extern_modules(&l.modules, externs);
     drop_externs(&mut l.ir);
@@ -62,6 +82,25 @@ struct Lowerer<'a> {
     /// Lowered types of primitive defs, for refs to them (`None` while being lowered).
     aliases: HashMap<DefRef, Option<Ty>>,
     diags: &'a mut Vec<Diagnostic>,
+}
+
+/// A lexicon document's text as minified JSON without its `description`s (which validation
+/// does not read): what generated code embeds for the run-time walker.
+fn compact_json(text: &str) -> Option<String> {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                // A property named `description` holds a schema (an object), not text.
+                map.retain(|k, v| !(k == "description" && v.is_string()));
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+    strip(&mut value);
+    serde_json::to_string(&value).ok()
 }
 
 /// Whether a def becomes a type of its own (rather than an alias inlined where used).
@@ -107,7 +146,8 @@ impl Lowerer<'_> {
             m.nsid = Some(doc.id.clone());
             m.doc = doc.description.clone();
         }
-        let mut consts = Scope::default();
+        // `LEXICON_JSON` holds the document itself.
+        let mut consts = Scope::with_reserved(&["LEXICON_JSON"]);
         for (name, def) in &doc.defs {
             let r = DefRef {
                 nsid: doc.id.clone(),
@@ -152,7 +192,7 @@ impl Lowerer<'_> {
                 }
                 Def::String(s) if has_own_type(def) => {
                     let path = self.types[&r].clone();
-                    self.lower_string_enum(&path, s);
+                    self.lower_string_enum(&path, Some(r.type_id()), s);
                     self.ir.defs.push(DefEntry {
                         type_id: r.type_id(),
                         feature: feature_of(&path.module),
@@ -161,7 +201,7 @@ impl Lowerer<'_> {
                 }
                 Def::Union(u) => {
                     let path = self.types[&r].clone();
-                    self.lower_named_union(&doc.id, &path, u, &pointer);
+                    self.lower_named_union(&doc.id, &path, Some(r.type_id()), u, &pointer);
                 }
                 Def::Token(t) => {
                     let const_name = consts.claim(sanitize_const(name));

@@ -144,10 +144,16 @@ impl Lowerer<'_> {
         }
     }
 
-    pub(super) fn lower_string_enum(&mut self, path: &TypePath, s: &schema::StringSchema) {
+    pub(super) fn lower_string_enum(
+        &mut self,
+        path: &TypePath,
+        type_id: Option<String>,
+        s: &schema::StringSchema,
+    ) {
         let (variants, other) = enum_variants(s);
         let item = StringEnum {
             name: path.name.clone(),
+            type_id,
             doc: s.description.clone(),
             variants,
             other,
@@ -179,7 +185,7 @@ impl Lowerer<'_> {
                     module: module.to_vec(),
                     name,
                 };
-                self.lower_string_enum(&path, s);
+                self.lower_string_enum(&path, None, s);
                 Ty {
                     kind: TyKind::Named(path),
                     checks: vec![],
@@ -307,7 +313,7 @@ impl Lowerer<'_> {
                     module: module.to_vec(),
                     name,
                 };
-                self.lower_named_union(nsid, &path, u, pointer)?;
+                self.lower_named_union(nsid, &path, None, u, pointer)?;
                 Ty {
                     kind: TyKind::Named(path),
                     checks: vec![],
@@ -321,6 +327,7 @@ impl Lowerer<'_> {
         &mut self,
         nsid: &str,
         path: &TypePath,
+        type_id: Option<String>,
         u: &schema::UnionSchema,
         pointer: &str,
     ) -> Option<()> {
@@ -332,6 +339,7 @@ impl Lowerer<'_> {
         let other = (!u.closed).then(|| scope.claim("Unknown".into()));
         let item = Union {
             name: path.name.clone(),
+            type_id,
             doc: u.description.clone(),
             variants,
             other,

@@ -5,7 +5,14 @@
 
 pub mod com;
 
-const _: () = ::lexicon_runtime::__private::check_contract(2);
+/// The lexicons of this module tree, which the runtime reads the first time a value
+/// does not parse, to list every violation (not only the first shape error).
+#[doc(hidden)]
+pub static LEXICONS: ::lexicon_runtime::__private::Registry =
+    ::lexicon_runtime::__private::Registry::new(&[
+        crate::atproto::com::atproto::sync::subscribe_repos::LEXICON_JSON,
+    ]);
+const _: () = ::lexicon_runtime::__private::check_contract(3);
 
 /// Every record type of these lexicons, by collection.
 #[allow(clippy::enum_variant_names)]

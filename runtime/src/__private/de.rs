@@ -138,6 +138,24 @@ pub fn required<T, E: de::Error>(value: Option<T>, name: &'static str) -> Result
 pub trait Shape<'de>: Sized {
     /// Reads the value, checking its shape only.
     fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+
+    /// Where this type's schema is, so that a value that fails to read gets every violation
+    /// listed (not only the first shape error): generated types name their def; others have
+    /// none.
+    fn lexicon() -> Option<crate::dynamic::LexiconRef> {
+        None
+    }
+}
+
+/// Every violation of a value that failed to read as `T`, when `T` names its schema and the
+/// walker finds any; `value` gives the value as JSON, if it is data at all.
+#[cold]
+pub(crate) fn explain<T: ShapeOwned>(
+    value: impl FnOnce() -> Option<serde_json::Value>,
+    mode: Mode,
+) -> Option<ValidationErrors> {
+    let lexicon = <T as Shape<'static>>::lexicon()?;
+    lexicon.explain(&value()?, mode)
 }
 
 /// A type that can be read from any input checking its shape only, then validated: every

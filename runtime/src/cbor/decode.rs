@@ -21,7 +21,7 @@ use maps::MapReader;
 
 use super::MAX_DEPTH;
 use crate::de::{ShapeOwned, Unchecked};
-use crate::{base64, CborError, Error};
+use crate::{base64, CborError, Error, Mode};
 
 /// Decodes canonical DAG-CBOR of a data-model object into its JSON form (`$bytes`, `$link`).
 pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
@@ -37,7 +37,15 @@ pub fn decode(bytes: &[u8]) -> Result<Value, CborError> {
 }
 
 /// Decodes DAG-CBOR as `T` checking its shape only, with the JSON path of the first problem.
+///
+/// For a generated type, a value that fails to read gets every violation listed instead
+/// ([`Error::Invalid`]), as strict validation sees them.
 pub fn parse<T: ShapeOwned>(bytes: &[u8]) -> Result<Unchecked<T>, Error> {
+    parse_with(Mode::Strict, bytes)
+}
+
+/// [`parse`], listing the violations of a value that fails to read as `mode` sees them.
+pub(crate) fn parse_with<T: ShapeOwned>(mode: Mode, bytes: &[u8]) -> Result<Unchecked<T>, Error> {
     if bytes.first().map(|b| b >> 5) != Some(5) {
         let message = match bytes.is_empty() {
             true => "truncated: no bytes",
@@ -53,12 +61,12 @@ pub fn parse<T: ShapeOwned>(bytes: &[u8]) -> Result<Unchecked<T>, Error> {
     match Unchecked::<T>::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
         Ok(value) => Ok(value),
         // The fast path tracks no path; on failure read again, tracking it.
-        Err(first) => Err(parse_error::<T>(bytes, first)),
+        Err(first) => Err(parse_error::<T>(mode, bytes, first)),
     }
 }
 
 #[cold]
-fn parse_error<T: ShapeOwned>(bytes: &[u8], first: DeError) -> Error {
+fn parse_error<T: ShapeOwned>(mode: Mode, bytes: &[u8], first: DeError) -> Error {
     let mut de = Deserializer::new(bytes);
     let (path, e) = match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
         Err(e) => (crate::json::path_text(e.path()), e.into_inner()),
@@ -72,10 +80,17 @@ fn parse_error<T: ShapeOwned>(bytes: &[u8], first: DeError) -> Error {
             offset: Some(offset),
             message,
         }),
-        None => Error::Parse {
-            path,
-            message: crate::json::lexicon_words(&message),
-        },
+        None => {
+            // A shape error in well-formed DAG-CBOR: list every violation if the type can.
+            let value = || decode(bytes).ok();
+            match crate::de::explain::<T>(value, mode) {
+                Some(errors) => Error::Invalid(errors),
+                None => Error::Parse {
+                    path,
+                    message: crate::json::lexicon_words(&message),
+                },
+            }
+        }
     }
 }
 

@@ -62,7 +62,7 @@ pub fn cbor_to_json(bytes: &[u8]) -> Result<String, Error> {
 
 /// Decodes DAG-CBOR as `T` and validates it as `mode`'s validator would.
 pub fn from_cbor_with<T: ShapeOwned + Validate>(mode: Mode, bytes: &[u8]) -> Result<T, Error> {
-    Ok(parse::<T>(bytes)?.validate_with(mode)?)
+    Ok(decode::parse_with::<T>(mode, bytes)?.validate_with(mode)?)
 }
 
 /// Encodes a value as canonical DAG-CBOR.

@@ -5,7 +5,24 @@
 
 pub mod com;
 
-const _: () = ::lexicon_runtime::__private::check_contract(2);
+/// The lexicons of this module tree, which the runtime reads the first time a value
+/// does not parse, to list every violation (not only the first shape error).
+#[doc(hidden)]
+pub static LEXICONS: ::lexicon_runtime::__private::Registry =
+    ::lexicon_runtime::__private::Registry::new(&[
+        crate::atproto::com::atproto::lexicon::schema::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::create_record::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::defs::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::delete_record::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::get_record::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::list_records::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::put_record::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::strong_ref::LEXICON_JSON,
+        crate::atproto::com::atproto::repo::upload_blob::LEXICON_JSON,
+        crate::atproto::com::atproto::server::create_session::LEXICON_JSON,
+        crate::atproto::com::atproto::server::refresh_session::LEXICON_JSON,
+    ]);
+const _: () = ::lexicon_runtime::__private::check_contract(3);
 
 /// Every record type of these lexicons, by collection.
 #[allow(clippy::enum_variant_names)]

@@ -124,6 +124,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Money {
             "a dev.cocore.compute.defs#money object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::LEXICONS,
+            type_id: "dev.cocore.compute.defs#money",
+        })
+    }
 }
 
 impl Money {
@@ -321,6 +328,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenCounts {
             deserializer,
             "a dev.cocore.compute.defs#tokenCounts object",
         )
+    }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::LEXICONS,
+            type_id: "dev.cocore.compute.defs#tokenCounts",
+        })
     }
 }
 
@@ -564,6 +578,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for ModelPrice {
             deserializer,
             "a dev.cocore.compute.defs#modelPrice object",
         )
+    }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::LEXICONS,
+            type_id: "dev.cocore.compute.defs#modelPrice",
+        })
     }
 }
 
@@ -832,6 +853,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenRate {
             "a dev.cocore.compute.defs#tokenRate object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::LEXICONS,
+            type_id: "dev.cocore.compute.defs#tokenRate",
+        })
+    }
 }
 
 impl TokenRate {
@@ -1002,6 +1030,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TrustLevel {
             ::std::borrow::Cow::Owned(s) => Self::from(s),
         })
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::LEXICONS,
+            type_id: "dev.cocore.compute.defs#trustLevel",
+        })
+    }
 }
 
 impl ::lexicon_runtime::serde::Serialize for TrustLevel {
@@ -1103,6 +1138,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for SettlementStatus {
             ::std::borrow::Cow::Owned(s) => Self::from(s),
         })
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::LEXICONS,
+            type_id: "dev.cocore.compute.defs#settlementStatus",
+        })
+    }
 }
 
 impl ::lexicon_runtime::serde::Serialize for SettlementStatus {
@@ -1132,3 +1174,6 @@ impl ::lexicon_runtime::Validate for SettlementStatus {
     ) {
     }
 }
+
+/// The lexicon `dev.cocore.compute.defs` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"dev.cocore.compute.defs","defs":{"money":{"type":"object","required":["amount","currency"],"properties":{"amount":{"type":"integer","minimum":0},"currency":{"type":"string","minLength":3,"maxLength":8}}},"tokenCounts":{"type":"object","required":["in","out"],"properties":{"in":{"type":"integer","minimum":0},"out":{"type":"integer","minimum":0}}},"modelPrice":{"type":"object","required":["modelId","inputPricePerMTok","outputPricePerMTok","currency"],"properties":{"modelId":{"type":"string","maxLength":256},"inputPricePerMTok":{"type":"integer","minimum":0},"outputPricePerMTok":{"type":"integer","minimum":0},"currency":{"type":"string","minLength":3,"maxLength":8}}},"tokenRate":{"type":"object","required":["inputPricePerMTok","outputPricePerMTok","currency"],"properties":{"inputPricePerMTok":{"type":"integer","minimum":0},"outputPricePerMTok":{"type":"integer","minimum":0},"currency":{"type":"string","minLength":3,"maxLength":8}}},"trustLevel":{"type":"string","knownValues":["self-attested","hardware-attested"]},"settlementStatus":{"type":"string","knownValues":["settled","refunded","disputed"]}}}"#;

@@ -330,6 +330,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Job {
             "a dev.cocore.compute.job record",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::LEXICONS,
+            type_id: "dev.cocore.compute.job",
+        })
+    }
 }
 
 impl Job {
@@ -580,3 +587,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Job {
         ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
+
+/// The lexicon `dev.cocore.compute.job` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"dev.cocore.compute.job","defs":{"main":{"type":"record","key":"tid","record":{"type":"object","required":["model","inputCommitment","maxTokensOut","priceCeiling","acceptedTrustLevel","paymentAuthorization","nonce","expiresAt","createdAt"],"properties":{"model":{"type":"string","maxLength":256},"inputCommitment":{"type":"string","minLength":64,"maxLength":64},"inputCipherURL":{"type":"string","format":"uri"},"maxTokensOut":{"type":"integer","minimum":1,"maximum":2000000},"priceCeiling":{"type":"ref","ref":"dev.cocore.compute.defs#money"},"acceptedProviders":{"type":"array","maxLength":64,"items":{"type":"string","format":"did"}},"acceptedTrustLevel":{"type":"ref","ref":"dev.cocore.compute.defs#trustLevel"},"acceptedExchanges":{"type":"array","maxLength":16,"items":{"type":"string","format":"did"}},"paymentAuthorization":{"type":"ref","ref":"com.atproto.repo.strongRef"},"nonce":{"type":"string","minLength":32,"maxLength":32},"expiresAt":{"type":"string","format":"datetime"},"createdAt":{"type":"string","format":"datetime"}}}}}}"#;

@@ -674,6 +674,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Commit {
             "a com.atproto.sync.subscribeRepos#commit object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.sync.subscribeRepos#commit",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -830,6 +837,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for SubscribeReposSync {
             "a com.atproto.sync.subscribeRepos#sync object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.sync.subscribeRepos#sync",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -975,6 +989,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Identity {
             deserializer,
             "a com.atproto.sync.subscribeRepos#identity object",
         )
+    }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.sync.subscribeRepos#identity",
+        })
     }
 }
 
@@ -1130,6 +1151,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Account {
             deserializer,
             "a com.atproto.sync.subscribeRepos#account object",
         )
+    }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.sync.subscribeRepos#account",
+        })
     }
 }
 
@@ -1367,6 +1395,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Info {
             "a com.atproto.sync.subscribeRepos#info object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.sync.subscribeRepos#info",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -1598,6 +1633,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for RepoOp {
             "a com.atproto.sync.subscribeRepos#repoOp object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.sync.subscribeRepos#repoOp",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -1709,3 +1751,6 @@ impl ::lexicon_runtime::Validate for RepoOpAction {
     ) {
     }
 }
+
+/// The lexicon `com.atproto.sync.subscribeRepos` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r##"{"lexicon":1,"id":"com.atproto.sync.subscribeRepos","defs":{"main":{"type":"subscription","parameters":{"type":"params","properties":{"cursor":{"type":"integer"}}},"message":{"schema":{"type":"union","refs":["#commit","#sync","#identity","#account","#info"]}},"errors":[{"name":"FutureCursor"},{"name":"ConsumerTooSlow"}]},"commit":{"type":"object","required":["seq","rebase","tooBig","repo","commit","rev","since","blocks","ops","blobs","time"],"nullable":["since"],"properties":{"seq":{"type":"integer"},"rebase":{"type":"boolean"},"tooBig":{"type":"boolean"},"repo":{"type":"string","format":"did"},"commit":{"type":"cid-link"},"rev":{"type":"string","format":"tid"},"since":{"type":"string","format":"tid"},"blocks":{"type":"bytes","maxLength":2000000},"ops":{"type":"array","items":{"type":"ref","ref":"#repoOp"},"maxLength":200},"blobs":{"type":"array","items":{"type":"cid-link"}},"prevData":{"type":"cid-link"},"time":{"type":"string","format":"datetime"}}},"sync":{"type":"object","required":["seq","did","blocks","rev","time"],"properties":{"seq":{"type":"integer"},"did":{"type":"string","format":"did"},"blocks":{"type":"bytes","maxLength":10000},"rev":{"type":"string"},"time":{"type":"string","format":"datetime"}}},"identity":{"type":"object","required":["seq","did","time"],"properties":{"seq":{"type":"integer"},"did":{"type":"string","format":"did"},"time":{"type":"string","format":"datetime"},"handle":{"type":"string","format":"handle"}}},"account":{"type":"object","required":["seq","did","time","active"],"properties":{"seq":{"type":"integer"},"did":{"type":"string","format":"did"},"time":{"type":"string","format":"datetime"},"active":{"type":"boolean"},"status":{"type":"string","knownValues":["takendown","suspended","deleted","deactivated","desynchronized","throttled"]}}},"info":{"type":"object","required":["name"],"properties":{"name":{"type":"string","knownValues":["OutdatedCursor"]},"message":{"type":"string"}}},"repoOp":{"type":"object","required":["action","path","cid"],"nullable":["cid"],"properties":{"action":{"type":"string","knownValues":["create","update","delete"]},"path":{"type":"string"},"cid":{"type":"cid-link"},"prev":{"type":"cid-link"}}}}}"##;

@@ -125,6 +125,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Schema {
             "a com.atproto.lexicon.schema record",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.lexicon.schema",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -136,3 +143,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Schema {
         ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
+
+/// The lexicon `com.atproto.lexicon.schema` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.lexicon.schema","defs":{"main":{"type":"record","key":"nsid","record":{"type":"object","required":["lexicon"],"properties":{"lexicon":{"type":"integer"}}}}}}"#;

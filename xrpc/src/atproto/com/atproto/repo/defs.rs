@@ -108,6 +108,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for CommitMeta {
             "a com.atproto.repo.defs#commitMeta object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.repo.defs#commitMeta",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -119,3 +126,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for CommitMeta {
         ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
+
+/// The lexicon `com.atproto.repo.defs` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.repo.defs","defs":{"commitMeta":{"type":"object","required":["cid","rev"],"properties":{"cid":{"type":"string","format":"cid"},"rev":{"type":"string","format":"tid"}}}}}"#;

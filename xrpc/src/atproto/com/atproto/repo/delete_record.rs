@@ -389,3 +389,6 @@ impl ::lexicon_runtime::xrpc::Method for DeleteRecord {
         ::lexicon_runtime::xrpc::decode_json(bytes, mode)
     }
 }
+
+/// The lexicon `com.atproto.repo.deleteRecord` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.repo.deleteRecord","defs":{"main":{"type":"procedure","input":{"encoding":"application/json","schema":{"type":"object","required":["repo","collection","rkey"],"properties":{"repo":{"type":"string","format":"at-identifier"},"collection":{"type":"string","format":"nsid"},"rkey":{"type":"string","format":"record-key"},"swapRecord":{"type":"string","format":"cid"},"swapCommit":{"type":"string","format":"cid"}}}},"output":{"encoding":"application/json","schema":{"type":"object","properties":{"commit":{"type":"ref","ref":"com.atproto.repo.defs#commitMeta"}}}},"errors":[{"name":"InvalidSwap"}]}}}"#;

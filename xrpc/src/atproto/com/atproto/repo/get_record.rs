@@ -434,3 +434,6 @@ impl ::lexicon_runtime::xrpc::QueryParams for Params {
         Self::from_query(query)
     }
 }
+
+/// The lexicon `com.atproto.repo.getRecord` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.repo.getRecord","defs":{"main":{"type":"query","parameters":{"type":"params","required":["repo","collection","rkey"],"properties":{"repo":{"type":"string","format":"at-identifier"},"collection":{"type":"string","format":"nsid"},"rkey":{"type":"string","format":"record-key"},"cid":{"type":"string","format":"cid"}}},"output":{"encoding":"application/json","schema":{"type":"object","required":["uri","value"],"properties":{"uri":{"type":"string","format":"at-uri"},"cid":{"type":"string","format":"cid"},"value":{"type":"unknown"}}}},"errors":[{"name":"RecordNotFound"}]}}}"#;

@@ -526,6 +526,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Record {
             "a com.atproto.repo.listRecords#record object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.repo.listRecords#record",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -537,3 +544,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for Record {
         ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
+
+/// The lexicon `com.atproto.repo.listRecords` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r##"{"lexicon":1,"id":"com.atproto.repo.listRecords","defs":{"main":{"type":"query","parameters":{"type":"params","required":["repo","collection"],"properties":{"repo":{"type":"string","format":"at-identifier"},"collection":{"type":"string","format":"nsid"},"limit":{"type":"integer","minimum":1,"maximum":100,"default":50},"cursor":{"type":"string"},"reverse":{"type":"boolean"}}},"output":{"encoding":"application/json","schema":{"type":"object","required":["records"],"properties":{"cursor":{"type":"string"},"records":{"type":"array","items":{"type":"ref","ref":"#record"}}}}}},"record":{"type":"object","required":["uri","cid","value"],"properties":{"uri":{"type":"string","format":"at-uri"},"cid":{"type":"string","format":"cid"},"value":{"type":"unknown"}}}}}"##;

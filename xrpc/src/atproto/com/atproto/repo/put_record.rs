@@ -547,3 +547,6 @@ impl ::lexicon_runtime::xrpc::Method for PutRecord {
         ::lexicon_runtime::xrpc::decode_json(bytes, mode)
     }
 }
+
+/// The lexicon `com.atproto.repo.putRecord` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.repo.putRecord","defs":{"main":{"type":"procedure","input":{"encoding":"application/json","schema":{"type":"object","required":["repo","collection","rkey","record"],"nullable":["swapRecord"],"properties":{"repo":{"type":"string","format":"at-identifier"},"collection":{"type":"string","format":"nsid"},"rkey":{"type":"string","format":"record-key","maxLength":512},"validate":{"type":"boolean"},"record":{"type":"unknown"},"swapRecord":{"type":"string","format":"cid"},"swapCommit":{"type":"string","format":"cid"}}}},"output":{"encoding":"application/json","schema":{"type":"object","required":["uri","cid"],"properties":{"uri":{"type":"string","format":"at-uri"},"cid":{"type":"string","format":"cid"},"commit":{"type":"ref","ref":"com.atproto.repo.defs#commitMeta"},"validationStatus":{"type":"string","knownValues":["valid","unknown"]}}}},"errors":[{"name":"InvalidSwap"}]}}}"#;

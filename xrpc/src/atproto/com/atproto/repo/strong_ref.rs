@@ -110,6 +110,13 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for StrongRef {
             "a com.atproto.repo.strongRef object",
         )
     }
+
+    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
+        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
+            registry: &crate::atproto::LEXICONS,
+            type_id: "com.atproto.repo.strongRef",
+        })
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -121,3 +128,6 @@ impl<'de> ::lexicon_runtime::serde::Deserialize<'de> for StrongRef {
         ::lexicon_runtime::__private::de::checked(deserializer)
     }
 }
+
+/// The lexicon `com.atproto.repo.strongRef` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.repo.strongRef","defs":{"main":{"type":"object","required":["uri","cid"],"properties":{"uri":{"type":"string","format":"at-uri"},"cid":{"type":"string","format":"cid"}}}}}"#;

@@ -163,3 +163,6 @@ impl ::lexicon_runtime::xrpc::Method for UploadBlob {
         ::lexicon_runtime::xrpc::decode_json(bytes, mode)
     }
 }
+
+/// The lexicon `com.atproto.repo.uploadBlob` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.repo.uploadBlob","defs":{"main":{"type":"procedure","input":{"encoding":"*/*"},"output":{"encoding":"application/json","schema":{"type":"object","required":["blob"],"properties":{"blob":{"type":"blob"}}}}}}}"#;

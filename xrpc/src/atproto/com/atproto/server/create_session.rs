@@ -560,3 +560,6 @@ impl ::lexicon_runtime::xrpc::Method for CreateSession {
         ::lexicon_runtime::xrpc::decode_json(bytes, mode)
     }
 }
+
+/// The lexicon `com.atproto.server.createSession` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.server.createSession","defs":{"main":{"type":"procedure","input":{"encoding":"application/json","schema":{"type":"object","required":["identifier","password"],"properties":{"identifier":{"type":"string"},"password":{"type":"string"},"authFactorToken":{"type":"string"},"allowTakendown":{"type":"boolean"}}}},"output":{"encoding":"application/json","schema":{"type":"object","required":["accessJwt","refreshJwt","handle","did"],"properties":{"accessJwt":{"type":"string"},"refreshJwt":{"type":"string"},"handle":{"type":"string","format":"handle"},"did":{"type":"string","format":"did"},"didDoc":{"type":"unknown"},"email":{"type":"string"},"emailConfirmed":{"type":"boolean"},"emailAuthFactor":{"type":"boolean"},"active":{"type":"boolean"},"status":{"type":"string","knownValues":["takendown","suspended","deactivated"]}}}},"errors":[{"name":"AccountTakedown"},{"name":"AuthFactorTokenRequired"}]}}}"#;

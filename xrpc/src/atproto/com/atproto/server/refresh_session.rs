@@ -412,3 +412,6 @@ impl ::lexicon_runtime::xrpc::Method for RefreshSession {
         ::lexicon_runtime::xrpc::decode_json(bytes, mode)
     }
 }
+
+/// The lexicon `com.atproto.server.refreshSession` (without descriptions), for the root `LEXICONS`.
+pub(crate) const LEXICON_JSON: &str = r#"{"lexicon":1,"id":"com.atproto.server.refreshSession","defs":{"main":{"type":"procedure","output":{"encoding":"application/json","schema":{"type":"object","required":["accessJwt","refreshJwt","handle","did"],"properties":{"accessJwt":{"type":"string"},"refreshJwt":{"type":"string"},"handle":{"type":"string","format":"handle"},"did":{"type":"string","format":"did"},"didDoc":{"type":"unknown"},"email":{"type":"string"},"emailConfirmed":{"type":"boolean"},"emailAuthFactor":{"type":"boolean"},"active":{"type":"boolean"},"status":{"type":"string","knownValues":["takendown","suspended","deactivated"]}}}},"errors":[{"name":"AccountTakedown"},{"name":"InvalidToken"},{"name":"ExpiredToken"}]}}}"#;
