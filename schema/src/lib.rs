@@ -9,6 +9,8 @@
 //!   defaults obey them).
 //! - [`evolution`]: which changes between two versions of a lexicon set break old data or
 //!   old readers.
+//! - [`validator`]: records and def values validated against the loaded documents, with the
+//!   verdicts and violation lists of generated code.
 //! - [`diag`] and [`span`]: diagnostics and their source positions.
 
 #![forbid(unsafe_code)]
@@ -21,5 +23,7 @@ pub mod evolution;
 pub mod load;
 pub mod schema;
 pub mod span;
+pub mod validator;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use validator::Validator;
