@@ -1,5 +1,5 @@
 //! The `lexicon-codegen` command line: `generate` writes or checks bindings, `diff` reports
-//! breaking lexicon changes.
+//! breaking lexicon changes, `validate` checks records, `fetch` gets published lexicons.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -179,7 +179,35 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Validate records against lexicons, as the PDS would on a write, listing every violation.
+    ///
+    /// Each FILE is a `.json` file holding one record, a `.jsonl` file with one record per
+    /// line, or a folder (every such file under it); with no FILE, standard input (one record,
+    /// or one per line). A record's collection is its `$type`.
+    ///
+    /// Text output: one line per invalid record with every violation, and a count. JSON
+    /// output: one line per record, `{"file", "line", "valid", "violations": [{"path",
+    /// "message"}]}`.
+    ///
+    /// Exit codes: 0 every record is valid; 1 a record is invalid; 2 input that cannot be read
+    /// (a file, a line that is not JSON) or lexicons with errors (all are listed).
+    Validate {
+        /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
+        #[arg(long = "lexicons", value_name = "DIR")]
+        lexicons: Vec<PathBuf>,
+        /// Judge as the older, lenient reference (`@atproto/lexicon`) does, for old data.
+        #[arg(long)]
+        lenient: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Record files (`.json`, `.jsonl`) or folders of them.
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
+
+mod validate_command;
 
 /// `GLOB=PATH` of `--extern`.
 fn parse_extern(value: &str) -> Result<(String, String), String> {
@@ -334,6 +362,12 @@ fn main() -> ExitCode {
             run_generate(&options, &out, check, out_mode)
         }
         Command::Diff { old, new, format } => run_diff(&old, &new, format),
+        Command::Validate {
+            lexicons,
+            lenient,
+            format,
+            files,
+        } => validate_command::run(lexicons, lenient, format == Format::Json, &files),
     }
 }
 

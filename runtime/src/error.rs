@@ -108,9 +108,14 @@ impl fmt::Display for Violation {
                 )
             }
             Violation::Format { format, value } => {
+                let article = if format.name().starts_with("at-") {
+                    "an"
+                } else {
+                    "a"
+                };
                 write!(
                     f,
-                    "invalid {format}: expected a {format} string, got {value:?}"
+                    "invalid {format}: expected {article} {format} string, got {value:?}"
                 )
             }
             Violation::NotInEnum { allowed, actual } => {

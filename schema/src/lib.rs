@@ -11,6 +11,8 @@
 //!   old readers.
 //! - [`validator`]: records and def values validated against the loaded documents, with the
 //!   verdicts and violation lists of generated code.
+//! - [`records`]: record files (`.json`, `.jsonl`, folders of them) validated, one report per
+//!   record (what `lexicon-codegen validate` runs).
 //! - [`diag`] and [`span`]: diagnostics and their source positions.
 
 #![forbid(unsafe_code)]
@@ -21,6 +23,7 @@ pub mod convert;
 pub mod diag;
 pub mod evolution;
 pub mod load;
+pub mod records;
 pub mod schema;
 pub mod span;
 pub mod validator;
