@@ -1,6 +1,7 @@
 //! Parse + validate of a job and of a post with our generated types, against plain serde structs
 //! of the same shape; validate-only of a parsed value; serialize; and the DAG-CBOR path next to
-//! the JSON one: decode + validate, encode, CID.
+//! the JSON one: decode + validate, encode, CID; and run-time validation against lexicons read
+//! from their folder.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use lexicon_benchmarks::{PlainJob, PlainPost};
@@ -75,5 +76,36 @@ fn post(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, job, post);
+/// Run-time validation: the job against the upstream cocore lexicons loaded from their folder
+/// (the lexicons `bench/reference.sh` gives the reference), no generated code.
+fn runtime(c: &mut Criterion) {
+    let dir = format!(
+        "{}/../tests/data/lexicons/cocore-upstream",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let validator = lexicon_schema::Validator::from_dirs([dir]).unwrap();
+    let json = case("reflex/cocore-job.jsonl", 0);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut g = c.benchmark_group("job run-time");
+    g.throughput(Throughput::Bytes(json.len() as u64));
+    g.bench_function("validate (parsed value)", |b| {
+        b.iter(|| validator.validate_record(&value).unwrap())
+    });
+    g.bench_function("parse + validate", |b| {
+        b.iter(|| {
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            validator.validate_record(&value).unwrap()
+        })
+    });
+    // An invalid job: a type mismatch and a constraint violation, both listed.
+    let mut bad = value.clone();
+    bad["maxTokensOut"] = serde_json::json!("many");
+    bad["nonce"] = serde_json::json!("short");
+    g.bench_function("validate an invalid job (2 violations)", |b| {
+        b.iter(|| validator.validate_record(&bad).unwrap_err())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, job, post, runtime);
 criterion_main!(benches);

@@ -8,6 +8,14 @@ pub mod ser;
 
 pub use crate::dynamic::{LexiconRef, Registry};
 
+/// What `de::Shape::lexicon` returns: where a generated type's def is, if it has one.
+pub type Lexicon = Option<LexiconRef>;
+
+/// The def `type_id` of `registry`, as generated `Shape::lexicon` impls name it.
+pub const fn lexicon(registry: &'static Registry, type_id: &'static str) -> Lexicon {
+    Some(LexiconRef { registry, type_id })
+}
+
 /// The version of the contract between generated code and this runtime: what helpers exist
 /// here and how generated code calls them. Generated code states the contract it was
 /// written for in `const _: () = check_contract(N);`.

@@ -156,13 +156,12 @@ pub mod com {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "com.atproto.repo.strongRef",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "com.atproto.repo.strongRef",
+                        )
                     }
                 }
 
@@ -453,13 +452,12 @@ pub mod dev {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "dev.cocore.compute.defs#money",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "dev.cocore.compute.defs#money",
+                        )
                     }
                 }
 
@@ -734,13 +732,12 @@ pub mod dev {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "dev.cocore.compute.defs#tokenCounts",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "dev.cocore.compute.defs#tokenCounts",
+                        )
                     }
                 }
 
@@ -1077,13 +1074,12 @@ pub mod dev {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "dev.cocore.compute.defs#modelPrice",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "dev.cocore.compute.defs#modelPrice",
+                        )
                     }
                 }
 
@@ -1445,13 +1441,12 @@ pub mod dev {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "dev.cocore.compute.defs#tokenRate",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "dev.cocore.compute.defs#tokenRate",
+                        )
                     }
                 }
 
@@ -1650,13 +1645,12 @@ pub mod dev {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "dev.cocore.compute.defs#trustLevel",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "dev.cocore.compute.defs#trustLevel",
+                        )
                     }
                 }
 
@@ -1766,13 +1760,12 @@ pub mod dev {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "dev.cocore.compute.defs#settlementStatus",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "dev.cocore.compute.defs#settlementStatus",
+                        )
                     }
                 }
 
@@ -2276,13 +2269,12 @@ pub mod dev {
                         )
                     }
 
-                    fn lexicon() -> ::std::option::Option<
-                        ::lexicon_runtime::__private::LexiconRef,
-                    > {
-                        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                            registry: &crate::golden_cocore::LEXICONS,
-                            type_id: "dev.cocore.compute.job",
-                        })
+                    #[inline]
+                    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                        ::lexicon_runtime::__private::lexicon(
+                            &crate::golden_cocore::LEXICONS,
+                            "dev.cocore.compute.job",
+                        )
                     }
                 }
 

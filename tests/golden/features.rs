@@ -677,13 +677,12 @@ pub mod test {
                     )
                 }
 
-                fn lexicon() -> ::std::option::Option<
-                    ::lexicon_runtime::__private::LexiconRef,
-                > {
-                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                        registry: &crate::golden_features::LEXICONS,
-                        type_id: "test.golden.features",
-                    })
+                #[inline]
+                fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                    ::lexicon_runtime::__private::lexicon(
+                        &crate::golden_features::LEXICONS,
+                        "test.golden.features",
+                    )
                 }
             }
 
@@ -1780,13 +1779,12 @@ pub mod test {
                     )
                 }
 
-                fn lexicon() -> ::std::option::Option<
-                    ::lexicon_runtime::__private::LexiconRef,
-                > {
-                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                        registry: &crate::golden_features::LEXICONS,
-                        type_id: "test.golden.features#features",
-                    })
+                #[inline]
+                fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                    ::lexicon_runtime::__private::lexicon(
+                        &crate::golden_features::LEXICONS,
+                        "test.golden.features#features",
+                    )
                 }
             }
 
@@ -2026,13 +2024,12 @@ pub mod test {
                     )
                 }
 
-                fn lexicon() -> ::std::option::Option<
-                    ::lexicon_runtime::__private::LexiconRef,
-                > {
-                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                        registry: &crate::golden_features::LEXICONS,
-                        type_id: "test.golden.features#owner",
-                    })
+                #[inline]
+                fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                    ::lexicon_runtime::__private::lexicon(
+                        &crate::golden_features::LEXICONS,
+                        "test.golden.features#owner",
+                    )
                 }
             }
 
@@ -2198,13 +2195,12 @@ pub mod test {
                         })
                 }
 
-                fn lexicon() -> ::std::option::Option<
-                    ::lexicon_runtime::__private::LexiconRef,
-                > {
-                    ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-                        registry: &crate::golden_features::LEXICONS,
-                        type_id: "test.golden.features#status",
-                    })
+                #[inline]
+                fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+                    ::lexicon_runtime::__private::lexicon(
+                        &crate::golden_features::LEXICONS,
+                        "test.golden.features#status",
+                    )
                 }
             }
 

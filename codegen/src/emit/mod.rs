@@ -260,11 +260,9 @@ pub(crate) fn lexicon_fn(type_id: Option<&str>, opts: &EmitOptions) -> TokenStre
     };
     let (rt, root) = (&opts.runtime, &opts.root);
     quote! {
-        fn lexicon() -> ::std::option::Option<#rt::__private::LexiconRef> {
-            ::std::option::Option::Some(#rt::__private::LexiconRef {
-                registry: &#root::LEXICONS,
-                type_id: #type_id,
-            })
+        #[inline]
+        fn lexicon() -> #rt::__private::Lexicon {
+            #rt::__private::lexicon(&#root::LEXICONS, #type_id)
         }
     }
 }

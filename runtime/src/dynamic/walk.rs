@@ -15,6 +15,9 @@ use crate::{check, data, Path};
 /// Nesting deeper than this (as the JSON parser allows) is refused rather than followed.
 const MAX_DEPTH: usize = 128;
 
+/// Objects with at most this many declared properties are matched in one pass.
+const SLOTS: usize = 32;
+
 /// How an object treats `$type`.
 #[derive(Clone, Copy)]
 enum Tag<'a> {
@@ -230,8 +233,27 @@ impl Walker<'_, '_> {
             Tag::Object(type_id) => check::object_type(map, type_id, path, self.errors),
             Tag::Inline => {}
         }
-        for p in &o.props {
-            match map.get(&p.name) {
+        let record = matches!(tag, Tag::Record(_));
+        // Each declared property's value, found by one pass over the object (cheaper than a
+        // hash lookup per property for objects of lexicon size); undeclared ones noted.
+        let mut slots: [Option<&Value>; SLOTS] = [None; SLOTS];
+        let mut undeclared = false;
+        if o.props.len() <= SLOTS {
+            for (k, value) in map {
+                match o.props.iter().position(|p| p.name == *k) {
+                    Some(i) => slots[i] = Some(value),
+                    None => undeclared |= !(record && k == "$type"),
+                }
+            }
+        } else {
+            undeclared = true;
+        }
+        for (i, p) in o.props.iter().enumerate() {
+            let value = match slots.get(i) {
+                Some(slot) if o.props.len() <= SLOTS => *slot,
+                _ => map.get(&p.name),
+            };
+            match value {
                 None if p.required => {
                     let message = format!("missing required property `{}`", p.name);
                     self.push(path, shape(message));
@@ -241,10 +263,12 @@ impl Walker<'_, '_> {
                 Some(value) => self.node(&p.node, value, &path.field(&p.name), depth + 1),
             }
         }
+        if !undeclared {
+            return;
+        }
         for (k, value) in map {
             let declared = o.props.iter().any(|p| &p.name == k);
-            let record_type = k == "$type" && matches!(tag, Tag::Record(_));
-            if !(declared || record_type) {
+            if !(declared || record && k == "$type") {
                 data::check_value(value, &path.field(k), self.errors);
             }
         }

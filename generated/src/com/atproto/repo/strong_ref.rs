@@ -112,11 +112,9 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for StrongRef {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "com.atproto.repo.strongRef",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(&crate::LEXICONS, "com.atproto.repo.strongRef")
     }
 }
 

@@ -125,11 +125,9 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Money {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "dev.cocore.compute.defs#money",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(&crate::LEXICONS, "dev.cocore.compute.defs#money")
     }
 }
 
@@ -330,11 +328,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenCounts {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "dev.cocore.compute.defs#tokenCounts",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::LEXICONS,
+            "dev.cocore.compute.defs#tokenCounts",
+        )
     }
 }
 
@@ -580,11 +579,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for ModelPrice {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "dev.cocore.compute.defs#modelPrice",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::LEXICONS,
+            "dev.cocore.compute.defs#modelPrice",
+        )
     }
 }
 
@@ -854,11 +854,9 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TokenRate {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "dev.cocore.compute.defs#tokenRate",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(&crate::LEXICONS, "dev.cocore.compute.defs#tokenRate")
     }
 }
 
@@ -1031,11 +1029,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for TrustLevel {
         })
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "dev.cocore.compute.defs#trustLevel",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::LEXICONS,
+            "dev.cocore.compute.defs#trustLevel",
+        )
     }
 }
 
@@ -1139,11 +1138,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for SettlementStatus {
         })
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "dev.cocore.compute.defs#settlementStatus",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::LEXICONS,
+            "dev.cocore.compute.defs#settlementStatus",
+        )
     }
 }
 

@@ -331,11 +331,9 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Job {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::LEXICONS,
-            type_id: "dev.cocore.compute.job",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(&crate::LEXICONS, "dev.cocore.compute.job")
     }
 }
 

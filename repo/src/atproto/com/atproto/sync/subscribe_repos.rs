@@ -675,11 +675,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Commit {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::atproto::LEXICONS,
-            type_id: "com.atproto.sync.subscribeRepos#commit",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.sync.subscribeRepos#commit",
+        )
     }
 }
 
@@ -838,11 +839,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for SubscribeReposSync {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::atproto::LEXICONS,
-            type_id: "com.atproto.sync.subscribeRepos#sync",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.sync.subscribeRepos#sync",
+        )
     }
 }
 
@@ -991,11 +993,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Identity {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::atproto::LEXICONS,
-            type_id: "com.atproto.sync.subscribeRepos#identity",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.sync.subscribeRepos#identity",
+        )
     }
 }
 
@@ -1153,11 +1156,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Account {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::atproto::LEXICONS,
-            type_id: "com.atproto.sync.subscribeRepos#account",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.sync.subscribeRepos#account",
+        )
     }
 }
 
@@ -1396,11 +1400,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Info {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::atproto::LEXICONS,
-            type_id: "com.atproto.sync.subscribeRepos#info",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.sync.subscribeRepos#info",
+        )
     }
 }
 
@@ -1634,11 +1639,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for RepoOp {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::atproto::LEXICONS,
-            type_id: "com.atproto.sync.subscribeRepos#repoOp",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.sync.subscribeRepos#repoOp",
+        )
     }
 }
 

@@ -109,11 +109,12 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for CommitMeta {
         )
     }
 
-    fn lexicon() -> ::std::option::Option<::lexicon_runtime::__private::LexiconRef> {
-        ::std::option::Option::Some(::lexicon_runtime::__private::LexiconRef {
-            registry: &crate::atproto::LEXICONS,
-            type_id: "com.atproto.repo.defs#commitMeta",
-        })
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.repo.defs#commitMeta",
+        )
     }
 }
 
