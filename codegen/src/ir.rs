@@ -221,6 +221,9 @@ pub struct Struct {
     pub builder: String,
     /// The name of the builder's finishing method (`build`, unless a property takes it).
     pub build_fn: String,
+    /// For the inline object of a method body, its id in the runtime's lexicons
+    /// (`nsid#(input)`, `nsid#(output)`), so that its values get every violation listed.
+    pub body_id: Option<String>,
 }
 
 /// A default value from the schema.

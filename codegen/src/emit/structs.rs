@@ -366,7 +366,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let type_id = match &s.tag {
         TypeTag::Record { nsid, .. } => Some(nsid.as_str()),
         TypeTag::Object(type_id) => Some(type_id.as_str()),
-        TypeTag::Inline => None,
+        TypeTag::Inline => s.body_id.as_deref(),
     };
     let lexicon = super::lexicon_fn(type_id, opts);
     let expecting = match &s.tag {

@@ -84,19 +84,23 @@ impl Lowerer<'_> {
         let input = input.map(|b| {
             (
                 b.encoding.clone(),
-                self.lower_body(nsid, module, "Input", b, &pointer_push(pointer, "input")),
+                self.lower_body(nsid, module, "input", b, &pointer_push(pointer, "input")),
             )
         });
         let output = output.map(|b| {
             (
                 b.encoding.clone(),
-                self.lower_body(nsid, module, "Output", b, &pointer_push(pointer, "output")),
+                self.lower_body(nsid, module, "output", b, &pointer_push(pointer, "output")),
             )
         });
         // The message union becomes the module's `Message` type.
         let message = message.and_then(|m| {
             let at = pointer_push(&pointer_push(pointer, "message"), "schema");
-            self.lower_field(nsid, module, "", "message", &m.schema, &at)
+            let ty = self.lower_field(nsid, module, "", "message", &m.schema, &at)?;
+            if let (schema::Field::Union(_), TyKind::Named(path)) = (&m.schema, &ty.kind) {
+                self.set_body_id(path, format!("{nsid}#(message)"));
+            }
+            Some(ty)
         });
         // `GetRecord`: the method's own name, for its error enum and its `Method` type.
         let method_name = pascal(nsid.rsplit('.').next().unwrap_or(nsid));
@@ -131,17 +135,32 @@ impl Lowerer<'_> {
         self.module(module).items.push(Item::Method(method));
     }
 
-    /// Lowers a JSON body: an object becomes a struct, a ref an alias, a union an enum.
+    /// The id in the runtime's lexicons of the inline object or union at `path`, a method body.
+    fn set_body_id(&mut self, path: &TypePath, id: String) {
+        for item in &mut self.module(&path.module).items {
+            match item {
+                Item::Struct(s) if s.name == path.name => s.body_id = Some(id),
+                Item::Union(u) if u.name == path.name => u.type_id = Some(id),
+                _ => continue,
+            }
+            return;
+        }
+    }
+
+    /// Lowers a JSON body (`input` or `output`): an object becomes a struct, a ref an alias, a
+    /// union an enum.
     fn lower_body(
         &mut self,
         nsid: &str,
         module: &[String],
-        name: &str,
+        body_name: &str,
         body: &schema::Body,
         pointer: &str,
     ) -> Option<String> {
         let schema = body.schema.as_ref()?;
         let at = pointer_push(pointer, "schema");
+        let name = &pascal(body_name);
+        let body_id = format!("{nsid}#({body_name})");
         match schema {
             schema::Field::Object(o) => {
                 let claimed = self.claim(module, name.into());
@@ -157,11 +176,15 @@ impl Lowerer<'_> {
                     o,
                     &at,
                 );
+                self.set_body_id(&path, body_id);
                 Some(claimed)
             }
             schema::Field::Union(_) => {
                 match self.lower_field(nsid, module, "", name, schema, &at)?.kind {
-                    TyKind::Named(p) => Some(p.name),
+                    TyKind::Named(p) => {
+                        self.set_body_id(&p, body_id);
+                        Some(p.name)
+                    }
                     _ => None,
                 }
             }

@@ -98,6 +98,7 @@ impl Lowerer<'_> {
             extra,
             builder,
             build_fn,
+            body_id: None,
         };
         self.module(&path.module)
             .items

@@ -32,7 +32,16 @@ pub(super) fn build(docs: &[&Value]) -> Result<Lexicons, Vec<SchemaError>> {
             if ids.insert(type_id.clone(), found.len()).is_some() {
                 errors.push(SchemaError::new(id, pointer(name), "defined twice"));
             }
-            found.push((id, name.as_str(), type_id, def));
+            found.push((id, pointer(name), type_id, def, false));
+            // A method's JSON bodies, as `nsid#(input)`, `nsid#(output)`, `nsid#(message)`.
+            for body in ["input", "output", "message"] {
+                if let Some(schema) = def.get(body).and_then(|b| b.get("schema")) {
+                    let body_id = format!("{id}#({body})");
+                    ids.insert(body_id.clone(), found.len());
+                    let at = format!("{}/{body}/schema", pointer(name));
+                    found.push((id, at, body_id, schema, true));
+                }
+            }
         }
     }
     let mut b = Builder {
@@ -41,9 +50,13 @@ pub(super) fn build(docs: &[&Value]) -> Result<Lexicons, Vec<SchemaError>> {
     };
     let defs: Vec<Def> = found
         .iter()
-        .map(|(nsid, name, type_id, def)| Def {
+        .map(|(nsid, at, type_id, def, body)| Def {
             type_id: type_id.clone(),
-            kind: b.def(nsid, &pointer(name), def),
+            // A body's object is inline: its `$type` is an ordinary property.
+            kind: match body {
+                true => DefKind::Data(b.node(nsid, at, def)),
+                false => b.def(nsid, at, def),
+            },
         })
         .collect();
     let lexicons = Lexicons { defs, ids };

@@ -157,10 +157,14 @@ impl Lexicons {
                 Err(e) => errors.push(SchemaError::new(format!("document {i}"), "", e.to_string())),
             }
         }
-        if !errors.is_empty() {
-            return Err(SchemaErrors(errors));
+        match Self::from_documents(&values) {
+            Ok(lexicons) if errors.is_empty() => Ok(lexicons),
+            Ok(_) => Err(SchemaErrors(errors)),
+            Err(SchemaErrors(more)) => {
+                errors.extend(more);
+                Err(SchemaErrors(errors))
+            }
         }
-        Self::from_documents(&values)
     }
 
     /// Whether `def` (`nsid`, `nsid#main` or `nsid#name`) names a def that has values.
@@ -182,8 +186,10 @@ impl Lexicons {
     }
 
     /// Validates `value` against the def named `def` (`nsid#name`, or `nsid` for a main def),
-    /// as generated `validate_json` does: records must carry their `$type`. Every violation is
-    /// reported; a def that is unknown or has no values is [`Error::UnknownDefinition`].
+    /// as generated `validate_json` does: records must carry their `$type`. The JSON bodies of a
+    /// method are named `nsid#(input)`, `nsid#(output)` and, for a subscription's messages,
+    /// `nsid#(message)`. Every violation is reported; a def that is unknown or has no values is
+    /// [`Error::UnknownDefinition`].
     pub fn validate(&self, def: &str, value: &Value, mode: Mode) -> Result<(), Error> {
         let Some(i) = self.find(def).filter(|&i| self.has_values(i)) else {
             return Err(Error::UnknownDefinition(def.to_owned()));

@@ -385,12 +385,20 @@ async fn requests_no_client_sends_are_refused_with_the_right_status() {
         "POST",
         &put,
         Some("application/json; charset=utf-8"),
-        b"{\"name\": 7}".to_vec(),
+        br#"{"name": 7, "tags": ["ok", "much too long"], "createdAt": "soon"}"#.to_vec(),
     )
     .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("InvalidRequest")),
+        "{body}"
+    );
+    // A type mismatch does not hide the other violations.
+    assert_eq!(
+        body["message"],
+        "invalid input: $.name: expected a string, got an integer (7); \
+         $.tags[1]: string too long: expected at most 10 UTF-8 bytes, got 13; \
+         $.createdAt: invalid datetime: expected a datetime string, got \"soon\"",
         "{body}"
     );
     let (status, body) = get(&format!("{url}/xrpc/org.example.shelf.getItems")).await;

@@ -267,6 +267,14 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Message {
         }
         deserializer.deserialize_map(Visitor)
     }
+
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.sync.subscribeRepos#(message)",
+        )
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's

@@ -150,6 +150,14 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Input {
     ) -> ::std::result::Result<Self, D::Error> {
         ::lexicon_runtime::__private::de::deserialize_object(deserializer, "a Input object")
     }
+
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.repo.deleteRecord#(input)",
+        )
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
@@ -256,6 +264,14 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Output {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         ::lexicon_runtime::__private::de::deserialize_object(deserializer, "a Output object")
+    }
+
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.repo.deleteRecord#(output)",
+        )
     }
 }
 

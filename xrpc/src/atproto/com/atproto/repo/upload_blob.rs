@@ -91,6 +91,14 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Output {
     ) -> ::std::result::Result<Self, D::Error> {
         ::lexicon_runtime::__private::de::deserialize_object(deserializer, "a Output object")
     }
+
+    #[inline]
+    fn lexicon() -> ::lexicon_runtime::__private::Lexicon {
+        ::lexicon_runtime::__private::lexicon(
+            &crate::atproto::LEXICONS,
+            "com.atproto.repo.uploadBlob#(output)",
+        )
+    }
 }
 
 /// Reads the value and validates it in strict mode: violations are the deserializer's
