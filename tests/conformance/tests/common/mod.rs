@@ -124,9 +124,9 @@ pub struct CborBindings {
     pub def: fn(&str, &[u8]) -> Result<(), lexicon_runtime::Error>,
 }
 
-/// What a verdict says, compared across JSON and DAG-CBOR: accepted; a shape error; or the
-/// sorted paths of every violation. (Of several shape errors, each input reports the first in
-/// its own key order, which differs: canonical CBOR orders keys by length.)
+/// What a verdict says, compared across JSON and DAG-CBOR: accepted; input that does not parse;
+/// or every violation (shape errors included), sorted, since the two inputs order keys
+/// differently (canonical CBOR orders keys by length).
 fn outcome(result: &Result<(), lexicon_runtime::Error>) -> String {
     match result {
         Ok(()) => "valid".into(),
@@ -135,7 +135,7 @@ fn outcome(result: &Result<(), lexicon_runtime::Error>) -> String {
             paths.sort();
             format!("invalid: {}", paths.join("; "))
         }
-        Err(lexicon_runtime::Error::Parse { .. }) => "shape error".into(),
+        Err(lexicon_runtime::Error::Parse { .. }) => "does not parse".into(),
         Err(e) => format!("error: {e}"),
     }
 }
