@@ -369,10 +369,14 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         TypeTag::Inline => s.body_id.as_deref(),
     };
     let lexicon = super::lexicon_fn(type_id, opts);
+    let an = |word: &str| match word.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
+        _ => "a",
+    };
     let expecting = match &s.tag {
-        TypeTag::Record { nsid, .. } => format!("a {nsid} record"),
-        TypeTag::Object(type_id) => format!("a {type_id} object"),
-        TypeTag::Inline => format!("a {} object", s.name),
+        TypeTag::Record { nsid, .. } => format!("{} {nsid} record", an(nsid)),
+        TypeTag::Object(type_id) => format!("{} {type_id} object", an(type_id)),
+        TypeTag::Inline => format!("{} {} object", an(&s.name), s.name),
     };
     // A `$type` already read by a union: checked for a record, kept for an object.
     let pre_read = match &s.tag {

@@ -45,6 +45,14 @@ pub(super) fn def(
     Walker { lexicons, errors }.def(i, value, path, 0);
 }
 
+/// `an` before a vowel, else `a`.
+fn article(word: &str) -> &'static str {
+    match word.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
+        _ => "a",
+    }
+}
+
 fn shape(message: impl Into<String>) -> Violation {
     Violation::WrongShape {
         message: message.into(),
@@ -222,8 +230,8 @@ impl Walker<'_, '_> {
     fn object(&mut self, o: &Object, tag: Tag<'_>, v: &Value, path: &Path<'_>, depth: usize) {
         let Value::Object(map) = v else {
             let expected = match tag {
-                Tag::Record(nsid) => format!("a {nsid} record"),
-                Tag::Object(type_id) => format!("a {type_id} object"),
+                Tag::Record(nsid) => format!("{} {nsid} record", article(nsid)),
+                Tag::Object(type_id) => format!("{} {type_id} object", article(type_id)),
                 Tag::Inline => "an object".to_owned(),
             };
             return self.push(path, mismatch(&expected, v));

@@ -119,7 +119,7 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Input {
     fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::__private::de::deserialize_object(deserializer, "a Input object")
+        ::lexicon_runtime::__private::de::deserialize_object(deserializer, "an Input object")
     }
 
     #[inline]
@@ -329,7 +329,7 @@ impl<'de> ::lexicon_runtime::__private::de::Shape<'de> for Output {
     fn deserialize_shape<D: ::lexicon_runtime::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        ::lexicon_runtime::__private::de::deserialize_object(deserializer, "a Output object")
+        ::lexicon_runtime::__private::de::deserialize_object(deserializer, "an Output object")
     }
 
     #[inline]
