@@ -138,10 +138,7 @@ fn validate_checks_values_built_in_rust() {
 
 /// Every violation of `value` as `path: message` lines, from `Job::from_json`.
 fn violations(value: &Value) -> Vec<String> {
-    match Job::from_json(&value.to_string()) {
-        Err(Error::Invalid(errors)) => errors.iter().map(|e| e.to_string()).collect(),
-        other => panic!("expected violations, got {other:?}"),
-    }
+    violations_of(&value.to_string())
 }
 
 #[test]
@@ -272,4 +269,26 @@ fn duplicate_keys_and_lone_surrogates_are_refused() {
         Job::from_json(&surrogate),
         Err(Error::Parse { .. })
     ));
+}
+
+#[test]
+fn a_property_given_twice_is_listed_with_the_other_violations() {
+    let mut value = valid_job();
+    value["nonce"] = json!("short");
+    let json = value.to_string().replacen("{", r#"{"model":"a","#, 1);
+    assert_eq!(
+        violations_of(&json),
+        [
+            "$.nonce: string too short: expected at least 32 UTF-8 bytes, got 5",
+            "$: duplicate field `model`",
+        ]
+    );
+}
+
+/// Every violation of the JSON text `json` as `path: message` lines, from `Job::from_json`.
+fn violations_of(json: &str) -> Vec<String> {
+    match Job::from_json(json) {
+        Err(Error::Invalid(errors)) => errors.iter().map(|e| e.to_string()).collect(),
+        other => panic!("expected violations, got {other:?}"),
+    }
 }

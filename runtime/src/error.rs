@@ -267,6 +267,12 @@ impl ValidationErrors {
         });
     }
 
+    /// Records a violation at a path given as text.
+    #[cold]
+    pub(crate) fn push_at(&mut self, path: String, violation: Violation) {
+        self.0.push(ValidationError { path, violation });
+    }
+
     /// Whether no violation was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

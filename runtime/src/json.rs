@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::de::{ShapeOwned, Unchecked};
 
-use crate::error::Error;
+use crate::error::{Error, Violation};
 use crate::{Mode, Path, Validate};
 
 /// Parses `json` as `T` checking its shape only (types, required properties, `$type`), with the
@@ -28,19 +28,28 @@ fn parse_with<T: ShapeOwned>(mode: Mode, json: &str) -> Result<Unchecked<T>, Err
 
 #[cold]
 fn parse_error<T: ShapeOwned>(mode: Mode, json: &str, first: serde_json::Error) -> Error {
-    if !first.is_syntax() && !first.is_eof() {
-        let value = || serde_json::from_str::<serde_json::Value>(json).ok();
-        if let Some(errors) = crate::de::explain::<T>(value, mode) {
-            return Error::Invalid(errors);
-        }
-    }
     let mut de = serde_json::Deserializer::from_str(json);
-    match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
+    let shape = match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
         Err(e) => path_error(e),
         Ok(_) => Error::Parse {
             path: "$".into(),
             message: first.to_string(),
         },
+    };
+    if first.is_syntax() || first.is_eof() {
+        return shape;
+    }
+    let value = || serde_json::from_str::<serde_json::Value>(json).ok();
+    match (crate::de::explain::<T>(value, mode), shape) {
+        (Some(mut errors), Error::Parse { path, message }) => {
+            // What the parser saw and a JSON value cannot hold (a property given twice) is
+            // listed too.
+            if !errors.paths().contains(&path.as_str()) {
+                errors.push_at(path, Violation::WrongShape { message });
+            }
+            Error::Invalid(errors)
+        }
+        (_, shape) => shape,
     }
 }
 
