@@ -1,8 +1,12 @@
 #![allow(dead_code)] // each test file uses a part of these helpers
 //! Reading case files and running cases through generated code.
 
+use lexicon_runtime::Mode;
 use serde_json::Value;
 
+#[path = "../differential/mod.rs"]
+pub mod differential;
+use differential::{case_value, dispatch};
 pub use lexicon_test_support::jsonl;
 
 /// The functions of one generated module tree that a case needs.
@@ -29,6 +33,7 @@ pub fn run_lenient(b: &LenientBindings, case: &Value) -> Result<(), lexicon_runt
     let no_key_check = |_: &str, _: &str| Ok(());
     dispatch(
         case,
+        Mode::Lenient,
         no_key_check,
         |nsid| (b.record)(nsid, &json),
         |nsid| (b.def)(nsid, &json),
@@ -42,45 +47,11 @@ pub fn run(b: &Bindings, case: &Value) -> Result<(), lexicon_runtime::Error> {
     let json = case_value(case).to_string();
     dispatch(
         case,
+        Mode::Strict,
         b.rkey,
         |nsid| (b.record)(nsid, &json),
         |nsid| (b.def)(nsid, &json),
     )
-}
-
-/// A case's value; `kind: object` on a record gets the record's `$type` put in.
-fn case_value(case: &Value) -> Value {
-    let nsid = case["nsid"].as_str().expect("case has nsid");
-    let mut value = case["value"].clone();
-    if case.get("kind").and_then(Value::as_str) == Some("object") {
-        if let Value::Object(map) = &mut value {
-            map.insert("$type".into(), Value::String(nsid.to_owned()));
-        }
-    }
-    value
-}
-
-/// The PDS's order of checks for a case, whatever the input: the record check (and the key check
-/// when the case has `rkey`) for a known record collection, else the def's check.
-fn dispatch(
-    case: &Value,
-    rkey: fn(&str, &str) -> Result<(), lexicon_runtime::Error>,
-    record: impl Fn(&str) -> Result<(), lexicon_runtime::Error>,
-    def: impl Fn(&str) -> Result<(), lexicon_runtime::Error>,
-) -> Result<(), lexicon_runtime::Error> {
-    let nsid = case["nsid"].as_str().expect("case has nsid");
-    if !nsid.contains('#') {
-        match record(nsid) {
-            Err(lexicon_runtime::Error::UnknownCollection(_)) => {}
-            other => {
-                if let Some(key) = case.get("rkey").and_then(Value::as_str) {
-                    rkey(nsid, key)?;
-                }
-                return other;
-            }
-        }
-    }
-    def(nsid)
 }
 
 /// Runs every case of `cases` and compares with `expected`; returns the disagreements.
@@ -168,6 +139,7 @@ pub fn compare_cbor(json: &Bindings, cbor: &CborBindings, case: &Value) -> CborO
     };
     let from_cbor = dispatch(
         case,
+        Mode::Strict,
         cbor.rkey,
         |nsid| (cbor.record)(nsid, &bytes),
         |nsid| (cbor.def)(nsid, &bytes),

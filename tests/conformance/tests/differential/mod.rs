@@ -31,7 +31,7 @@ pub fn outcome(result: &Result<(), Error>) -> String {
 }
 
 /// A case's value; `kind: object` on a record gets the record's `$type` put in.
-fn case_value(case: &Value) -> Value {
+pub fn case_value(case: &Value) -> Value {
     let nsid = case["nsid"].as_str().expect("case has nsid");
     let mut value = case["value"].clone();
     if case.get("kind").and_then(Value::as_str) == Some("object") {
@@ -42,9 +42,9 @@ fn case_value(case: &Value) -> Value {
     value
 }
 
-/// The PDS's order of checks: the record (and its key, when the case has one, in strict mode)
-/// for a record collection, else the def.
-fn dispatch(
+/// The PDS's order of checks: the record (and its key, when the case has one, in strict mode;
+/// the lenient reference has no key check) for a record collection, else the def.
+pub fn dispatch(
     case: &Value,
     mode: Mode,
     rkey: impl Fn(&str, &str) -> Result<(), Error>,
