@@ -37,18 +37,37 @@ impl<'de> Deserialize<'de> for Int {
             }
 
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
-                // 2^63 is exactly representable; anything at or past it does not fit an i64.
-                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-                if v.fract() != 0.0 || !v.is_finite() {
-                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
-                } else if !(-LIMIT..LIMIT).contains(&v) {
-                    Err(E::custom(format_args!("integer {v} is out of range")))
-                } else {
-                    Ok(Int(v as i64))
+                match whole_f64(v) {
+                    Ok(i) => Ok(Int(i)),
+                    Err(NotInt::Fraction) => Err(E::invalid_type(de::Unexpected::Float(v), &self)),
+                    Err(NotInt::OutOfRange) => {
+                        Err(E::custom(format_args!("integer {v} is out of range")))
+                    }
                 }
             }
         }
         d.deserialize_any(IntVisitor)
+    }
+}
+
+/// Why a JSON number is not a Lexicon integer.
+pub(crate) enum NotInt {
+    /// It has a fractional part, or is not finite.
+    Fraction,
+    /// It is whole but outside the range of `i64`.
+    OutOfRange,
+}
+
+/// The integer a float denotes (`1.0` and `1e2` count), as [`Int`] reads it.
+pub(crate) fn whole_f64(v: f64) -> Result<i64, NotInt> {
+    // 2^63 is exactly representable; anything at or past it does not fit an i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if v.fract() != 0.0 || !v.is_finite() {
+        Err(NotInt::Fraction)
+    } else if !(-LIMIT..LIMIT).contains(&v) {
+        Err(NotInt::OutOfRange)
+    } else {
+        Ok(v as i64)
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{DefKind, IntChecks, Lexicons, Node, Object, StrChecks};
 use crate::error::{ValidationErrors, Violation};
+use crate::number::{whole_f64, NotInt};
 use crate::{check, data, Path};
 
 /// Nesting deeper than this (as the JSON parser allows) is refused rather than followed.
@@ -194,22 +195,20 @@ impl Walker<'_, '_> {
         let Value::Number(n) = v else {
             return self.push(path, mismatch("an integer", v));
         };
-        // As generated code reads integers: any whole number that fits an i64.
-        let value = match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i,
-            (None, _) if n.is_u64() => {
+        // As generated code reads integers (`number::Int`): any whole number that fits an i64.
+        let whole = match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Ok(i),
+            (None, _) if n.is_u64() => Err(NotInt::OutOfRange),
+            (None, Some(f)) => whole_f64(f),
+            (None, None) => Err(NotInt::Fraction),
+        };
+        let value = match whole {
+            Ok(i) => i,
+            Err(NotInt::OutOfRange) => {
                 let actual = n.to_string();
                 return self.push(path, Violation::IntegerOutOfRange { actual });
             }
-            (None, Some(f)) if f.fract() == 0.0 && f.is_finite() => {
-                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-                if !(-LIMIT..LIMIT).contains(&f) {
-                    let actual = n.to_string();
-                    return self.push(path, Violation::IntegerOutOfRange { actual });
-                }
-                f as i64
-            }
-            _ => return self.push(path, mismatch("an integer", v)),
+            Err(NotInt::Fraction) => return self.push(path, mismatch("an integer", v)),
         };
         let errors = &mut *self.errors;
         check::safe_integer(value, path, errors);
