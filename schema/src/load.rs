@@ -24,37 +24,36 @@ pub struct Loaded {
 pub fn discover(dirs: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut seen = HashSet::new();
+    let mut problems = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
-            diags.push(Diagnostic::new(
-                dir,
-                "",
-                "lexicon-folder",
-                "not a readable folder",
-            ));
+            problems.push((dir.clone(), "not a readable folder".to_owned()));
             continue;
         }
-        walk(dir, &mut files, &mut seen, diags);
+        files_under(dir, &[".json"], &mut seen, &mut files, &mut problems);
+    }
+    for (dir, message) in problems {
+        diags.push(Diagnostic::new(dir, "", "lexicon-folder", message));
     }
     files.sort();
     files.dedup();
     files
 }
 
-fn walk(
+/// Adds every file under `dir` whose name ends with one of `suffixes` to `files`, recursively,
+/// each folder's entries in sorted order. Hidden entries and `node_modules` are skipped;
+/// symlinked folders are followed once (a folder in `seen`, however reached, is not read
+/// again). Folders that cannot be read go to `problems` with what is wrong.
+pub fn files_under(
     dir: &Path,
-    files: &mut Vec<PathBuf>,
+    suffixes: &[&str],
     seen: &mut HashSet<PathBuf>,
-    diags: &mut Vec<Diagnostic>,
+    files: &mut Vec<PathBuf>,
+    problems: &mut Vec<(PathBuf, String)>,
 ) {
     // Canonical paths break symlink loops: a folder is read once however it is reached.
     let Ok(canonical) = fs::canonicalize(dir) else {
-        diags.push(Diagnostic::new(
-            dir,
-            "",
-            "lexicon-folder",
-            "cannot resolve folder",
-        ));
+        problems.push((dir.to_owned(), "cannot resolve folder".to_owned()));
         return;
     };
     if !seen.insert(canonical) {
@@ -63,12 +62,7 @@ fn walk(
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
-            diags.push(Diagnostic::new(
-                dir,
-                "",
-                "lexicon-folder",
-                format!("cannot read: {e}"),
-            ));
+            problems.push((dir.to_owned(), format!("cannot read: {e}")));
             return;
         }
     };
@@ -80,8 +74,8 @@ fn walk(
             continue;
         }
         if path.is_dir() {
-            walk(&path, files, seen, diags);
-        } else if name.ends_with(".json") && path.is_file() {
+            files_under(&path, suffixes, seen, files, problems);
+        } else if suffixes.iter().any(|s| name.ends_with(s)) && path.is_file() {
             files.push(path);
         }
     }

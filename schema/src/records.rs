@@ -1,12 +1,14 @@
 //! Record files validated against a [`Validator`]: a `.json` file holds one record, a `.jsonl`
-//! file one per line, a folder every such file under it; one report per record.
+//! file one per line, a folder every such file under it (walked as lexicon folders are:
+//! `load::files_under`); one report per record.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use lexicon_runtime::Error;
 use serde_json::Value;
 
-use crate::Validator;
+use crate::{load, Validator};
 
 /// The verdict on one record.
 #[derive(Debug)]
@@ -79,8 +81,20 @@ pub fn validate_paths(
     for path in paths {
         let mut files = Vec::new();
         if path.is_dir() {
-            collect(path, &mut files, &mut errors);
-            files.sort();
+            let mut problems = Vec::new();
+            let suffixes = [".json", ".jsonl"];
+            load::files_under(
+                path,
+                &suffixes,
+                &mut HashSet::new(),
+                &mut files,
+                &mut problems,
+            );
+            errors.extend(problems.into_iter().map(|(file, message)| InputError {
+                file,
+                line: None,
+                message,
+            }));
         } else {
             files.push(path.clone());
         }
@@ -135,32 +149,6 @@ pub fn validate_text(
                 line: Some(if lines { line } else { e.line() }),
                 message: format!("not JSON: {e}"),
             }),
-        }
-    }
-}
-
-fn collect(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<InputError>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            return errors.push(InputError {
-                file: dir.to_owned(),
-                line: None,
-                message: format!("cannot read folder: {e}"),
-            })
-        }
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        // Symlinked folders are not followed (no loops); symlinked files are read.
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            collect(&path, files, errors);
-        } else if path.is_file()
-            && path
-                .extension()
-                .is_some_and(|e| e == "json" || e == "jsonl")
-        {
-            files.push(path);
         }
     }
 }
