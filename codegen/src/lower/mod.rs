@@ -50,6 +50,7 @@ pub fn lower(
     for r in &mut l.ir.records {
         r.variant = variants.claim(pascal(&r.nsid));
     }
+    // The catalog lists documents sorted by NSID, as the root `LEXICONS` lists them.
     l.ir.documents = catalog
         .docs()
         .filter_map(|loaded| {
@@ -62,7 +63,6 @@ pub fn lower(
             })
         })
         .collect();
-    l.ir.documents.sort_by(|a, b| a.nsid.cmp(&b.nsid));
     box_cycles(&mut l.ir);
     l.ir.externs = extern_modules(&l.modules, externs);
     drop_externs(&mut l.ir);
