@@ -12,7 +12,9 @@ fn generation(c: &mut Criterion) {
         ("cocore", "lexicons"),
         ("atproto corpus", "tests/data/corpus/atproto"),
     ] {
-        let options = Options::new([format!("{data}/{dir}")]).rustfmt(false);
+        let options = Options::new()
+            .lexicons(format!("{data}/{dir}"))
+            .rustfmt(false);
         g.bench_function(name, |b| b.iter(|| generate(&options).unwrap()));
     }
     g.finish();

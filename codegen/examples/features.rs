@@ -3,7 +3,9 @@
 
 fn main() {
     let dirs: Vec<String> = std::env::args().skip(1).collect();
-    let options = lexicon_codegen::Options::new(dirs);
+    let options = dirs
+        .iter()
+        .fold(lexicon_codegen::Options::new(), |o, d| o.lexicons(d));
     match lexicon_codegen::namespace_features(&options) {
         Ok(features) => {
             let all: Vec<String> = features.keys().map(|k| format!("{k:?}")).collect();

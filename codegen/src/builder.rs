@@ -1,5 +1,6 @@
-//! The build-script API: a small builder, in the manner of prost-build, that writes one file to
-//! `OUT_DIR` for `include!`, tells cargo what to watch, and reports errors as `cargo::error=`.
+//! The build-script API: [`Options::compile`] (on [`Builder`], the name build scripts use for
+//! [`Options`], as prost-build's `Config`) writes one file to `OUT_DIR` for `include!`, tells
+//! cargo what to watch, and reports errors as `cargo::error=`.
 
 use std::path::PathBuf;
 
@@ -26,7 +27,7 @@ impl From<std::io::Error> for BuildError {
     }
 }
 
-/// Generates Rust types for lexicons from a build script.
+/// [`Options`] as build scripts name it: the same type, with [`Options::compile`].
 ///
 /// ```no_run
 /// // build.rs
@@ -43,135 +44,26 @@ impl From<std::io::Error> for BuildError {
 /// // src/lib.rs
 /// include!(concat!(env!("OUT_DIR"), "/lexicons.rs"));
 /// ```
-#[derive(Debug, Clone)]
-pub struct Builder {
-    options: Options,
-    out_dir: Option<PathBuf>,
-    file_name: String,
-}
+pub type Builder = Options;
 
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            options: Options::new(Vec::<PathBuf>::new()),
-            out_dir: None,
-            file_name: "lexicons.rs".into(),
-        }
-    }
-}
-
-impl Builder {
-    /// A builder with defaults: output `$OUT_DIR/lexicons.rs`, included at the crate root.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds a folder of lexicon JSON files (read recursively); call once per folder.
-    pub fn lexicons(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.options = self.options.lexicon_dir(dir);
-        self
-    }
-
-    /// Emits only lexicons whose NSID matches one of these globs (`dev.cocore.*`), and those
-    /// they refer to.
-    pub fn only<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
-        self.options = self.options.only(globs);
-        self
-    }
-
-    /// Skips lexicons whose NSID matches one of these globs (unless an emitted one refers to it).
-    pub fn exclude<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
-        self.options = self.options.exclude(globs);
-        self
-    }
-
-    /// Writes into `dir` instead of `$OUT_DIR`.
-    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.out_dir = Some(dir.into());
-        self
-    }
-
-    /// Names the output file (default `lexicons.rs`).
-    pub fn file_name(mut self, name: impl Into<String>) -> Self {
-        self.file_name = name.into();
-        self
-    }
-
-    /// The path by which generated code names the runtime (default `::lexicon_runtime`), for
-    /// crates that re-export it.
-    pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
-        self.options = self.options.runtime_path(path);
-        self
-    }
-
-    /// The module path where the file is included (default `crate`), such as
-    /// `crate::lexicons` for `mod lexicons { include!(...); }`.
-    pub fn module_path(mut self, path: impl Into<String>) -> Self {
-        self.options = self.options.module_path(path);
-        self
-    }
-
-    /// Adds an attribute to every generated type, such as `#[derive(Hash)]`.
-    pub fn type_attribute(mut self, attribute: impl Into<String>) -> Self {
-        self.options = self.options.type_attribute(attribute);
-        self
-    }
-
-    /// Whether to emit documentation comments (default true).
-    pub fn docs(mut self, docs: bool) -> Self {
-        self.options = self.options.docs(docs);
-        self
-    }
-
-    /// Whether to emit a builder for every struct (default true).
-    pub fn builders(mut self, on: bool) -> Self {
-        self.options = self.options.builders(on);
-        self
-    }
-
-    /// Puts each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
-    pub fn feature_gates(mut self, on: bool) -> Self {
-        self.options = self.options.feature_gates(on);
-        self
-    }
-
-    /// The generator options these settings stand for: one file, no rustfmt (build output is
-    /// not read by people often enough to pay for it).
-    pub fn options(&self) -> Options {
-        self.options
-            .clone()
-            .layout(Layout::SingleFile(self.file_name.clone()))
-            .rustfmt(false)
-    }
-
-    /// Uses types generated elsewhere (another crate) for the lexicons matching `glob`:
-    /// `extern_path("com.atproto.*", "::base_lexicons::com::atproto")`, where the path stands for
-    /// the glob's fixed NSID segments. They are not generated, and refs to them use those
-    /// types. Repeatable; the first matching glob wins.
-    pub fn extern_path(mut self, glob: impl Into<String>, rust_path: impl Into<String>) -> Self {
-        self.options = self.options.extern_path(glob, rust_path);
-        self
-    }
-
-    /// Makes warnings (input the reference tooling tolerates, such as a record without `key`)
-    /// errors.
-    pub fn deny_warnings(mut self, on: bool) -> Self {
-        self.options = self.options.deny_warnings(on);
-        self
-    }
-
-    /// Generates, writes the file (only if its content changed) and prints the
-    /// `cargo::rerun-if-changed` lines for every lexicon folder and file read. Prints each
-    /// warning as a `cargo::warning=` line; on errors, prints each as a `cargo::error=` line
-    /// naming file, line and column, and returns them.
+impl Options {
+    /// From a build script: generates one file ([`Options::file_name`], in
+    /// [`Options::out_dir`] or `$OUT_DIR`) for `include!`, whatever the layout set, without
+    /// rustfmt (build output is not read by people often enough to pay for it); writes it only
+    /// if its content changed; prints the `cargo::rerun-if-changed` lines for every lexicon
+    /// folder and file read. Prints each warning as a `cargo::warning=` line; on errors, prints
+    /// each as a `cargo::error=` line naming file, line and column, and returns them.
     pub fn compile(self) -> Result<PathBuf, BuildError> {
-        let options = self.options();
+        let file_name = self.file_name_ref().to_owned();
+        let options = self
+            .layout(Layout::SingleFile(file_name.clone()))
+            .rustfmt(false);
         if let Err(problems) = options.emit_options() {
             let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
             return Err(BuildError::Config(messages.join("; ")));
         }
-        let out_dir = match &self.out_dir {
-            Some(dir) => dir.clone(),
+        let out_dir = match options.out_dir_ref() {
+            Some(dir) => dir.to_owned(),
             None => std::env::var_os("OUT_DIR")
                 .map(PathBuf::from)
                 .ok_or_else(|| {
@@ -182,7 +74,7 @@ impl Builder {
                 })?,
         };
         let report = generate_report(&options);
-        for dir in self.options.lexicon_dirs() {
+        for dir in options.lexicon_dirs() {
             println!("cargo::rerun-if-changed={}", dir.display());
         }
         for file in &report.files {
@@ -198,11 +90,11 @@ impl Builder {
         for d in &generated.warnings {
             println!("cargo::warning={}", one_line(d));
         }
-        // Only this builder's file: a build script may compile several into one `OUT_DIR`.
+        // Only this file: a build script may compile several into one `OUT_DIR`.
         for file in &generated.files {
             crate::write::write_file(&out_dir, file)?;
         }
-        Ok(out_dir.join(&self.file_name))
+        Ok(out_dir.join(file_name))
     }
 }
 

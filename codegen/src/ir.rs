@@ -19,7 +19,7 @@ pub struct Ir {
     /// Per namespace feature (`app-bsky`), the other namespace features it refers to.
     pub features: BTreeMap<String, BTreeSet<String>>,
     /// Modules of lexicons bound elsewhere (`extern_path`), not emitted: the Rust path that
-    /// stands for each (`::base_lexicons::com::atproto::repo::strong_ref`).
+    /// stands for each (`::lexicon_atproto::com::atproto::repo::strong_ref`).
     pub externs: BTreeMap<Vec<String>, String>,
 }
 

@@ -2,13 +2,17 @@
 //! undeclared fields, and `validate()` methods that check every constraint the schemas state,
 //! agreeing with the strict atproto reference validator.
 //!
-//! Three ways in: [`Builder`] for build scripts, [`generate`] with [`Options`] (then
-//! [`write_files`] or [`check_files`]) for tools, and the `lexicon-codegen` command line. [`diff`]
+//! One configuration type, [`Options`] (as prost-build's `Config`), and three ways in: its
+//! [`Options::compile`] for build scripts (where it goes by [`Builder`]), [`generate`] with it
+//! (then [`write_files`] or [`check_files`]) for tools, and the `lexicon-codegen` command line,
+//! whose arguments map onto it. [`diff`]
 //! says which changes between two versions of a lexicon set break old data or old readers.
 //! With the `fetch` feature (on by default), [`fetch`] gets lexicons published on the network.
 //!
 //! ```no_run
-//! let options = lexicon_codegen::Options::new(["lexicons"]).rustfmt_config_from("generated/src");
+//! let options = lexicon_codegen::Options::new()
+//!     .lexicons("lexicons")
+//!     .rustfmt_config_from("generated/src");
 //! let generated = lexicon_codegen::generate(&options).expect("lexicons are valid");
 //! for warning in &generated.warnings {
 //!     eprintln!("{warning}");

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use lexicon_codegen::{check_files, diff, generate, write_files, Diagnostic, Layout, Options};
 
@@ -60,61 +60,14 @@ enum Command {
     /// with what was assumed) are listed too and do not change the exit code, unless
     /// --deny-warnings.
     Generate {
-        /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
-        #[arg(long = "lexicons", value_name = "DIR")]
-        lexicons: Vec<PathBuf>,
+        #[command(flatten)]
+        settings: Settings,
         /// Where the module tree goes.
         #[arg(long, value_name = "DIR", default_value = "generated/src")]
         out: PathBuf,
-        /// Root file of the tree: `lib.rs` (crate) or `mod.rs` (a module of an existing crate).
-        #[arg(long, value_enum, default_value = "crate")]
-        layout: LayoutArg,
-        /// Rust path of the tree's root as generated code names it, such as `crate::lexicons`
-        /// when --out is the `src/lexicons` module. [default: crate]
-        #[arg(long, value_name = "PATH")]
-        module_path: Option<String>,
-        /// Rust path by which generated code names the runtime, for crates that re-export it.
-        /// [default: ::lexicon_runtime]
-        #[arg(long, value_name = "PATH")]
-        runtime_path: Option<String>,
-        /// An attribute put on every generated struct and enum, such as '#[derive(Hash)]';
-        /// repeatable.
-        #[arg(long, value_name = "ATTRIBUTE")]
-        type_attribute: Vec<String>,
-        /// Leave out documentation comments.
-        #[arg(long)]
-        no_docs: bool,
-        /// Leave out the builders (`Job::builder()`), which add about a third to the build
-        /// time of large lexicon sets.
-        #[arg(long)]
-        no_builders: bool,
         /// Write nothing; report stale, missing and extra files and exit 1 if there are any.
         #[arg(long)]
         check: bool,
-        /// Emit only lexicons whose NSID matches this glob (`dev.cocore.*`), and those they
-        /// refer to; repeatable.
-        #[arg(long, value_name = "GLOB")]
-        only: Vec<String>,
-        /// Do not emit lexicons whose NSID matches this glob (unless an emitted one refers to
-        /// it); repeatable.
-        #[arg(long, value_name = "GLOB")]
-        exclude: Vec<String>,
-        /// Put each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
-        #[arg(long)]
-        feature_gates: bool,
-        /// Make warnings errors: input the reference tooling tolerates (a record without
-        /// `key`, a named `union` def) is then refused.
-        #[arg(long)]
-        deny_warnings: bool,
-        /// Use types generated elsewhere for the lexicons matching GLOB, under the Rust path
-        /// that stands for the glob's fixed NSID segments, such as
-        /// 'com.atproto.*=::base_lexicons::com::atproto': they are not generated, and refs to
-        /// them use those types; repeatable.
-        #[arg(long = "extern", value_name = "GLOB=PATH", value_parser = parse_extern)]
-        externs: Vec<(String, String)>,
-        /// Do not run rustfmt after prettyplease (rustfmt is used when it is installed).
-        #[arg(long)]
-        no_rustfmt: bool,
         /// Output format of --check results and errors.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -207,6 +160,99 @@ enum Command {
     },
 }
 
+/// The generation settings: each maps onto one [`Options`] setter, in [`Settings::options`].
+#[derive(Args)]
+struct Settings {
+    /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
+    #[arg(long = "lexicons", value_name = "DIR")]
+    lexicons: Vec<PathBuf>,
+    /// Root file of the tree: `lib.rs` (crate) or `mod.rs` (a module of an existing crate).
+    #[arg(long, value_enum, default_value = "crate")]
+    layout: LayoutArg,
+    /// Rust path of the tree's root as generated code names it, such as `crate::lexicons`
+    /// when --out is the `src/lexicons` module. [default: crate]
+    #[arg(long, value_name = "PATH")]
+    module_path: Option<String>,
+    /// Rust path by which generated code names the runtime, for crates that re-export it.
+    /// [default: ::lexicon_runtime]
+    #[arg(long, value_name = "PATH")]
+    runtime_path: Option<String>,
+    /// An attribute put on every generated struct and enum, such as '#[derive(Hash)]';
+    /// repeatable.
+    #[arg(long, value_name = "ATTRIBUTE")]
+    type_attribute: Vec<String>,
+    /// Leave out documentation comments.
+    #[arg(long)]
+    no_docs: bool,
+    /// Leave out the builders (`Job::builder()`), which add about a third to the build
+    /// time of large lexicon sets.
+    #[arg(long)]
+    no_builders: bool,
+    /// Emit only lexicons whose NSID matches this glob (`dev.cocore.*`), and those they
+    /// refer to; repeatable.
+    #[arg(long, value_name = "GLOB")]
+    only: Vec<String>,
+    /// Do not emit lexicons whose NSID matches this glob (unless an emitted one refers to
+    /// it); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Put each namespace (`app.bsky`) behind a cargo feature (`app-bsky`).
+    #[arg(long)]
+    feature_gates: bool,
+    /// Make warnings errors: input the reference tooling tolerates (a record without
+    /// `key`, a named `union` def) is then refused.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Use types generated elsewhere for the lexicons matching GLOB, under the Rust path
+    /// that stands for the glob's fixed NSID segments, such as
+    /// 'com.atproto.*=::lexicon_atproto::com::atproto': they are not generated, and refs to
+    /// them use those types; repeatable.
+    #[arg(long = "extern", value_name = "GLOB=PATH", value_parser = parse_extern)]
+    externs: Vec<(String, String)>,
+    /// Do not run rustfmt after prettyplease (rustfmt is used when it is installed).
+    #[arg(long)]
+    no_rustfmt: bool,
+}
+
+impl Settings {
+    /// The options these arguments stand for, for output in `out`.
+    fn options(self, out: &Path) -> Options {
+        let lexicons = if self.lexicons.is_empty() {
+            vec![PathBuf::from("lexicons")]
+        } else {
+            self.lexicons
+        };
+        let mut options = lexicons
+            .into_iter()
+            .fold(Options::new(), Options::lexicons)
+            .layout(match self.layout {
+                LayoutArg::Crate => Layout::Crate,
+                LayoutArg::Module => Layout::Module,
+            })
+            .rustfmt(!self.no_rustfmt)
+            .rustfmt_config_from(out)
+            .only(self.only)
+            .exclude(self.exclude)
+            .docs(!self.no_docs)
+            .builders(!self.no_builders)
+            .feature_gates(self.feature_gates)
+            .deny_warnings(self.deny_warnings);
+        for (glob, path) in self.externs {
+            options = options.extern_path(glob, path);
+        }
+        if let Some(path) = self.module_path {
+            options = options.module_path(path);
+        }
+        if let Some(path) = self.runtime_path {
+            options = options.runtime_path(path);
+        }
+        for attribute in self.type_attribute {
+            options = options.type_attribute(attribute);
+        }
+        options
+    }
+}
+
 mod validate_command;
 
 /// `GLOB=PATH` of `--extern`.
@@ -216,7 +262,7 @@ fn parse_extern(value: &str) -> Result<(String, String), String> {
             Ok((glob.to_owned(), path.to_owned()))
         }
         _ => Err(format!(
-            "expected GLOB=PATH, such as 'com.atproto.*=::base_lexicons::com::atproto', not {value:?}"
+            "expected GLOB=PATH, such as 'com.atproto.*=::lexicon_atproto::com::atproto', not {value:?}"
         )),
     }
 }
@@ -298,56 +344,21 @@ fn main() -> ExitCode {
             dns_answers,
         } => run_fetch(&patterns, &out, check, &plc, dns_answers.as_deref()),
         Command::Generate {
-            lexicons,
+            settings,
             out,
-            layout,
-            module_path,
-            runtime_path,
-            type_attribute,
-            no_docs,
-            no_builders,
             check,
-            only,
-            exclude,
-            feature_gates,
-            deny_warnings,
-            externs,
-            no_rustfmt,
             format,
             color,
             quiet,
             verbose,
         } => {
-            let lexicons = if lexicons.is_empty() {
-                vec![PathBuf::from("lexicons")]
-            } else {
-                lexicons
+            let options = match settings.options(&out).extern_paths_from_manifest(&out) {
+                Ok(options) => options,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
             };
-            let mut options = Options::new(lexicons)
-                .layout(match layout {
-                    LayoutArg::Crate => Layout::Crate,
-                    LayoutArg::Module => Layout::Module,
-                })
-                .rustfmt(!no_rustfmt)
-                .rustfmt_config_from(&out)
-                .only(only)
-                .exclude(exclude)
-                .docs(!no_docs)
-                .builders(!no_builders)
-                .feature_gates(feature_gates)
-                .deny_warnings(deny_warnings);
-            for (glob, path) in externs {
-                options = options.extern_path(glob, path);
-            }
-            if let Some(path) = module_path {
-                options = options.module_path(path);
-            }
-            if let Some(path) = runtime_path {
-                options = options.runtime_path(path);
-            }
-            for attribute in type_attribute {
-                options = options.type_attribute(attribute);
-            }
             let color = match color {
                 Color::Always => true,
                 Color::Never => false,

@@ -1,5 +1,6 @@
-//! What to generate and how: [`Options`], the settings the command line and [`crate::Builder`]
-//! both set.
+//! What to generate and how: [`Options`], the one configuration type. The command line maps its
+//! arguments onto it, and build scripts use it directly (as [`crate::Builder`], its other name,
+//! like prost-build's `Config`).
 
 use std::path::{Path, PathBuf};
 
@@ -36,14 +37,23 @@ pub struct Options {
     feature_gates: bool,
     deny_warnings: bool,
     externs: Vec<(String, String)>,
+    out_dir: Option<PathBuf>,
+    file_name: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
 }
 
 impl Options {
-    /// Defaults: every lexicon under `lexicons`, a crate's module tree, `::lexicon_runtime`,
-    /// `crate` as root, docs, rustfmt when it is installed.
-    pub fn new<P: Into<PathBuf>>(lexicons: impl IntoIterator<Item = P>) -> Options {
+    /// Defaults: no lexicon folder yet (add them with [`Options::lexicons`]), a crate's module
+    /// tree, `::lexicon_runtime`, `crate` as root, docs, builders, rustfmt when it is installed;
+    /// for [`Options::compile`], `$OUT_DIR/lexicons.rs`.
+    pub fn new() -> Options {
         Options {
-            lexicons: lexicons.into_iter().map(Into::into).collect(),
+            lexicons: Vec::new(),
             layout: Layout::Crate,
             rustfmt: true,
             rustfmt_dir: None,
@@ -57,11 +67,13 @@ impl Options {
             feature_gates: false,
             deny_warnings: false,
             externs: Vec::new(),
+            out_dir: None,
+            file_name: "lexicons.rs".into(),
         }
     }
 
-    /// Adds a folder of lexicon JSON files (read recursively).
-    pub fn lexicon_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+    /// Adds a folder of lexicon JSON files (read recursively); call once per folder.
+    pub fn lexicons(mut self, dir: impl Into<PathBuf>) -> Self {
         self.lexicons.push(dir.into());
         self
     }
@@ -148,12 +160,80 @@ impl Options {
     }
 
     /// Binds the lexicons whose NSID matches `glob` (`com.atproto.*`) to Rust types generated
-    /// elsewhere, under `rust_path` (`::base_lexicons::com::atproto`, standing for the module of
+    /// elsewhere, under `rust_path` (`::lexicon_atproto::com::atproto`, standing for the module of
     /// the glob's fixed NSID segments): they are not generated, and refs to them use those
     /// types, so that crates share one set of types. Repeatable; the first matching glob wins.
     pub fn extern_path(mut self, glob: impl Into<String>, rust_path: impl Into<String>) -> Self {
         self.externs.push((glob.into(), rust_path.into()));
         self
+    }
+
+    /// Adds the extern paths that the package holding `dir` (the nearest `Cargo.toml` above
+    /// it) declares, after those set already:
+    ///
+    /// ```toml
+    /// [package.metadata.lexicon-codegen.extern]
+    /// "com.atproto.*" = "::lexicon_atproto::com::atproto"
+    /// ```
+    ///
+    /// so that a bindings crate says beside its `[dependencies]` which of them hold which
+    /// lexicons, and regenerating it needs no flag. An entry that is not a string is an error.
+    pub fn extern_paths_from_manifest(mut self, dir: impl AsRef<Path>) -> Result<Self, String> {
+        let Some(manifest_dir) = package_dir(dir.as_ref()) else {
+            return Ok(self);
+        };
+        let Some(manifest) = read_manifest(&manifest_dir) else {
+            return Ok(self);
+        };
+        let table = manifest
+            .get("package")
+            .and_then(|p| p.get("metadata"))
+            .and_then(|m| m.get("lexicon-codegen"))
+            .and_then(|l| l.get("extern"));
+        let Some(table) = table else {
+            return Ok(self);
+        };
+        let file = manifest_dir.join("Cargo.toml");
+        let toml::Value::Table(table) = table else {
+            return Err(format!(
+                "{}: `package.metadata.lexicon-codegen.extern` must be a table of glob = \"path\"",
+                file.display()
+            ));
+        };
+        for (glob, path) in table {
+            match path {
+                toml::Value::String(path) => self.externs.push((glob.clone(), path.clone())),
+                other => {
+                    return Err(format!(
+                        "{}: `package.metadata.lexicon-codegen.extern.{glob:?}` must be a Rust \
+                         path string, not {}",
+                        file.display(),
+                        other.type_str()
+                    ))
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// Where [`Options::compile`] writes (default `$OUT_DIR`).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The file [`Options::compile`] writes (default `lexicons.rs`).
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = name.into();
+        self
+    }
+
+    pub(crate) fn out_dir_ref(&self) -> Option<&Path> {
+        self.out_dir.as_deref()
+    }
+
+    pub(crate) fn file_name_ref(&self) -> &str {
+        &self.file_name
     }
 
     pub(crate) fn extern_paths(&self) -> &[(String, String)] {
@@ -257,13 +337,20 @@ impl RustfmtStyle {
                 .map(|name| d.join(name))
                 .find(|p| p.is_file())
         });
-        let edition = dir
-            .ancestors()
-            .find(|d| d.join("Cargo.toml").is_file())
-            .and_then(edition_of)
+        let edition = package_dir(&dir)
+            .and_then(|d| edition_of(&d))
             .unwrap_or_else(|| "2021".into());
         RustfmtStyle { edition, config }
     }
+}
+
+/// The folder of the package that holds `dir` (which need not exist yet): the nearest one
+/// above it with a `Cargo.toml`.
+fn package_dir(dir: &Path) -> Option<PathBuf> {
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+    dir.ancestors()
+        .find(|d| d.join("Cargo.toml").is_file())
+        .map(Path::to_owned)
 }
 
 /// The edition of the package whose manifest is in `dir`: `package.edition`, or, with

@@ -62,6 +62,10 @@ fn build_script_reruns_only_when_lexicons_change() {
         "../../codegen",
         &repo().join("codegen").display().to_string(),
     );
+    let manifest = manifest.replace(
+        "../../atproto",
+        &repo().join("atproto").display().to_string(),
+    );
     std::fs::write(
         project.join("Cargo.toml"),
         format!("{manifest}\n[workspace]\n"),

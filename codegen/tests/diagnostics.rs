@@ -12,7 +12,7 @@ fn bad(rule: &str) -> PathBuf {
 }
 
 fn diagnostics(dir: &Path) -> Vec<Diagnostic> {
-    match generate(&Options::new([dir])) {
+    match generate(&Options::new().lexicons(dir)) {
         Ok(_) => panic!("{} generated without error", dir.display()),
         Err(d) => d.iter().cloned().collect(),
     }
@@ -165,7 +165,7 @@ fn all_errors_of_a_run_are_reported_together() {
     .iter()
     .map(|r| bad(r))
     .collect();
-    let diags = match generate(&Options::new(dirs)) {
+    let diags = match generate(&dirs.iter().fold(Options::new(), |o, d| o.lexicons(d))) {
         Ok(_) => panic!("generated"),
         Err(d) => d,
     };

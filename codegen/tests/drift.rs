@@ -17,7 +17,11 @@ fn committed_bindings_match_the_lexicons() {
         "the drift test needs rustfmt, which formats the committed bindings: rustup component add rustfmt"
     );
     let out = repo.join("generated/src");
-    let options = Options::new([repo.join("lexicons")]).rustfmt_config_from(&out);
+    let options = Options::new()
+        .lexicons(repo.join("lexicons"))
+        .rustfmt_config_from(&out)
+        .extern_paths_from_manifest(&out)
+        .unwrap();
     let files = generate(&options).unwrap_or_else(|d| panic!("{d}")).files;
     let report = check_files(&out, &files);
     let diffs: Vec<String> = report
@@ -59,9 +63,9 @@ fn output_does_not_depend_on_input_order() {
         a.join("ref.json"),
     )
     .unwrap();
-    let opts = Options::new([b, a]).rustfmt(false);
+    let opts = Options::new().lexicons(b).lexicons(a).rustfmt(false);
     let shuffled = generate(&opts).unwrap().files;
-    let opts = Options::new([lex]).rustfmt(false);
+    let opts = Options::new().lexicons(lex).rustfmt(false);
     let original = generate(&opts).unwrap().files;
     assert_eq!(shuffled, original);
 }
@@ -69,12 +73,13 @@ fn output_does_not_depend_on_input_order() {
 #[test]
 fn names_are_stable_when_unrelated_lexicons_are_added() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let alone = Options::new([repo.join("lexicons")]).rustfmt(false);
-    let more = Options::new([
-        repo.join("lexicons"),
-        repo.join("tests/golden/lexicons/features"),
-    ])
-    .rustfmt(false);
+    let alone = Options::new()
+        .lexicons(repo.join("lexicons"))
+        .rustfmt(false);
+    let more = Options::new()
+        .lexicons(repo.join("lexicons"))
+        .lexicons(repo.join("tests/golden/lexicons/features"))
+        .rustfmt(false);
     let before = generate(&alone).unwrap().files;
     let after = generate(&more).unwrap().files;
     for file in before

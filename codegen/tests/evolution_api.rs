@@ -1,7 +1,9 @@
 //! Changes that `lexicon-codegen diff` calls non-breaking break no Rust code: a crate written
 //! against the bindings of `lexicons/` compiles unchanged against the bindings of the whole
 //! upstream cocore set, and of synthetic additions of each kind (a new optional property, a new
-//! `knownValues` entry, a new member of an open union, a new def).
+//! `knownValues` entry, a new member of an open union, a new def); and code written against
+//! `lexicon-xrpc`'s bindings (generated without builders) compiles against a new optional
+//! property, because no struct literal of generated types compiles outside them.
 
 use lexicon_test_support::copy_dir;
 use std::fs;
@@ -117,12 +119,11 @@ fn thing_with(change: &str) -> String {
     doc.to_string()
 }
 
-#[test]
-fn code_written_against_old_bindings_compiles_against_non_breaking_changes() {
+/// A bindings crate and a user crate that depends on it, in a temporary workspace.
+fn workspace(user_code: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let runtime = repo().join("runtime");
-    // The bindings crate and the user's crate.
     fs::create_dir_all(root.join("bindings/src")).unwrap();
     fs::write(
         root.join("bindings/Cargo.toml"),
@@ -143,7 +144,7 @@ fn code_written_against_old_bindings_compiles_against_non_breaking_changes() {
     .unwrap();
     fs::write(
         root.join("user/src/lib.rs"),
-        format!("#![deny(warnings)]\n{USER}"),
+        format!("#![deny(warnings)]\n{user_code}"),
     )
     .unwrap();
     fs::write(
@@ -151,7 +152,40 @@ fn code_written_against_old_bindings_compiles_against_non_breaking_changes() {
         "[workspace]\nresolver = \"2\"\nmembers = [\"user\", \"bindings\"]\n",
     )
     .unwrap();
+    dir
+}
 
+/// Generates the bindings crate from `set` (with `flags`), then builds the user's crate.
+fn build_user(root: &Path, set: &Path, flags: &[&str], what: &str) -> Output {
+    let out_dir = root.join("bindings/src");
+    let mut first = vec!["generate", "--no-rustfmt", "--quiet"];
+    first.extend_from_slice(flags);
+    first.extend(["--out", out_dir.to_str().unwrap(), "--lexicons"]);
+    let out = codegen(&[set], &first);
+    assert!(out.status.success(), "{what}: {}", text(&out));
+    Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--quiet"])
+        .env("CARGO_TARGET_DIR", repo().join("target/evolution-user"))
+        .current_dir(root.join("user"))
+        .output()
+        .unwrap()
+}
+
+/// `diff` calls the change from `old` to `new` non-breaking.
+fn assert_non_breaking(old: &Path, new: &Path, what: &str) {
+    let diff = codegen(&[old, new], &["diff"]);
+    assert_eq!(
+        diff.status.code(),
+        Some(0),
+        "diff calls {what} non-breaking: {}",
+        text(&diff)
+    );
+}
+
+#[test]
+fn code_written_against_old_bindings_compiles_against_non_breaking_changes() {
+    let dir = workspace(USER);
+    let root = dir.path();
     let lexicon_set = |name: &str, base: &Path, thing: &str| -> PathBuf {
         let set = root.join("sets").join(name);
         copy_dir(base, &set);
@@ -180,26 +214,8 @@ fn code_written_against_old_bindings_compiles_against_non_breaking_changes() {
             lexicon_set(&name, &repo().join("lexicons"), &thing_with(change)),
         ));
     }
-
     let build_against = |set: &Path, what: &str| {
-        let out = codegen(
-            &[set],
-            &[
-                "generate",
-                "--no-rustfmt",
-                "--quiet",
-                "--out",
-                root.join("bindings/src").to_str().unwrap(),
-                "--lexicons",
-            ],
-        );
-        assert!(out.status.success(), "{what}: {}", text(&out));
-        let build = Command::new(env!("CARGO"))
-            .args(["build", "--offline", "--quiet"])
-            .env("CARGO_TARGET_DIR", repo().join("target/evolution-user"))
-            .current_dir(root.join("user"))
-            .output()
-            .unwrap();
+        let build = build_user(root, set, &[], what);
         assert!(
             build.status.success(),
             "the user's code does not compile against {what}: {}",
@@ -208,13 +224,89 @@ fn code_written_against_old_bindings_compiles_against_non_breaking_changes() {
     };
     build_against(&baseline, "the bindings it was written against");
     for (what, set) in &changed {
-        let diff = codegen(&[&baseline, set], &["diff"]);
-        assert_eq!(
-            diff.status.code(),
-            Some(0),
-            "diff calls {what} non-breaking: {}",
-            text(&diff)
-        );
+        assert_non_breaking(&baseline, set, what);
         build_against(set, what);
     }
+}
+
+/// Code written against `lexicon-xrpc`'s bindings (generated as it generates them, without
+/// builders): it builds an input with `new` and sets an optional property on it, and reads an
+/// output.
+const XRPC_USER: &str = r##"
+use bindings::com::atproto::repo::create_record::{Input, Output};
+use bindings::com::atproto::repo::strong_ref::StrongRef;
+use lexicon_runtime::{AtIdentifier, AtUri, Cid, Nsid, RecordKey, Unknown};
+
+pub fn input(record: Unknown) -> Input {
+    let repo: AtIdentifier = "alice.test".parse().unwrap();
+    let collection: Nsid = "dev.cocore.compute.job".parse().unwrap();
+    let mut input = Input::new(repo, collection, record);
+    input.rkey = Some("3l4m5n6o7p2qa".parse::<RecordKey>().unwrap());
+    input
+}
+
+pub fn reference(out: &Output) -> StrongRef {
+    StrongRef::new(out.uri.clone(), out.cid.clone())
+}
+
+pub fn parts(r: &StrongRef) -> (&AtUri, &Cid) {
+    (&r.uri, &r.cid)
+}
+"##;
+
+/// The same code with a struct literal, which `#[non_exhaustive]` refuses outside the bindings
+/// crate whether or not builders are generated: no code can depend on the set of fields.
+const XRPC_LITERAL: &str = r##"
+use bindings::com::atproto::repo::strong_ref::StrongRef;
+
+pub fn reference(uri: lexicon_runtime::AtUri, cid: lexicon_runtime::Cid) -> StrongRef {
+    StrongRef { uri, cid, extra: Default::default() }
+}
+"##;
+
+#[test]
+fn code_written_against_xrpc_bindings_compiles_when_an_optional_property_is_added() {
+    let dir = workspace(XRPC_USER);
+    let root = dir.path();
+    let baseline = root.join("sets/baseline");
+    copy_dir(&repo().join("atproto/lexicons"), &baseline);
+    let grown = root.join("sets/grown");
+    copy_dir(&baseline, &grown);
+    // An optional property on a method input and on a shared object.
+    for (file, pointer) in [
+        (
+            "com/atproto/repo/createRecord.json",
+            "/defs/main/input/schema/properties",
+        ),
+        ("com/atproto/repo/strongRef.json", "/defs/main/properties"),
+    ] {
+        let path = grown.join(file);
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        doc.pointer_mut(pointer).unwrap()["note"] = serde_json::json!({"type": "string"});
+        fs::write(&path, doc.to_string()).unwrap();
+    }
+    assert_non_breaking(&baseline, &grown, "an optional property");
+    for (set, what) in [
+        (&baseline, "the bindings"),
+        (&grown, "an optional property"),
+    ] {
+        let build = build_user(root, set, &["--no-builders"], what);
+        assert!(
+            build.status.success(),
+            "the user's code does not compile against {what}: {}",
+            text(&build)
+        );
+    }
+    fs::write(
+        root.join("user/src/lib.rs"),
+        format!("#![deny(warnings)]\n{XRPC_LITERAL}"),
+    )
+    .unwrap();
+    let literal = build_user(root, &baseline, &["--no-builders"], "a struct literal");
+    assert!(
+        !literal.status.success() && text(&literal).contains("non-exhaustive"),
+        "a struct literal of generated bindings must not compile outside them: {}",
+        text(&literal)
+    );
 }

@@ -1,5 +1,6 @@
 //! `extern_path` / `--extern`: lexicons bound elsewhere are not generated and refs to them use
-//! the given Rust path (compiled and used across two crates in `examples/shared-bindings`).
+//! the given Rust path (compiled and used by `generated/` and `examples/shared-bindings`, on
+//! `lexicon-atproto`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,7 +23,8 @@ fn code(options: &Options) -> Vec<(String, String)> {
 #[test]
 fn lexicons_matching_a_glob_are_not_generated_and_refs_use_the_path() {
     let files = code(
-        &Options::new([lexicons()])
+        &Options::new()
+            .lexicons(lexicons())
             .rustfmt(false)
             .extern_path("com.atproto.*", "::base_lexicons::com::atproto"),
     );
@@ -48,7 +50,8 @@ fn lexicons_matching_a_glob_are_not_generated_and_refs_use_the_path() {
 #[test]
 fn an_exact_nsid_stands_for_its_own_module() {
     let files = code(
-        &Options::new([lexicons()])
+        &Options::new()
+            .lexicons(lexicons())
             .rustfmt(false)
             .extern_path("com.atproto.repo.strongRef", "::refs::strong"),
     );
@@ -61,8 +64,12 @@ fn an_exact_nsid_stands_for_its_own_module() {
 
 #[test]
 fn a_path_that_does_not_parse_is_an_option_error() {
-    let errors = generate(&Options::new([lexicons()]).extern_path("com.atproto.*", "not a path"))
-        .unwrap_err();
+    let errors = generate(
+        &Options::new()
+            .lexicons(lexicons())
+            .extern_path("com.atproto.*", "not a path"),
+    )
+    .unwrap_err();
     let d = errors.iter().next().unwrap();
     assert_eq!(d.rule, "option");
     assert!(

@@ -14,7 +14,8 @@ fn repo() -> PathBuf {
 fn check_golden(fixture: &str) {
     let golden = repo().join(format!("tests/golden/{fixture}.rs"));
     // prettyplease only: golden files do not depend on whether or which rustfmt is installed.
-    let options = Options::new([repo().join(format!("tests/golden/lexicons/{fixture}"))])
+    let options = Options::new()
+        .lexicons(repo().join(format!("tests/golden/lexicons/{fixture}")))
         .layout(Layout::SingleFile(format!("{fixture}.rs")))
         .module_path(format!("crate::golden_{fixture}"))
         .rustfmt(false);

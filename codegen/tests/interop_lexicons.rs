@@ -22,7 +22,7 @@ fn entries(file: &str) -> Vec<(String, Value)> {
 fn generate_one(doc: &Value) -> Result<(), lexicon_codegen::Diagnostics> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("doc.json"), doc.to_string()).unwrap();
-    let options = Options::new([dir.path()]).rustfmt(false);
+    let options = Options::new().lexicons(dir.path()).rustfmt(false);
     generate(&options).map(drop)
 }
 
@@ -68,11 +68,10 @@ fn invalid_documents_are_refused_under_the_named_rule() {
 #[test]
 fn catalog_documents_load() {
     // procedure.json's input refers to app.bsky.actor.defs, so the corpus is loaded alongside.
-    let options = Options::new([
-        data().join("interop/lexicon/catalog"),
-        data().join("corpus/atproto"),
-    ])
-    .rustfmt(false);
+    let options = Options::new()
+        .lexicons(data().join("interop/lexicon/catalog"))
+        .lexicons(data().join("corpus/atproto"))
+        .rustfmt(false);
     let files = generate(&options).unwrap_or_else(|d| panic!("{d}")).files;
     for nsid in [
         "record",

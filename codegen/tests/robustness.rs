@@ -81,7 +81,7 @@ proptest! {
             std::fs::write(dir.path().join(format!("{i}.json")), doc.to_string()).unwrap();
         }
         // The documents are self-contained, so unmutated ones reach lowering and emission.
-        let options = Options::new([dir.path()]).rustfmt(false);
+        let options = Options::new().lexicons(dir.path()).rustfmt(false);
         match generate(&options) {
             Ok(generated) => prop_assert!(generated.files.len() > 6),
             Err(diags) => {
@@ -102,7 +102,7 @@ fn a_folder_of_ten_thousand_lexicons() {
         );
         std::fs::write(dir.path().join(format!("{i}.json")), doc).unwrap();
     }
-    let options = Options::new([dir.path()]).rustfmt(false);
+    let options = Options::new().lexicons(dir.path()).rustfmt(false);
     let files = generate(&options).expect("10,000 lexicons generate").files;
     assert_eq!(
         files.len(),
@@ -123,7 +123,7 @@ fn a_symlink_loop_is_read_once() {
         r#"{"lexicon":1,"id":"test.loop.x","defs":{"main":{"type":"token"}}}"#,
     )
     .unwrap();
-    let options = Options::new([dir.path()]).rustfmt(false);
+    let options = Options::new().lexicons(dir.path()).rustfmt(false);
     let files = generate(&options).expect("the loop is followed once").files;
     assert!(files.iter().any(|f| f.path.ends_with("x.rs")));
 }
@@ -137,7 +137,7 @@ fn deeply_nested_lexicon_json_is_an_error() {
         format!(r#"{{"lexicon":1,"id":"test.deep.x","defs":{deep}}}"#),
     )
     .unwrap();
-    let diags = generate(&Options::new([dir.path()])).expect_err("too deep");
+    let diags = generate(&Options::new().lexicons(dir.path())).expect_err("too deep");
     assert_eq!(diags.iter().next().unwrap().rule, "json");
     assert!(
         diags
@@ -157,7 +157,7 @@ fn unmutated_documents_generate() {
     for (i, doc) in docs().iter().enumerate() {
         std::fs::write(dir.path().join(format!("{i}.json")), doc.to_string()).unwrap();
     }
-    let options = Options::new([dir.path()]).rustfmt(false);
+    let options = Options::new().lexicons(dir.path()).rustfmt(false);
     assert!(
         generate(&options).is_ok(),
         "the proptest starts from documents that generate"

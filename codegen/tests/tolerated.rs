@@ -19,7 +19,7 @@ fn keyless() -> (PathBuf, String) {
 
 #[test]
 fn a_record_without_key_generates_with_key_any_and_a_warning() {
-    let generated = generate_sources(&[keyless()], &Options::new(Vec::<PathBuf>::new())).unwrap();
+    let generated = generate_sources(&[keyless()], &Options::new()).unwrap();
     let warnings: Vec<_> = generated.warnings.iter().collect();
     assert_eq!(warnings.len(), 1, "{}", generated.warnings);
     let w = warnings[0];
@@ -45,7 +45,7 @@ fn a_record_without_key_generates_with_key_any_and_a_warning() {
 
 #[test]
 fn deny_warnings_makes_them_errors() {
-    let options = Options::new(Vec::<PathBuf>::new()).deny_warnings(true);
+    let options = Options::new().deny_warnings(true);
     let errors = generate_sources(&[keyless()], &options).unwrap_err();
     let all: Vec<_> = errors.iter().collect();
     assert_eq!(all.len(), 1);
@@ -61,7 +61,7 @@ fn deny_warnings_makes_them_errors() {
 
 #[test]
 fn a_named_union_def_generates_one_union_type_with_a_warning() {
-    let generated = generate(&Options::new([tolerated()]).rustfmt(false)).unwrap();
+    let generated = generate(&Options::new().lexicons(tolerated()).rustfmt(false)).unwrap();
     let rules: Vec<_> = generated.warnings.iter().map(|d| d.rule).collect();
     assert_eq!(rules, ["named-union", "record-key-missing"]);
     let blocks = generated
@@ -84,7 +84,7 @@ fn what_the_reference_cannot_build_stays_an_error() {
     let doc = r#"{"lexicon": 1, "id": "com.example.broken", "defs": {"thing": {"type": "tuple"}}}"#;
     let errors = generate_sources(
         &[keyless(), (PathBuf::from("broken.json"), doc.to_owned())],
-        &Options::new(Vec::<PathBuf>::new()),
+        &Options::new(),
     )
     .unwrap_err();
     let found: Vec<_> = errors.iter().map(|d| (d.rule, d.severity)).collect();

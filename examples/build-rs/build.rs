@@ -14,6 +14,8 @@ fn main() -> Result<(), lexicon_codegen::BuildError> {
         // Relative to the package's folder, where cargo runs build scripts.
         .lexicons("../../lexicons")
         .only(["dev.cocore.*"])
+        // The com.atproto types lexicon-xrpc uses, instead of a copy of our own.
+        .extern_path("com.atproto.*", "::lexicon_atproto::com::atproto")
         .compile()?;
     Ok(())
 }

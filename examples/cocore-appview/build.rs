@@ -8,6 +8,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .file_name("cocore.rs")
         .module_path("crate::lexicons")
         .builders(false)
+        // The com.atproto types lexicon-xrpc uses, instead of a copy of our own.
+        .extern_path("com.atproto.*", "::lexicon_atproto::com::atproto")
         .compile()?;
     Ok(())
 }

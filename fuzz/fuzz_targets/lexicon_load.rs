@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         (PathBuf::from("defs.json"), DEFS.to_owned()),
         (PathBuf::from("strongRef.json"), STRONG_REF.to_owned()),
     ];
-    let options = lexicon_codegen::Options::new(Vec::<PathBuf>::new()).rustfmt(false);
+    let options = lexicon_codegen::Options::new().rustfmt(false);
     if let Err(diags) = lexicon_codegen::generate_sources(&sources, &options) {
         // Rendering (positions, carets, the line shown) is part of what must not panic.
         let _ = diags.to_string();

@@ -3,7 +3,6 @@
 
 #![forbid(unsafe_code)]
 
-pub mod com;
 pub mod dev;
 
 /// The lexicons of this module tree, which the runtime reads the first time a value
@@ -11,7 +10,7 @@ pub mod dev;
 #[doc(hidden)]
 pub static LEXICONS: ::lexicon_runtime::__private::Registry =
     ::lexicon_runtime::__private::Registry::new(&[
-        crate::com::atproto::repo::strong_ref::LEXICON_JSON,
+        r#"{"lexicon":1,"id":"com.atproto.repo.strongRef","defs":{"main":{"type":"object","required":["uri","cid"],"properties":{"uri":{"type":"string","format":"at-uri"},"cid":{"type":"string","format":"cid"}}}}}"#,
         crate::dev::cocore::compute::defs::LEXICON_JSON,
         crate::dev::cocore::compute::job::LEXICON_JSON,
     ]);
@@ -139,9 +138,6 @@ pub fn validate_input<I: ::lexicon_runtime::record::Input>(
 ) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
     let _ = (mode, &input);
     match def {
-        "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => input
-            .parse::<crate::com::atproto::repo::strong_ref::StrongRef>(mode)
-            .map(drop),
         "dev.cocore.compute.defs#modelPrice" => input
             .parse::<crate::dev::cocore::compute::defs::ModelPrice>(mode)
             .map(drop),

@@ -1,9 +1,9 @@
 //! Builders set properties by name and hand out only values the schema allows: a missing
 //! required property or a broken constraint is a violation, all of them reported together.
 
-use cocore_lexicons::com::atproto::repo::strong_ref::StrongRef;
 use cocore_lexicons::dev::cocore::compute::defs::{Money, TrustLevel};
 use cocore_lexicons::dev::cocore::compute::job::Job;
+use lexicon_atproto::com::atproto::repo::strong_ref::StrongRef;
 use lexicon_runtime::{AtUri, Cid, Datetime, Did, ValidationErrors, Violation};
 
 fn payment() -> StrongRef {

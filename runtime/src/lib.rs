@@ -15,9 +15,9 @@
 //!
 //! Modules depend on each other in one direction, bottom to top: paths and error kinds
 //! (`path`, `kind`, `error`) -> string syntax ([`formats`]) -> value types (`number`, `base64`,
-//! `special`, [`data`]) -> validation (`validate`, `__private::check`) -> serde glue
-//! (`__private::de`, `__private::ser`, [`json`], [`query`], [`record`], and [`dynamic`], which
-//! validates against lexicons read at run time) -> `cbor`.
+//! `special`, [`data`]) and the Lexicon document model ([`lexicon`]) -> validation (`validate`,
+//! `__private::check`) -> serde glue (`__private::de`, `__private::ser`, [`json`], [`query`],
+//! [`record`], and [`dynamic`], which validates against lexicons read at run time) -> `cbor`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -28,9 +28,10 @@ mod kind;
 mod path;
 // String syntax.
 pub mod formats;
-// Value types.
+// Value types, and the document model.
 mod base64;
 pub mod data;
+pub mod lexicon;
 mod number;
 mod special;
 // Validation.

@@ -10,7 +10,7 @@ fn doc(defs: Value) -> Value {
 }
 
 fn messages(defs: Value) -> Vec<String> {
-    match Lexicons::from_documents([&doc(defs)]) {
+    match Lexicons::from_json_values([&doc(defs)]) {
         Ok(_) => Vec::new(),
         Err(e) => e.0.iter().map(|e| e.to_string()).collect(),
     }
@@ -21,13 +21,19 @@ fn documents_it_cannot_follow_are_errors() {
     assert_eq!(
         messages(json!({"main": {"type": "object", "properties": {
             "a": {"type": "ref", "ref": "#gone"},
-            "b": {"type": "wat"},
             "c": {"type": "ref", "ref": "#tok"}}},
             "tok": {"type": "token"}})),
         [
             "com.example.t/defs/main/properties/a/ref: \"#gone\" does not resolve",
-            "com.example.t/defs/main/properties/b: unknown type \"wat\"",
             "com.example.t/defs/main: refers to com.example.t#tok, which has no values",
+        ]
+    );
+    // A document that does not read (the reader the generator uses) is not built at all.
+    assert_eq!(
+        messages(json!({"main": {"type": "object", "properties": {"b": {"type": "wat"}}}})),
+        [
+            "com.example.t/defs/main/properties/b/type: unknown type \"wat\" here: expected one \
+          of string, integer, boolean, bytes, cid-link, blob, array, object, ref, union, unknown"
         ]
     );
     assert_eq!(
@@ -46,7 +52,7 @@ fn documents_it_cannot_follow_are_errors() {
 
 #[test]
 fn method_bodies_are_named_by_their_place() {
-    let lexicons = Lexicons::from_documents([&doc(json!({"main": {
+    let lexicons = Lexicons::from_json_values([&doc(json!({"main": {
         "type": "procedure",
         "input": {"encoding": "application/json", "schema": {"type": "object",
             "required": ["n"], "properties": {"n": {"type": "integer", "maximum": 3}}}},
@@ -76,7 +82,7 @@ fn method_bodies_are_named_by_their_place() {
 
 #[test]
 fn values_nested_past_the_limit_are_refused() {
-    let lexicons = Lexicons::from_documents([&doc(json!({"main": {"type": "object",
+    let lexicons = Lexicons::from_json_values([&doc(json!({"main": {"type": "object",
         "properties": {"next": {"type": "ref", "ref": "#main"}}}}))])
     .unwrap();
     let mut value = json!({});

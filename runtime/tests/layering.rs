@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("number", 2),
     ("special", 2),
     ("data", 2),
+    ("lexicon", 2),
     ("validate", 3),
     ("__private/check", 3),
     ("__private/de", 4),

@@ -19,11 +19,7 @@ pub struct DefRef {
 impl DefRef {
     /// `nsid` for main defs, `nsid#name` otherwise: the `$type` string of the def.
     pub fn type_id(&self) -> String {
-        if self.name == "main" {
-            self.nsid.clone()
-        } else {
-            format!("{}#{}", self.nsid, self.name)
-        }
+        lexicon_runtime::lexicon::type_id(&self.nsid, &self.name)
     }
 }
 
@@ -82,17 +78,7 @@ impl Catalog {
 
     /// Resolves `reference` (`#name`, `nsid` or `nsid#name`) written in document `from`.
     pub fn resolve(&self, from: &str, reference: &str) -> Result<DefRef, String> {
-        let (nsid, name) = match reference.split_once('#') {
-            Some((_, rest)) if rest.contains('#') => {
-                return Err(format!("ref {reference:?} has more than one `#`"));
-            }
-            Some(("", name)) => (from, name),
-            Some((nsid, name)) => (nsid, name),
-            None => (reference, "main"),
-        };
-        if name.is_empty() {
-            return Err(format!("ref {reference:?} names no def after `#`"));
-        }
+        let (nsid, name) = lexicon_runtime::lexicon::split_ref(from, reference)?;
         let r = DefRef {
             nsid: nsid.to_owned(),
             name: name.to_owned(),

@@ -3,6 +3,9 @@
 use std::fmt;
 use std::path::PathBuf;
 
+/// `pointer` with `key` appended as one JSON-pointer segment.
+pub use lexicon_runtime::lexicon::pointer_push;
+
 /// Whether a diagnostic stops generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -239,8 +242,3 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 impl std::error::Error for Diagnostic {}
-
-/// Appends `key` to a JSON pointer, escaping `~` and `/` as RFC 6901 says.
-pub fn pointer_push(pointer: &str, key: &str) -> String {
-    format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
-}

@@ -2,8 +2,8 @@
 //! command and anything that validates against lexicons known only at run time share.
 //!
 //! - [`schema`]: the document model, every def kind and field of the language.
-//! - [`load`] and [`convert`]: lexicon files (or JSON values) to documents, every problem
-//!   reported with its file, JSON pointer and line.
+//! - [`load`]: lexicon files (or JSON values) to documents, every problem reported with its
+//!   file, JSON pointer and line.
 //! - [`catalog`]: every document by NSID, and `ref` strings resolved to defs.
 //! - [`check`]: the document rules beyond the shape (refs resolve, constraints are coherent,
 //!   defaults obey them).
@@ -19,7 +19,6 @@
 
 pub mod catalog;
 pub mod check;
-pub mod convert;
 pub mod diag;
 pub mod evolution;
 pub mod load;

@@ -4,11 +4,9 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::convert;
-use crate::diag::{pointer_push, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::schema::Document;
 
 /// A parsed document and the file it came from.
@@ -127,111 +125,17 @@ pub fn parse_document(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> O
             return None;
         }
     };
-    let Value::Object(top) = value else {
-        diags.push(Diagnostic::new(
-            path,
-            "",
-            "document",
-            "expected a JSON object at the top level",
-        ));
-        return None;
-    };
-    let before = diags.len();
-    match top.get("lexicon") {
-        Some(Value::Number(n)) if n.as_u64() == Some(1) => {}
-        Some(other) => diags.push(Diagnostic::new(
-            path,
-            "/lexicon",
-            "lexicon-version",
-            format!("expected `\"lexicon\": 1`, found {other}"),
-        )),
-        None => diags.push(Diagnostic::new(
-            path,
-            "",
-            "lexicon-version",
-            "missing `lexicon` (expected 1)",
-        )),
-    }
-    let id = match top.get("id") {
-        Some(Value::String(id)) if lexicon_runtime::formats::is_valid_nsid(id) => Some(id.clone()),
-        Some(Value::String(id)) => {
-            diags.push(Diagnostic::new(
-                path,
-                "/id",
-                "id",
-                format!("`id` {id:?} is not a valid NSID"),
-            ));
+    match lexicon_runtime::lexicon::read_document(&value) {
+        Ok(doc) => Some(doc),
+        Err(problems) => {
+            diags.extend(
+                problems
+                    .into_iter()
+                    .map(|p| Diagnostic::new(path, p.pointer, p.rule, p.message)),
+            );
             None
         }
-        Some(other) => {
-            diags.push(Diagnostic::new(
-                path,
-                "/id",
-                "id",
-                format!("expected `id` to be an NSID string, found {other}"),
-            ));
-            None
-        }
-        None => {
-            diags.push(Diagnostic::new(
-                path,
-                "",
-                "id",
-                "missing `id` (the document's NSID)",
-            ));
-            None
-        }
-    };
-    let description = match top.get("description") {
-        None => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            diags.push(Diagnostic::new(
-                path,
-                "/description",
-                "document",
-                "expected `description` to be a string",
-            ));
-            None
-        }
-    };
-    if let Some(rev) = top.get("revision") {
-        if !rev.is_number() {
-            diags.push(Diagnostic::new(
-                path,
-                "/revision",
-                "document",
-                "expected `revision` to be a number",
-            ));
-        }
     }
-    let mut defs = IndexMap::new();
-    match top.get("defs") {
-        Some(Value::Object(raw)) => {
-            for (name, def) in raw {
-                let pointer = pointer_push("/defs", name);
-                let mut cx = convert::Ctx { file: path, diags };
-                if let Some(def) = convert::def(def, &pointer, &mut cx) {
-                    defs.insert(name.clone(), def);
-                }
-            }
-        }
-        Some(_) => diags.push(Diagnostic::new(
-            path,
-            "/defs",
-            "defs",
-            "expected `defs` to be an object",
-        )),
-        None => diags.push(Diagnostic::new(path, "", "defs", "missing `defs`")),
-    }
-    if diags.len() > before {
-        return None;
-    }
-    Some(Document {
-        id: id?,
-        description,
-        defs,
-    })
 }
 
 /// serde_json's 1-based line and column of a syntax error. Right after a line break it reports

@@ -95,12 +95,7 @@ impl Validator {
         if diags.has_errors() {
             return Err(diags);
         }
-        // The checked documents, as JSON, for the runtime's walker.
-        let values: Vec<Value> = catalog
-            .docs()
-            .filter_map(|l| serde_json::from_str(texts.get(&l.path)?).ok())
-            .collect();
-        match Lexicons::from_documents(&values) {
+        match Lexicons::from_documents(catalog.docs().map(|l| &l.doc)) {
             Ok(lexicons) => Ok(Validator {
                 lexicons,
                 warnings: diags,

@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .lexicons("../data/lexicons/cocore-upstream-all")
         .file_name("cocore.rs")
         .builders(false)
+        .extern_path("com.atproto.*", "::lexicon_atproto::com::atproto")
         .compile()?;
     // A small lexicon set of every method kind (a query with array parameters, a JSON
     // procedure, a procedure taking an image, a subscription) for the XRPC server tests.

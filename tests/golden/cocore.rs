@@ -17,6 +17,20 @@ pub mod com {
                     /// The `$type` that names this object in unions and may appear on it.
                     pub const TYPE: &str = "com.atproto.repo.strongRef";
 
+                    /// A value with the required properties given and the optional ones absent (set them
+                    /// on the value). It is not validated: `validate()` checks it.
+                    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                    pub fn new(
+                        uri: impl ::std::convert::Into<::lexicon_runtime::AtUri>,
+                        cid: impl ::std::convert::Into<::lexicon_runtime::Cid>,
+                    ) -> Self {
+                        Self {
+                            uri: uri.into(),
+                            cid: cid.into(),
+                            extra: ::lexicon_runtime::Extra::default(),
+                        }
+                    }
+
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                     #[inline]
                     pub fn from_json(
@@ -291,6 +305,20 @@ pub mod dev {
                 impl Money {
                     /// The `$type` that names this object in unions and may appear on it.
                     pub const TYPE: &str = "dev.cocore.compute.defs#money";
+
+                    /// A value with the required properties given and the optional ones absent (set them
+                    /// on the value). It is not validated: `validate()` checks it.
+                    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                    pub fn new(
+                        amount: impl ::std::convert::Into<i64>,
+                        currency: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            amount: amount.into(),
+                            currency: currency.into(),
+                            extra: ::lexicon_runtime::Extra::default(),
+                        }
+                    }
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                     #[inline]
@@ -571,6 +599,20 @@ pub mod dev {
                 impl TokenCounts {
                     /// The `$type` that names this object in unions and may appear on it.
                     pub const TYPE: &str = "dev.cocore.compute.defs#tokenCounts";
+
+                    /// A value with the required properties given and the optional ones absent (set them
+                    /// on the value). It is not validated: `validate()` checks it.
+                    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                    pub fn new(
+                        r#in: impl ::std::convert::Into<i64>,
+                        out: impl ::std::convert::Into<i64>,
+                    ) -> Self {
+                        Self {
+                            r#in: r#in.into(),
+                            out: out.into(),
+                            extra: ::lexicon_runtime::Extra::default(),
+                        }
+                    }
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                     #[inline]
@@ -856,6 +898,24 @@ pub mod dev {
                 impl ModelPrice {
                     /// The `$type` that names this object in unions and may appear on it.
                     pub const TYPE: &str = "dev.cocore.compute.defs#modelPrice";
+
+                    /// A value with the required properties given and the optional ones absent (set them
+                    /// on the value). It is not validated: `validate()` checks it.
+                    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                    pub fn new(
+                        model_id: impl ::std::convert::Into<::std::string::String>,
+                        input_price_per_m_tok: impl ::std::convert::Into<i64>,
+                        output_price_per_m_tok: impl ::std::convert::Into<i64>,
+                        currency: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            model_id: model_id.into(),
+                            input_price_per_m_tok: input_price_per_m_tok.into(),
+                            output_price_per_m_tok: output_price_per_m_tok.into(),
+                            currency: currency.into(),
+                            extra: ::lexicon_runtime::Extra::default(),
+                        }
+                    }
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                     #[inline]
@@ -1246,6 +1306,22 @@ pub mod dev {
                 impl TokenRate {
                     /// The `$type` that names this object in unions and may appear on it.
                     pub const TYPE: &str = "dev.cocore.compute.defs#tokenRate";
+
+                    /// A value with the required properties given and the optional ones absent (set them
+                    /// on the value). It is not validated: `validate()` checks it.
+                    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                    pub fn new(
+                        input_price_per_m_tok: impl ::std::convert::Into<i64>,
+                        output_price_per_m_tok: impl ::std::convert::Into<i64>,
+                        currency: impl ::std::convert::Into<::std::string::String>,
+                    ) -> Self {
+                        Self {
+                            input_price_per_m_tok: input_price_per_m_tok.into(),
+                            output_price_per_m_tok: output_price_per_m_tok.into(),
+                            currency: currency.into(),
+                            extra: ::lexicon_runtime::Extra::default(),
+                        }
+                    }
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                     #[inline]
@@ -1864,6 +1940,49 @@ pub mod dev {
                             Self::KEY,
                             rkey,
                         )
+                    }
+
+                    /// A value with the required properties given and the optional ones absent (set them
+                    /// on the value). It is not validated: `validate()` checks it.
+                    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                    pub fn new(
+                        model: impl ::std::convert::Into<::std::string::String>,
+                        input_commitment: impl ::std::convert::Into<
+                            ::std::string::String,
+                        >,
+                        max_tokens_out: impl ::std::convert::Into<i64>,
+                        price_ceiling: impl ::std::convert::Into<
+                            crate::golden_cocore::dev::cocore::compute::defs::Money,
+                        >,
+                        accepted_trust_level: impl ::std::convert::Into<
+                            crate::golden_cocore::dev::cocore::compute::defs::TrustLevel,
+                        >,
+                        payment_authorization: impl ::std::convert::Into<
+                            crate::golden_cocore::com::atproto::repo::strong_ref::StrongRef,
+                        >,
+                        nonce: impl ::std::convert::Into<::std::string::String>,
+                        expires_at: impl ::std::convert::Into<
+                            ::lexicon_runtime::Datetime,
+                        >,
+                        created_at: impl ::std::convert::Into<
+                            ::lexicon_runtime::Datetime,
+                        >,
+                    ) -> Self {
+                        Self {
+                            model: model.into(),
+                            input_commitment: input_commitment.into(),
+                            input_cipher_url: ::std::option::Option::None,
+                            max_tokens_out: max_tokens_out.into(),
+                            price_ceiling: price_ceiling.into(),
+                            accepted_providers: ::std::option::Option::None,
+                            accepted_trust_level: accepted_trust_level.into(),
+                            accepted_exchanges: ::std::option::Option::None,
+                            payment_authorization: payment_authorization.into(),
+                            nonce: nonce.into(),
+                            expires_at: expires_at.into(),
+                            created_at: created_at.into(),
+                            extra: ::lexicon_runtime::Extra::default(),
+                        }
                     }
 
                     /// Parses JSON and validates it: `Ok` holds only values the schema allows.

@@ -74,6 +74,46 @@ pub mod test {
                     )
                 }
 
+                /// A value with the required properties given and the optional ones absent (set them
+                /// on the value). It is not validated: `validate()` checks it.
+                #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                pub fn new(
+                    title: impl ::std::convert::Into<::std::string::String>,
+                    kind: impl ::std::convert::Into<
+                        crate::golden_features::test::golden::features::FeaturesKind,
+                    >,
+                    count: impl ::std::convert::Into<i64>,
+                    note: ::std::option::Option<::std::string::String>,
+                    r#type: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self {
+                        title: title.into(),
+                        kind: kind.into(),
+                        mood: ::std::option::Option::None,
+                        version: ::std::option::Option::None,
+                        lang: ::std::option::Option::None,
+                        count: count.into(),
+                        level: ::std::option::Option::None,
+                        exact: ::std::option::Option::None,
+                        enabled: ::std::option::Option::None,
+                        note,
+                        maybe: ::std::option::Option::None,
+                        tags: ::std::option::Option::None,
+                        links: ::std::option::Option::None,
+                        entries: ::std::option::Option::None,
+                        payload: ::std::option::Option::None,
+                        r#type: r#type.into(),
+                        r#ref: ::std::option::Option::None,
+                        self_: ::std::option::Option::None,
+                        r#in: ::std::option::Option::None,
+                        foo_bar: ::std::option::Option::None,
+                        foo_bar_2: ::std::option::Option::None,
+                        ratio: ::std::option::Option::None,
+                        owner: ::std::option::Option::None,
+                        extra: ::lexicon_runtime::Extra::default(),
+                    }
+                }
+
                 /// `lang`, or the schema's default when it is absent.
                 pub fn lang_or_default(&self) -> &str {
                     self.lang.as_ref().map_or("en", |v| v.as_str())
@@ -1249,6 +1289,19 @@ pub mod test {
             }
 
             impl FeaturesEntriesItem {
+                /// A value with the required properties given and the optional ones absent (set them
+                /// on the value). It is not validated: `validate()` checks it.
+                #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                pub fn new(
+                    name: impl ::std::convert::Into<::std::string::String>,
+                ) -> Self {
+                    Self {
+                        name: name.into(),
+                        detail: ::std::option::Option::None,
+                        extra: ::lexicon_runtime::Extra::default(),
+                    }
+                }
+
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                 #[inline]
                 pub fn from_json(
@@ -1475,6 +1528,16 @@ pub mod test {
             }
 
             impl FeaturesEntriesItemDetail {
+                /// A value with the required properties given and the optional ones absent (set them
+                /// on the value). It is not validated: `validate()` checks it.
+                #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                pub fn new() -> Self {
+                    Self {
+                        ok: ::std::option::Option::None,
+                        extra: ::lexicon_runtime::Extra::default(),
+                    }
+                }
+
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                 #[inline]
                 pub fn from_json(
@@ -1666,6 +1729,16 @@ pub mod test {
             impl Features2 {
                 /// The `$type` that names this object in unions and may appear on it.
                 pub const TYPE: &str = "test.golden.features#features";
+
+                /// A value with the required properties given and the optional ones absent (set them
+                /// on the value). It is not validated: `validate()` checks it.
+                #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                pub fn new() -> Self {
+                    Self {
+                        id: ::std::option::Option::None,
+                        extra: ::lexicon_runtime::Extra::default(),
+                    }
+                }
 
                 /// Parses JSON and validates it: `Ok` holds only values the schema allows.
                 #[inline]
@@ -1866,6 +1939,20 @@ pub mod test {
             impl Owner {
                 /// The `$type` that names this object in unions and may appear on it.
                 pub const TYPE: &str = "test.golden.features#owner";
+
+                /// A value with the required properties given and the optional ones absent (set them
+                /// on the value). It is not validated: `validate()` checks it.
+                #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+                pub fn new(
+                    did: impl ::std::convert::Into<::lexicon_runtime::Did>,
+                ) -> Self {
+                    Self {
+                        did: did.into(),
+                        handle: ::std::option::Option::None,
+                        status: ::std::option::Option::None,
+                        extra: ::lexicon_runtime::Extra::default(),
+                    }
+                }
 
                 /// `status`, or the schema's default when it is absent.
                 pub fn status_or_default(

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use futures_util::{stream, Stream, StreamExt, TryStreamExt};
 use lexicon_runtime::record::Record;
 use lexicon_runtime::xrpc::{NoParams, UnlistedError};
-use lexicon_runtime::{AtIdentifier, AtUri, Blob, Cid, Extra, Format, Nsid, RecordKey, Unknown};
+use lexicon_runtime::{AtIdentifier, AtUri, Blob, Cid, Format, Nsid, RecordKey, Unknown};
 
 use crate::atproto::com::atproto::repo::create_record::{self, CreateRecord, CreateRecordError};
 use crate::atproto::com::atproto::repo::delete_record::{self, DeleteRecord, DeleteRecordError};
@@ -73,15 +73,9 @@ impl Client {
         let nsid = create_record::NSID;
         let value = prepare(nsid, record, rkey)?;
         let repo = self.own_repo(nsid)?;
-        let input = create_record::Input {
-            repo,
-            collection: Nsid::new_unchecked(R::NSID.to_owned()),
-            rkey: rkey.map(|k| RecordKey::new_unchecked(k.to_owned())),
-            validate: None,
-            record: value,
-            swap_commit: None,
-            extra: Extra::new(),
-        };
+        let collection = Nsid::new_unchecked(R::NSID.to_owned());
+        let mut input = create_record::Input::new(repo, collection, value);
+        input.rkey = rkey.map(|k| RecordKey::new_unchecked(k.to_owned()));
         let output = self.call::<CreateRecord>(&NoParams, &input).await?;
         written(nsid, output.uri, output.cid, record)
     }
@@ -98,16 +92,10 @@ impl Client {
         let nsid = put_record::NSID;
         let value = prepare(nsid, record, Some(rkey))?;
         let repo = self.own_repo(nsid)?;
-        let input = put_record::Input {
-            repo,
-            collection: Nsid::new_unchecked(R::NSID.to_owned()),
-            rkey: RecordKey::new_unchecked(rkey.to_owned()),
-            validate: None,
-            record: value,
-            swap_record: swap_record.map(|cid| Some(cid.clone())),
-            swap_commit: None,
-            extra: Extra::new(),
-        };
+        let collection = Nsid::new_unchecked(R::NSID.to_owned());
+        let rkey = RecordKey::new_unchecked(rkey.to_owned());
+        let mut input = put_record::Input::new(repo, collection, rkey, value);
+        input.swap_record = swap_record.map(|cid| Some(cid.clone()));
         let output = self.call::<PutRecord>(&NoParams, &input).await?;
         written(nsid, output.uri, output.cid, record)
     }
@@ -122,14 +110,9 @@ impl Client {
     ) -> Result<(), Error<DeleteRecordError>> {
         let nsid = delete_record::NSID;
         let rkey = check_key::<R, _>(nsid, rkey)?;
-        let input = delete_record::Input {
-            repo: self.own_repo(nsid)?,
-            collection: Nsid::new_unchecked(R::NSID.to_owned()),
-            rkey,
-            swap_record: swap_record.cloned(),
-            swap_commit: None,
-            extra: Extra::new(),
-        };
+        let collection = Nsid::new_unchecked(R::NSID.to_owned());
+        let mut input = delete_record::Input::new(self.own_repo(nsid)?, collection, rkey);
+        input.swap_record = swap_record.cloned();
         self.call::<DeleteRecord>(&NoParams, &input).await?;
         Ok(())
     }
@@ -144,13 +127,11 @@ impl Client {
         rkey: &str,
     ) -> Result<StoredRecord<R>, Error<GetRecordError>> {
         let nsid = get_record::NSID;
-        let params = get_record::Params {
-            repo: repo_id(nsid, repo.as_ref())?,
-            collection: Nsid::new_unchecked(R::NSID.to_owned()),
-            rkey: check_key::<R, _>(nsid, rkey)?,
-            cid: None,
-            extra: Extra::new(),
-        };
+        let params = get_record::Params::new(
+            repo_id(nsid, repo.as_ref())?,
+            Nsid::new_unchecked(R::NSID.to_owned()),
+            check_key::<R, _>(nsid, rkey)?,
+        );
         let output = self.query::<GetRecord>(&params).await?;
         let value =
             self.read_record::<R, _>(nsid, &output.uri, output.cid.as_ref(), &output.value)?;
@@ -349,14 +330,11 @@ impl<R: Record + Send + 'static> RecordPages<R> {
             return Ok(None);
         }
         let nsid = list_records::NSID;
-        let params = list_records::Params {
-            repo: repo_id(nsid, &self.repo)?,
-            collection: Nsid::new_unchecked(R::NSID.to_owned()),
-            limit: Some(self.limit),
-            cursor: self.cursor.clone(),
-            reverse: Some(self.reverse).filter(|r| *r),
-            extra: Extra::new(),
-        };
+        let collection = Nsid::new_unchecked(R::NSID.to_owned());
+        let mut params = list_records::Params::new(repo_id(nsid, &self.repo)?, collection);
+        params.limit = Some(self.limit);
+        params.cursor = self.cursor.clone();
+        params.reverse = Some(self.reverse).filter(|r| *r);
         let output = self.client.query::<ListRecords>(&params).await?;
         self.cursor = output.cursor;
         self.done = self.cursor.is_none() || output.records.is_empty();

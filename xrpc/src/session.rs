@@ -1,7 +1,7 @@
 //! Logging in: `com.atproto.server.createSession`, and the session it gives.
 
 use lexicon_runtime::xrpc::NoParams;
-use lexicon_runtime::{Did, Extra, Handle};
+use lexicon_runtime::{Did, Handle};
 
 use crate::atproto::com::atproto::server::create_session::{
     self, CreateSession, CreateSessionError,
@@ -59,13 +59,7 @@ impl Client {
         identifier: &str,
         password: &str,
     ) -> Result<Session, Error<CreateSessionError>> {
-        let input = create_session::Input {
-            identifier: identifier.to_owned(),
-            password: password.to_owned(),
-            auth_factor_token: None,
-            allow_takendown: None,
-            extra: Extra::new(),
-        };
+        let input = create_session::Input::new(identifier, password);
         let output = self
             .call_as::<CreateSession>(&NoParams, &input, None, Auth::None)
             .await?;

@@ -252,14 +252,15 @@ fn a_bad_service_url_is_refused_when_building() {
 #[tokio::test]
 async fn a_call_with_invalid_parameters_is_refused_before_sending() {
     use lexicon_xrpc::atproto::com::atproto::repo::list_records::{ListRecords, Params};
-    let params = Params {
-        repo: "alice.test".parse().unwrap(),
-        collection: "dev.cocore.compute.job".parse().unwrap(),
-        limit: Some(1000),
-        cursor: None,
-        reverse: None,
-        extra: Default::default(),
-    };
+    let mut params = Params::new(
+        "alice.test"
+            .parse::<lexicon_runtime::AtIdentifier>()
+            .unwrap(),
+        "dev.cocore.compute.job"
+            .parse::<lexicon_runtime::Nsid>()
+            .unwrap(),
+    );
+    params.limit = Some(1000);
     let client = Client::new("http://127.0.0.1:1").unwrap();
     let error = client.query::<ListRecords>(&params).await.unwrap_err();
     match &error {

@@ -4,8 +4,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::common::{ident, rust_type, EmitOptions};
 use super::structs::{holding, Holding};
-use super::{ident, rust_type, EmitOptions};
 use crate::ir::Struct;
 
 /// Emits `Name::builder()`, the builder type, its setters and its `build` method.

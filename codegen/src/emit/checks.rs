@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::EmitOptions;
+use super::common::EmitOptions;
 use crate::ir::{Check, Ty, TyKind};
 
 /// The checks of `ty` on `v` (an expression of type `&T`), with `path: &Path` and `errors` in

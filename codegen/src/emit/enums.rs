@@ -4,15 +4,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::checks::value_checks;
-use super::{doc_attrs, ident, EmitOptions};
+use super::common::{self, doc_attrs, ident, EmitOptions};
 use crate::ir::{StringEnum, Ty, TyKind};
 
 /// Emits a string enum with its conversions, serde impls and `Validate`.
 pub fn emit_string_enum(e: &StringEnum, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&e.name);
-    let checked = super::checked_deserialize_impl(&name, opts);
-    let lexicon = super::lexicon_fn(e.type_id.as_deref(), opts);
+    let checked = common::checked_deserialize_impl(&name, opts);
+    let lexicon = common::lexicon_fn(e.type_id.as_deref(), opts);
     let doc = doc_attrs(e.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variant_idents: Vec<_> = e.variants.iter().map(|(v, _)| ident(v)).collect();

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, ident, rust_type, EmitOptions};
+use super::common::{doc_attrs, ident, rust_type, EmitOptions};
 use crate::ir::{Method, PermissionSet};
 
 /// Emits a method's constants, `Params` helpers and error enum.

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{cfg, ident, type_path, EmitOptions};
+use super::common::{cfg, ident, type_path, EmitOptions};
 use crate::ir::{DocumentJson, Ir};
 
 /// A document module's `LEXICON_JSON`: its lexicon, for the root `LEXICONS`.

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::checks::value_checks;
-use super::{doc_attrs, ident, rust_type, type_path, EmitOptions};
+use super::common::{self, doc_attrs, ident, rust_type, type_path, EmitOptions};
 use crate::ir::{DefaultValue, Field, Struct, TyKind, TypeTag};
 use crate::names::unraw;
 
@@ -47,7 +47,7 @@ fn field_type(f: &Field, opts: &EmitOptions) -> TokenStream {
 pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&s.name);
-    let checked = super::checked_deserialize_impl(&name, opts);
+    let checked = common::checked_deserialize_impl(&name, opts);
     let doc = doc_attrs(s.doc.as_deref());
     let attrs = &opts.type_attributes;
     let extra = ident(&s.extra);
@@ -64,9 +64,10 @@ pub fn emit_struct(s: &Struct, opts: &EmitOptions) -> TokenStream {
     let builder = opts
         .builders
         .then(|| super::builders::emit_builder(s, opts));
-    // With builders, values are built through them, so a new optional property breaks no code
-    // (struct literals outside the crate would); without, the struct stays open to literals.
-    let grows = opts.builders.then(|| quote!(#[non_exhaustive]));
+    // An object grows: a new optional property is a compatible lexicon change, so code outside
+    // the crate builds values with `new` or the builder, never a struct literal that would stop
+    // compiling. With or without builders, the same rule.
+    let grows = quote!(#[non_exhaustive]);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq)]
@@ -141,9 +142,11 @@ fn emit_inherent(s: &Struct, opts: &EmitOptions) -> TokenStream {
         _ => TokenStream::new(),
     };
     let getters = s.fields.iter().filter_map(|f| default_getter(f, opts));
+    let new = emit_new(s, opts);
     quote! {
         impl #name {
             #consts
+            #new
             #(#getters)*
 
             /// Parses JSON and validates it: `Ok` holds only values the schema allows.
@@ -159,6 +162,42 @@ fn emit_inherent(s: &Struct, opts: &EmitOptions) -> TokenStream {
             }
         }
         #record_impl
+    }
+}
+
+/// `new`: the required properties as arguments (in schema order), the optional ones absent.
+fn emit_new(s: &Struct, opts: &EmitOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let extra = ident(&s.extra);
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    for f in &s.fields {
+        let fname = ident(&f.name);
+        let base = rust_type(&f.ty, opts);
+        match holding(f) {
+            Holding::Plain => {
+                args.push(quote!(#fname: impl ::std::convert::Into<#base>));
+                inits.push(quote!(#fname: #fname.into(),));
+            }
+            Holding::Nullable => {
+                args.push(quote!(#fname: ::std::option::Option<#base>));
+                inits.push(quote!(#fname,));
+            }
+            Holding::Optional | Holding::OptionalNullable => {
+                inits.push(quote!(#fname: ::std::option::Option::None,));
+            }
+        }
+    }
+    quote! {
+        /// A value with the required properties given and the optional ones absent (set them
+        /// on the value). It is not validated: `validate()` checks it.
+        #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+        pub fn new(#(#args),*) -> Self {
+            Self {
+                #(#inits)*
+                #extra: #rt::Extra::default(),
+            }
+        }
     }
 }
 
@@ -368,7 +407,7 @@ fn emit_deserialize(s: &Struct, opts: &EmitOptions) -> TokenStream {
         TypeTag::Object(type_id) => Some(type_id.as_str()),
         TypeTag::Inline => s.body_id.as_deref(),
     };
-    let lexicon = super::lexicon_fn(type_id, opts);
+    let lexicon = common::lexicon_fn(type_id, opts);
     let an = |word: &str| match word.chars().next() {
         Some('a' | 'e' | 'i' | 'o' | 'u' | 'A' | 'E' | 'I' | 'O' | 'U') => "an",
         _ => "a",

@@ -4,15 +4,15 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, ident, type_path, EmitOptions};
+use super::common::{self, doc_attrs, ident, type_path, EmitOptions};
 use crate::ir::Union;
 
 /// Emits a union enum with its serde impls and `Validate`.
 pub fn emit_union(u: &Union, opts: &EmitOptions) -> TokenStream {
     let rt = &opts.runtime;
     let name = ident(&u.name);
-    let checked = super::checked_deserialize_impl(&name, opts);
-    let lexicon = super::lexicon_fn(u.type_id.as_deref(), opts);
+    let checked = common::checked_deserialize_impl(&name, opts);
+    let lexicon = common::lexicon_fn(u.type_id.as_deref(), opts);
     let doc = doc_attrs(u.doc.as_deref());
     let attrs = &opts.type_attributes;
     let variants: Vec<_> = u.variants.iter().map(|v| ident(&v.name)).collect();

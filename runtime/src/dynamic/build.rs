@@ -1,46 +1,44 @@
-//! Lexicon documents (JSON) to the schemas the walker follows: every def by its `$type`, refs
-//! resolved to indices, each schema reduced to the checks generated code makes for it.
+//! Lexicon documents (the [`crate::lexicon`] model) to the schemas the walker follows: every def
+//! by its `$type`, refs resolved to indices, each schema reduced to the checks generated code
+//! makes for it.
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
-
 use super::{Def, DefKind, IntChecks, Lexicons, Node, Object, Prop, SchemaError, StrChecks};
+use crate::lexicon::{
+    self, ArraySchema, BlobSchema, Document, Field, IntegerSchema, ObjectSchema, StringSchema,
+    UnionSchema,
+};
 use crate::FormatKind;
 
+/// What a def of the documents becomes: a def with its own rules, or a method body (inline).
+enum Found<'a> {
+    Def(&'a lexicon::Def),
+    Body(&'a Field),
+}
+
 /// Builds the schemas of `docs`; every problem is reported.
-pub(super) fn build(docs: &[&Value]) -> Result<Lexicons, Vec<SchemaError>> {
+pub(super) fn build(docs: &[&Document]) -> Result<Lexicons, Vec<SchemaError>> {
     let mut errors = Vec::new();
     // First every def's `$type`, so that refs resolve whatever the order of documents.
     let mut ids = HashMap::new();
-    let mut found = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
-        let Some(id) = doc.get("id").and_then(Value::as_str) else {
-            errors.push(SchemaError::new(
-                format!("document {i}"),
-                "/id",
-                "missing `id`",
-            ));
-            continue;
-        };
-        let Some(defs) = doc.get("defs").and_then(Value::as_object) else {
-            errors.push(SchemaError::new(id, "/defs", "missing `defs`"));
-            continue;
-        };
-        for (name, def) in defs {
-            let type_id = type_id(id, name);
+    let mut found: Vec<(&str, String, String, Found<'_>)> = Vec::new();
+    for doc in docs {
+        let id = doc.id.as_str();
+        for (name, def) in &doc.defs {
+            let type_id = lexicon::type_id(id, name);
+            let at = lexicon::pointer_push("/defs", name);
             if ids.insert(type_id.clone(), found.len()).is_some() {
-                errors.push(SchemaError::new(id, pointer(name), "defined twice"));
+                errors.push(SchemaError::new(id, at.clone(), "defined twice"));
             }
-            found.push((id, pointer(name), type_id, def, false));
             // A method's JSON bodies, as `nsid#(input)`, `nsid#(output)`, `nsid#(message)`.
-            for body in ["input", "output", "message"] {
-                if let Some(schema) = def.get(body).and_then(|b| b.get("schema")) {
-                    let body_id = format!("{id}#({body})");
-                    ids.insert(body_id.clone(), found.len());
-                    let at = format!("{}/{body}/schema", pointer(name));
-                    found.push((id, at, body_id, schema, true));
-                }
+            let bodies = bodies(def).into_iter().flatten();
+            found.push((id, at.clone(), type_id, Found::Def(def)));
+            for (body, schema) in bodies {
+                let body_id = format!("{id}#({body})");
+                ids.insert(body_id.clone(), found.len());
+                let at = format!("{at}/{body}/schema");
+                found.push((id, at, body_id, Found::Body(schema)));
             }
         }
     }
@@ -50,12 +48,12 @@ pub(super) fn build(docs: &[&Value]) -> Result<Lexicons, Vec<SchemaError>> {
     };
     let defs: Vec<Def> = found
         .iter()
-        .map(|(nsid, at, type_id, def, body)| Def {
+        .map(|(nsid, at, type_id, found)| Def {
             type_id: type_id.clone(),
-            // A body's object is inline: its `$type` is an ordinary property.
-            kind: match body {
-                true => DefKind::Data(b.node(nsid, at, def)),
-                false => b.def(nsid, at, def),
+            kind: match found {
+                // A body's object is inline: its `$type` is an ordinary property.
+                Found::Body(schema) => DefKind::Data(b.node(nsid, at, schema)),
+                Found::Def(def) => b.def(nsid, at, def),
             },
         })
         .collect();
@@ -68,17 +66,22 @@ pub(super) fn build(docs: &[&Value]) -> Result<Lexicons, Vec<SchemaError>> {
     }
 }
 
-/// The `$type` of def `name` of document `nsid`: the NSID alone for `main`.
-fn type_id(nsid: &str, name: &str) -> String {
-    if name == "main" {
-        nsid.to_owned()
-    } else {
-        format!("{nsid}#{name}")
-    }
+/// The schema of a JSON body.
+fn schema(body: &Option<lexicon::Body>) -> Option<&Field> {
+    body.as_ref().and_then(|b| b.schema.as_ref())
 }
 
-fn pointer(name: &str) -> String {
-    format!("/defs/{}", name.replace('~', "~0").replace('/', "~1"))
+/// A method's JSON bodies by the name of their place.
+fn bodies(def: &lexicon::Def) -> [Option<(&'static str, &Field)>; 2] {
+    match def {
+        lexicon::Def::Query(q) => [schema(&q.output).map(|s| ("output", s)), None],
+        lexicon::Def::Procedure(p) => [
+            schema(&p.input).map(|s| ("input", s)),
+            schema(&p.output).map(|s| ("output", s)),
+        ],
+        lexicon::Def::Subscription(s) => [s.message.as_ref().map(|m| ("message", &m.schema)), None],
+        _ => [None, None],
+    }
 }
 
 struct Builder<'a> {
@@ -87,195 +90,137 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn error(&mut self, nsid: &str, at: &str, message: impl Into<String>) {
-        self.errors.push(SchemaError::new(nsid, at, message));
-    }
-
-    fn def(&mut self, nsid: &str, at: &str, def: &Value) -> DefKind {
-        match def.get("type").and_then(Value::as_str) {
-            Some("record") => {
-                let key = def.get("key").and_then(Value::as_str).unwrap_or("any");
-                match def.get("record") {
-                    Some(record) => DefKind::Record {
-                        key: key.to_owned(),
-                        object: self.object(nsid, &format!("{at}/record"), record),
-                    },
-                    None => {
-                        self.error(nsid, at, "a record def needs `record`");
-                        DefKind::NoData
-                    }
+    fn def(&mut self, nsid: &str, at: &str, def: &lexicon::Def) -> DefKind {
+        use lexicon::Def as D;
+        let node = match def {
+            D::Record(r) => {
+                return DefKind::Record {
+                    key: r.key.clone().unwrap_or_else(|| "any".to_owned()),
+                    object: self.object(nsid, &format!("{at}/record"), &r.record),
                 }
             }
-            Some("object") => DefKind::Object(self.object(nsid, at, def)),
-            Some("token" | "query" | "procedure" | "subscription" | "permission-set") => {
-                DefKind::NoData
-            }
-            _ => DefKind::Data(self.node(nsid, at, def)),
-        }
+            D::Object(o) => return DefKind::Object(self.object(nsid, at, o)),
+            D::Token(_)
+            | D::Query(_)
+            | D::Procedure(_)
+            | D::Subscription(_)
+            | D::PermissionSet(_) => return DefKind::NoData,
+            D::String(s) => Node::String(Box::new(string(s))),
+            D::Integer(s) => integer(s),
+            D::Boolean(s) => Node::Boolean(s.const_),
+            D::Bytes(s) => Node::Bytes(s.min_length, s.max_length),
+            D::CidLink(_) => Node::CidLink,
+            D::Blob(s) => blob(s),
+            D::Array(s) => self.array(nsid, at, s),
+            D::Unknown(_) => Node::Unknown,
+            D::Union(s) => self.union(nsid, at, s),
+        };
+        DefKind::Data(node)
     }
 
-    fn object(&mut self, nsid: &str, at: &str, schema: &Value) -> Object {
-        let empty = Map::new();
-        let properties = match schema.get("properties") {
-            None => &empty,
-            Some(Value::Object(p)) => p,
-            Some(_) => {
-                self.error(nsid, at, "`properties` must be an object");
-                &empty
-            }
-        };
-        let listed = |key: &str| -> Vec<&str> {
-            schema
-                .get(key)
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default()
-        };
-        let (required, nullable) = (listed("required"), listed("nullable"));
-        let props = properties
+    fn object(&mut self, nsid: &str, at: &str, schema: &ObjectSchema) -> Object {
+        let props = schema
+            .properties
             .iter()
             .map(|(name, field)| Prop {
-                node: self.node(nsid, &format!("{at}/properties/{name}"), field),
-                required: required.contains(&name.as_str()),
-                nullable: nullable.contains(&name.as_str()),
+                node: self.node(
+                    nsid,
+                    &lexicon::pointer_push(&format!("{at}/properties"), name),
+                    field,
+                ),
+                required: schema.required.contains(name),
+                nullable: schema.nullable.contains(name),
                 name: name.clone(),
             })
             .collect();
         Object { props }
     }
 
-    fn node(&mut self, nsid: &str, at: &str, schema: &Value) -> Node {
-        let kind = schema.get("type").and_then(Value::as_str).unwrap_or("");
-        match kind {
-            "string" => Node::String(Box::new(self.string(nsid, at, schema))),
-            "integer" => {
-                let int = |k| schema.get(k).and_then(Value::as_i64);
-                let checks = match (int("const"), schema.get("enum")) {
-                    (Some(c), _) => IntChecks::Const(c),
-                    (None, Some(values)) => {
-                        IntChecks::In(self.list(nsid, at, values, Value::as_i64))
-                    }
-                    (None, None) => IntChecks::Range(int("minimum"), int("maximum")),
-                };
-                Node::Integer(checks)
-            }
-            "boolean" => Node::Boolean(schema.get("const").and_then(Value::as_bool)),
-            "bytes" => Node::Bytes(self.len(schema, "minLength"), self.len(schema, "maxLength")),
-            "cid-link" => Node::CidLink,
-            "blob" => Node::Blob {
-                accept: schema
-                    .get("accept")
-                    .map(|a| self.list(nsid, at, a, |v| v.as_str().map(str::to_owned))),
-                max_size: self.len(schema, "maxSize"),
-            },
-            "unknown" => Node::Unknown,
-            "array" => match schema.get("items") {
-                Some(items) => Node::Array {
-                    items: Box::new(self.node(nsid, &format!("{at}/items"), items)),
-                    min: self.len(schema, "minLength"),
-                    max: self.len(schema, "maxLength"),
-                },
+    fn node(&mut self, nsid: &str, at: &str, schema: &Field) -> Node {
+        match schema {
+            Field::String(s) => Node::String(Box::new(string(s))),
+            Field::Integer(s) => integer(s),
+            Field::Boolean(s) => Node::Boolean(s.const_),
+            Field::Bytes(s) => Node::Bytes(s.min_length, s.max_length),
+            Field::CidLink(_) => Node::CidLink,
+            Field::Blob(s) => blob(s),
+            Field::Unknown(_) => Node::Unknown,
+            Field::Array(s) => self.array(nsid, at, s),
+            Field::Object(o) => Node::Object(Box::new(self.object(nsid, at, o))),
+            Field::Ref(r) => match self.resolve(nsid, &r.target) {
+                Some(i) => Node::Ref(i),
                 None => {
-                    self.error(nsid, at, "an array needs `items`");
+                    let message = format!("{:?} does not resolve", r.target);
+                    self.error(nsid, &format!("{at}/ref"), message);
                     Node::Unknown
                 }
             },
-            "object" => Node::Object(Box::new(self.object(nsid, at, schema))),
-            "ref" => match schema.get("ref").and_then(Value::as_str) {
-                Some(r) => match self.resolve(nsid, r) {
-                    Some(i) => Node::Ref(i),
-                    None => {
-                        self.error(
-                            nsid,
-                            &format!("{at}/ref"),
-                            format!("{r:?} does not resolve"),
-                        );
-                        Node::Unknown
-                    }
-                },
-                None => {
-                    self.error(nsid, at, "a ref needs `ref`");
-                    Node::Unknown
-                }
-            },
-            "union" => {
-                let refs = schema.get("refs").and_then(Value::as_array);
-                let mut members: Vec<usize> = Vec::new();
-                for (i, r) in refs.into_iter().flatten().enumerate() {
-                    match r.as_str().and_then(|r| self.resolve(nsid, r)) {
-                        Some(m) if !members.contains(&m) => members.push(m),
-                        Some(_) => {}
-                        None => self.error(nsid, &format!("{at}/refs/{i}"), "does not resolve"),
-                    }
-                }
-                let closed = schema.get("closed").and_then(Value::as_bool) == Some(true);
-                Node::Union { members, closed }
-            }
-            other => {
-                self.error(nsid, at, format!("unknown type {other:?}"));
-                Node::Unknown
-            }
+            Field::Union(u) => self.union(nsid, at, u),
         }
     }
 
-    fn string(&mut self, nsid: &str, at: &str, schema: &Value) -> StrChecks {
-        let strings = |b: &mut Self, key| {
-            schema
-                .get(key)
-                .map(|v| b.list(nsid, at, v, |s| s.as_str().map(str::to_owned)))
-        };
-        let known = strings(self, "knownValues").unwrap_or_default();
-        let closed = strings(self, "enum");
-        StrChecks {
-            // As generated code: a string with known or allowed values is a type of its own,
-            // which checks neither `const` nor the format before the lengths.
-            is_enum: closed.is_some() || !known.is_empty(),
-            closed,
-            format: schema
-                .get("format")
-                .and_then(Value::as_str)
-                .and_then(FormatKind::from_name),
-            min_bytes: self.len(schema, "minLength"),
-            max_bytes: self.len(schema, "maxLength"),
-            min_graphemes: self.len(schema, "minGraphemes"),
-            max_graphemes: self.len(schema, "maxGraphemes"),
-            konst: schema
-                .get("const")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+    fn array(&mut self, nsid: &str, at: &str, schema: &ArraySchema) -> Node {
+        Node::Array {
+            items: Box::new(self.node(nsid, &format!("{at}/items"), &schema.items)),
+            min: schema.min_length,
+            max: schema.max_length,
         }
     }
 
-    fn len(&self, schema: &Value, key: &str) -> Option<u64> {
-        schema.get(key).and_then(Value::as_u64)
-    }
-
-    fn list<T>(
-        &mut self,
-        nsid: &str,
-        at: &str,
-        v: &Value,
-        item: impl Fn(&Value) -> Option<T>,
-    ) -> Vec<T> {
-        match v
-            .as_array()
-            .map(|a| a.iter().map(&item).collect::<Option<Vec<T>>>())
-        {
-            Some(Some(items)) => items,
-            _ => {
-                self.error(nsid, at, "a list of values of the wrong kind");
-                Vec::new()
+    fn union(&mut self, nsid: &str, at: &str, schema: &UnionSchema) -> Node {
+        let mut members: Vec<usize> = Vec::new();
+        for (i, r) in schema.refs.iter().enumerate() {
+            match self.resolve(nsid, r) {
+                Some(m) if !members.contains(&m) => members.push(m),
+                Some(_) => {}
+                None => self.error(nsid, &format!("{at}/refs/{i}"), "does not resolve"),
             }
         }
+        Node::Union {
+            members,
+            closed: schema.closed,
+        }
+    }
+
+    fn error(&mut self, nsid: &str, at: &str, message: impl Into<String>) {
+        self.errors.push(SchemaError::new(nsid, at, message));
     }
 
     /// The def a `ref` names, from document `nsid`: `#name`, `nsid#name`, `nsid`.
     fn resolve(&self, nsid: &str, r: &str) -> Option<usize> {
-        let (doc, name) = match r.split_once('#') {
-            Some(("", name)) => (nsid, name),
-            Some((doc, name)) => (doc, name),
-            None => (r, "main"),
-        };
-        self.ids.get(&type_id(doc, name)).copied()
+        let (doc, name) = lexicon::split_ref(nsid, r).ok()?;
+        self.ids.get(&lexicon::type_id(doc, name)).copied()
+    }
+}
+
+/// A string's checks, as generated code makes them.
+fn string(schema: &StringSchema) -> StrChecks {
+    StrChecks {
+        // As generated code: a string with known or allowed values is a type of its own, which
+        // checks neither `const` nor the format before the lengths.
+        is_enum: schema.enum_.is_some() || !schema.known_values.is_empty(),
+        closed: schema.enum_.clone(),
+        format: schema.format.as_deref().and_then(FormatKind::from_name),
+        min_bytes: schema.min_length,
+        max_bytes: schema.max_length,
+        min_graphemes: schema.min_graphemes,
+        max_graphemes: schema.max_graphemes,
+        konst: schema.const_.clone(),
+    }
+}
+
+/// An integer's checks: `const` wins over `enum`, which wins over the range.
+fn integer(schema: &IntegerSchema) -> Node {
+    Node::Integer(match (schema.const_, &schema.enum_) {
+        (Some(c), _) => IntChecks::Const(c),
+        (None, Some(values)) => IntChecks::In(values.clone()),
+        (None, None) => IntChecks::Range(schema.minimum, schema.maximum),
+    })
+}
+
+fn blob(schema: &BlobSchema) -> Node {
+    Node::Blob {
+        accept: schema.accept.clone(),
+        max_size: schema.max_size,
     }
 }

@@ -6,10 +6,11 @@
 //! required properties and constraint violations alike, in the words of the schema
 //! (`$.selfSignature: expected bytes ({"$bytes": "<base64>"}), got a string ("MII…")`).
 //!
-//! Documents are trusted to follow the lexicon document rules: check them first (the
-//! `lexicon-schema` crate's `Validator` loads, checks and builds in one step, reporting every
-//! problem with its file and line). What this module cannot follow (a ref that does not
-//! resolve, a def of an unknown type) is a [`SchemaError`], never a panic.
+//! Documents are read by the one reader of the [`crate::lexicon`] model, which the generator
+//! uses too, and are trusted to follow the lexicon document rules beyond their shape: check
+//! them first (the `lexicon-schema` crate's `Validator` loads, checks and builds in one step,
+//! reporting every problem with its file and line). What this module cannot follow (a document
+//! that does not read, a ref that does not resolve) is a [`SchemaError`], never a panic.
 //!
 //! Generated code uses the same walker for values that do not even have the shape of their
 //! type: `from_json` then reports every violation, not just the first shape error.
@@ -23,7 +24,7 @@
 //!     "required": ["text", "createdAt"], "properties": {
 //!         "text": {"type": "string", "maxLength": 5},
 //!         "createdAt": {"type": "string", "format": "datetime"}}}}}});
-//! let lexicons = Lexicons::from_documents([&doc]).unwrap();
+//! let lexicons = Lexicons::from_json_values([&doc]).unwrap();
 //! let record = json!({"$type": "com.example.note", "text": 12});
 //! let err = lexicons.validate_record("com.example.note", &record, Default::default()).unwrap_err();
 //! assert_eq!(
@@ -42,6 +43,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::lexicon::{self, Document};
 use crate::{Error, Mode, ValidationErrors};
 
 /// A set of lexicon documents, ready to validate values against any of their defs.
@@ -137,15 +139,42 @@ enum IntChecks {
 }
 
 impl Lexicons {
-    /// Reads lexicon documents given as JSON values; every problem is reported.
+    /// Builds the schemas of documents already read (by [`crate::lexicon::read_document`] or
+    /// `lexicon-schema`'s loader); every problem is reported.
     pub fn from_documents<'a>(
-        docs: impl IntoIterator<Item = &'a Value>,
+        docs: impl IntoIterator<Item = &'a Document>,
     ) -> Result<Self, SchemaErrors> {
-        let docs: Vec<&Value> = docs.into_iter().collect();
+        let docs: Vec<&Document> = docs.into_iter().collect();
         build::build(&docs).map_err(SchemaErrors)
     }
 
-    /// Reads lexicon documents given as JSON text; every problem is reported.
+    /// Reads lexicon documents given as JSON values, then builds them; every problem is
+    /// reported.
+    pub fn from_json_values<'a>(
+        values: impl IntoIterator<Item = &'a Value>,
+    ) -> Result<Self, SchemaErrors> {
+        let mut docs = Vec::new();
+        let mut errors = Vec::new();
+        for (i, value) in values.into_iter().enumerate() {
+            match lexicon::read_document(value) {
+                Ok(doc) => docs.push(doc),
+                Err(problems) => {
+                    let nsid = match value.get("id").and_then(Value::as_str) {
+                        Some(id) => id.to_owned(),
+                        None => format!("document {i}"),
+                    };
+                    errors.extend(
+                        problems
+                            .into_iter()
+                            .map(|p| SchemaError::new(nsid.clone(), p.pointer, p.message)),
+                    );
+                }
+            }
+        }
+        after(errors, Self::from_documents(&docs))
+    }
+
+    /// Reads lexicon documents given as JSON text, then builds them; every problem is reported.
     pub fn from_json_documents<'a>(
         texts: impl IntoIterator<Item = &'a str>,
     ) -> Result<Self, SchemaErrors> {
@@ -157,14 +186,7 @@ impl Lexicons {
                 Err(e) => errors.push(SchemaError::new(format!("document {i}"), "", e.to_string())),
             }
         }
-        match Self::from_documents(&values) {
-            Ok(lexicons) if errors.is_empty() => Ok(lexicons),
-            Ok(_) => Err(SchemaErrors(errors)),
-            Err(SchemaErrors(more)) => {
-                errors.extend(more);
-                Err(SchemaErrors(errors))
-            }
-        }
+        after(errors, Self::from_json_values(&values))
     }
 
     /// Whether `def` (`nsid`, `nsid#main` or `nsid#name`) names a def that has values.
@@ -291,6 +313,21 @@ impl Lexicons {
             Node::Array { items, .. } => self.bad_refs(items, bad),
             Node::Object(o) => o.props.iter().for_each(|p| self.bad_refs(&p.node, bad)),
             _ => {}
+        }
+    }
+}
+
+/// `built`, unless `errors` (found before building) has any: every error is kept.
+fn after(
+    mut errors: Vec<SchemaError>,
+    built: Result<Lexicons, SchemaErrors>,
+) -> Result<Lexicons, SchemaErrors> {
+    match built {
+        Ok(lexicons) if errors.is_empty() => Ok(lexicons),
+        Ok(_) => Err(SchemaErrors(errors)),
+        Err(SchemaErrors(more)) => {
+            errors.extend(more);
+            Err(SchemaErrors(errors))
         }
     }
 }

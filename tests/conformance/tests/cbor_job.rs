@@ -124,7 +124,7 @@ proptest! {
 }
 
 // The README's "Verifying a strongRef" example, verbatim.
-use cocore_lexicons::com::atproto::repo::strong_ref::StrongRef;
+use lexicon_atproto::com::atproto::repo::strong_ref::StrongRef;
 
 /// Checks that `bytes` (a record's DAG-CBOR block, from a repo CAR or the firehose) are the record
 /// `strong_ref` names, then decodes and validates it.

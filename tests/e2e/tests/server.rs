@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::{SinkExt as _, StreamExt as _};
 use lexicon_runtime::cbor::frame::{read_frame, Frame};
 use lexicon_runtime::xrpc::NoParams;
-use lexicon_runtime::{Extra, Mode};
+use lexicon_runtime::Mode;
 use lexicon_xrpc::{Client, Error};
 use lexicon_xrpc_server::{Call, HandlerResult, SubscriptionCall, XrpcError, XrpcRouter};
 use pds_e2e::shelf::org::example::shelf::{
@@ -29,13 +29,11 @@ struct Shelf {
 type State = Arc<Shelf>;
 
 fn item(id: i64, name: &str, tags: &[&str]) -> Item {
-    Item {
+    Item::new(
         id,
-        name: name.into(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        created_at: None,
-        extra: Extra::new(),
-    }
+        name,
+        tags.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+    )
 }
 
 /// `getItems`: id 13 answers an item its lexicon forbids (an empty name), id 66 panics.
@@ -45,10 +43,7 @@ async fn get_items(call: Call<get_items::GetItems, State>) -> HandlerResult<get_
         panic!("the shelf collapsed");
     }
     if params.ids.contains(&13) {
-        return Ok(get_items::Output {
-            items: vec![item(13, "", &[])],
-            extra: Extra::new(),
-        });
+        return Ok(get_items::Output::new(vec![item(13, "", &[])]));
     }
     let shelf = call.state.items.lock().unwrap().clone();
     let mut items = Vec::new();
@@ -66,10 +61,7 @@ async fn get_items(call: Call<get_items::GetItems, State>) -> HandlerResult<get_
         items.reverse();
     }
     items.truncate(params.limit.unwrap_or(50) as usize);
-    Ok(get_items::Output {
-        items,
-        extra: Extra::new(),
-    })
+    Ok(get_items::Output::new(items))
 }
 
 async fn put_item(call: Call<put_item::PutItem, State>) -> HandlerResult<put_item::PutItem> {
@@ -89,19 +81,12 @@ async fn put_item(call: Call<put_item::PutItem, State>) -> HandlerResult<put_ite
 async fn upload_image(
     call: Call<upload_image::UploadImage, State>,
 ) -> HandlerResult<upload_image::UploadImage> {
-    Ok(upload_image::Output {
-        size: call.input.len() as i64,
-        extra: Extra::new(),
-    })
+    Ok(upload_image::Output::new(call.input.len() as i64))
 }
 
 fn added(item: Item) -> subscribe_items::Message {
-    subscribe_items::Message::Added(Box::new(subscribe_items::Added {
-        seq: item.id,
-        digest: vec![item.id as u8; 4].into(),
-        item,
-        extra: Extra::new(),
-    }))
+    let digest = vec![item.id as u8; 4];
+    subscribe_items::Message::Added(Box::new(subscribe_items::Added::new(item.id, item, digest)))
 }
 
 /// `subscribeItems`: every item after `cursor`, then new ones as they come.
@@ -282,22 +267,12 @@ async fn the_reference_typescript_client_sees_what_the_lexicons_promise() {
 async fn our_client_calls_every_method() {
     let url = serve(router(true)).await;
     let client = Client::new(url.as_str()).unwrap();
-    let params = get_items::Params {
-        ids: vec![2, 1],
-        tags: None,
-        owner: None,
-        limit: Some(1),
-        reverse: None,
-        extra: Extra::new(),
-    };
+    let mut params = get_items::Params::new(vec![2, 1]);
+    params.limit = Some(1);
     let out = client.query::<get_items::GetItems>(&params).await.unwrap();
     assert_eq!(out.items, [item(2, "clock", &["brass"])]);
-    let input = put_item::Input {
-        name: "kettle".into(),
-        tags: Some(vec!["steel".into()]),
-        created_at: None,
-        extra: Extra::new(),
-    };
+    let mut input = put_item::Input::new("kettle");
+    input.tags = Some(vec!["steel".into()]);
     let put = client
         .call::<put_item::PutItem>(&NoParams, &input)
         .await
@@ -496,12 +471,7 @@ async fn subscription_frames_resume_from_the_cursor_and_carry_live_messages() {
     }
     // A live item, put while the stream is open.
     let client = Client::new(url.as_str()).unwrap();
-    let input = put_item::Input {
-        name: "rug".into(),
-        tags: None,
-        created_at: None,
-        extra: Extra::new(),
-    };
+    let input = put_item::Input::new("rug");
     client
         .call::<put_item::PutItem>(&NoParams, &input)
         .await

@@ -7,10 +7,10 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use atproto_lexicons::com::atproto::server::create_account::{self, CreateAccount};
-use cocore_lexicons::com::atproto::repo::strong_ref::StrongRef;
 use cocore_lexicons::dev::cocore::compute::defs::{Money, TrustLevel};
 use cocore_lexicons::dev::cocore::compute::job::Job;
 use futures_util::StreamExt;
+use lexicon_atproto::com::atproto::repo::strong_ref::StrongRef;
 use lexicon_identity::{DidResolver, HttpResolver};
 use lexicon_runtime::xrpc::NoParams;
 use lexicon_runtime::{AtUri, Cid, Datetime, Tid};

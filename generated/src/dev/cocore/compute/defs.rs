@@ -21,6 +21,20 @@ impl Money {
     /// The `$type` that names this object in unions and may appear on it.
     pub const TYPE: &str = "dev.cocore.compute.defs#money";
 
+    /// A value with the required properties given and the optional ones absent (set them
+    /// on the value). It is not validated: `validate()` checks it.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        amount: impl ::std::convert::Into<i64>,
+        currency: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            amount: amount.into(),
+            currency: currency.into(),
+            extra: ::lexicon_runtime::Extra::default(),
+        }
+    }
+
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
     #[inline]
     pub fn from_json(json: &str) -> ::std::result::Result<Self, ::lexicon_runtime::Error> {
@@ -227,6 +241,17 @@ pub struct TokenCounts {
 impl TokenCounts {
     /// The `$type` that names this object in unions and may appear on it.
     pub const TYPE: &str = "dev.cocore.compute.defs#tokenCounts";
+
+    /// A value with the required properties given and the optional ones absent (set them
+    /// on the value). It is not validated: `validate()` checks it.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(r#in: impl ::std::convert::Into<i64>, out: impl ::std::convert::Into<i64>) -> Self {
+        Self {
+            r#in: r#in.into(),
+            out: out.into(),
+            extra: ::lexicon_runtime::Extra::default(),
+        }
+    }
 
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
     #[inline]
@@ -441,6 +466,24 @@ pub struct ModelPrice {
 impl ModelPrice {
     /// The `$type` that names this object in unions and may appear on it.
     pub const TYPE: &str = "dev.cocore.compute.defs#modelPrice";
+
+    /// A value with the required properties given and the optional ones absent (set them
+    /// on the value). It is not validated: `validate()` checks it.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        input_price_per_m_tok: impl ::std::convert::Into<i64>,
+        output_price_per_m_tok: impl ::std::convert::Into<i64>,
+        currency: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            input_price_per_m_tok: input_price_per_m_tok.into(),
+            output_price_per_m_tok: output_price_per_m_tok.into(),
+            currency: currency.into(),
+            extra: ::lexicon_runtime::Extra::default(),
+        }
+    }
 
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
     #[inline]
@@ -727,6 +770,22 @@ pub struct TokenRate {
 impl TokenRate {
     /// The `$type` that names this object in unions and may appear on it.
     pub const TYPE: &str = "dev.cocore.compute.defs#tokenRate";
+
+    /// A value with the required properties given and the optional ones absent (set them
+    /// on the value). It is not validated: `validate()` checks it.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        input_price_per_m_tok: impl ::std::convert::Into<i64>,
+        output_price_per_m_tok: impl ::std::convert::Into<i64>,
+        currency: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            input_price_per_m_tok: input_price_per_m_tok.into(),
+            output_price_per_m_tok: output_price_per_m_tok.into(),
+            currency: currency.into(),
+            extra: ::lexicon_runtime::Extra::default(),
+        }
+    }
 
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
     #[inline]

@@ -30,7 +30,7 @@ pub struct Job {
     /// Constraints: at most 16 items.
     pub accepted_exchanges: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Did>>,
     /// Strong-ref to a dev.cocore.compute.paymentAuthorization record in the same repo, naming an exchange and a ceiling >= this job's priceCeiling.
-    pub payment_authorization: crate::com::atproto::repo::strong_ref::StrongRef,
+    pub payment_authorization: ::lexicon_atproto::com::atproto::repo::strong_ref::StrongRef,
     /// 16 random bytes, hex-encoded. Replay protection.
     ///
     /// Constraints: exactly 32 UTF-8 bytes.
@@ -52,6 +52,39 @@ impl Job {
     /// Checks a record key against this record's key type.
     pub fn validate_key(rkey: &str) -> ::std::result::Result<(), ::lexicon_runtime::Error> {
         ::lexicon_runtime::record::check_record_key(Self::NSID, Self::KEY, rkey)
+    }
+
+    /// A value with the required properties given and the optional ones absent (set them
+    /// on the value). It is not validated: `validate()` checks it.
+    #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+    pub fn new(
+        model: impl ::std::convert::Into<::std::string::String>,
+        input_commitment: impl ::std::convert::Into<::std::string::String>,
+        max_tokens_out: impl ::std::convert::Into<i64>,
+        price_ceiling: impl ::std::convert::Into<crate::dev::cocore::compute::defs::Money>,
+        accepted_trust_level: impl ::std::convert::Into<crate::dev::cocore::compute::defs::TrustLevel>,
+        payment_authorization: impl ::std::convert::Into<
+            ::lexicon_atproto::com::atproto::repo::strong_ref::StrongRef,
+        >,
+        nonce: impl ::std::convert::Into<::std::string::String>,
+        expires_at: impl ::std::convert::Into<::lexicon_runtime::Datetime>,
+        created_at: impl ::std::convert::Into<::lexicon_runtime::Datetime>,
+    ) -> Self {
+        Self {
+            model: model.into(),
+            input_commitment: input_commitment.into(),
+            input_cipher_url: ::std::option::Option::None,
+            max_tokens_out: max_tokens_out.into(),
+            price_ceiling: price_ceiling.into(),
+            accepted_providers: ::std::option::Option::None,
+            accepted_trust_level: accepted_trust_level.into(),
+            accepted_exchanges: ::std::option::Option::None,
+            payment_authorization: payment_authorization.into(),
+            nonce: nonce.into(),
+            expires_at: expires_at.into(),
+            created_at: created_at.into(),
+            extra: ::lexicon_runtime::Extra::default(),
+        }
     }
 
     /// Parses JSON and validates it: `Ok` holds only values the schema allows.
@@ -356,7 +389,8 @@ pub struct JobBuilder {
     accepted_providers: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Did>>,
     accepted_trust_level: ::std::option::Option<crate::dev::cocore::compute::defs::TrustLevel>,
     accepted_exchanges: ::std::option::Option<::std::vec::Vec<::lexicon_runtime::Did>>,
-    payment_authorization: ::std::option::Option<crate::com::atproto::repo::strong_ref::StrongRef>,
+    payment_authorization:
+        ::std::option::Option<::lexicon_atproto::com::atproto::repo::strong_ref::StrongRef>,
     nonce: ::std::option::Option<::std::string::String>,
     expires_at: ::std::option::Option<::lexicon_runtime::Datetime>,
     created_at: ::std::option::Option<::lexicon_runtime::Datetime>,
@@ -434,7 +468,7 @@ impl JobBuilder {
     /// Sets `paymentAuthorization`.
     pub fn payment_authorization(
         mut self,
-        value: impl ::std::convert::Into<crate::com::atproto::repo::strong_ref::StrongRef>,
+        value: impl ::std::convert::Into<::lexicon_atproto::com::atproto::repo::strong_ref::StrongRef>,
     ) -> Self {
         self.payment_authorization = ::std::option::Option::Some(value.into());
         self
