@@ -4,26 +4,27 @@
 
 use std::path::PathBuf;
 
-use crate::{generate_report, Diagnostics, Layout, Options};
+use crate::{generate_report, Diagnostic, Diagnostics, Layout, Options};
 
 /// Why a build-script generation failed.
 #[derive(Debug, thiserror::Error)]
-pub enum BuildError {
+pub enum CompileError {
     /// The lexicons have errors (each was also printed as a `cargo::error=` line).
     #[error("{0}")]
     Lexicons(Diagnostics),
-    /// A setting is wrong (a path that does not parse, no `OUT_DIR`).
+    /// A setting is wrong (a path that does not parse, no `OUT_DIR`): each problem names its
+    /// setting ([`crate::Origin::Setting`]).
     #[error("lexicon-codegen configuration: {0}")]
-    Config(String),
+    Config(Diagnostics),
     /// The output could not be written. (The message includes the I/O error, so it is not
     /// also the `source()`.)
     #[error("cannot write generated code: {0}")]
     Io(std::io::Error),
 }
 
-impl From<std::io::Error> for BuildError {
+impl From<std::io::Error> for CompileError {
     fn from(e: std::io::Error) -> Self {
-        BuildError::Io(e)
+        CompileError::Io(e)
     }
 }
 
@@ -31,7 +32,7 @@ impl From<std::io::Error> for BuildError {
 ///
 /// ```no_run
 /// // build.rs
-/// fn main() -> Result<(), lexicon_codegen::BuildError> {
+/// fn main() -> Result<(), lexicon_codegen::CompileError> {
 ///     lexicon_codegen::Builder::new()
 ///         .lexicons("lexicons")
 ///         .only(["dev.cocore.*"])
@@ -53,24 +54,23 @@ impl Options {
     /// if its content changed; prints the `cargo::rerun-if-changed` lines for every lexicon
     /// folder and file read. Prints each warning as a `cargo::warning=` line; on errors, prints
     /// each as a `cargo::error=` line naming file, line and column, and returns them.
-    pub fn compile(self) -> Result<PathBuf, BuildError> {
+    pub fn compile(self) -> Result<PathBuf, CompileError> {
         let file_name = self.file_name_ref().to_owned();
         let options = self
             .layout(Layout::SingleFile(file_name.clone()))
             .rustfmt(false);
         if let Err(problems) = options.emit_options() {
-            let messages: Vec<&str> = problems.iter().map(|d| d.message.as_str()).collect();
-            return Err(BuildError::Config(messages.join("; ")));
+            return Err(CompileError::Config(problems));
         }
         let out_dir = match options.out_dir_ref() {
             Some(dir) => dir.to_owned(),
             None => std::env::var_os("OUT_DIR")
                 .map(PathBuf::from)
                 .ok_or_else(|| {
-                    BuildError::Config(
-                        "OUT_DIR is not set; call compile() from a build script or set out_dir"
-                            .into(),
-                    )
+                    CompileError::Config(Diagnostics::from(vec![Diagnostic::setting(
+                        "out_dir",
+                        "OUT_DIR is not set; call compile() from a build script or set out_dir",
+                    )]))
                 })?,
         };
         let report = generate_report(&options);
@@ -85,7 +85,7 @@ impl Options {
                 let kind = if d.is_error() { "error" } else { "warning" };
                 println!("cargo::{kind}={}", one_line(d));
             }
-            BuildError::Lexicons(diags)
+            CompileError::Lexicons(diags)
         })?;
         for d in &generated.warnings {
             println!("cargo::warning={}", one_line(d));

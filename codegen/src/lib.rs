@@ -41,15 +41,15 @@ mod renames;
 mod write;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-pub use builder::{BuildError, Builder};
+pub use builder::{Builder, CompileError};
 // The document model, loading, rules and catalog live in `lexicon-schema`; the generator reads
 // them under their old module names.
 use lexicon_schema::{catalog, check, diag, evolution, load, schema};
 
 pub use evolution::Change;
-pub use lexicon_schema::diag::{Diagnostic, Diagnostics, Severity};
+pub use lexicon_schema::diag::{Diagnostic, Diagnostics, Origin, Severity};
 
 /// Loads two lexicon sets and lists what changed between them: the lexicon-level changes
 /// (breaking or not) and the Rust names the generator would change.
@@ -99,14 +99,8 @@ pub fn generate(options: &Options) -> Result<Generated, Diagnostics> {
 /// Emits, assembles and formats.
 fn finish(ir: ir::Ir, options: &Options) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let mut emit = options.emit_options()?;
-    emit.set_externs(&ir.externs).map_err(|e| {
-        Diagnostics::from(vec![Diagnostic::new(
-            "",
-            "",
-            "option",
-            format!("extern path: {e}"),
-        )])
-    })?;
+    emit.set_externs(&ir.externs)
+        .map_err(|e| Diagnostics::from(vec![Diagnostic::setting("extern path", e)]))?;
     let emitted = emit::emit(&ir, &emit);
     let files = match options.layout_ref() {
         Layout::Crate => assemble::module_tree(&ir, emitted, &emit, "lib.rs"),
@@ -115,7 +109,9 @@ fn finish(ir: ir::Ir, options: &Options) -> Result<Vec<GeneratedFile>, Diagnosti
     };
     let mut out = Vec::with_capacity(files.len());
     for file in &files {
-        let text = format::format_file(file, emit.docs).map_err(|e| internal(file, e))?;
+        let text = format::format_file(file, emit.docs).map_err(|e| {
+            Diagnostics::from(vec![Diagnostic::internal("prettyplease", &file.path, e)])
+        })?;
         out.push(GeneratedFile {
             path: file.path.clone(),
             contents: text,
@@ -123,10 +119,13 @@ fn finish(ir: ir::Ir, options: &Options) -> Result<Vec<GeneratedFile>, Diagnosti
     }
     if options.runs_rustfmt() {
         if let Some(Err(e)) = format::rustfmt_all(&mut out, &options.rustfmt_style()) {
-            let message = format!("internal error: rustfmt failed on generated code: {e}");
-            return Err(Diagnostics::from(vec![Diagnostic::new(
-                "", "", "internal", message,
-            )]));
+            let message = format!("rustfmt failed on the generated code: {e}");
+            let diagnostic = Diagnostic::internal(
+                "rustfmt",
+                options.out_dir_ref().unwrap_or(Path::new("")),
+                message,
+            );
+            return Err(Diagnostics::from(vec![diagnostic]));
         }
     }
     Ok(out)
@@ -241,8 +240,4 @@ fn lower_loaded(
         Some(errors) => Err(errors),
         None => Ok((ir, Diagnostics::from(diags))),
     }
-}
-
-fn internal(file: &assemble::FileTokens, message: String) -> Diagnostics {
-    Diagnostics::from(vec![Diagnostic::new(&file.path, "", "internal", message)])
 }

@@ -273,9 +273,9 @@ impl Options {
             ..EmitOptions::default()
         };
         let mut problems = Vec::new();
-        let mut apply = |what: &str, result: Result<(), String>| {
+        let mut apply = |what: &'static str, result: Result<(), String>| {
             if let Err(e) = result {
-                problems.push(Diagnostic::new("", "", "option", format!("{what}: {e}")));
+                problems.push(Diagnostic::setting(what, e));
             }
         };
         if let Some(root) = &self.module_path {
@@ -288,9 +288,10 @@ impl Options {
             apply("type attribute", emit.add_type_attribute(attribute));
         }
         for (glob, path) in &self.externs {
+            let parsed = crate::emit::parse_path(path).map(drop);
             apply(
-                &format!("extern path for {glob:?}"),
-                crate::emit::parse_path(path).map(drop),
+                "extern path",
+                parsed.map_err(|e| format!("for {glob:?}: {e}")),
             );
         }
         if problems.is_empty() {

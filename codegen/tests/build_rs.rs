@@ -107,7 +107,7 @@ fn errors_are_cargo_error_lines_with_file_line_and_column() {
         .lexicons(repo().join("tests/data/bad-lexicons/unresolved-ref"))
         .out_dir(&out)
         .compile();
-    let Err(lexicon_codegen::BuildError::Lexicons(diags)) = result else {
+    let Err(lexicon_codegen::CompileError::Lexicons(diags)) = result else {
         panic!("expected lexicon errors")
     };
     assert_eq!(diags.iter().next().unwrap().position, Some((5, 82)));
@@ -146,7 +146,13 @@ fn builder_options_shape_the_output() {
         .runtime_path("not a path")
         .out_dir(dir.path())
         .compile();
-    assert!(matches!(bad, Err(lexicon_codegen::BuildError::Config(_))));
+    match bad {
+        Err(lexicon_codegen::CompileError::Config(problems)) => {
+            let origins: Vec<_> = problems.iter().map(|d| d.origin).collect();
+            assert_eq!(origins, [lexicon_codegen::Origin::Setting("runtime path")]);
+        }
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
 }
 
 #[test]
@@ -173,7 +179,7 @@ fn several_compiles_into_one_out_dir_keep_each_others_files() {
 #[test]
 fn build_errors_do_not_repeat_a_source() {
     use std::error::Error as _;
-    let io = lexicon_codegen::BuildError::from(std::io::Error::other("disk full"));
+    let io = lexicon_codegen::CompileError::from(std::io::Error::other("disk full"));
     assert_eq!(io.to_string(), "cannot write generated code: disk full");
     assert!(io.source().is_none(), "the message already says it");
 }

@@ -72,10 +72,10 @@ fn a_path_that_does_not_parse_is_an_option_error() {
     .unwrap_err();
     let d = errors.iter().next().unwrap();
     assert_eq!(d.rule, "option");
-    assert!(
-        d.message.contains("extern path for \"com.atproto.*\""),
-        "{d}"
-    );
+    assert_eq!(d.origin, lexicon_codegen::Origin::Setting("extern path"));
+    assert!(d.message.starts_with("for \"com.atproto.*\": "), "{d}");
+    assert!(d.file.as_os_str().is_empty(), "{d}");
+    assert!(d.to_string().contains("--> setting `extern path`"), "{d}");
 }
 
 #[test]

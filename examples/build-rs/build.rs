@@ -1,6 +1,6 @@
 //! Generates the cocore types into `$OUT_DIR/lexicons.rs` at build time.
 
-fn main() -> Result<(), lexicon_codegen::BuildError> {
+fn main() -> Result<(), lexicon_codegen::CompileError> {
     // Counts runs of this script, so that a test can see when cargo reruns it.
     if let Some(out) = std::env::var_os("OUT_DIR") {
         let runs = std::path::Path::new(&out).join("build-runs");

@@ -403,8 +403,9 @@ impl Error {
     }
 }
 
-/// One line; with `{:#}`, violations are listed one per line. The message includes everything
-/// (a list of violations, a CBOR error), so [`std::error::Error::source`] is `None`.
+/// One line; with `{:#}`, violations are listed one per line. The message is complete on its
+/// own (it is that of the violations or the CBOR error); [`std::error::Error::source`] gives
+/// those as values too, so code holding a `dyn Error` can reach them by downcasting.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -427,7 +428,15 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Invalid(errors) => Some(errors),
+            Error::Cbor(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<ValidationErrors> for Error {
     fn from(e: ValidationErrors) -> Self {

@@ -28,6 +28,7 @@ fn parse_with<T: ShapeOwned>(mode: Mode, json: &str) -> Result<Unchecked<T>, Err
 
 #[cold]
 fn parse_error<T: ShapeOwned>(mode: Mode, json: &str, first: serde_json::Error) -> Error {
+    crate::de::clear_below();
     let mut de = serde_json::Deserializer::from_str(json);
     let shape = match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
         Err(e) => path_error(e),
@@ -172,13 +173,13 @@ pub fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("generated types serialize to JSON without error")
 }
 
-/// The tracked path and the message, with a path suffix carried by the message (errors about a
-/// value below the one being read, `crate::de::below`) moved onto the path.
+/// The tracked path and the message, with the path suffix of an error about a value below the
+/// one being read (`crate::de::below`) moved onto the path.
 pub(crate) fn joined(mut path: String, message: String) -> (String, String) {
-    match crate::de::split_below(&message) {
-        Some((suffix, rest)) => {
-            path.push_str(suffix);
-            (path, rest.to_owned())
+    match crate::de::take_below(&message) {
+        Some((suffix, message)) => {
+            path.push_str(&suffix);
+            (path, message)
         }
         None => (path, message),
     }

@@ -17,6 +17,20 @@ pub enum Severity {
     Warning,
 }
 
+/// What a diagnostic is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Origin {
+    /// A lexicon file (or folder): `file`, `pointer` and `position` say where.
+    Lexicon,
+    /// A generator setting (a builder call or a command-line argument), by name:
+    /// `module path`, `extern path`.
+    Setting(&'static str),
+    /// A stage of the generator failed on its own output (`prettyplease`, `rustfmt`): a bug in
+    /// the generator, with the generated file in `file` when one is known.
+    Generator(&'static str),
+}
+
 /// One problem found in the input, named by file, JSON pointer and rule.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -36,6 +50,8 @@ pub struct Diagnostic {
     pub message: String,
     /// Error or warning.
     pub severity: Severity,
+    /// What the diagnostic is about: a lexicon, a setting, or the generator itself.
+    pub origin: Origin,
 }
 
 impl Diagnostic {
@@ -54,6 +70,28 @@ impl Diagnostic {
             rule,
             message: message.into(),
             severity: Severity::Error,
+            origin: Origin::Lexicon,
+        }
+    }
+
+    /// An error in the generator's setting `name` (`module path`), not in any file.
+    pub fn setting(name: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            origin: Origin::Setting(name),
+            ..Diagnostic::new(PathBuf::new(), "", "option", message)
+        }
+    }
+
+    /// A failure of the generator's `stage` on the code it generated (`file`, when one is
+    /// known): a bug to report, not a problem in the input.
+    pub fn internal(
+        stage: &'static str,
+        file: impl Into<PathBuf>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            origin: Origin::Generator(stage),
+            ..Diagnostic::new(file, "", "internal", message)
         }
     }
 
@@ -83,8 +121,14 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
         };
         write!(f, "{kind}[{}]: {}", self.rule, self.message)?;
+        match self.origin {
+            Origin::Setting(name) => return write!(f, "\n  --> setting `{name}`"),
+            Origin::Generator(stage) => {
+                write!(f, "\n  = note: a bug in lexicon-codegen's `{stage}` stage")?;
+            }
+            Origin::Lexicon => {}
+        }
         if self.file.as_os_str().is_empty() {
-            // Not about a file: a setting, or an internal error.
             return Ok(());
         }
         write!(f, "\n  --> {}", self.file.display())?;

@@ -27,5 +27,5 @@ pub mod schema;
 pub mod span;
 pub mod validator;
 
-pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use diag::{Diagnostic, Diagnostics, Origin, Severity};
 pub use validator::Validator;

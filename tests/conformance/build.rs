@@ -1,6 +1,6 @@
 //! Generates bindings for the conformance lexicons into OUT_DIR at build time.
 
-fn main() -> Result<(), lexicon_codegen::BuildError> {
+fn main() -> Result<(), lexicon_codegen::CompileError> {
     for (folder, module) in [
         ("cocore-upstream", "cocore_upstream"),
         ("interop-catalog", "interop"),

@@ -31,7 +31,7 @@ mod subscription;
 pub use auth::{bearer_token, AuthError, ServiceAuth, ServiceAuthVerifier};
 pub use error::{standard_status, XrpcError};
 pub use method::{Call, Handler, HandlerResult, ServedMethod};
-pub use router::{BoxFuture, XrpcRouter};
+pub use router::{HandlerFuture, XrpcRouter};
 pub use subscription::{
     MessageStream, ServedSubscription, StreamHandler, StreamResult, SubscriptionCall,
 };

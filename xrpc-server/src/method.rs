@@ -16,7 +16,7 @@ use lexicon_runtime::Mode;
 
 use crate::auth::{bearer_token, ServiceAuth};
 use crate::error::{error_response, XrpcError};
-use crate::router::{BoxFuture, Config};
+use crate::router::{Config, HandlerFuture};
 
 /// A query or procedure whose parts can cross threads: every generated method.
 pub trait ServedMethod:
@@ -78,7 +78,7 @@ pub type HandlerResult<M> = Result<<M as Method>::Output, XrpcError<<M as Method
 /// A handler of method `M`: any `async fn(Call<M, S>) -> HandlerResult<M>` (or closure).
 pub trait Handler<M: Method, S>: Send + Sync + 'static {
     /// Handles one call.
-    fn call(&self, call: Call<M, S>) -> BoxFuture<HandlerResult<M>>;
+    fn call(&self, call: Call<M, S>) -> HandlerFuture<HandlerResult<M>>;
 }
 
 impl<M, S, F, Fut> Handler<M, S> for F
@@ -87,7 +87,7 @@ where
     F: Fn(Call<M, S>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = HandlerResult<M>> + Send + 'static,
 {
-    fn call(&self, call: Call<M, S>) -> BoxFuture<HandlerResult<M>> {
+    fn call(&self, call: Call<M, S>) -> HandlerFuture<HandlerResult<M>> {
         Box::pin(self(call))
     }
 }
@@ -95,7 +95,7 @@ where
 /// A method's handler, type-erased for the router.
 pub(crate) trait Route<S>: Send + Sync {
     /// Serves one request.
-    fn serve(&self, config: Arc<Config>, state: S, request: Request) -> BoxFuture<Response>;
+    fn serve(&self, config: Arc<Config>, state: S, request: Request) -> HandlerFuture<Response>;
 }
 
 /// A registered query or procedure.
@@ -119,7 +119,7 @@ where
     S: Send + 'static,
     H: Handler<M, S>,
 {
-    fn serve(&self, config: Arc<Config>, state: S, request: Request) -> BoxFuture<Response> {
+    fn serve(&self, config: Arc<Config>, state: S, request: Request) -> HandlerFuture<Response> {
         let handler = Arc::clone(&self.handler);
         Box::pin(serve::<M, S, H>(handler, config, state, request))
     }
@@ -135,18 +135,13 @@ fn invalid(message: impl std::fmt::Display) -> Response {
 
 /// Every violation of `error`, on one line: `$.a: ...; $.b: ...`.
 pub(crate) fn every_violation(error: &lexicon_runtime::Error) -> String {
-    // `{:#}` writes "N violations:" and then one violation per line.
-    let text = format!("{error:#}");
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or_default();
-    let rest: Vec<&str> = lines.collect();
-    if first.ends_with("violation:") || first.ends_with("violations:") {
-        rest.join("; ")
-    } else {
-        std::iter::once(first)
-            .chain(rest)
+    match error.violations() {
+        Some(violations) => violations
+            .iter()
+            .map(ToString::to_string)
             .collect::<Vec<_>>()
-            .join("; ")
+            .join("; "),
+        None => error.to_string(),
     }
 }
 

@@ -18,8 +18,9 @@ use crate::error::XrpcError;
 use crate::method::{Handler, MethodRoute, Route, ServedMethod};
 use crate::subscription::{ServedSubscription, StreamHandler, SubscriptionRoute};
 
-/// A boxed, sendable future.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+/// The boxed, sendable future a handler returns (named apart from `lexicon_identity::BoxFuture`,
+/// which borrows its resolver).
+pub type HandlerFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// What every route reads: the router's settings.
 pub(crate) struct Config {

@@ -20,7 +20,7 @@ use lexicon_runtime::Validate;
 use crate::auth::{bearer_token, ServiceAuth};
 use crate::error::{error_response, XrpcError};
 use crate::method::Route;
-use crate::router::{BoxFuture, Config};
+use crate::router::{Config, HandlerFuture};
 
 /// A subscription whose parts can cross threads: every generated subscription.
 pub trait ServedSubscription:
@@ -80,7 +80,7 @@ pub type StreamResult<T> = Result<MessageStream<T>, XrpcError<<T as Subscription
 /// A handler of subscription `T`: any `async fn(SubscriptionCall<T, S>) -> Result<impl Stream, XrpcError>`.
 pub trait StreamHandler<T: Subscription, S>: Send + Sync + 'static {
     /// Opens the stream of one connection.
-    fn call(&self, call: SubscriptionCall<T, S>) -> BoxFuture<StreamResult<T>>;
+    fn call(&self, call: SubscriptionCall<T, S>) -> HandlerFuture<StreamResult<T>>;
 }
 
 impl<T, S, F, Fut, St> StreamHandler<T, S> for F
@@ -90,7 +90,7 @@ where
     Fut: Future<Output = Result<St, XrpcError<T::Error>>> + Send + 'static,
     St: Stream<Item = Result<T::Message, XrpcError<T::Error>>> + Send + 'static,
 {
-    fn call(&self, call: SubscriptionCall<T, S>) -> BoxFuture<StreamResult<T>> {
+    fn call(&self, call: SubscriptionCall<T, S>) -> HandlerFuture<StreamResult<T>> {
         let opened = self(call);
         Box::pin(async move { opened.await.map(|s| Box::pin(s) as MessageStream<T>) })
     }
@@ -116,7 +116,7 @@ where
     S: Send + 'static,
     H: StreamHandler<T, S>,
 {
-    fn serve(&self, config: Arc<Config>, state: S, request: Request) -> BoxFuture<Response> {
+    fn serve(&self, config: Arc<Config>, state: S, request: Request) -> HandlerFuture<Response> {
         let handler = Arc::clone(&self.handler);
         Box::pin(async move {
             let (mut parts, _) = request.into_parts();

@@ -56,6 +56,7 @@ pub enum Error<E = UnlistedError> {
         /// The method that was not called.
         nsid: &'static str,
         /// What is wrong.
+        #[source]
         error: lexicon_runtime::Error,
     },
     /// The server's answer breaks the method's output schema.
@@ -64,6 +65,7 @@ pub enum Error<E = UnlistedError> {
         /// The method called.
         nsid: &'static str,
         /// What is wrong.
+        #[source]
         error: lexicon_runtime::Error,
     },
     /// The response body is longer than the client's limit.
@@ -80,6 +82,7 @@ pub enum Error<E = UnlistedError> {
         /// The method called.
         nsid: &'static str,
         /// What went wrong.
+        #[source]
         error: TransportError,
     },
     /// The call needs a session (the repository is the logged-in account) and there is none.
@@ -94,6 +97,7 @@ pub enum Error<E = UnlistedError> {
         /// The method whose call needed the refresh.
         nsid: &'static str,
         /// Why `com.atproto.server.refreshSession` failed.
+        #[source]
         error: Box<Error<RefreshSessionError>>,
     },
     /// The server stored the record under a CID other than the one computed here from the
@@ -178,5 +182,30 @@ pub enum BuildError {
     },
     /// The HTTP transport could not be set up.
     #[error("could not set up HTTP: {0}")]
-    Transport(TransportError),
+    Transport(#[source] TransportError),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use lexicon_runtime::ValidationErrors;
+
+    use crate::atproto::com::atproto::repo::strong_ref::StrongRef;
+
+    #[test]
+    fn a_refused_call_leads_to_its_violations_through_source() {
+        let refused = lexicon_runtime::json::from_json::<StrongRef>(r#"{"uri": "x", "cid": "y"}"#)
+            .expect_err("neither is valid");
+        let error: super::Error = super::Error::Invalid {
+            nsid: "com.atproto.repo.createRecord",
+            error: refused,
+        };
+        let runtime = error.source().expect("the runtime's error");
+        let violations = runtime
+            .source()
+            .and_then(|e| e.downcast_ref::<ValidationErrors>())
+            .expect("the violations, as a value");
+        assert_eq!(violations.paths(), ["$.uri", "$.cid"]);
+    }
 }

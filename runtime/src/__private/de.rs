@@ -61,57 +61,54 @@ pub fn missing_type<E: de::Error>() -> E {
     below(".$type", "missing field `$type`")
 }
 
-/// An error about a value below the one being read, at `suffix` (`.$type`, `.external.uri`):
-/// serde errors carry only a message, so the suffix travels at its start (`.$type: ...`, which
-/// reads well where the message is shown as it is), and `json::parse` and CBOR decoding put it
-/// back on the path.
+/// An error about a value below the one being read, at `suffix` (`.$type`, `.external.uri`).
+///
+/// Serde errors carry only a message, so the path travels beside it, as a value: the error is
+/// recorded on this thread (as `serde_path_to_error` records the path it tracks), and
+/// `json::parse` and CBOR decoding, which read again tracking the path when a read fails, take
+/// it with [`take_below`] and put the suffix on the path. The message itself starts with the
+/// suffix (`.$type: ...`) for code that shows a plain serde error as it is.
 pub fn below<E: de::Error>(suffix: &str, message: impl fmt::Display) -> E {
-    E::custom(format_args!("{suffix}: {message}"))
+    let message = message.to_string();
+    let text = format!("{suffix}: {message}");
+    let error = E::custom(&text);
+    BELOW.with(|below| {
+        *below.borrow_mut() = Some(Below {
+            suffix: suffix.to_owned(),
+            text,
+            message,
+        })
+    });
+    error
 }
 
-/// Splits a message made by [`below`] into the path suffix and the message.
-pub(crate) fn split_below(message: &str) -> Option<(&str, &str)> {
-    let bytes = message.as_bytes();
-    let mut i = 0;
-    // Steps: `.name` (as `Path` writes plain keys), `[index]`, `["quoted key"]`.
-    while i < bytes.len() {
-        match bytes[i] {
-            b'.' => {
-                i += 1;
-                let start = i;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'$'))
-                {
-                    i += 1;
-                }
-                if i == start {
-                    return None;
-                }
-            }
-            b'[' if bytes.get(i + 1) == Some(&b'"') => {
-                i += 2;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                if bytes.get(i + 1) != Some(&b']') {
-                    return None;
-                }
-                i += 2;
-            }
-            b'[' => {
-                let end = message[i..].find(']')? + i;
-                if end == i + 1 || !message[i + 1..end].bytes().all(|b| b.is_ascii_digit()) {
-                    return None;
-                }
-                i = end + 1;
-            }
-            b':' if i > 0 && bytes.get(i + 1) == Some(&b' ') => {
-                return Some((&message[..i], &message[i + 2..]));
-            }
-            _ => return None,
-        }
-    }
-    None
+/// The last error [`below`] made on this thread.
+struct Below {
+    /// Where, below the value that raised it.
+    suffix: String,
+    /// The message the error was given (suffix and message).
+    text: String,
+    /// The message without the suffix.
+    message: String,
+}
+
+thread_local! {
+    static BELOW: std::cell::RefCell<Option<Below>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Forgets the error [`below`] made last on this thread: called before a read whose error may
+/// then be taken with [`take_below`].
+pub(crate) fn clear_below() {
+    BELOW.with(|below| below.borrow_mut().take());
+}
+
+/// The path suffix and the message of `error` (an error's text, as the reader shows it), when
+/// [`below`] made it since [`clear_below`]: the reader may add to the text (serde_json's ` at
+/// line L column C`), which is kept after the message.
+pub(crate) fn take_below(error: &str) -> Option<(String, String)> {
+    let below = BELOW.with(|below| below.borrow_mut().take())?;
+    let rest = error.strip_prefix(below.text.as_str())?;
+    Some((below.suffix, below.message + rest))
 }
 
 /// Reads the value of a declared property into its slot, through [`Shape`]; a property given
@@ -290,6 +287,7 @@ pub fn from_value<T: ShapeOwned, E: de::Error>(value: serde_json::Value) -> Resu
     match Unchecked::<T>::deserialize(&value) {
         Ok(v) => Ok(v.into_unchecked()),
         Err(_) => {
+            clear_below();
             let e = match serde_path_to_error::deserialize::<_, Unchecked<T>>(&value) {
                 Ok(v) => return Ok(v.into_unchecked()),
                 Err(e) => e,
@@ -297,7 +295,7 @@ pub fn from_value<T: ShapeOwned, E: de::Error>(value: serde_json::Value) -> Resu
             let inner = crate::json::path_text(e.path());
             let message = e.into_inner().to_string();
             // `$.a.b` below the member, and whatever the inner error itself carried.
-            let (deeper, message) = split_below(&message).unwrap_or(("", &message));
+            let (deeper, message) = take_below(&message).unwrap_or((String::new(), message));
             match format!("{}{deeper}", &inner[1..]) {
                 suffix if suffix.is_empty() => Err(E::custom(message)),
                 suffix => Err(below(&suffix, message)),
@@ -420,5 +418,88 @@ impl<'de, T: Shape<'de>> Deserialize<'de> for Unchecked<T> {
 impl<T: serde::Serialize> serde::Serialize for Unchecked<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An object that must have `$type` `"a"`: the error is below it, at its `$type`.
+    struct Typed;
+
+    impl<'de> Shape<'de> for Typed {
+        fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            match serde_json::Value::deserialize(d)?.get("$type") {
+                Some(t) if t == "a" => Ok(Typed),
+                Some(_) => Err(below(".$type", "not a")),
+                None => Err(missing_type()),
+            }
+        }
+    }
+
+    /// `{"x": Typed}`, read as a map of them.
+    struct Holder;
+
+    impl<'de> Shape<'de> for Holder {
+        fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            std::collections::BTreeMap::<String, Unchecked<Typed>>::deserialize(d).map(|_| Holder)
+        }
+    }
+
+    /// A [`Holder`] buffered first, then read apart from the input, as union members are.
+    struct Member;
+
+    impl<'de> Shape<'de> for Member {
+        fn deserialize_shape<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let value = serde_json::Value::deserialize(d)?;
+            from_value::<Holder, D::Error>(value).map(|_| Member)
+        }
+    }
+
+    fn parse_error(json: &str) -> (String, String) {
+        match crate::json::parse::<Vec<Member>>(json) {
+            Err(crate::Error::Parse { path, message }) => (path, message),
+            other => panic!("expected a parse error, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn a_path_below_a_buffered_member_reaches_the_error_as_a_value() {
+        assert!(crate::json::parse::<Vec<Member>>(r#"[{"x": {"$type": "a"}}]"#).is_ok());
+        assert_eq!(
+            parse_error(r#"[{"x": {"$type": "a"}}, {"x": {}}]"#),
+            (
+                "$[1].x.$type".to_owned(),
+                "missing required property `$type`".to_owned()
+            )
+        );
+        assert_eq!(
+            parse_error(r#"[{"x": {"$type": "b"}}]"#),
+            ("$[0].x.$type".to_owned(), "not a".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_plain_serde_error_shows_the_path_below_in_its_message() {
+        let e = serde_json::from_str::<Unchecked<Member>>(r#"{"x": {}}"#)
+            .err()
+            .expect("no $type");
+        assert!(
+            e.to_string().starts_with(".x.$type: missing field `$type`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_error_not_made_below_leaves_the_path_as_tracked() {
+        // A recorded error whose text is not the error's is not taken.
+        let _ = below::<serde_json::Error>(".$type", "earlier");
+        assert_eq!(take_below("something else"), None);
+        assert_eq!(
+            parse_error("[7]").0,
+            "$[0]",
+            "a type error in a buffered member is at the member"
+        );
     }
 }

@@ -67,6 +67,7 @@ pub(crate) fn parse_with<T: ShapeOwned>(mode: Mode, bytes: &[u8]) -> Result<Unch
 
 #[cold]
 fn parse_error<T: ShapeOwned>(mode: Mode, bytes: &[u8], first: DeError) -> Error {
+    crate::de::clear_below();
     let mut de = Deserializer::new(bytes);
     let (path, e) = match serde_path_to_error::deserialize::<_, Unchecked<T>>(&mut de) {
         Err(e) => (crate::json::path_text(e.path()), e.into_inner()),
