@@ -16,10 +16,10 @@ pub enum CompileError {
     /// setting ([`crate::Origin::Setting`]).
     #[error("lexicon-codegen configuration: {0}")]
     Config(Diagnostics),
-    /// The output could not be written. (The message includes the I/O error, so it is not
-    /// also the `source()`.)
+    /// The output could not be written: the I/O error is in the message and is the `source()`,
+    /// as with every error of these crates that wraps another.
     #[error("cannot write generated code: {0}")]
-    Io(std::io::Error),
+    Io(#[source] std::io::Error),
 }
 
 impl From<std::io::Error> for CompileError {

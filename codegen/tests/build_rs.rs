@@ -177,9 +177,10 @@ fn several_compiles_into_one_out_dir_keep_each_others_files() {
 }
 
 #[test]
-fn build_errors_do_not_repeat_a_source() {
+fn a_write_error_says_what_failed_and_keeps_the_io_error_as_its_source() {
     use std::error::Error as _;
     let io = lexicon_codegen::CompileError::from(std::io::Error::other("disk full"));
     assert_eq!(io.to_string(), "cannot write generated code: disk full");
-    assert!(io.source().is_none(), "the message already says it");
+    let source = io.source().expect("the I/O error");
+    assert!(source.downcast_ref::<std::io::Error>().is_some());
 }

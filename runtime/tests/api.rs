@@ -41,11 +41,16 @@ fn display_is_one_line_and_alternate_lists_every_violation() {
 }
 
 #[test]
-fn display_does_not_repeat_a_source() {
-    // The message already holds the details, so no source repeats them (anyhow and eyre print
-    // each source after the message).
+fn the_violations_are_the_source_of_an_invalid_error() {
+    // The message is complete on its own; `source()` gives the violations as a value, for
+    // code that holds a `dyn Error`.
     let error = Error::from(two_violations());
-    assert!(error.source().is_none());
+    let source = error.source().expect("the violations");
+    let violations = source
+        .downcast_ref::<ValidationErrors>()
+        .expect("as a value");
+    assert_eq!(violations.paths(), ["$.a", "$.b"]);
+    // A parse error wraps nothing.
     let parse = lexicon_runtime::json::from_json::<lexicon_runtime::Unknown>("[").unwrap_err();
     assert!(parse.source().is_none());
 }
