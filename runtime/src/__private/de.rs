@@ -66,7 +66,7 @@ pub fn missing_type<E: de::Error>() -> E {
 /// Serde errors carry only a message, so the path travels beside it, as a value: the error is
 /// recorded on this thread (as `serde_path_to_error` records the path it tracks), and
 /// `json::parse` and CBOR decoding, which read again tracking the path when a read fails, take
-/// it with [`take_below`] and put the suffix on the path. The message itself starts with the
+/// it (`take_below`) and put the suffix on the path. The message itself starts with the
 /// suffix (`.$type: ...`) for code that shows a plain serde error as it is.
 pub fn below<E: de::Error>(suffix: &str, message: impl fmt::Display) -> E {
     let message = message.to_string();
