@@ -130,10 +130,12 @@ impl<E: ErrorName> XrpcError<E> {
             message: self.message,
         }
     }
+}
 
-    /// The HTTP response: the status and `{"error": name, "message": ...}`. The message of a
-    /// 500 is the standard one, as the reference sends it, so internals do not leak.
-    pub fn into_response(self) -> Response {
+/// The HTTP response: the status and `{"error": name, "message": ...}`. The message of a 500
+/// is the standard one, as the reference sends it, so internals do not leak.
+impl<E: ErrorName> IntoResponse for XrpcError<E> {
+    fn into_response(self) -> Response {
         let message = match (&self.message, self.status) {
             (Some(m), s) if s != StatusCode::INTERNAL_SERVER_ERROR => m.clone(),
             _ => default_message(self.status).to_owned(),

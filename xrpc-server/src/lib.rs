@@ -18,22 +18,29 @@
 //! `tracing`). [`Call::service_auth`] verifies atproto service-auth JWTs against the caller's
 //! DID document ([`ServiceAuthVerifier`], with [`lexicon_identity`]'s resolvers).
 //! Subscriptions are WebSocket routes that send typed messages as event-stream frames.
+//!
+//! Each method is an axum route of its own ([`method_router`], [`subscription_router`]), so
+//! axum's layers apply per method ([`XrpcRouter::route`]), and [`Call`] is an axum extractor
+//! that any handler can take.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod auth;
+mod call;
 mod error;
 mod method;
 mod router;
 mod subscription;
 
 pub use auth::{bearer_token, AuthError, ServiceAuth, ServiceAuthVerifier};
+pub use call::Call;
 pub use error::{standard_status, XrpcError};
-pub use method::{Call, Handler, HandlerResult, ServedMethod};
-pub use router::{HandlerFuture, XrpcRouter};
+pub use method::{method_router, Handler, HandlerFuture, HandlerResult, ServedMethod};
+pub use router::XrpcRouter;
 pub use subscription::{
-    MessageStream, ServedSubscription, StreamHandler, StreamResult, SubscriptionCall,
+    subscription_router, MessageStream, ServedSubscription, StreamHandler, StreamResult,
+    SubscriptionCall,
 };
 
 pub use axum;

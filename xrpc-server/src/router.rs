@@ -1,64 +1,38 @@
-//! The router: methods and subscriptions registered by NSID, served under `/xrpc/{nsid}`.
+//! The router: one axum route per method or subscription, served under `/xrpc/{nsid}`.
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use axum::routing::any;
-use axum::Router;
-use lexicon_runtime::xrpc::ErrorName;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, MethodRouter};
+use axum::{Extension, Router};
+use lexicon_runtime::xrpc::UnlistedError;
 
-use crate::auth::{ServiceAuth, ServiceAuthVerifier};
-use crate::error::error_response;
+use crate::auth::ServiceAuthVerifier;
+use crate::call::Config;
 use crate::error::XrpcError;
-use crate::method::{Handler, MethodRoute, Route, ServedMethod};
-use crate::subscription::{ServedSubscription, StreamHandler, SubscriptionRoute};
-
-/// The boxed, sendable future a handler returns (named apart from `lexicon_identity::BoxFuture`,
-/// which borrows its resolver).
-pub type HandlerFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
-/// What every route reads: the router's settings.
-pub(crate) struct Config {
-    pub(crate) validate_responses: bool,
-    pub(crate) body_limit: usize,
-    pub(crate) service_auth: Option<ServiceAuthVerifier>,
-}
-
-impl Config {
-    /// Verifies the service-auth JWT of `headers` for a call of `lxm` with the router's
-    /// verifier; a 500 when the router has none.
-    pub(crate) async fn service_auth<E: ErrorName>(
-        &self,
-        headers: &HeaderMap,
-        lxm: &str,
-    ) -> Result<ServiceAuth, XrpcError<E>> {
-        let verifier = self.service_auth.as_ref().ok_or_else(|| {
-            XrpcError::internal(
-                "the router has no service-auth verifier (XrpcRouter::service_auth)",
-            )
-        })?;
-        Ok(verifier.verify_headers(headers, lxm).await?)
-    }
-}
+use crate::method::{method_router, Handler, ServedMethod};
+use crate::subscription::{subscription_router, ServedSubscription, StreamHandler};
 
 /// An XRPC service: one handler per method, then [`with_state`](Self::with_state) (or
-/// [`into_router`](Self::into_router)) for an [`axum::Router`] to serve, nest or merge.
+/// [`router`](Self::router), [`into_router`](Self::into_router)) for an [`axum::Router`] to
+/// serve, nest, merge or layer.
 ///
-/// Every request to `{prefix}/{nsid}` (prefix `/xrpc` unless set) is checked before its
-/// handler runs: the HTTP method (`405` otherwise), the parameters (`400 InvalidRequest` listing
-/// every violation), the content type of an input (`415`), its size ([`body_limit`](Self::body_limit),
-/// `413`) and its schema (`400`). An NSID with no handler answers `501 MethodNotImplemented`. A
-/// handler's output is checked against its lexicon before it is sent ([`validate_responses`](Self::validate_responses)):
-/// an invalid one is logged with its violations and answered with a `500`, as is a panic.
+/// Each method is an axum route of its own at `{prefix}/{nsid}` (prefix `/xrpc` unless set),
+/// so axum's routing, layers and extractors apply to it alone ([`route`](Self::route)). Every
+/// request is checked before its handler runs: the HTTP method (`405`), the parameters
+/// (`400 InvalidRequest` listing every violation), the content type of an input (`415`), its
+/// size ([`body_limit`](Self::body_limit), `413`) and its schema (`400`). An NSID with no
+/// handler answers `501 MethodNotImplemented`. A handler's output is checked against its
+/// lexicon before it is sent ([`validate_responses`](Self::validate_responses)): an invalid one
+/// is logged with its violations and answered with a `500`, as is a panic.
 pub struct XrpcRouter<S = ()> {
     prefix: String,
-    routes: HashMap<&'static str, Arc<dyn Route<S>>>,
+    routes: BTreeMap<String, MethodRouter<S>>,
     config: Config,
+    body_limit: usize,
 }
 
 impl<S: Clone + Send + Sync + 'static> Default for XrpcRouter<S> {
@@ -73,31 +47,30 @@ impl<S: Clone + Send + Sync + 'static> XrpcRouter<S> {
     pub fn new() -> Self {
         XrpcRouter {
             prefix: "/xrpc".into(),
-            routes: HashMap::new(),
-            config: Config {
-                validate_responses: true,
-                body_limit: 1 << 20,
-                service_auth: None,
-            },
+            routes: BTreeMap::new(),
+            config: Config::default(),
+            body_limit: 1 << 20,
         }
     }
 
     /// Serves query or procedure `M` with `handler`: an `async fn(Call<M, S>) -> HandlerResult<M>`.
-    /// A second handler for the same NSID replaces the first.
-    pub fn method<M: ServedMethod>(mut self, handler: impl Handler<M, S>) -> Self {
-        self.routes
-            .insert(M::NSID, Arc::new(MethodRoute::<M, _>::new(handler)));
-        self
+    /// A second route for the same NSID replaces the first.
+    pub fn method<M: ServedMethod>(self, handler: impl Handler<M, S>) -> Self {
+        self.route(M::NSID, method_router::<M, S>(handler))
     }
 
     /// Serves subscription `T` over WebSocket with `handler`: an
     /// `async fn(SubscriptionCall<T, S>) -> Result<impl Stream<Item = Result<T::Message, XrpcError<T::Error>>>, XrpcError<T::Error>>`.
-    pub fn subscription<T: ServedSubscription>(
-        mut self,
-        handler: impl StreamHandler<T, S>,
-    ) -> Self {
-        self.routes
-            .insert(T::NSID, Arc::new(SubscriptionRoute::<T, _>::new(handler)));
+    pub fn subscription<T: ServedSubscription>(self, handler: impl StreamHandler<T, S>) -> Self {
+        self.route(T::NSID, subscription_router::<T, S>(handler))
+    }
+
+    /// Serves `route` at NSID `nsid`: a [`method_router`] or [`subscription_router`] with
+    /// layers of its own (a larger [`DefaultBodyLimit`] for an upload, a rate limit, an
+    /// authentication middleware), or any axum route. A second route for the same NSID
+    /// replaces the first.
+    pub fn route(mut self, nsid: impl Into<String>, route: MethodRouter<S>) -> Self {
+        self.routes.insert(nsid.into(), route);
         self
     }
 
@@ -114,9 +87,11 @@ impl<S: Clone + Send + Sync + 'static> XrpcRouter<S> {
         self
     }
 
-    /// The largest request body accepted, in bytes (1 MiB by default); larger ones get `413`.
+    /// The largest request body accepted, in bytes (1 MiB by default), as axum's
+    /// [`DefaultBodyLimit`] on every route; larger ones get `413`. A `DefaultBodyLimit` layer
+    /// on one route overrides it there.
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.config.body_limit = bytes;
+        self.body_limit = bytes;
         self
     }
 
@@ -126,21 +101,26 @@ impl<S: Clone + Send + Sync + 'static> XrpcRouter<S> {
         self
     }
 
+    /// The axum router, still waiting for its state (to merge into an app's `Router<S>`).
+    pub fn router(self) -> Router<S> {
+        let base = if self.prefix == "/" {
+            ""
+        } else {
+            self.prefix.as_str()
+        };
+        let mut router = Router::new();
+        for (nsid, route) in self.routes {
+            router = router.route(&format!("{base}/{nsid}"), route);
+        }
+        router
+            .route(&format!("{base}/{{nsid}}"), any(not_implemented))
+            .layer(DefaultBodyLimit::max(self.body_limit))
+            .layer(Extension(Arc::new(self.config)))
+    }
+
     /// The axum router, with `state` given to every handler.
     pub fn with_state(self, state: S) -> Router {
-        let shared = Arc::new(Shared {
-            routes: self.routes,
-            config: Arc::new(self.config),
-            state,
-        });
-        let path = if self.prefix == "/" {
-            "/{nsid}".to_owned()
-        } else {
-            format!("{}/{{nsid}}", self.prefix)
-        };
-        Router::new()
-            .route(&path, any(dispatch::<S>))
-            .with_state(shared)
+        self.router().with_state(state)
     }
 }
 
@@ -151,27 +131,9 @@ impl XrpcRouter<()> {
     }
 }
 
-struct Shared<S> {
-    routes: HashMap<&'static str, Arc<dyn Route<S>>>,
-    config: Arc<Config>,
-    state: S,
-}
-
-async fn dispatch<S: Clone + Send + Sync + 'static>(
-    State(shared): State<Arc<Shared<S>>>,
-    Path(nsid): Path<String>,
-    request: Request,
-) -> Response {
-    match shared.routes.get(nsid.as_str()) {
-        Some(route) => {
-            route
-                .serve(Arc::clone(&shared.config), shared.state.clone(), request)
-                .await
-        }
-        None => error_response(
-            StatusCode::NOT_IMPLEMENTED,
-            "MethodNotImplemented",
-            "Method Not Implemented",
-        ),
-    }
+/// What an NSID nobody serves gets, as from the reference server.
+async fn not_implemented() -> Response {
+    XrpcError::<UnlistedError>::new(StatusCode::NOT_IMPLEMENTED, "MethodNotImplemented")
+        .with_message("Method Not Implemented")
+        .into_response()
 }

@@ -3,24 +3,26 @@
 //! `{"op": -1}` and `{"error", "message"}`).
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Request};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::routing::{get, MethodRouter};
 use futures_util::{FutureExt as _, Stream, StreamExt as _};
 use lexicon_runtime::cbor::frame::{error_frame, message_frame};
 use lexicon_runtime::xrpc::{ErrorName, QueryParams, Subscription};
 use lexicon_runtime::Validate;
 
 use crate::auth::{bearer_token, ServiceAuth};
-use crate::error::{error_response, XrpcError};
-use crate::method::Route;
-use crate::router::{Config, HandlerFuture};
+use crate::call::{every_violation, Config};
+use crate::error::XrpcError;
+use crate::method::{wrong_method, HandlerFuture};
 
 /// A subscription whose parts can cross threads: every generated subscription.
 pub trait ServedSubscription:
@@ -63,6 +65,26 @@ impl<T: Subscription, S> SubscriptionCall<T, S> {
     }
 }
 
+impl<T, S> FromRequestParts<S> for SubscriptionCall<T, S>
+where
+    T: ServedSubscription,
+    S: Clone + Send + Sync + 'static,
+{
+    type Rejection = XrpcError<T::Error>;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = T::Params::from_query(parts.uri.query().unwrap_or("")).map_err(|e| {
+            XrpcError::invalid_request(format!("invalid parameters: {}", every_violation(&e)))
+        })?;
+        Ok(SubscriptionCall {
+            params,
+            state: state.clone(),
+            headers: parts.headers.clone(),
+            config: Config::of(parts),
+        })
+    }
+}
+
 /// The messages of one connection: each one sent as a frame; an error is sent as an error
 /// frame and ends the connection.
 pub type MessageStream<T> = Pin<
@@ -96,50 +118,40 @@ where
     }
 }
 
-pub(crate) struct SubscriptionRoute<T, H> {
-    handler: Arc<H>,
-    subscription: PhantomData<fn() -> T>,
-}
-
-impl<T, H> SubscriptionRoute<T, H> {
-    pub(crate) fn new(handler: H) -> Self {
-        SubscriptionRoute {
-            handler: Arc::new(handler),
-            subscription: PhantomData,
-        }
-    }
-}
-
-impl<T, S, H> Route<S> for SubscriptionRoute<T, H>
+/// The axum route of subscription `T`: a `GET` upgraded to a WebSocket (any other HTTP
+/// method `405`, a request that is not an upgrade `400`); the [`SubscriptionCall`] extracted
+/// and `handler`'s stream sent frame by frame. Refused parameters are an error frame, as the
+/// reference sends them.
+pub fn subscription_router<T, S>(handler: impl StreamHandler<T, S>) -> MethodRouter<S>
 where
     T: ServedSubscription,
-    S: Send + 'static,
-    H: StreamHandler<T, S>,
+    S: Clone + Send + Sync + 'static,
 {
-    fn serve(&self, config: Arc<Config>, state: S, request: Request) -> HandlerFuture<Response> {
-        let handler = Arc::clone(&self.handler);
-        Box::pin(async move {
-            let (mut parts, _) = request.into_parts();
-            let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-                Ok(upgrade) => upgrade,
-                Err(_) => {
-                    return error_response(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidRequest",
-                        &format!("{} is a subscription: connect with a WebSocket", T::NSID),
-                    )
-                }
+    let handler = Arc::new(handler);
+    let serve = move |upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+                      call: Result<SubscriptionCall<T, S>, XrpcError<T::Error>>| {
+        let handler = Arc::clone(&handler);
+        async move {
+            let Ok(upgrade) = upgrade else {
+                return XrpcError::<T::Error>::invalid_request(format!(
+                    "{} is a subscription: connect with a WebSocket",
+                    T::NSID
+                ))
+                .into_response();
             };
-            let query = parts.uri.query().unwrap_or("").to_owned();
-            upgrade
-                .on_upgrade(move |socket| async move {
-                    stream::<T, S, H>(socket, handler, config, state, parts.headers, &query).await
-                })
-                .into_response()
-        })
-    }
+            upgrade.on_upgrade(move |mut socket| async move {
+                match call {
+                    Ok(call) => stream(socket, handler.as_ref(), call).await,
+                    Err(error) => send_error(&mut socket, error).await,
+                }
+            })
+        }
+    };
+    get(serve).fallback(wrong_method("GET"))
 }
 
+/// Sends `error` as an error frame and closes the connection; a server error is logged, its
+/// message kept from the client.
 async fn send_error<E: ErrorName>(socket: &mut WebSocket, error: XrpcError<E>) {
     let message = if error.status().is_server_error() {
         tracing::error!(error = %error, "XRPC subscription failed");
@@ -152,34 +164,16 @@ async fn send_error<E: ErrorName>(socket: &mut WebSocket, error: XrpcError<E>) {
     let _ = socket.send(WsMessage::Close(None)).await;
 }
 
-async fn stream<T, S, H>(
+/// Sends the messages of `handler`'s stream for `call` until it ends, fails, or the client
+/// goes away.
+async fn stream<T, S>(
     mut socket: WebSocket,
-    handler: Arc<H>,
-    config: Arc<Config>,
-    state: S,
-    headers: HeaderMap,
-    query: &str,
+    handler: &impl StreamHandler<T, S>,
+    call: SubscriptionCall<T, S>,
 ) where
     T: ServedSubscription,
-    H: StreamHandler<T, S>,
 {
-    let params = match T::Params::from_query(query) {
-        Ok(params) => params,
-        Err(e) => {
-            let error = XrpcError::<T::Error>::invalid_request(format!(
-                "invalid parameters: {}",
-                crate::method::every_violation(&e)
-            ));
-            return send_error(&mut socket, error).await;
-        }
-    };
-    let validate = config.validate_responses;
-    let call = SubscriptionCall {
-        params,
-        state,
-        headers,
-        config,
-    };
+    let validate = call.config.validate_responses;
     let mut messages = match AssertUnwindSafe(handler.call(call)).catch_unwind().await {
         Ok(Ok(messages)) => messages,
         Ok(Err(error)) => return send_error(&mut socket, error).await,

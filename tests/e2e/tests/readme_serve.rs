@@ -67,6 +67,17 @@ async fn the_readme_appview_serves_jobs_and_checks_service_auth() {
         .await
         .unwrap();
     assert!(out.revoked);
+    // The layer on revokeApiKey's route limits its body to 4 KiB; listJobs has the router's.
+    let big = json!({ "id": "k".repeat(5000) }).to_string();
+    let response = reqwest::Client::new()
+        .post(format!("{url}/xrpc/dev.cocore.account.revokeApiKey"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
     assert_eq!(
         *index.revoked.lock().unwrap(),
         [(requester.did.clone(), "key-1".to_owned())]
