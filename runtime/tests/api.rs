@@ -112,3 +112,22 @@ fn a_contract_mismatch_says_what_to_do() {
     assert!(message(CONTRACT + 1).contains("upgrade lexicon-runtime"));
     assert!(message(0).contains("regenerate it"));
 }
+
+#[test]
+fn an_at_uri_names_its_authority_collection_and_record_key() {
+    use lexicon_runtime::AtUri;
+    let uri = AtUri::new("at://did:plc:abc/dev.cocore.compute.job/3lbq5mkxk2s2a").unwrap();
+    assert_eq!(uri.authority(), "did:plc:abc");
+    assert_eq!(uri.collection(), Some("dev.cocore.compute.job"));
+    assert_eq!(uri.rkey(), Some("3lbq5mkxk2s2a"));
+    let repo = AtUri::new("at://alice.test").unwrap();
+    assert_eq!(
+        (repo.authority(), repo.collection(), repo.rkey()),
+        ("alice.test", None, None)
+    );
+    let collection = AtUri::new("at://alice.test/app.bsky.feed.post").unwrap();
+    assert_eq!(
+        (collection.collection(), collection.rkey()),
+        (Some("app.bsky.feed.post"), None)
+    );
+}

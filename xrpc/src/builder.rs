@@ -28,6 +28,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     transport: Option<Arc<dyn Transport>>,
     bearer: Option<String>,
+    credentials: Option<Arc<dyn crate::Credentials>>,
 }
 
 impl ClientBuilder {
@@ -43,6 +44,7 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             transport: None,
             bearer: None,
+            credentials: None,
         }
     }
 
@@ -93,6 +95,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Authorizes every call with `credentials`: an OAuth session, or
+    /// [`TokenCredentials`](crate::TokenCredentials) (a token already held and the DID of its
+    /// account, with no login).
+    pub fn credentials(mut self, credentials: impl crate::Credentials) -> Self {
+        self.credentials = Some(Arc::new(credentials));
+        self
+    }
+
     /// Sends requests through `transport` instead of the default one.
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Arc::new(transport));
@@ -134,6 +144,7 @@ impl ClientBuilder {
             mode: self.mode,
             max_response_bytes: self.max_response_bytes,
             bearer: self.bearer,
+            credentials: self.credentials,
         }))
     }
 }

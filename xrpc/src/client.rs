@@ -10,6 +10,7 @@ use lexicon_runtime::Mode;
 
 use crate::body::{read_limited, ReadError};
 use crate::builder::ClientBuilder;
+use crate::credentials::{Credentials, Observed};
 #[cfg(feature = "reqwest")]
 use crate::error::BuildError;
 use crate::error::Error;
@@ -31,6 +32,7 @@ pub(crate) struct Settings {
     pub(crate) mode: Mode,
     pub(crate) max_response_bytes: usize,
     pub(crate) bearer: Option<String>,
+    pub(crate) credentials: Option<Arc<dyn Credentials>>,
 }
 
 struct Inner {
@@ -42,6 +44,7 @@ struct Inner {
     max_response_bytes: usize,
     bearer: Option<String>,
     session: RwLock<Option<Session>>,
+    credentials: RwLock<Option<Arc<dyn Credentials>>>,
     /// Held while refreshing, so concurrent calls that see `ExpiredToken` refresh once.
     refreshing: tokio::sync::Mutex<()>,
     requests: AtomicU64,
@@ -88,6 +91,7 @@ impl Client {
                 max_response_bytes: settings.max_response_bytes,
                 bearer: settings.bearer,
                 session: RwLock::new(None),
+                credentials: RwLock::new(settings.credentials),
                 refreshing: tokio::sync::Mutex::new(()),
                 requests: AtomicU64::new(0),
             }),
@@ -187,6 +191,33 @@ impl Client {
             .unwrap_or_else(|e| e.into_inner()) = session;
     }
 
+    /// The credentials calls are authorized with, if any (they take the place of a session).
+    pub fn credentials(&self) -> Option<Arc<dyn Credentials>> {
+        self.inner
+            .credentials
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the credentials (an OAuth session, an access token and its DID), or `None`
+    /// to forget them; while set, calls carry them rather than the session's tokens.
+    pub fn set_credentials(&self, credentials: Option<Arc<dyn Credentials>>) {
+        *self
+            .inner
+            .credentials
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = credentials;
+    }
+
+    /// The account calls act as: the credentials' DID, or the session's.
+    pub fn did(&self) -> Option<lexicon_runtime::Did> {
+        match self.credentials() {
+            Some(credentials) => credentials.did(),
+            None => self.session().map(|s| s.did),
+        }
+    }
+
     /// How many HTTP requests this client (and its clones) has sent.
     pub fn requests_sent(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
@@ -213,17 +244,59 @@ impl Client {
             url.push_str(&query);
         }
         let mut refreshed = false;
+        let mut retries = 0;
+        let credentials = match auth {
+            Auth::Access => self.credentials(),
+            Auth::None | Auth::Refresh => None,
+        };
         loop {
-            let token = self.token(auth);
-            let request = self.request(method, &url, &body, token.as_deref(), auth);
-            let mut response = self.send_once(nsid, request).await?;
-            if (200..300).contains(&response.status) {
-                return Ok(response);
+            let token = match credentials {
+                Some(_) => None,
+                None => self.token(auth),
+            };
+            let mut request = self.request(method, &url, &body, token.as_deref(), auth);
+            if let Some(credentials) = &credentials {
+                credentials
+                    .authorize(&mut request)
+                    .await
+                    .map_err(|error| Error::Credentials { nsid, error })?;
             }
-            let error = self.read_error(nsid, &mut response).await;
+            let sent = credentials.as_ref().map(|_| request.clone());
+            let mut response = self.send_once(nsid, request).await?;
+            let success = (200..300).contains(&response.status);
+            let error = match success {
+                true => None,
+                false => Some(self.read_error(nsid, &mut response).await),
+            };
+            if let (Some(credentials), Some(sent)) = (&credentials, &sent) {
+                let observed = Observed {
+                    status: response.status,
+                    headers: &response.headers,
+                    error: match &error {
+                        Some(ReadErrorBody::Xrpc { name, .. }) => Some(name.as_str()),
+                        _ => None,
+                    },
+                };
+                let again = credentials
+                    .observe(sent, observed)
+                    .await
+                    .map_err(|error| Error::Credentials { nsid, error })?;
+                if again && !success && retries < 3 {
+                    retries += 1;
+                    continue;
+                }
+            }
+            let Some(error) = error else {
+                return Ok(response);
+            };
             let expired =
                 matches!(&error, ReadErrorBody::Xrpc { name, .. } if name == "ExpiredToken");
-            if expired && auth == Auth::Access && !refreshed && self.session().is_some() {
+            if expired
+                && auth == Auth::Access
+                && credentials.is_none()
+                && !refreshed
+                && self.session().is_some()
+            {
                 refreshed = true;
                 Box::pin(self.refresh(token.as_deref().unwrap_or_default()))
                     .await
@@ -351,7 +424,7 @@ impl std::fmt::Debug for Client {
             .field("base", &self.inner.base)
             .field("proxy", &self.inner.proxy)
             .field("mode", &self.inner.mode)
-            .field("session", &self.session().map(|s| s.did))
+            .field("did", &self.did())
             .finish_non_exhaustive()
     }
 }

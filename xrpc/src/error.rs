@@ -91,6 +91,16 @@ pub enum Error<E = UnlistedError> {
         /// The method not called.
         nsid: &'static str,
     },
+    /// The client's [`Credentials`](crate::Credentials) could not authorize the call (their
+    /// tokens could not be refreshed, say).
+    #[error("{nsid}: {error}")]
+    Credentials {
+        /// The method not called.
+        nsid: &'static str,
+        /// What the credentials said.
+        #[source]
+        error: crate::credentials::CredentialsError,
+    },
     /// The access token expired and refreshing the session failed.
     #[error("{nsid}: the session could not be refreshed: {error}")]
     Refresh {
@@ -140,6 +150,7 @@ impl<E> Error<E> {
             | Error::TooLarge { nsid, .. }
             | Error::Transport { nsid, .. }
             | Error::NotLoggedIn { nsid }
+            | Error::Credentials { nsid, .. }
             | Error::Refresh { nsid, .. }
             | Error::CidMismatch { nsid, .. } => nsid,
         }

@@ -37,6 +37,7 @@ pub use lexicon_atproto as atproto;
 mod body;
 mod builder;
 mod client;
+mod credentials;
 mod error;
 mod records;
 mod session;
@@ -44,6 +45,9 @@ mod transport;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
+pub use credentials::{
+    Credentials, CredentialsError, CredentialsFuture, Observed, TokenCredentials,
+};
 pub use error::{BuildError, Error};
 pub use records::{Created, RecordPages, StoredRecord};
 pub use session::Session;

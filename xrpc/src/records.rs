@@ -195,8 +195,8 @@ impl Client {
 
     /// The logged-in account's DID, as the repository to write to.
     fn own_repo<E>(&self, nsid: &'static str) -> Result<AtIdentifier, Error<E>> {
-        let session = self.session().ok_or(Error::NotLoggedIn { nsid })?;
-        Ok(AtIdentifier::new_unchecked(session.did.into_string()))
+        let did = self.did().ok_or(Error::NotLoggedIn { nsid })?;
+        Ok(AtIdentifier::new_unchecked(did.into_string()))
     }
 
     /// A record value from the server as an `R`, with its CID checked when there is one and

@@ -225,6 +225,30 @@ format_type!(
     /// An `at-uri`: `at://` authority, optional collection and record key, optional fragment.
     AtUri, AtUri
 );
+impl AtUri {
+    /// The parts after `at://`, without a query or fragment.
+    fn path_parts(&self) -> impl Iterator<Item = &str> {
+        let rest = &self.0["at://".len()..];
+        let end = rest.find(['?', '#']).unwrap_or(rest.len());
+        rest[..end].split('/')
+    }
+
+    /// The authority: the DID or handle of the repository (`did:plc:...`).
+    pub fn authority(&self) -> &str {
+        self.path_parts().next().unwrap_or_default()
+    }
+
+    /// The collection NSID (`dev.cocore.compute.job`), if the URI names one.
+    pub fn collection(&self) -> Option<&str> {
+        self.path_parts().nth(1).filter(|s| !s.is_empty())
+    }
+
+    /// The record key, if the URI names a record.
+    pub fn rkey(&self) -> Option<&str> {
+        self.path_parts().nth(2).filter(|s| !s.is_empty())
+    }
+}
+
 format_type!(
     /// A `cid` string: a CIDv1 in base32 (`b...`) or a CIDv0 (`Qm...`).
     Cid, Cid

@@ -1,0 +1,329 @@
+//! The OAuth client: starting a sign-in (discovery, PAR with PKCE and `state`), and finishing
+//! it at the callback (`state`, `iss`, the code exchanged with DPoP, `sub` checked).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lexicon_identity::{CachingResolver, DidResolver, HttpResolver};
+use lexicon_xrpc::lexicon_runtime::Did;
+use serde_json::Value;
+use subtle::ConstantTimeEq as _;
+use url::Url;
+
+use crate::crypto::{random_token, Es256Key, Pkce};
+use crate::discovery::{Discovery, HandleResolver, ServerMetadata, XrpcHandleResolver};
+use crate::dpop::Nonces;
+use crate::error::OAuthError;
+use crate::http::Http;
+use crate::metadata::ClientMetadata;
+use crate::session::{OAuthSession, TokenSet};
+use crate::store::{MemoryStore, SessionStore};
+
+/// How long a started sign-in can wait for its callback.
+const PENDING_FOR: Duration = Duration::from_secs(600);
+
+/// A sign-in started and not yet finished: what the callback is checked against.
+struct Pending {
+    state: String,
+    issuer: String,
+    server: ServerMetadata,
+    did: Option<Did>,
+    verifier: String,
+    dpop: Es256Key,
+    started: Instant,
+}
+
+/// An atproto OAuth client: [`authorize`](Self::authorize) starts a sign-in and gives the URL
+/// to send the user to; [`callback`](Self::callback) finishes it with the query the browser
+/// comes back with and gives an [`OAuthSession`], whose calls go through the typed client
+/// (`Client::builder(pds).credentials(session)`); [`restore`](Self::restore) gets a stored one.
+pub struct OAuthClient {
+    metadata: ClientMetadata,
+    discovery: Discovery,
+    store: Arc<dyn SessionStore>,
+    nonces: Arc<Nonces>,
+    pending: Mutex<Vec<Pending>>,
+}
+
+/// Builds an [`OAuthClient`].
+pub struct OAuthClientBuilder {
+    metadata: ClientMetadata,
+    dids: Option<Arc<dyn DidResolver>>,
+    handles: Option<Arc<dyn HandleResolver>>,
+    store: Option<Arc<dyn SessionStore>>,
+    allow_http: bool,
+    http: Option<reqwest::Client>,
+}
+
+impl OAuthClientBuilder {
+    /// Resolves DIDs with `resolver` (default: did:plc at `https://plc.directory`, did:web,
+    /// cached).
+    pub fn did_resolver(mut self, resolver: impl DidResolver + 'static) -> Self {
+        self.dids = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Resolves handles with `resolver` (default: `com.atproto.identity.resolveHandle` at
+    /// `https://api.bsky.app`).
+    pub fn handle_resolver(mut self, resolver: impl HandleResolver) -> Self {
+        self.handles = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Keeps sessions in `store` (default: in memory).
+    pub fn store(mut self, store: impl SessionStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Allows `http://` servers: for a development PDS on loopback only.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Sends the flow's requests with `client` (for its timeouts or proxy).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> OAuthClient {
+        let http = Http {
+            client: self.http.unwrap_or_default(),
+            allow_http: self.allow_http,
+        };
+        OAuthClient {
+            metadata: self.metadata,
+            discovery: Discovery {
+                http,
+                dids: self
+                    .dids
+                    .unwrap_or_else(|| Arc::new(CachingResolver::new(HttpResolver::new()))),
+                handles: self
+                    .handles
+                    .unwrap_or_else(|| Arc::new(XrpcHandleResolver::new("https://api.bsky.app"))),
+            },
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            nonces: Arc::new(Nonces::default()),
+            pending: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl OAuthClient {
+    /// A builder for a client registered as `metadata`.
+    pub fn builder(metadata: ClientMetadata) -> OAuthClientBuilder {
+        OAuthClientBuilder {
+            metadata,
+            dids: None,
+            handles: None,
+            store: None,
+            allow_http: false,
+            http: None,
+        }
+    }
+
+    /// The client's registration.
+    pub fn metadata(&self) -> &ClientMetadata {
+        &self.metadata
+    }
+
+    /// Starts a sign-in for `input` (a handle, a DID, or the URL of a PDS or authorization
+    /// server): discovers its authorization server, pushes the authorization request (PKCE
+    /// S256, a fresh `state`, a DPoP key for the session-to-be), and returns the URL to send
+    /// the user to.
+    pub async fn authorize(&self, input: &str) -> Result<Url, OAuthError> {
+        let found = self.discovery.discover(input).await?;
+        let server = found.server;
+        let pkce = Pkce::generate();
+        let state = random_token(24);
+        let dpop = Es256Key::generate();
+        let par = self
+            .discovery
+            .http
+            .check(&server.pushed_authorization_request_endpoint)?;
+        let mut form = self.metadata.authentication(&server.issuer);
+        form.extend([
+            ("response_type", "code".to_owned()),
+            ("code_challenge", pkce.challenge),
+            ("code_challenge_method", "S256".to_owned()),
+            ("state", state.clone()),
+            ("redirect_uri", self.metadata.redirect_uri.clone()),
+            ("scope", self.metadata.scopes.as_string()),
+        ]);
+        if found.did.is_some() {
+            form.push((
+                "login_hint",
+                input.trim().trim_start_matches('@').to_owned(),
+            ));
+        }
+        let answer = self
+            .discovery
+            .http
+            .post_form(&par, &form, &dpop, &self.nonces)
+            .await?;
+        let request_uri =
+            answer["request_uri"]
+                .as_str()
+                .ok_or_else(|| OAuthError::InvalidResponse {
+                    url: par.to_string(),
+                    message: "no request_uri".into(),
+                })?;
+        let mut url = self.discovery.http.check(&server.authorization_endpoint)?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.metadata.client_id())
+            .append_pair("request_uri", request_uri);
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|p| p.started.elapsed() < PENDING_FOR);
+        pending.push(Pending {
+            state,
+            issuer: server.issuer.clone(),
+            server,
+            did: found.did,
+            verifier: pkce.verifier,
+            dpop,
+            started: Instant::now(),
+        });
+        Ok(url)
+    }
+
+    /// Finishes a sign-in with the query of the callback (`state`, `iss`, `code`, or `error`):
+    /// the state must be one this client issued and not used (compared in constant time), `iss`
+    /// the server's issuer, the code is exchanged with the session's DPoP key, and the token's
+    /// `sub` must be the account that was resolved, whose PDS names this server. The session is
+    /// stored and returned; on any refusal nothing is stored.
+    pub async fn callback(&self, query: &str) -> Result<OAuthSession, OAuthError> {
+        let params: HashMap<String, String> =
+            url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+                .into_owned()
+                .collect();
+        let state = params.get("state").ok_or(OAuthError::UnknownState)?;
+        let pending = self.take_pending(state)?;
+        if let Some(error) = params.get("error") {
+            return Err(OAuthError::Denied {
+                error: error.clone(),
+                description: params.get("error_description").cloned(),
+            });
+        }
+        let iss = params.get("iss");
+        if iss.map(String::as_str) != Some(pending.issuer.as_str()) {
+            return Err(OAuthError::IssuerMismatch {
+                expected: pending.issuer,
+                got: iss.cloned(),
+            });
+        }
+        let code = params
+            .get("code")
+            .ok_or_else(|| OAuthError::InvalidResponse {
+                url: self.metadata.redirect_uri.clone(),
+                message: "the callback has neither code nor error".into(),
+            })?;
+        let token_url = self.discovery.http.check(&pending.server.token_endpoint)?;
+        let mut form = self.metadata.authentication(&pending.issuer);
+        form.extend([
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.clone()),
+            ("code_verifier", pending.verifier.clone()),
+            ("redirect_uri", self.metadata.redirect_uri.clone()),
+        ]);
+        let answer = self
+            .discovery
+            .http
+            .post_form(&token_url, &form, &pending.dpop, &self.nonces)
+            .await?;
+        let tokens = TokenSet::from_response(token_url.as_str(), &answer)?;
+        let (did, pds) = self.check_subject(&pending, &tokens.sub).await?;
+        let session = OAuthSession::new(
+            self.session_parts(),
+            did,
+            pds,
+            &pending.server,
+            pending.dpop,
+            tokens,
+        );
+        self.store.set(session.stored()).await?;
+        Ok(session)
+    }
+
+    /// The stored session of `did`, ready for calls (refreshed when its token expires).
+    pub async fn restore(&self, did: &str) -> Result<OAuthSession, OAuthError> {
+        let stored = self
+            .store
+            .get(did)
+            .await?
+            .ok_or_else(|| OAuthError::NoSession(did.to_owned()))?;
+        OAuthSession::restore(self.session_parts(), stored)
+    }
+
+    /// Removes the pending sign-in whose state is `state`, comparing in constant time; an
+    /// unknown, expired or already used state is refused.
+    fn take_pending(&self, state: &str) -> Result<Pending, OAuthError> {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|p| p.started.elapsed() < PENDING_FOR);
+        let mut found = None;
+        for (i, p) in pending.iter().enumerate() {
+            if bool::from(p.state.as_bytes().ct_eq(state.as_bytes())) {
+                found = Some(i);
+            }
+        }
+        found
+            .map(|i| pending.swap_remove(i))
+            .ok_or(OAuthError::UnknownState)
+    }
+
+    /// The token's subject, checked: the DID the sign-in resolved, when it started from an
+    /// account; and in every case an account whose PDS names this authorization server.
+    async fn check_subject(
+        &self,
+        pending: &Pending,
+        sub: &str,
+    ) -> Result<(Did, String), OAuthError> {
+        let did = Did::new(sub).map_err(|e| OAuthError::InvalidResponse {
+            url: pending.server.token_endpoint.clone(),
+            message: format!("sub {sub:?} is not a DID: {e}"),
+        })?;
+        if let Some(expected) = &pending.did {
+            if expected != &did {
+                return Err(OAuthError::SubjectMismatch {
+                    expected: expected.to_string(),
+                    got: did.to_string(),
+                });
+            }
+        }
+        let pds = self.discovery.pds_of(&did, did.as_str()).await?;
+        let server = self.discovery.server_of_pds(&pds).await?;
+        if server.issuer != pending.issuer {
+            return Err(OAuthError::WrongAuthorizationServer {
+                did: did.to_string(),
+                expected: server.issuer,
+                got: pending.issuer.clone(),
+            });
+        }
+        Ok((did, pds))
+    }
+
+    fn session_parts(&self) -> crate::session::Shared {
+        crate::session::Shared {
+            http: self.discovery.http.clone(),
+            metadata: self.metadata.clone(),
+            store: Arc::clone(&self.store),
+            nonces: Arc::clone(&self.nonces),
+        }
+    }
+}
+
+impl std::fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("client_id", &self.metadata.client_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The value of `key` in a JSON object, as a string.
+pub(crate) fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value.get(key).and_then(Value::as_str)
+}

@@ -1,0 +1,257 @@
+//! Discovery: a handle or DID to its DID document, its PDS, the PDS's protected-resource
+//! metadata, and the authorization server's metadata, each checked as the atproto profile
+//! says.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use lexicon_identity::DidResolver;
+use lexicon_xrpc::lexicon_runtime::{Did, Handle};
+use serde::{Deserialize, Serialize};
+
+use crate::error::OAuthError;
+use crate::http::Http;
+
+/// The future a [`HandleResolver`] returns.
+pub type ResolveFuture<'a> = Pin<Box<dyn Future<Output = Result<Did, String>> + Send + 'a>>;
+
+/// Resolves a handle to its DID.
+pub trait HandleResolver: Send + Sync + 'static {
+    /// The DID the handle names, or why not.
+    fn resolve<'a>(&'a self, handle: &'a Handle) -> ResolveFuture<'a>;
+}
+
+/// Resolves handles with `com.atproto.identity.resolveHandle` at a service (a PDS, or an
+/// AppView such as `https://api.bsky.app`).
+#[derive(Debug, Clone)]
+pub struct XrpcHandleResolver {
+    service: String,
+    client: reqwest::Client,
+}
+
+impl XrpcHandleResolver {
+    /// A resolver that asks `service`.
+    pub fn new(service: impl Into<String>) -> Self {
+        XrpcHandleResolver {
+            service: service.into().trim_end_matches('/').to_owned(),
+            client: reqwest::Client::new(),
+        }
+    }
+}
+
+impl HandleResolver for XrpcHandleResolver {
+    fn resolve<'a>(&'a self, handle: &'a Handle) -> ResolveFuture<'a> {
+        Box::pin(async move {
+            let url = format!("{}/xrpc/com.atproto.identity.resolveHandle", self.service);
+            let response = self
+                .client
+                .get(&url)
+                .query(&[("handle", handle.as_str())])
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+            if !status.is_success() {
+                return Err(format!("{url}: HTTP {status}: {body}"));
+            }
+            let did = body["did"]
+                .as_str()
+                .ok_or_else(|| format!("{url}: no `did` in {body}"))?;
+            Did::new(did).map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// What the atproto profile needs of an authorization server's metadata
+/// (`/.well-known/oauth-authorization-server`, RFC 8414).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ServerMetadata {
+    /// The issuer: the server's origin.
+    pub issuer: String,
+    /// Where the user is sent to sign in.
+    pub authorization_endpoint: String,
+    /// Where codes and refresh tokens are exchanged.
+    pub token_endpoint: String,
+    /// Where authorization requests are pushed (RFC 9126).
+    pub pushed_authorization_request_endpoint: String,
+    /// Where tokens are revoked (RFC 7009), if the server has one.
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
+    /// The scopes the server knows.
+    #[serde(default)]
+    pub scopes_supported: Vec<String>,
+    /// The DPoP signature algorithms it takes (`ES256` must be one).
+    #[serde(default)]
+    pub dpop_signing_alg_values_supported: Vec<String>,
+    /// Whether the callback carries `iss` (RFC 9207; required by the profile).
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+/// Where an account signs in: the authorization server, and the PDS that trusts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    /// The account, when a handle or DID was given (not when a server URL was).
+    pub did: Option<Did>,
+    /// The PDS, when an account was given.
+    pub pds: Option<String>,
+    /// The authorization server.
+    pub server: ServerMetadata,
+}
+
+/// The protected-resource metadata of a PDS (`/.well-known/oauth-protected-resource`).
+#[derive(Debug, Deserialize)]
+struct ResourceMetadata {
+    #[serde(default)]
+    authorization_servers: Vec<String>,
+}
+
+/// Resolves identities and reads servers' metadata.
+#[derive(Clone)]
+pub(crate) struct Discovery {
+    pub(crate) http: Http,
+    pub(crate) dids: Arc<dyn DidResolver>,
+    pub(crate) handles: Arc<dyn HandleResolver>,
+}
+
+impl Discovery {
+    /// Where `input` signs in: a handle or DID (resolved to its PDS and that PDS's
+    /// authorization server), or the URL of a PDS or an authorization server.
+    pub(crate) async fn discover(&self, input: &str) -> Result<Discovered, OAuthError> {
+        let input = input.trim().trim_start_matches('@');
+        if input.starts_with("https://") || input.starts_with("http://") {
+            return self.discover_server(input).await;
+        }
+        let did = self.did_of(input).await?;
+        let pds = self.pds_of(&did, input).await?;
+        let server = self.server_of_pds(&pds).await?;
+        Ok(Discovered {
+            did: Some(did),
+            pds: Some(pds),
+            server,
+        })
+    }
+
+    /// The DID of a handle or DID.
+    async fn did_of(&self, input: &str) -> Result<Did, OAuthError> {
+        let failed = |message: String| OAuthError::Resolve {
+            input: input.to_owned(),
+            message,
+        };
+        if input.starts_with("did:") {
+            return Did::new(input).map_err(|e| failed(e.to_string()));
+        }
+        let handle = Handle::new(input.to_ascii_lowercase())
+            .map_err(|e| failed(format!("neither a DID nor a handle: {e}")))?;
+        self.handles.resolve(&handle).await.map_err(failed)
+    }
+
+    /// The PDS of `did`, from its document; with a handle as `input`, the document must claim
+    /// it (the handle and the DID name each other).
+    pub(crate) async fn pds_of(&self, did: &Did, input: &str) -> Result<String, OAuthError> {
+        let failed = |message: String| OAuthError::Resolve {
+            input: input.to_owned(),
+            message,
+        };
+        let doc = self
+            .dids
+            .resolve(did.as_str())
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        if !input.starts_with("did:") && doc.handle().is_none_or(|h| !h.eq_ignore_ascii_case(input))
+        {
+            return Err(failed(format!(
+                "the DID document of {did} does not claim the handle {input} (it claims {:?})",
+                doc.handle()
+            )));
+        }
+        let pds = doc
+            .pds_endpoint()
+            .ok_or_else(|| failed(format!("the DID document of {did} names no PDS")))?;
+        Ok(pds.trim_end_matches('/').to_owned())
+    }
+
+    /// The authorization server a PDS names in its protected-resource metadata.
+    pub(crate) async fn server_of_pds(&self, pds: &str) -> Result<ServerMetadata, OAuthError> {
+        let base = self.http.check(pds)?;
+        let url = base
+            .join("/.well-known/oauth-protected-resource")
+            .map_err(|e| metadata_error(pds, e.to_string()))?;
+        let resource: ResourceMetadata = self.http.get_json(&url).await?;
+        let [issuer] = resource.authorization_servers.as_slice() else {
+            return Err(metadata_error(
+                url.as_str(),
+                format!(
+                    "expected one authorization server, found {:?}",
+                    resource.authorization_servers
+                ),
+            ));
+        };
+        self.server(issuer).await
+    }
+
+    /// A server given by URL: a PDS (its authorization server), or an authorization server.
+    async fn discover_server(&self, url: &str) -> Result<Discovered, OAuthError> {
+        let server = match self.server_of_pds(url).await {
+            Ok(server) => server,
+            Err(_) => self.server(url).await?,
+        };
+        Ok(Discovered {
+            did: None,
+            pds: None,
+            server,
+        })
+    }
+
+    /// The metadata of the authorization server `issuer`, checked: its `issuer` is the origin
+    /// it was fetched from, and it has what the profile requires (PAR, ES256 DPoP, `iss` in
+    /// callbacks).
+    pub(crate) async fn server(&self, issuer: &str) -> Result<ServerMetadata, OAuthError> {
+        let base = self.http.check(issuer)?;
+        let url = base
+            .join("/.well-known/oauth-authorization-server")
+            .map_err(|e| metadata_error(issuer, e.to_string()))?;
+        let server: ServerMetadata = self.http.get_json(&url).await?;
+        let origin = base.origin().ascii_serialization();
+        if server.issuer.trim_end_matches('/') != origin {
+            return Err(metadata_error(
+                url.as_str(),
+                format!("its issuer is {:?}, not {origin}", server.issuer),
+            ));
+        }
+        if !server
+            .dpop_signing_alg_values_supported
+            .iter()
+            .any(|a| a == "ES256")
+        {
+            return Err(metadata_error(
+                url.as_str(),
+                "DPoP with ES256 is not supported",
+            ));
+        }
+        if !server.authorization_response_iss_parameter_supported {
+            return Err(metadata_error(
+                url.as_str(),
+                "callbacks do not carry `iss` (RFC 9207)",
+            ));
+        }
+        for endpoint in [
+            &server.authorization_endpoint,
+            &server.token_endpoint,
+            &server.pushed_authorization_request_endpoint,
+        ] {
+            self.http.check(endpoint)?;
+        }
+        Ok(server)
+    }
+}
+
+fn metadata_error(url: &str, message: impl Into<String>) -> OAuthError {
+    OAuthError::Metadata {
+        url: url.to_owned(),
+        message: message.into(),
+    }
+}

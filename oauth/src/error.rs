@@ -1,0 +1,109 @@
+//! What signing in can fail with.
+
+/// Why a step of the OAuth flow failed. Each refusal of the atproto profile has its own
+/// variant, so a caller can tell a user what happened; none of them carries a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OAuthError {
+    /// The handle or DID could not be resolved to an account and its PDS.
+    #[error("resolving {input}: {message}")]
+    Resolve {
+        /// The handle, DID or URL given.
+        input: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A server's metadata is missing, unreadable or breaks the atproto OAuth profile.
+    #[error("{url}: {message}")]
+    Metadata {
+        /// The metadata document's URL.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// No response from a server.
+    #[error("{url}: {message}")]
+    Transport {
+        /// The URL requested.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The authorization server answered with an OAuth error (`invalid_grant`, ...).
+    #[error("{url}: {error} (HTTP {status}){}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Server {
+        /// The endpoint.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The OAuth error code.
+        error: String,
+        /// The server's `error_description`, if any.
+        description: Option<String>,
+    },
+    /// A server's answer is not what the protocol says it must be.
+    #[error("{url}: invalid response: {message}")]
+    InvalidResponse {
+        /// The endpoint.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The callback's `state` is not one this client issued, or was already used.
+    #[error("the callback's state is unknown or already used")]
+    UnknownState,
+    /// The callback has no `iss`, or names another authorization server (RFC 9207).
+    #[error("the callback's issuer {got:?} is not the authorization server's, {expected}")]
+    IssuerMismatch {
+        /// The issuer the authorization went to.
+        expected: String,
+        /// The callback's `iss`.
+        got: Option<String>,
+    },
+    /// The callback reports an error instead of a code (the user refused, say).
+    #[error("the authorization failed: {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Denied {
+        /// The OAuth error code (`access_denied`).
+        error: String,
+        /// The server's description, if any.
+        description: Option<String>,
+    },
+    /// The token's `sub` is not the account the sign-in started with.
+    #[error("the token is for {got}, but the sign-in was for {expected}")]
+    SubjectMismatch {
+        /// The DID resolved from the handle or DID given.
+        expected: String,
+        /// The token's `sub`.
+        got: String,
+    },
+    /// The account's PDS does not name this authorization server (so it may not speak for
+    /// the account).
+    #[error("{did}'s PDS is served by the authorization server {expected}, not {got}")]
+    WrongAuthorizationServer {
+        /// The account.
+        did: String,
+        /// The authorization server its PDS names.
+        expected: String,
+        /// The issuer that issued the token.
+        got: String,
+    },
+    /// The session store failed; the stored sessions were left as they were.
+    #[error("session store: {0}")]
+    Store(String),
+    /// There is no stored session for this account.
+    #[error("no stored session for {0}")]
+    NoSession(String),
+    /// The client's configuration cannot work (a redirect URI that is not loopback, ...).
+    #[error("client configuration: {0}")]
+    Config(String),
+}
+
+impl OAuthError {
+    /// The OAuth error code of a server refusal (`invalid_grant`), if this is one.
+    pub fn server_error(&self) -> Option<&str> {
+        match self {
+            OAuthError::Server { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}

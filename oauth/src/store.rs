@@ -1,0 +1,269 @@
+//! Where sessions are kept between runs: the [`SessionStore`] trait, in memory
+//! ([`MemoryStore`]) or in a file ([`FileStore`], mode 0600, written atomically).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::OAuthError;
+
+/// The future a [`SessionStore`] returns.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, OAuthError>> + Send + 'a>>;
+
+/// A session as it is stored: the account, where it signed in, its tokens and its DPoP key.
+/// Its `Debug` leaves the secrets out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct StoredSession {
+    /// The account.
+    pub did: String,
+    /// The account's PDS.
+    pub pds: String,
+    /// The authorization server that issued the tokens.
+    pub issuer: String,
+    /// Its token endpoint.
+    pub token_endpoint: String,
+    /// Its revocation endpoint, if it has one.
+    pub revocation_endpoint: Option<String>,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+    /// The access token (DPoP-bound).
+    pub access_token: String,
+    /// The refresh token, if one was issued (they are single-use).
+    pub refresh_token: Option<String>,
+    /// When the access token expires, in seconds since the Unix epoch.
+    pub expires_at: Option<u64>,
+    /// The private JWK of the session's DPoP key.
+    pub dpop_key: serde_json::Value,
+}
+
+impl std::fmt::Debug for StoredSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSession")
+            .field("did", &self.did)
+            .field("pds", &self.pds)
+            .field("issuer", &self.issuer)
+            .field("scope", &self.scope)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keeps sessions by DID. A store that fails says why and leaves what it held as it was.
+pub trait SessionStore: Send + Sync + 'static {
+    /// The session of `did`, if one is stored.
+    fn get<'a>(&'a self, did: &'a str) -> StoreFuture<'a, Option<StoredSession>>;
+    /// Stores `session`, replacing the one of its DID.
+    fn set(&self, session: StoredSession) -> StoreFuture<'_, ()>;
+    /// Forgets the session of `did`.
+    fn delete<'a>(&'a self, did: &'a str) -> StoreFuture<'a, ()>;
+}
+
+/// Sessions in memory, for one process.
+#[derive(Debug, Default)]
+pub struct MemoryStore(Mutex<BTreeMap<String, StoredSession>>);
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn get<'a>(&'a self, did: &'a str) -> StoreFuture<'a, Option<StoredSession>> {
+        let found = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(did)
+            .cloned();
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn set(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(session.did.clone(), session);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn delete<'a>(&'a self, did: &'a str) -> StoreFuture<'a, ()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(did);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// Sessions in one JSON file (a map from DID to session), readable by its owner only (mode
+/// 0600), replaced atomically on each change (a temporary file beside it, synced, renamed).
+/// A file that cannot be read or parsed is an error naming it, and is not overwritten.
+#[derive(Debug)]
+pub struct FileStore {
+    path: PathBuf,
+    lock: Mutex<()>,
+}
+
+impl FileStore {
+    /// A store in `path` (created on the first write).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore {
+            path: path.into(),
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, what: &str, e: impl std::fmt::Display) -> OAuthError {
+        OAuthError::Store(format!("{} {what}: {e}", self.path.display()))
+    }
+
+    fn load(&self) -> Result<BTreeMap<String, StoredSession>, OAuthError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|e| self.error("is not a session file (left as it is)", e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(self.error("could not be read", e)),
+        }
+    }
+
+    fn save(&self, sessions: &BTreeMap<String, StoredSession>) -> Result<(), OAuthError> {
+        let dir = match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sessions".into());
+        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let bytes = serde_json::to_vec_pretty(sessions).map_err(|e| self.error("encoding", e))?;
+        let written = (|| {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&temp)?;
+            file.write_all(&bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&temp, &self.path)
+        })();
+        written.map_err(|e| {
+            let _ = std::fs::remove_file(&temp);
+            self.error("could not be written", e)
+        })
+    }
+
+    fn change(
+        &self,
+        edit: impl FnOnce(&mut BTreeMap<String, StoredSession>),
+    ) -> Result<(), OAuthError> {
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sessions = self.load()?;
+        edit(&mut sessions);
+        self.save(&sessions)
+    }
+}
+
+impl SessionStore for FileStore {
+    fn get<'a>(&'a self, did: &'a str) -> StoreFuture<'a, Option<StoredSession>> {
+        let found = self.load().map(|mut s| s.remove(did));
+        Box::pin(async move { found })
+    }
+
+    fn set(&self, session: StoredSession) -> StoreFuture<'_, ()> {
+        let done = self.change(|s| {
+            s.insert(session.did.clone(), session);
+        });
+        Box::pin(async move { done })
+    }
+
+    fn delete<'a>(&'a self, did: &'a str) -> StoreFuture<'a, ()> {
+        let done = self.change(|s| {
+            s.remove(did);
+        });
+        Box::pin(async move { done })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(did: &str) -> StoredSession {
+        StoredSession {
+            did: did.into(),
+            pds: "https://pds.example".into(),
+            issuer: "https://pds.example".into(),
+            token_endpoint: "https://pds.example/oauth/token".into(),
+            revocation_endpoint: None,
+            scope: "atproto".into(),
+            access_token: "secret-access".into(),
+            refresh_token: Some("secret-refresh".into()),
+            expires_at: Some(1),
+            dpop_key: serde_json::json!({"d": "secret-key"}),
+        }
+    }
+
+    fn block_on<T>(f: impl Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn a_file_store_keeps_sessions_owner_only_and_forgets_on_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("sessions.json"));
+        block_on(store.set(session("did:plc:a"))).unwrap();
+        block_on(store.set(session("did:plc:b"))).unwrap();
+        let again = FileStore::new(store.path());
+        assert_eq!(
+            block_on(again.get("did:plc:a")).unwrap(),
+            Some(session("did:plc:a"))
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        block_on(store.delete("did:plc:a")).unwrap();
+        assert_eq!(block_on(again.get("did:plc:a")).unwrap(), None);
+        assert!(block_on(again.get("did:plc:b")).unwrap().is_some());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_session_file_is_an_error_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.json");
+        std::fs::write(&path, "not json").unwrap();
+        let store = FileStore::new(&path);
+        let error = block_on(store.set(session("did:plc:a"))).unwrap_err();
+        assert!(error.to_string().contains("sessions.json"), "{error}");
+        assert!(block_on(store.get("did:plc:a")).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not json");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let text = format!("{:?}", session("did:plc:a"));
+        assert!(!text.contains("secret"), "{text}");
+    }
+}

@@ -1,0 +1,228 @@
+//! `lexicon-oauth` against the reference PDS's own OAuth provider (`@atproto/oauth-provider`,
+//! in the dev-env PDS): the whole loopback flow driven as the sign-in page does, typed calls
+//! with DPoP, refreshes, and each refusal with its typed error and the store unchanged.
+
+#[path = "common/browser.rs"]
+mod browser;
+mod common;
+
+use std::sync::Arc;
+
+use cocore_lexicons::dev::cocore::compute::job::Job;
+use common::{account, job, pds, Account, PASSWORD};
+use lexicon_identity::HttpResolver;
+use lexicon_oauth::{
+    ClientMetadata, Es256Key, MemoryStore, OAuthClient, OAuthError, OAuthSession, Scopes,
+    SessionStore, XrpcHandleResolver,
+};
+use lexicon_xrpc::{Client, Error};
+use serde_json::json;
+
+const REDIRECT: &str = "http://127.0.0.1:8321/callback";
+
+/// A loopback client of the test PDS, keeping sessions in `store`.
+fn oauth_client(store: Arc<MemoryStore>) -> OAuthClient {
+    let metadata = ClientMetadata::loopback(REDIRECT, Scopes::new().transition_generic()).unwrap();
+    OAuthClient::builder(metadata)
+        .allow_http(true)
+        .did_resolver(HttpResolver::new().plc_url(&pds().plc))
+        .handle_resolver(XrpcHandleResolver::new(&pds().url))
+        .store(SharedStore(store))
+        .build()
+}
+
+/// A store the test can look into while the client uses it.
+struct SharedStore(Arc<MemoryStore>);
+
+impl SessionStore for SharedStore {
+    fn get<'a>(
+        &'a self,
+        did: &'a str,
+    ) -> lexicon_oauth::StoreFuture<'a, Option<lexicon_oauth::StoredSession>> {
+        self.0.get(did)
+    }
+    fn set(&self, session: lexicon_oauth::StoredSession) -> lexicon_oauth::StoreFuture<'_, ()> {
+        self.0.set(session)
+    }
+    fn delete<'a>(&'a self, did: &'a str) -> lexicon_oauth::StoreFuture<'a, ()> {
+        self.0.delete(did)
+    }
+}
+
+/// The query of the URL the browser comes back to, after signing in as `user`.
+async fn consent(oauth: &OAuthClient, start: &str, user: &str) -> String {
+    let url = oauth.authorize(start).await.unwrap();
+    let back = browser::sign_in_and_consent(url.as_str(), user, PASSWORD)
+        .await
+        .unwrap_or_else(|e| panic!("signing in as {user}: {e}"));
+    assert!(back.starts_with(REDIRECT), "{back}");
+    back.split_once('?')
+        .map(|(_, q)| q.to_owned())
+        .unwrap_or_default()
+}
+
+/// A signed-in session of a new account.
+async fn signed_in(name: &str) -> (OAuthClient, Arc<MemoryStore>, OAuthSession, Account) {
+    let account = account(name).await;
+    let store = Arc::new(MemoryStore::new());
+    let oauth = oauth_client(Arc::clone(&store));
+    let query = consent(&oauth, &account.handle, &account.handle).await;
+    let session = oauth.callback(&query).await.unwrap();
+    (oauth, store, session, account)
+}
+
+fn typed_client(session: &OAuthSession) -> Client {
+    Client::builder(session.pds())
+        .credentials(session.clone())
+        .build()
+        .unwrap()
+}
+
+fn a_job() -> Job {
+    let payment = json!({
+        "uri": "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a",
+        "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+    });
+    Job::from_json(&job(payment).to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn a_loopback_sign_in_gives_a_session_that_every_typed_call_works_on() {
+    let (oauth, store, session, account) = signed_in("oauthflow").await;
+    assert_eq!(session.did().as_str(), account.did);
+    assert_eq!(session.issuer(), pds().url.trim_end_matches('/'));
+    assert!(
+        session.scopes().contains("transition:generic"),
+        "{:?}",
+        session.scopes()
+    );
+    assert!(store.get(&account.did).await.unwrap().is_some());
+    let debug = format!("{session:?} {:?}", store.get(&account.did).await.unwrap());
+    let stored = store.get(&account.did).await.unwrap().unwrap();
+    assert!(!debug.contains(&stored.access_token), "{debug}");
+
+    let client = typed_client(&session);
+    let job = a_job();
+    let created = client.create_record(&job).await.unwrap();
+    assert_eq!(created.uri.authority(), account.did);
+    let read = client
+        .get_record::<Job>(&account.did, created.uri.rkey().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(read.value, job);
+
+    // A forced refresh gives new tokens, stored; calls go on with them.
+    session.refresh().await.unwrap();
+    let after = store.get(&account.did).await.unwrap().unwrap();
+    assert_ne!(after.access_token, stored.access_token);
+    assert_ne!(after.refresh_token, stored.refresh_token);
+    client.create_record(&a_job()).await.unwrap();
+
+    // A restored session (another client, the same store) works too.
+    let restored = oauth.restore(&account.did).await.unwrap();
+    typed_client(&restored)
+        .create_record(&a_job())
+        .await
+        .unwrap();
+
+    // The old refresh token was used: refreshing with it is refused, and the store is unchanged.
+    let old_store = Arc::new(MemoryStore::new());
+    old_store.set(stored.clone()).await.unwrap();
+    let old = oauth_client(Arc::clone(&old_store))
+        .restore(&account.did)
+        .await
+        .unwrap();
+    let refused = old.refresh().await.unwrap_err();
+    assert_eq!(refused.server_error(), Some("invalid_grant"), "{refused}");
+    assert_eq!(old_store.get(&account.did).await.unwrap(), Some(stored));
+
+    // Signing out revokes the tokens and forgets the session.
+    session.sign_out().await.unwrap();
+    assert_eq!(store.get(&account.did).await.unwrap(), None);
+    match client.create_record(&a_job()).await {
+        Err(Error::Xrpc { status: 401, .. }) | Err(Error::Credentials { .. }) => {}
+        other => panic!("a revoked session still writes: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn callbacks_that_break_the_profile_are_refused_and_store_nothing() {
+    let account = account("oauthrefuse").await;
+    let store = Arc::new(MemoryStore::new());
+    let oauth = oauth_client(Arc::clone(&store));
+
+    // An unknown state.
+    let query = consent(&oauth, &account.handle, &account.handle).await;
+    let forged = query.replace("state=", "state=x");
+    assert_eq!(
+        oauth.callback(&forged).await.unwrap_err(),
+        OAuthError::UnknownState
+    );
+
+    // A wrong iss (RFC 9207): refused, and that state is spent.
+    let wrong_iss = query
+        .split('&')
+        .map(|p| {
+            if p.starts_with("iss=") {
+                "iss=https%3A%2F%2Fevil.example".to_owned()
+            } else {
+                p.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    assert!(matches!(
+        oauth.callback(&wrong_iss).await.unwrap_err(),
+        OAuthError::IssuerMismatch { .. }
+    ));
+    assert_eq!(
+        oauth.callback(&query).await.unwrap_err(),
+        OAuthError::UnknownState
+    );
+
+    // A replayed state: the first callback signs in, the second is refused.
+    let query = consent(&oauth, &account.handle, &account.handle).await;
+    oauth.callback(&query).await.unwrap();
+    store.delete(&account.did).await.unwrap();
+    assert_eq!(
+        oauth.callback(&query).await.unwrap_err(),
+        OAuthError::UnknownState
+    );
+
+    // The sign-in started for one account and the user signed in as another.
+    let other = common::account("oauthother").await;
+    let query = consent(&oauth, &account.handle, &other.handle).await;
+    match oauth.callback(&query).await.unwrap_err() {
+        OAuthError::SubjectMismatch { expected, got } => {
+            assert_eq!((expected, got), (account.did.clone(), other.did.clone()));
+        }
+        e => panic!("{e}"),
+    }
+    assert_eq!(store.get(&account.did).await.unwrap(), None);
+    assert_eq!(store.get(&other.did).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_request_signed_with_another_dpop_key_is_refused() {
+    let (_, store, _, account) = signed_in("oauthkey").await;
+    let mut stolen = store.get(&account.did).await.unwrap().unwrap();
+    stolen.dpop_key = Es256Key::generate().to_private_jwk();
+    let thief_store = Arc::new(MemoryStore::new());
+    thief_store.set(stolen.clone()).await.unwrap();
+    let thief = oauth_client(Arc::clone(&thief_store))
+        .restore(&account.did)
+        .await
+        .unwrap();
+    let error = typed_client(&thief)
+        .create_record(&a_job())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Xrpc { status: 401, .. } | Error::Credentials { .. }
+        ),
+        "{error}"
+    );
+    assert_eq!(thief_store.get(&account.did).await.unwrap(), Some(stolen));
+}
