@@ -1,7 +1,8 @@
 //! Generates bindings of the whole upstream cocore lexicon set (`tests/data/lexicons/
 //! cocore-upstream-all`: paymentAuthorization, provider, receipt, ...) into OUT_DIR, and copies
 //! the Rust code of the README's "Publish a job" and "Read and verify records" sections into
-//! OUT_DIR/readme.rs, that of "Serve a lexicon" into OUT_DIR/readme_serve.rs and that of "Read
+//! OUT_DIR/readme.rs, that of "Serve a lexicon" into OUT_DIR/readme_serve.rs, that of "Sign in"
+//! into OUT_DIR/readme_sign_in.rs and that of "Read
 //! the network" into OUT_DIR/readme_network.rs, so that the tests compile and run that code as
 //! written.
 
@@ -35,6 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(Path::new(&out).join("readme.rs"), code)?;
     let serve = rust_blocks(&readme, "## Serve a lexicon")?;
     std::fs::write(Path::new(&out).join("readme_serve.rs"), serve)?;
+    let sign_in = rust_blocks(&readme, "## Sign in")?;
+    std::fs::write(Path::new(&out).join("readme_sign_in.rs"), sign_in)?;
     let network = rust_blocks(&readme, "## Read the network")?;
     std::fs::write(Path::new(&out).join("readme_network.rs"), network)?;
     Ok(())

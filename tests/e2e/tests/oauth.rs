@@ -226,3 +226,48 @@ async fn a_request_signed_with_another_dpop_key_is_refused() {
     );
     assert_eq!(thief_store.get(&account.did).await.unwrap(), Some(stolen));
 }
+
+#[tokio::test]
+async fn concurrent_refreshes_are_one_request_and_an_expired_token_refreshes_before_the_call() {
+    let (oauth, store, session, account) = signed_in("oauthrace").await;
+    let before = store.get(&account.did).await.unwrap().unwrap();
+    // Refresh tokens are single-use: five refreshes at once succeed only as one request.
+    let refreshes: Vec<_> = (0..5)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.refresh().await })
+        })
+        .collect();
+    for refresh in refreshes {
+        refresh.await.unwrap().unwrap();
+    }
+    let after = store.get(&account.did).await.unwrap().unwrap();
+    assert_ne!(after.refresh_token, before.refresh_token);
+
+    // A stored session whose access token has expired refreshes before its first call.
+    let mut expired = after.clone();
+    expired.expires_at = Some(1);
+    store.set(expired).await.unwrap();
+    let restored = oauth.restore(&account.did).await.unwrap();
+    typed_client(&restored)
+        .create_record(&a_job())
+        .await
+        .unwrap();
+    let renewed = store.get(&account.did).await.unwrap().unwrap();
+    assert_ne!(renewed.access_token, after.access_token);
+    assert!(renewed.expires_at.unwrap() > 1);
+}
+
+#[tokio::test]
+async fn a_token_already_held_and_its_did_make_a_session_without_a_login() {
+    let (password_client, account) = common::logged_in("tokenonly").await;
+    let token = password_client.session().unwrap().access_jwt().to_owned();
+    let did = lexicon_xrpc::lexicon_runtime::Did::new(account.did.as_str()).unwrap();
+    let client = Client::builder(&pds().url)
+        .credentials(lexicon_xrpc::TokenCredentials::new(did, token))
+        .build()
+        .unwrap();
+    assert_eq!(client.did().unwrap().as_str(), account.did);
+    let created = client.create_record(&a_job()).await.unwrap();
+    assert_eq!(created.uri.authority(), account.did);
+}
