@@ -11,6 +11,7 @@ pub mod com;
 pub static LEXICONS: ::lexicon_runtime::__private::Registry =
     ::lexicon_runtime::__private::Registry::new(&[
         crate::com::atproto::lexicon::schema::LEXICON_JSON,
+        crate::com::atproto::repo::apply_writes::LEXICON_JSON,
         crate::com::atproto::repo::create_record::LEXICON_JSON,
         crate::com::atproto::repo::defs::LEXICON_JSON,
         crate::com::atproto::repo::delete_record::LEXICON_JSON,
@@ -151,6 +152,24 @@ pub fn validate_input<I: ::lexicon_runtime::record::Input>(
     match def {
         "com.atproto.lexicon.schema" | "com.atproto.lexicon.schema#main" => input
             .parse::<crate::com::atproto::lexicon::schema::Schema>(mode)
+            .map(drop),
+        "com.atproto.repo.applyWrites#create" => input
+            .parse::<crate::com::atproto::repo::apply_writes::Create>(mode)
+            .map(drop),
+        "com.atproto.repo.applyWrites#createResult" => input
+            .parse::<crate::com::atproto::repo::apply_writes::CreateResult>(mode)
+            .map(drop),
+        "com.atproto.repo.applyWrites#delete" => input
+            .parse::<crate::com::atproto::repo::apply_writes::Delete>(mode)
+            .map(drop),
+        "com.atproto.repo.applyWrites#deleteResult" => input
+            .parse::<crate::com::atproto::repo::apply_writes::DeleteResult>(mode)
+            .map(drop),
+        "com.atproto.repo.applyWrites#update" => input
+            .parse::<crate::com::atproto::repo::apply_writes::Update>(mode)
+            .map(drop),
+        "com.atproto.repo.applyWrites#updateResult" => input
+            .parse::<crate::com::atproto::repo::apply_writes::UpdateResult>(mode)
             .map(drop),
         "com.atproto.repo.defs#commitMeta" => input
             .parse::<crate::com::atproto::repo::defs::CommitMeta>(mode)

@@ -42,6 +42,7 @@ mod error;
 mod records;
 mod session;
 mod transport;
+mod writes;
 
 pub use builder::ClientBuilder;
 pub use client::Client;
@@ -53,6 +54,7 @@ pub use records::{Created, RecordPages, StoredRecord};
 pub use session::Session;
 #[cfg(feature = "reqwest")]
 pub use transport::ReqwestTransport;
-pub use transport::{ByteStream, Request, Response, Transport, TransportError};
+pub use transport::{ByteStream, Request, Response, SendFuture, Transport, TransportError};
+pub use writes::{Applied, Write, WriteResult};
 
 pub use lexicon_runtime;

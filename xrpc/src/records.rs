@@ -9,6 +9,7 @@ use lexicon_runtime::xrpc::{NoParams, UnlistedError};
 use lexicon_runtime::{AtIdentifier, AtUri, Blob, Cid, Format, Nsid, RecordKey, Unknown};
 
 use crate::atproto::com::atproto::repo::create_record::{self, CreateRecord, CreateRecordError};
+use crate::atproto::com::atproto::repo::defs::CommitMeta;
 use crate::atproto::com::atproto::repo::delete_record::{self, DeleteRecord, DeleteRecordError};
 use crate::atproto::com::atproto::repo::get_record::{self, GetRecord, GetRecordError};
 use crate::atproto::com::atproto::repo::list_records::{self, ListRecords};
@@ -18,14 +19,16 @@ use crate::client::{Auth, Client};
 use crate::error::Error;
 
 /// Where a record was written: its AT URI and the CID of its content (a `strongRef`'s two
-/// fields).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// fields), and the commit that wrote it.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Created {
     /// `at://<did>/<collection>/<rkey>`.
     pub uri: AtUri,
     /// The CID of the record's DAG-CBOR encoding.
     pub cid: Cid,
+    /// The repository commit that made the write (`cid`, `rev`), when the server says.
+    pub commit: Option<CommitMeta>,
 }
 
 /// A record read from a repository, validated as its generated type.
@@ -77,7 +80,7 @@ impl Client {
         let mut input = create_record::Input::new(repo, collection, value);
         input.rkey = rkey.map(|k| RecordKey::new_unchecked(k.to_owned()));
         let output = self.call::<CreateRecord>(&NoParams, &input).await?;
-        written(nsid, output.uri, output.cid, record)
+        written(nsid, output.uri, output.cid, output.commit, record)
     }
 
     /// Replaces (or creates) the record at `rkey` in the logged-in account's repository. With
@@ -97,24 +100,24 @@ impl Client {
         let mut input = put_record::Input::new(repo, collection, rkey, value);
         input.swap_record = swap_record.map(|cid| Some(cid.clone()));
         let output = self.call::<PutRecord>(&NoParams, &input).await?;
-        written(nsid, output.uri, output.cid, record)
+        written(nsid, output.uri, output.cid, output.commit, record)
     }
 
     /// Deletes the record at `rkey` of collection `R` in the logged-in account's repository
     /// (succeeding if there is none); with `swap_record`, only if the current record has that
-    /// CID.
+    /// CID. Returns the commit that deleted it, when the server says.
     pub async fn delete_record<R: Record>(
         &self,
         rkey: &str,
         swap_record: Option<&Cid>,
-    ) -> Result<(), Error<DeleteRecordError>> {
+    ) -> Result<Option<CommitMeta>, Error<DeleteRecordError>> {
         let nsid = delete_record::NSID;
         let rkey = check_key::<R, _>(nsid, rkey)?;
         let collection = Nsid::new_unchecked(R::NSID.to_owned());
         let mut input = delete_record::Input::new(self.own_repo(nsid)?, collection, rkey);
         input.swap_record = swap_record.cloned();
-        self.call::<DeleteRecord>(&NoParams, &input).await?;
-        Ok(())
+        let output = self.call::<DeleteRecord>(&NoParams, &input).await?;
+        Ok(output.commit)
     }
 
     /// Reads the record at `rkey` of collection `R` in `repo` (a DID or handle) and validates
@@ -194,7 +197,7 @@ impl Client {
     }
 
     /// The logged-in account's DID, as the repository to write to.
-    fn own_repo<E>(&self, nsid: &'static str) -> Result<AtIdentifier, Error<E>> {
+    pub(crate) fn own_repo<E>(&self, nsid: &'static str) -> Result<AtIdentifier, Error<E>> {
         let did = self.did().ok_or(Error::NotLoggedIn { nsid })?;
         Ok(AtIdentifier::new_unchecked(did.into_string()))
     }
@@ -225,7 +228,7 @@ impl Client {
 
 /// Checks a record before a write: every violation of its schema, then its key; returns it
 /// as the `unknown` value of the write's input, `$type` included.
-fn prepare<R: Record, E>(
+pub(crate) fn prepare<R: Record, E>(
     nsid: &'static str,
     record: &R,
     rkey: Option<&str>,
@@ -241,7 +244,10 @@ fn prepare<R: Record, E>(
 }
 
 /// `rkey` as a record key of `R`'s key type.
-fn check_key<R: Record, E>(nsid: &'static str, rkey: &str) -> Result<RecordKey, Error<E>> {
+pub(crate) fn check_key<R: Record, E>(
+    nsid: &'static str,
+    rkey: &str,
+) -> Result<RecordKey, Error<E>> {
     R::check_key(rkey).map_err(|error| Error::Invalid { nsid, error })?;
     Ok(RecordKey::new_unchecked(rkey.to_owned()))
 }
@@ -263,6 +269,7 @@ fn written<R: Record, E>(
     nsid: &'static str,
     uri: AtUri,
     cid: Cid,
+    commit: Option<CommitMeta>,
     record: &R,
 ) -> Result<Created, Error<E>> {
     #[cfg(feature = "dag-cbor")]
@@ -273,12 +280,12 @@ fn written<R: Record, E>(
     }
     #[cfg(not(feature = "dag-cbor"))]
     let _ = (nsid, record);
-    Ok(Created { uri, cid })
+    Ok(Created { uri, cid, commit })
 }
 
 /// The CID the server gave a record against the CID of the record's DAG-CBOR `bytes`.
 #[cfg(feature = "dag-cbor")]
-fn check_cid<E>(
+pub(crate) fn check_cid<E>(
     nsid: &'static str,
     uri: &AtUri,
     remote: &Cid,

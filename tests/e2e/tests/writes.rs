@@ -1,0 +1,103 @@
+//! `com.atproto.repo.applyWrites` typed, against the reference PDS: creates, updates and
+//! deletes of generated records in one commit, a result per write, the commit carried by every
+//! write's result, and a stale `swapCommit` refused as the typed `InvalidSwap`.
+
+mod common;
+
+use common::logged_in;
+use lexicon_xrpc::atproto::com::atproto::repo::apply_writes::ApplyWritesError;
+use lexicon_xrpc::{Error, Write, WriteResult};
+use pds_e2e::dev::cocore::compute::job::Job;
+use serde_json::json;
+
+fn job() -> Job {
+    let payment = json!({
+        "uri": "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a",
+        "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+    });
+    Job::from_json(&common::job(payment).to_string()).unwrap()
+}
+
+#[tokio::test]
+async fn writes_in_one_commit_each_get_a_result_and_a_stale_swap_is_refused() {
+    let (client, account) = logged_in("writes").await;
+    let (first, second) = (job(), job());
+    let applied = client
+        .apply_writes(
+            vec![
+                Write::create(&first).unwrap(),
+                Write::create_with_key("3lbq5mkxk2s2b", &second).unwrap(),
+            ],
+            None,
+        )
+        .await
+        .unwrap();
+    let commit = applied.commit.clone().expect("the PDS names the commit");
+    let [WriteResult::Created(a), WriteResult::Created(b)] = applied.results.as_slice() else {
+        panic!("{:?}", applied.results)
+    };
+    assert_eq!(a.commit.as_ref(), Some(&commit));
+    assert_eq!(b.uri.rkey(), Some("3lbq5mkxk2s2b"));
+    assert_eq!(a.uri.authority(), account.did);
+
+    // An update and a delete in the next commit.
+    let mut changed = second.clone();
+    changed.max_tokens_out = 1024;
+    let next = client
+        .apply_writes(
+            vec![
+                Write::update("3lbq5mkxk2s2b", &changed).unwrap(),
+                Write::delete::<Job>(a.uri.rkey().unwrap()).unwrap(),
+            ],
+            Some(&commit.cid),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        next.results.as_slice(),
+        [WriteResult::Updated(_), WriteResult::Deleted]
+    ));
+    assert!(next.commit.as_ref().unwrap().rev.as_str() > commit.rev.as_str());
+    let read = client
+        .get_record::<Job>(&account.did, "3lbq5mkxk2s2b")
+        .await
+        .unwrap();
+    assert_eq!(read.value.max_tokens_out, 1024);
+    assert!(client
+        .get_record::<Job>(&account.did, a.uri.rkey().unwrap())
+        .await
+        .is_err());
+
+    // The first commit is no longer the current one.
+    let stale = client
+        .apply_writes(vec![Write::create(&job()).unwrap()], Some(&commit.cid))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            stale,
+            Error::Xrpc {
+                error: ApplyWritesError::InvalidSwap,
+                ..
+            }
+        ),
+        "{stale}"
+    );
+
+    // Single writes carry their commit too.
+    let created = client.create_record(&job()).await.unwrap();
+    let commit = created.commit.expect("createRecord names the commit");
+    let deleted = client
+        .delete_record::<Job>(created.uri.rkey().unwrap(), None)
+        .await
+        .unwrap()
+        .expect("deleteRecord names the commit");
+    assert!(deleted.rev.as_str() > commit.rev.as_str());
+
+    // A record that breaks its schema is refused before anything is sent.
+    let mut bad = job();
+    bad.max_tokens_out = -1;
+    let sent = client.requests_sent();
+    assert!(Write::create(&bad).unwrap_err().is_local());
+    assert_eq!(client.requests_sent(), sent);
+}
