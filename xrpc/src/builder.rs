@@ -29,6 +29,7 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     bearer: Option<String>,
     credentials: Option<Arc<dyn crate::Credentials>>,
+    retry: crate::RetryPolicy,
 }
 
 impl ClientBuilder {
@@ -45,6 +46,7 @@ impl ClientBuilder {
             transport: None,
             bearer: None,
             credentials: None,
+            retry: crate::RetryPolicy::none(),
         }
     }
 
@@ -103,6 +105,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends failed calls again as `policy` says (rate limits, server errors, transport
+    /// failures, with backoff); none by default.
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Sends requests through `transport` instead of the default one.
     pub fn transport(mut self, transport: impl Transport) -> Self {
         self.transport = Some(Arc::new(transport));
@@ -145,6 +154,7 @@ impl ClientBuilder {
             max_response_bytes: self.max_response_bytes,
             bearer: self.bearer,
             credentials: self.credentials,
+            retry: self.retry,
         }))
     }
 }

@@ -14,6 +14,7 @@ use crate::credentials::{Credentials, Observed};
 #[cfg(feature = "reqwest")]
 use crate::error::BuildError;
 use crate::error::Error;
+use crate::retry::{Failure, RetryPolicy};
 use crate::session::Session;
 use crate::transport::{ByteStream, Request, Response, Transport};
 
@@ -33,6 +34,7 @@ pub(crate) struct Settings {
     pub(crate) max_response_bytes: usize,
     pub(crate) bearer: Option<String>,
     pub(crate) credentials: Option<Arc<dyn Credentials>>,
+    pub(crate) retry: RetryPolicy,
 }
 
 struct Inner {
@@ -43,6 +45,7 @@ struct Inner {
     mode: Mode,
     max_response_bytes: usize,
     bearer: Option<String>,
+    retry: RetryPolicy,
     session: RwLock<Option<Session>>,
     credentials: RwLock<Option<Arc<dyn Credentials>>>,
     /// Held while refreshing, so concurrent calls that see `ExpiredToken` refresh once.
@@ -90,6 +93,7 @@ impl Client {
                 mode: settings.mode,
                 max_response_bytes: settings.max_response_bytes,
                 bearer: settings.bearer,
+                retry: settings.retry,
                 session: RwLock::new(None),
                 credentials: RwLock::new(settings.credentials),
                 refreshing: tokio::sync::Mutex::new(()),
@@ -245,6 +249,7 @@ impl Client {
         }
         let mut refreshed = false;
         let mut retries = 0;
+        let mut retried = 0;
         let credentials = match auth {
             Auth::Access => self.credentials(),
             Auth::None | Auth::Refresh => None,
@@ -262,12 +267,32 @@ impl Client {
                     .map_err(|error| Error::Credentials { nsid, error })?;
             }
             let sent = credentials.as_ref().map(|_| request.clone());
-            let mut response = self.send_once(nsid, request).await?;
+            let mut response = match self.send_once::<E>(nsid, request).await {
+                Ok(response) => response,
+                Err(error) => {
+                    let failure = match &error {
+                        Error::Transport { error, .. } => Failure::of_transport(error),
+                        _ => return Err(error),
+                    };
+                    if self.wait_to_retry(method, &mut retried, failure).await {
+                        continue;
+                    }
+                    return Err(error);
+                }
+            };
             let success = (200..300).contains(&response.status);
             let error = match success {
                 true => None,
                 false => Some(self.read_error(nsid, &mut response).await),
             };
+            if !success {
+                let failure = Failure::of_status(response.status, retry_after(&response));
+                if let Some(failure) = failure {
+                    if self.wait_to_retry(method, &mut retried, failure).await {
+                        continue;
+                    }
+                }
+            }
             if let (Some(credentials), Some(sent)) = (&credentials, &sent) {
                 let observed = Observed {
                     status: response.status,
@@ -307,6 +332,19 @@ impl Client {
                 continue;
             }
             return Err(error.into_error(nsid, response.status, &response));
+        }
+    }
+
+    /// Waits before sending a call again after `failure`, if the retry policy says to;
+    /// false when it says to give up.
+    async fn wait_to_retry(&self, method: &str, retried: &mut u32, failure: Failure) -> bool {
+        match self.inner.retry.delay(method, *retried, failure) {
+            Some(delay) => {
+                *retried += 1;
+                tokio::time::sleep(delay).await;
+                true
+            }
+            None => false,
         }
     }
 

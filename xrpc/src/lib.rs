@@ -40,6 +40,7 @@ mod client;
 mod credentials;
 mod error;
 mod records;
+mod retry;
 mod session;
 mod transport;
 mod writes;
@@ -51,6 +52,7 @@ pub use credentials::{
 };
 pub use error::{BuildError, Error};
 pub use records::{Created, RecordPages, StoredRecord};
+pub use retry::RetryPolicy;
 pub use session::Session;
 #[cfg(feature = "reqwest")]
 pub use transport::ReqwestTransport;

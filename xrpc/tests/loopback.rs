@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use lexicon_runtime::xrpc::NoParams;
 use lexicon_runtime::Mode;
+use lexicon_xrpc::atproto::com::atproto::repo::get_record::{self, GetRecord, GetRecordError};
 use lexicon_xrpc::atproto::com::atproto::server::create_session::CreateSessionError;
-use lexicon_xrpc::{Client, Error, TransportError};
+use lexicon_xrpc::{Client, Error, RetryPolicy, TransportError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -16,41 +17,57 @@ use tokio::task::JoinHandle;
 /// Serves one connection: reads a request, answers `response` (unless it is `None`: then it
 /// holds the connection open without answering), and returns the request's text.
 async fn serve_once(response: Option<String>) -> (String, JoinHandle<String>) {
+    let (url, task) = serve(vec![response]).await;
+    let first = tokio::spawn(async move { task.await.unwrap().remove(0) });
+    (url, first)
+}
+
+/// Serves one connection per response, in order, as [`serve_once`] does; returns the texts of
+/// the requests.
+async fn serve(responses: Vec<Option<String>>) -> (String, JoinHandle<Vec<String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let task = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = Vec::new();
-        let mut buf = [0u8; 4096];
-        // Bounded: a request is read until its headers and declared body are in.
-        for _ in 0..100 {
-            let n = socket.read(&mut buf).await.unwrap();
-            request.extend_from_slice(&buf[..n]);
-            let text = String::from_utf8_lossy(&request).to_string();
-            if let Some(end) = text.find("\r\n\r\n") {
-                let length = text
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse::<usize>().unwrap())
-                    })
-                    .unwrap_or(0);
-                if request.len() >= end + 4 + length {
-                    break;
-                }
+        let mut requests = Vec::new();
+        for response in responses {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            requests.push(read_request(&mut socket).await);
+            match response {
+                Some(response) => socket.write_all(response.as_bytes()).await.unwrap(),
+                None => tokio::time::sleep(Duration::from_secs(5)).await,
             }
-            if n == 0 {
+        }
+        requests
+    });
+    (url, task)
+}
+
+/// Reads a request until its headers and declared body are in (bounded).
+async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    for _ in 0..100 {
+        let n = socket.read(&mut buf).await.unwrap();
+        request.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&request).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap())
+                })
+                .unwrap_or(0);
+            if request.len() >= end + 4 + length {
                 break;
             }
         }
-        match response {
-            Some(response) => socket.write_all(response.as_bytes()).await.unwrap(),
-            None => tokio::time::sleep(Duration::from_secs(5)).await,
+        if n == 0 {
+            break;
         }
-        String::from_utf8_lossy(&request).to_string()
-    });
-    (url, task)
+    }
+    String::from_utf8_lossy(&request).to_string()
 }
 
 fn response(status: &str, headers: &[&str], body: &str) -> String {
@@ -268,4 +285,112 @@ async fn a_call_with_invalid_parameters_is_refused_before_sending() {
         other => panic!("{other:?}"),
     }
     assert_eq!(client.requests_sent(), 0);
+}
+
+const RATE_LIMITED: &str = r#"{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}"#;
+const UNAVAILABLE: &str = r#"{"error":"NotEnoughResources"}"#;
+
+fn record_ok() -> String {
+    response(
+        "200 OK",
+        &["content-type: application/json"],
+        r#"{"uri":"at://did:plc:abc/app.example.thing/1","value":{}}"#,
+    )
+}
+
+async fn get_record(client: &Client) -> Result<(), Error<GetRecordError>> {
+    let params =
+        get_record::Params::from_query("repo=did:plc:abc&collection=app.example.thing&rkey=1")
+            .unwrap();
+    client.query::<GetRecord>(&params).await.map(|_| ())
+}
+
+#[tokio::test]
+async fn a_retry_policy_waits_out_a_429_and_a_503_then_succeeds() {
+    let (url, server) = serve(vec![
+        Some(response(
+            "429 Too Many Requests",
+            &["retry-after: 0", "content-type: application/json"],
+            RATE_LIMITED,
+        )),
+        Some(response(
+            "503 Service Unavailable",
+            &["content-type: application/json"],
+            UNAVAILABLE,
+        )),
+        Some(record_ok()),
+    ])
+    .await;
+    let policy = RetryPolicy::new(2).base_delay(Duration::from_millis(10));
+    let client = Client::builder(&url).retry(policy).build().unwrap();
+    get_record(&client).await.unwrap();
+    assert_eq!(client.requests_sent(), 3);
+    assert_eq!(server.await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit_and_a_procedure_is_not_sent_again_after_a_5xx() {
+    let unavailable = || {
+        Some(response(
+            "503 Service Unavailable",
+            &["content-type: application/json"],
+            UNAVAILABLE,
+        ))
+    };
+    let (url, _server) = serve(vec![unavailable(), unavailable()]).await;
+    let policy = RetryPolicy::new(1).base_delay(Duration::from_millis(10));
+    let client = Client::builder(&url).retry(policy.clone()).build().unwrap();
+    let error = get_record(&client).await.unwrap_err();
+    assert_eq!(error.status(), Some(503), "{error}");
+    assert_eq!(client.requests_sent(), 2);
+
+    // createSession may have been applied by a server that then failed: it is not resent.
+    let (url, _server) = serve(vec![unavailable()]).await;
+    let client = Client::builder(&url).retry(policy).build().unwrap();
+    let error = client.login("alice.test", "pw").await.unwrap_err();
+    assert_eq!(error.status(), Some(503), "{error}");
+    assert_eq!(client.requests_sent(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_and_a_rate_limit_longer_than_the_cap_is_returned() {
+    // Nothing listens on this port once the listener is dropped.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let policy = RetryPolicy::new(2).base_delay(Duration::from_millis(10));
+    let client = Client::builder(&format!("http://127.0.0.1:{port}"))
+        .retry(policy.clone())
+        .build()
+        .unwrap();
+    let error = client.login("alice.test", "pw").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                error: TransportError::Connect(_),
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        client.requests_sent(),
+        3,
+        "a request never sent is safe to send again"
+    );
+
+    let (url, _server) = serve(vec![Some(response(
+        "429 Too Many Requests",
+        &["retry-after: 3600", "content-type: application/json"],
+        RATE_LIMITED,
+    ))])
+    .await;
+    let client = Client::builder(&url).retry(policy).build().unwrap();
+    let error = get_record(&client).await.unwrap_err();
+    assert!(matches!(error, Error::RateLimited { .. }), "{error}");
+    assert_eq!(client.requests_sent(), 1);
 }
