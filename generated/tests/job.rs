@@ -292,3 +292,22 @@ fn violations_of(json: &str) -> Vec<String> {
         other => panic!("expected violations, got {other:?}"),
     }
 }
+
+#[test]
+fn a_job_without_type_reads_when_its_collection_is_known() {
+    use lexicon_runtime::record::from_json_untyped;
+    use lexicon_runtime::Mode;
+    let mut value = valid_job();
+    value.as_object_mut().unwrap().remove("$type");
+    let job = from_json_untyped::<Job>(Mode::Strict, &value.to_string()).unwrap();
+    assert_eq!(job.model, value["model"]);
+    // A $type that is there must still be the collection's.
+    value["$type"] = json!("dev.cocore.compute.receipt");
+    assert!(from_json_untyped::<Job>(Mode::Strict, &value.to_string()).is_err());
+    // Violations are still every violation, with their paths.
+    let mut bad = valid_job();
+    bad.as_object_mut().unwrap().remove("$type");
+    bad["maxTokensOut"] = json!(0);
+    let error = from_json_untyped::<Job>(Mode::Strict, &bad.to_string()).unwrap_err();
+    assert_eq!(error.paths(), ["$.maxTokensOut"], "{error:#}");
+}

@@ -35,6 +35,25 @@ pub trait Record: Serialize + ShapeOwned + Validate {
     }
 }
 
+/// Parses a record of collection `R` from JSON whose `$type` may be left out (writers that
+/// know the collection often omit it, and the PDS fills it in), then validates it as `mode`'s
+/// validator would. A `$type` that is present must still be `R::NSID`; anything else (not an
+/// object, not JSON) is reported as [`json::from_json_with`](crate::json::from_json_with)
+/// reports it.
+pub fn from_json_untyped<R: Record>(mode: Mode, json: &str) -> Result<R, Error> {
+    let mut value: serde_json::Value = match serde_json::from_str(json) {
+        Ok(value) => value,
+        Err(_) => return crate::json::from_json_with(mode, json),
+    };
+    match value.as_object_mut() {
+        Some(object) if !object.contains_key("$type") => {
+            object.insert("$type".into(), serde_json::Value::from(R::NSID));
+            crate::json::from_json_with(mode, &value.to_string())
+        }
+        _ => crate::json::from_json_with(mode, json),
+    }
+}
+
 /// Record types chosen by collection NSID: the generated `KnownRecord`.
 pub trait RecordSet: Sized {
     /// Parses a record of `collection` from `input` and validates it as `mode`'s validator would.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use lexicon_runtime::xrpc::UnlistedError;
+use lexicon_runtime::xrpc::{ErrorName, UnlistedError};
 use lexicon_runtime::{AtUri, Cid};
 
 use crate::atproto::com::atproto::server::refresh_session::RefreshSessionError;
@@ -173,6 +173,56 @@ impl<E> Error<E> {
         }
     }
 
+    /// The same error for another method's error enum `F`: a named error keeps its name
+    /// (`F::from_name`), everything else is unchanged. `retyped::<UnlistedError>()` gives
+    /// one error type for calls of different methods.
+    pub fn retyped<F: ErrorName>(self) -> Error<F>
+    where
+        E: ErrorName,
+    {
+        match self {
+            Error::Xrpc {
+                nsid,
+                status,
+                error,
+                message,
+            } => Error::Xrpc {
+                nsid,
+                status,
+                error: F::from_name(error.name()),
+                message,
+            },
+            Error::RateLimited {
+                nsid,
+                retry_after,
+                message,
+            } => Error::RateLimited {
+                nsid,
+                retry_after,
+                message,
+            },
+            Error::Status { nsid, status, body } => Error::Status { nsid, status, body },
+            Error::Invalid { nsid, error } => Error::Invalid { nsid, error },
+            Error::InvalidResponse { nsid, error } => Error::InvalidResponse { nsid, error },
+            Error::TooLarge { nsid, limit } => Error::TooLarge { nsid, limit },
+            Error::Transport { nsid, error } => Error::Transport { nsid, error },
+            Error::NotLoggedIn { nsid } => Error::NotLoggedIn { nsid },
+            Error::Credentials { nsid, error } => Error::Credentials { nsid, error },
+            Error::Refresh { nsid, error } => Error::Refresh { nsid, error },
+            Error::CidMismatch {
+                nsid,
+                uri,
+                remote,
+                local,
+            } => Error::CidMismatch {
+                nsid,
+                uri,
+                remote,
+                local,
+            },
+        }
+    }
+
     /// True when the request never reached the server (refused here, or not logged in).
     pub fn is_local(&self) -> bool {
         matches!(self, Error::Invalid { .. } | Error::NotLoggedIn { .. })
@@ -203,6 +253,27 @@ mod tests {
     use lexicon_runtime::ValidationErrors;
 
     use crate::atproto::com::atproto::repo::strong_ref::StrongRef;
+
+    #[test]
+    fn a_retyped_error_keeps_the_name_and_everything_else() {
+        use crate::atproto::com::atproto::repo::get_record::GetRecordError;
+        use lexicon_runtime::xrpc::{ErrorName as _, UnlistedError};
+        let error: super::Error<GetRecordError> = super::Error::Xrpc {
+            nsid: "com.atproto.repo.getRecord",
+            status: 400,
+            error: GetRecordError::RecordNotFound,
+            message: Some("gone".into()),
+        };
+        let text = error.to_string();
+        let any = error.retyped::<UnlistedError>();
+        assert_eq!(any.xrpc_error().map(|e| e.name()), Some("RecordNotFound"));
+        assert_eq!(any.to_string(), text);
+        let back = any.retyped::<GetRecordError>();
+        assert!(matches!(
+            back.xrpc_error(),
+            Some(GetRecordError::RecordNotFound)
+        ));
+    }
 
     #[test]
     fn a_refused_call_leads_to_its_violations_through_source() {

@@ -42,6 +42,7 @@ mod error;
 mod records;
 mod retry;
 mod session;
+mod swap;
 mod transport;
 mod writes;
 

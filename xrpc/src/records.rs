@@ -92,13 +92,24 @@ impl Client {
         record: &R,
         swap_record: Option<&Cid>,
     ) -> Result<Created, Error<PutRecordError>> {
+        self.put(rkey, record, swap_record.map(Some)).await
+    }
+
+    /// `putRecord` with `swap`: `None` for no check, `Some(Some(cid))` for "only if the record
+    /// has this CID", `Some(None)` for "only if there is no record".
+    pub(crate) async fn put<R: Record>(
+        &self,
+        rkey: &str,
+        record: &R,
+        swap: Option<Option<&Cid>>,
+    ) -> Result<Created, Error<PutRecordError>> {
         let nsid = put_record::NSID;
         let value = prepare(nsid, record, Some(rkey))?;
         let repo = self.own_repo(nsid)?;
         let collection = Nsid::new_unchecked(R::NSID.to_owned());
         let rkey = RecordKey::new_unchecked(rkey.to_owned());
         let mut input = put_record::Input::new(repo, collection, rkey, value);
-        input.swap_record = swap_record.map(|cid| Some(cid.clone()));
+        input.swap_record = swap.map(|cid| cid.cloned());
         let output = self.call::<PutRecord>(&NoParams, &input).await?;
         written(nsid, output.uri, output.cid, output.commit, record)
     }

@@ -101,3 +101,74 @@ async fn writes_in_one_commit_each_get_a_result_and_a_stale_swap_is_refused() {
     assert!(Write::create(&bad).unwrap_err().is_local());
     assert_eq!(client.requests_sent(), sent);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compare_and_swap_reads_again_when_another_writer_got_there_first() {
+    use tokio::runtime::Handle;
+    use tokio::task::block_in_place;
+
+    let (client, account) = logged_in("swap").await;
+    let rkey = "3lbq5mkxk2s2c";
+    let mut first = job();
+    first.max_tokens_out = 100;
+    // No record yet: written only if there still is none.
+    client
+        .swap_record::<Job>(rkey, 3, |current| {
+            assert!(current.is_none());
+            Some(first.clone())
+        })
+        .await
+        .unwrap()
+        .expect("written");
+
+    // Another writer changes the record between our read and our write: we read again.
+    let other = client.clone();
+    let mut seen = Vec::new();
+    client
+        .swap_record::<Job>(rkey, 3, |current| {
+            let current = current.expect("the record");
+            seen.push(current.max_tokens_out);
+            if seen.len() == 1 {
+                let mut theirs = current.clone();
+                theirs.max_tokens_out = 200;
+                block_in_place(|| {
+                    Handle::current().block_on(other.put_record(rkey, &theirs, None))
+                })
+                .unwrap();
+            }
+            let mut mine = current.clone();
+            mine.max_tokens_out += 1;
+            Some(mine)
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, [100, 200]);
+    let read = client.get_record::<Job>(&account.did, rkey).await.unwrap();
+    assert_eq!(read.value.max_tokens_out, 201);
+
+    // A writer that always gets there first: after `attempts` writes, the InvalidSwap.
+    let error = client
+        .swap_record::<Job>(rkey, 2, |current| {
+            let mut theirs = current.expect("the record").clone();
+            theirs.max_tokens_out += 1000;
+            block_in_place(|| Handle::current().block_on(other.put_record(rkey, &theirs, None)))
+                .unwrap();
+            let mut mine = theirs;
+            mine.max_tokens_out += 1;
+            Some(mine)
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Xrpc { error: lexicon_xrpc::atproto::com::atproto::repo::put_record::PutRecordError::InvalidSwap, .. }),
+        "{error}"
+    );
+    // Nothing to change: nothing written.
+    let sent = client.requests_sent();
+    assert!(client
+        .swap_record::<Job>(rkey, 3, |_| None)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(client.requests_sent(), sent + 1, "one read, no write");
+}
