@@ -323,10 +323,16 @@ impl<'a> Resolver<'a> {
         let mut pages = client.list_records::<Schema>(&did);
         let mut found = Vec::new();
         while let Some(page) = pages.next_page().await.map_err(|e| e.to_string())? {
-            found.extend(page.into_iter().filter(|r| {
-                let rkey = r.uri.as_str().rsplit('/').next().unwrap_or_default();
-                glob_match(pattern, rkey)
-            }));
+            for record in page {
+                let uri = match &record {
+                    Ok(record) => &record.uri,
+                    Err(invalid) => &invalid.uri,
+                };
+                // An invalid schema record fails the fetch only if it is one asked for.
+                if glob_match(pattern, uri.rkey().unwrap_or_default()) {
+                    found.push(record.map_err(|invalid| invalid.to_string())?);
+                }
+            }
         }
         Ok(found)
     }

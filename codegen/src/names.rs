@@ -137,11 +137,39 @@ fn sanitize(word: String, fallback: &str) -> String {
     }
 }
 
-/// Keeps ASCII letters and digits, turning everything else into word breaks.
+/// Keeps ASCII letters and digits, turning everything else into word breaks, and writes a
+/// plural acronym as one word (`memoryBandwidthGBs` → `memoryBandwidthGbs`, so `gbs`, not
+/// `g_bs`): a run of two or more capitals, then an `s` that ends the word.
 fn words(s: &str) -> String {
-    s.chars()
+    let chars: Vec<char> = s
+        .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect()
+        .collect();
+    let mut out = String::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_uppercase())
+            .count();
+        let plural = run >= 2
+            && chars.get(i + run) == Some(&'s')
+            && chars
+                .get(i + run + 1)
+                .is_none_or(|c| !c.is_ascii_lowercase());
+        if plural {
+            out.push(chars[i]);
+            out.extend(chars[i + 1..i + run].iter().map(char::to_ascii_lowercase));
+            i += run;
+        } else if run > 0 {
+            out.extend(&chars[i..i + run]);
+            i += run;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// A `snake_case` name for a module or field.
@@ -200,6 +228,19 @@ pub fn unraw(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn acronyms_are_one_word_even_when_plural() {
+        assert_eq!(snake("memoryBandwidthGBs"), "memory_bandwidth_gbs");
+        assert_eq!(snake("ramGB"), "ram_gb");
+        assert_eq!(snake("inputCipherURL"), "input_cipher_url");
+        assert_eq!(snake("relatedURLsList"), "related_urls_list");
+        assert_eq!(snake("knownIDs"), "known_ids");
+        assert_eq!(snake("HTTPServer"), "http_server");
+        assert_eq!(snake("pCores"), "p_cores");
+        assert_eq!(snake("CPUsed"), "cp_used");
+        assert_eq!(pascal("memoryBandwidthGBs"), "MemoryBandwidthGbs");
+    }
 
     #[test]
     fn keywords_are_escaped() {

@@ -39,6 +39,7 @@ mod builder;
 mod client;
 mod credentials;
 mod error;
+mod listing;
 mod records;
 mod retry;
 mod session;
@@ -52,7 +53,8 @@ pub use credentials::{
     Credentials, CredentialsError, CredentialsFuture, Observed, TokenCredentials,
 };
 pub use error::{BuildError, Error};
-pub use records::{Created, RecordPages, StoredRecord};
+pub use listing::{InvalidRecord, Listed, RecordPages};
+pub use records::{Created, StoredRecord};
 pub use retry::RetryPolicy;
 pub use session::Session;
 #[cfg(feature = "reqwest")]

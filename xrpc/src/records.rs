@@ -1,9 +1,6 @@
 //! Typed record operations over `com.atproto.repo`: a record is checked against its schema and
 //! its key type before anything is sent, and read back as its generated type.
 
-use std::marker::PhantomData;
-
-use futures_util::{stream, Stream, StreamExt, TryStreamExt};
 use lexicon_runtime::record::Record;
 use lexicon_runtime::xrpc::{NoParams, UnlistedError};
 use lexicon_runtime::{AtIdentifier, AtUri, Blob, Cid, Format, Nsid, RecordKey, Unknown};
@@ -12,7 +9,6 @@ use crate::atproto::com::atproto::repo::create_record::{self, CreateRecord, Crea
 use crate::atproto::com::atproto::repo::defs::CommitMeta;
 use crate::atproto::com::atproto::repo::delete_record::{self, DeleteRecord, DeleteRecordError};
 use crate::atproto::com::atproto::repo::get_record::{self, GetRecord, GetRecordError};
-use crate::atproto::com::atproto::repo::list_records::{self, ListRecords};
 use crate::atproto::com::atproto::repo::put_record::{self, PutRecord, PutRecordError};
 use crate::atproto::com::atproto::repo::upload_blob::UploadBlob;
 use crate::client::{Auth, Client};
@@ -180,20 +176,6 @@ impl Client {
         }
     }
 
-    /// The records of collection `R` in `repo`, page by page (`next_page`) or one by one
-    /// (`into_stream`), each validated as an `R`.
-    pub fn list_records<R: Record>(&self, repo: impl AsRef<str>) -> RecordPages<R> {
-        RecordPages {
-            client: self.clone(),
-            repo: repo.as_ref().to_owned(),
-            cursor: None,
-            done: false,
-            limit: 100,
-            reverse: false,
-            record: PhantomData,
-        }
-    }
-
     /// Uploads a blob (an image, a file) and returns the [`Blob`] to put in a record; the
     /// blob is kept by the server only once a record refers to it.
     pub async fn upload_blob(
@@ -215,7 +197,7 @@ impl Client {
 
     /// A record value from the server as an `R`, with its CID checked when there is one and
     /// the `dag-cbor` feature is on.
-    fn read_record<R: Record, E>(
+    pub(crate) fn read_record<R: Record, E>(
         &self,
         nsid: &'static str,
         uri: &AtUri,
@@ -264,7 +246,7 @@ pub(crate) fn check_key<R: Record, E>(
 }
 
 /// `repo` as an at-identifier (a DID or handle).
-fn repo_id<E>(nsid: &'static str, repo: &str) -> Result<AtIdentifier, Error<E>> {
+pub(crate) fn repo_id<E>(nsid: &'static str, repo: &str) -> Result<AtIdentifier, Error<E>> {
     AtIdentifier::new(repo).map_err(|e| Error::Invalid {
         nsid,
         error: lexicon_runtime::Error::Parse {
@@ -312,79 +294,4 @@ pub(crate) fn check_cid<E>(
         remote: remote.clone(),
         local,
     })
-}
-
-/// The records of one collection in one repository, read a page (`com.atproto.repo.listRecords`)
-/// at a time.
-#[must_use]
-pub struct RecordPages<R> {
-    client: Client,
-    repo: String,
-    cursor: Option<String>,
-    done: bool,
-    limit: i64,
-    reverse: bool,
-    record: PhantomData<fn() -> R>,
-}
-
-impl<R: Record + Send + 'static> RecordPages<R> {
-    /// Records per page: 1 to 100 (100 by default).
-    pub fn page_size(mut self, limit: u8) -> Self {
-        self.limit = i64::from(limit.clamp(1, 100));
-        self
-    }
-
-    /// Oldest first (by record key) instead of newest first.
-    pub fn reverse(mut self) -> Self {
-        self.reverse = true;
-        self
-    }
-
-    /// The next page, or `None` after the last.
-    pub async fn next_page(
-        &mut self,
-    ) -> Result<Option<Vec<StoredRecord<R>>>, Error<UnlistedError>> {
-        if self.done {
-            return Ok(None);
-        }
-        let nsid = list_records::NSID;
-        let collection = Nsid::new_unchecked(R::NSID.to_owned());
-        let mut params = list_records::Params::new(repo_id(nsid, &self.repo)?, collection);
-        params.limit = Some(self.limit);
-        params.cursor = self.cursor.clone();
-        params.reverse = Some(self.reverse).filter(|r| *r);
-        let output = self.client.query::<ListRecords>(&params).await?;
-        self.cursor = output.cursor;
-        self.done = self.cursor.is_none() || output.records.is_empty();
-        if output.records.is_empty() {
-            return Ok(None);
-        }
-        output
-            .records
-            .into_iter()
-            .map(|r| {
-                let value =
-                    self.client
-                        .read_record::<R, _>(nsid, &r.uri, Some(&r.cid), &r.value)?;
-                Ok(StoredRecord {
-                    uri: r.uri,
-                    cid: Some(r.cid),
-                    value,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-    }
-
-    /// Every record, one at a time, fetching pages as needed.
-    pub fn into_stream(
-        self,
-    ) -> impl Stream<Item = Result<StoredRecord<R>, Error<UnlistedError>>> + Send {
-        stream::try_unfold(self, |mut pages| async move {
-            Ok(pages.next_page().await?.map(|page| (page, pages)))
-        })
-        .map_ok(|page| stream::iter(page.into_iter().map(Ok)))
-        .try_flatten()
-        .boxed()
-    }
 }

@@ -172,3 +172,48 @@ async fn a_compare_and_swap_reads_again_when_another_writer_got_there_first() {
         .is_none());
     assert_eq!(client.requests_sent(), sent + 1, "one read, no write");
 }
+
+#[tokio::test]
+async fn a_listing_keeps_an_invalid_record_raw_with_its_violations_and_goes_on() {
+    use futures_util::StreamExt as _;
+    use lexicon_runtime::xrpc::NoParams;
+    use lexicon_runtime::{AtIdentifier, Nsid, Unknown};
+    use lexicon_xrpc::atproto::com::atproto::repo::create_record::{self, CreateRecord};
+
+    let (client, account) = logged_in("listing").await;
+    client.create_record(&job()).await.unwrap();
+    // The PDS does not know dev.cocore lexicons, so it stores what another writer sent.
+    let mut broken = serde_json::to_value(job()).unwrap();
+    broken["maxTokensOut"] = json!(0);
+    broken["nonce"] = json!("not hex");
+    let input = create_record::Input::new(
+        AtIdentifier::new(account.did.as_str()).unwrap(),
+        Nsid::new("dev.cocore.compute.job").unwrap(),
+        Unknown::new(broken.clone()).unwrap(),
+    );
+    client
+        .call::<CreateRecord>(&NoParams, &input)
+        .await
+        .unwrap();
+    client.create_record(&job()).await.unwrap();
+
+    let mut listed = Vec::new();
+    let mut records = client
+        .list_records::<Job>(&account.did)
+        .page_size(2)
+        .into_stream();
+    while let Some(record) = records.next().await {
+        listed.push(record.unwrap());
+    }
+    assert_eq!(listed.len(), 3, "one result per record, across pages");
+    let invalid: Vec<_> = listed.iter().filter_map(|r| r.as_ref().err()).collect();
+    let [invalid] = invalid.as_slice() else {
+        panic!("{listed:?}")
+    };
+    assert_eq!(invalid.value.as_value()["nonce"], broken["nonce"]);
+    let Error::InvalidResponse { error, .. } = &invalid.error else {
+        panic!("{}", invalid.error)
+    };
+    assert_eq!(error.paths(), ["$.maxTokensOut", "$.nonce"], "{error:#}");
+    assert_eq!(listed.iter().filter(|r| r.is_ok()).count(), 2);
+}
