@@ -13,8 +13,9 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::records::{repo_id, StoredRecord};
 
-/// One record of a listing: read as an `R`, or kept raw with why it is not one.
-pub type Listed<R> = Result<StoredRecord<R>, InvalidRecord>;
+/// One record of a listing: read as an `R`, or kept raw with why it is not one (boxed: it
+/// holds the raw record and the whole error).
+pub type Listed<R> = Result<StoredRecord<R>, Box<InvalidRecord>>;
 
 /// A listed record that is not a valid `R` (it breaks the schema, or its content does not match
 /// its CID): kept raw, so that one bad record does not fail the page.
@@ -114,12 +115,12 @@ impl<R: Record + Send + 'static> RecordPages<R> {
                     cid: Some(r.cid),
                     value,
                 }),
-                Err(error) => Err(InvalidRecord {
+                Err(error) => Err(Box::new(InvalidRecord {
                     uri: r.uri,
                     cid: r.cid,
                     value: r.value,
                     error,
-                }),
+                })),
             }
         });
         Ok(Some(page.collect()))
