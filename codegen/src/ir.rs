@@ -258,6 +258,9 @@ pub struct Field {
     pub nullable: bool,
     /// The value filled in when absent.
     pub default: Option<DefaultValue>,
+    /// For an optional property, the builder's setter that takes an `Option`
+    /// (`maybe_input_cipher_url`).
+    pub maybe_setter: Option<String>,
 }
 
 /// A value type with the checks that apply to it.

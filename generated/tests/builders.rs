@@ -111,3 +111,37 @@ fn a_builder_refuses_what_the_schema_forbids_and_says_everything() {
         .unwrap_err();
     assert_eq!(money.paths(), ["$.amount", "$.currency"]);
 }
+
+#[test]
+fn an_optional_property_can_be_set_from_an_option() -> Result<(), ValidationErrors> {
+    let now = Datetime::now();
+    let cipher: Option<lexicon_runtime::Uri> = "https://blobs.cocore.dev/in/1".parse().ok();
+    let base = || {
+        Job::builder()
+            .model("llama-3.1-8b-instruct")
+            .input_commitment("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+            .max_tokens_out(1024)
+            .price_ceiling(
+                Money::builder()
+                    .amount(250)
+                    .currency("USD")
+                    .build()
+                    .unwrap(),
+            )
+            .accepted_trust_level(TrustLevel::HardwareAttested)
+            .payment_authorization(payment())
+            .nonce("0123456789abcdef0123456789abcdef")
+            .expires_at(now.clone())
+            .created_at(now.clone())
+    };
+    let with = base().maybe_input_cipher_url(cipher.clone()).build()?;
+    assert_eq!(with.input_cipher_url, cipher);
+    // `None` leaves it out, even after a value was set.
+    let without = base()
+        .input_cipher_url(cipher.clone().unwrap())
+        .maybe_input_cipher_url(None::<lexicon_runtime::Uri>)
+        .build()?;
+    assert_eq!(without.input_cipher_url, None);
+    assert!(!without.to_json().contains("inputCipherURL"));
+    Ok(())
+}

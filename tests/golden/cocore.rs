@@ -2466,6 +2466,17 @@ pub mod dev {
                         self
                     }
 
+                    /// Sets `inputCipherURL` when `value` is `Some`, and leaves it out when `None`.
+                    pub fn maybe_input_cipher_url(
+                        mut self,
+                        value: ::std::option::Option<
+                            impl ::std::convert::Into<::lexicon_runtime::Uri>,
+                        >,
+                    ) -> Self {
+                        self.input_cipher_url = value.map(::std::convert::Into::into);
+                        self
+                    }
+
                     /// Sets `maxTokensOut`.
                     pub fn max_tokens_out(
                         mut self,
@@ -2499,6 +2510,19 @@ pub mod dev {
                         self
                     }
 
+                    /// Sets `acceptedProviders` when `value` is `Some`, and leaves it out when `None`.
+                    pub fn maybe_accepted_providers(
+                        mut self,
+                        value: ::std::option::Option<
+                            impl ::std::convert::Into<
+                                ::std::vec::Vec<::lexicon_runtime::Did>,
+                            >,
+                        >,
+                    ) -> Self {
+                        self.accepted_providers = value.map(::std::convert::Into::into);
+                        self
+                    }
+
                     /// Sets `acceptedTrustLevel`.
                     pub fn accepted_trust_level(
                         mut self,
@@ -2522,6 +2546,19 @@ pub mod dev {
                         self.accepted_exchanges = ::std::option::Option::Some(
                             value.into(),
                         );
+                        self
+                    }
+
+                    /// Sets `acceptedExchanges` when `value` is `Some`, and leaves it out when `None`.
+                    pub fn maybe_accepted_exchanges(
+                        mut self,
+                        value: ::std::option::Option<
+                            impl ::std::convert::Into<
+                                ::std::vec::Vec<::lexicon_runtime::Did>,
+                            >,
+                        >,
+                    ) -> Self {
+                        self.accepted_exchanges = value.map(::std::convert::Into::into);
                         self
                     }
 

@@ -808,6 +808,19 @@ pub mod test {
                     self
                 }
 
+                /// Sets `mood` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_mood(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<
+                            crate::golden_features::test::golden::features::FeaturesMood,
+                        >,
+                    >,
+                ) -> Self {
+                    self.mood = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `version`.
                 pub fn version(
                     mut self,
@@ -817,12 +830,34 @@ pub mod test {
                     self
                 }
 
+                /// Sets `version` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_version(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::std::string::String>,
+                    >,
+                ) -> Self {
+                    self.version = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `lang`.
                 pub fn lang(
                     mut self,
                     value: impl ::std::convert::Into<::lexicon_runtime::Language>,
                 ) -> Self {
                     self.lang = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `lang` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_lang(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::lexicon_runtime::Language>,
+                    >,
+                ) -> Self {
+                    self.lang = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -838,9 +873,27 @@ pub mod test {
                     self
                 }
 
+                /// Sets `level` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_level(
+                    mut self,
+                    value: ::std::option::Option<impl ::std::convert::Into<i64>>,
+                ) -> Self {
+                    self.level = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `exact`.
                 pub fn exact(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.exact = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `exact` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_exact(
+                    mut self,
+                    value: ::std::option::Option<impl ::std::convert::Into<i64>>,
+                ) -> Self {
+                    self.exact = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -850,6 +903,15 @@ pub mod test {
                     value: impl ::std::convert::Into<bool>,
                 ) -> Self {
                     self.enabled = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `enabled` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_enabled(
+                    mut self,
+                    value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+                ) -> Self {
+                    self.enabled = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -873,6 +935,17 @@ pub mod test {
                     self
                 }
 
+                /// Sets `maybe` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_maybe(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::std::option::Option<i64>>,
+                    >,
+                ) -> Self {
+                    self.maybe = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `tags`.
                 pub fn tags(
                     mut self,
@@ -884,6 +957,17 @@ pub mod test {
                     self
                 }
 
+                /// Sets `tags` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_tags(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+                    >,
+                ) -> Self {
+                    self.tags = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `links`.
                 pub fn links(
                     mut self,
@@ -892,6 +976,19 @@ pub mod test {
                     >,
                 ) -> Self {
                     self.links = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `links` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_links(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<
+                            ::std::vec::Vec<::lexicon_runtime::Uri>,
+                        >,
+                    >,
+                ) -> Self {
+                    self.links = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -908,12 +1005,38 @@ pub mod test {
                     self
                 }
 
+                /// Sets `entries` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_entries(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<
+                            ::std::vec::Vec<
+                                crate::golden_features::test::golden::features::FeaturesEntriesItem,
+                            >,
+                        >,
+                    >,
+                ) -> Self {
+                    self.entries = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `payload`.
                 pub fn payload(
                     mut self,
                     value: impl ::std::convert::Into<::lexicon_runtime::Unknown>,
                 ) -> Self {
                     self.payload = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `payload` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_payload(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::lexicon_runtime::Unknown>,
+                    >,
+                ) -> Self {
+                    self.payload = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -935,6 +1058,17 @@ pub mod test {
                     self
                 }
 
+                /// Sets `ref` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_ref(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::std::string::String>,
+                    >,
+                ) -> Self {
+                    self.r#ref = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `self`.
                 pub fn self_(
                     mut self,
@@ -944,9 +1078,29 @@ pub mod test {
                     self
                 }
 
+                /// Sets `self` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_self_(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::std::string::String>,
+                    >,
+                ) -> Self {
+                    self.self_ = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `in`.
                 pub fn r#in(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.r#in = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `in` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_in(
+                    mut self,
+                    value: ::std::option::Option<impl ::std::convert::Into<i64>>,
+                ) -> Self {
+                    self.r#in = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -959,6 +1113,17 @@ pub mod test {
                     self
                 }
 
+                /// Sets `fooBar` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_foo_bar(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::std::string::String>,
+                    >,
+                ) -> Self {
+                    self.foo_bar = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `foo_bar`.
                 pub fn foo_bar_2(
                     mut self,
@@ -968,9 +1133,29 @@ pub mod test {
                     self
                 }
 
+                /// Sets `foo_bar` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_foo_bar_2(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::std::string::String>,
+                    >,
+                ) -> Self {
+                    self.foo_bar_2 = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `ratio`.
                 pub fn ratio(mut self, value: impl ::std::convert::Into<i64>) -> Self {
                     self.ratio = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `ratio` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_ratio(
+                    mut self,
+                    value: ::std::option::Option<impl ::std::convert::Into<i64>>,
+                ) -> Self {
+                    self.ratio = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -982,6 +1167,19 @@ pub mod test {
                     >,
                 ) -> Self {
                     self.owner = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `owner` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_owner(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<
+                            crate::golden_features::test::golden::features::Owner,
+                        >,
+                    >,
+                ) -> Self {
+                    self.owner = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -1468,6 +1666,19 @@ pub mod test {
                     self
                 }
 
+                /// Sets `detail` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_detail(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<
+                            crate::golden_features::test::golden::features::FeaturesEntriesItemDetail,
+                        >,
+                    >,
+                ) -> Self {
+                    self.detail = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Adds a property the schema does not declare.
                 pub fn extra(
                     mut self,
@@ -1679,6 +1890,15 @@ pub mod test {
                     self
                 }
 
+                /// Sets `ok` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_ok(
+                    mut self,
+                    value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+                ) -> Self {
+                    self.ok = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Adds a property the schema does not declare.
                 pub fn extra(
                     mut self,
@@ -1884,6 +2104,17 @@ pub mod test {
                     value: impl ::std::convert::Into<::lexicon_runtime::Tid>,
                 ) -> Self {
                     self.id = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `id` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_id(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::lexicon_runtime::Tid>,
+                    >,
+                ) -> Self {
+                    self.id = value.map(::std::convert::Into::into);
                     self
                 }
 
@@ -2159,6 +2390,17 @@ pub mod test {
                     self
                 }
 
+                /// Sets `handle` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_handle(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<::lexicon_runtime::Handle>,
+                    >,
+                ) -> Self {
+                    self.handle = value.map(::std::convert::Into::into);
+                    self
+                }
+
                 /// Sets `status`.
                 pub fn status(
                     mut self,
@@ -2167,6 +2409,19 @@ pub mod test {
                     >,
                 ) -> Self {
                     self.status = ::std::option::Option::Some(value.into());
+                    self
+                }
+
+                /// Sets `status` when `value` is `Some`, and leaves it out when `None`.
+                pub fn maybe_status(
+                    mut self,
+                    value: ::std::option::Option<
+                        impl ::std::convert::Into<
+                            crate::golden_features::test::golden::features::Status,
+                        >,
+                    >,
+                ) -> Self {
+                    self.status = value.map(::std::convert::Into::into);
                     self
                 }
 

@@ -41,6 +41,21 @@ pub fn emit_builder(s: &Struct, opts: &EmitOptions) -> TokenStream {
                 self
             }
         });
+        if let Some(maybe) = &f.maybe_setter {
+            let maybe = ident(maybe);
+            let doc =
+                format!(" Sets `{json}` when `value` is `Some`, and leaves it out when `None`.");
+            setters.push(quote! {
+                #[doc = #doc]
+                pub fn #maybe(
+                    mut self,
+                    value: ::std::option::Option<impl ::std::convert::Into<#arg>>,
+                ) -> Self {
+                    self.#fname = value.map(::std::convert::Into::into);
+                    self
+                }
+            });
+        }
         match holding(f) {
             Holding::Plain | Holding::Nullable => {
                 missing.push(quote! {

@@ -84,11 +84,17 @@ impl Lowerer<'_> {
                 required: obj.required.contains(json),
                 nullable: obj.nullable.contains(json),
                 default,
+                maybe_setter: None,
             });
         }
         let extra = field_names.claim("extra".into());
         // The builder's setters are named after the fields; `build` must not be one of them.
         let build_fn = field_names.claim("build".into());
+        // An optional property also gets a setter that takes an `Option`, named apart from all.
+        for field in fields.iter_mut().filter(|f| !f.required) {
+            let wanted = format!("maybe_{}", unraw(&field.name));
+            field.maybe_setter = Some(field_names.claim(wanted));
+        }
         let builder = self.claim(&path.module, format!("{}Builder", path.name));
         let item = Struct {
             name: path.name.clone(),

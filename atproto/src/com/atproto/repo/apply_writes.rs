@@ -199,6 +199,15 @@ impl InputBuilder {
         self
     }
 
+    /// Sets `validate` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_validate(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+    ) -> Self {
+        self.validate = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `writes`.
     pub fn writes(
         mut self,
@@ -213,6 +222,15 @@ impl InputBuilder {
     /// Sets `swapCommit`.
     pub fn swap_commit(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Cid>) -> Self {
         self.swap_commit = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `swapCommit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_swap_commit(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Cid>>,
+    ) -> Self {
+        self.swap_commit = value.map(::std::convert::Into::into);
         self
     }
 
@@ -606,6 +624,17 @@ impl OutputBuilder {
         self
     }
 
+    /// Sets `commit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_commit(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::repo::defs::CommitMeta>,
+        >,
+    ) -> Self {
+        self.commit = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `results`.
     pub fn results(
         mut self,
@@ -614,6 +643,19 @@ impl OutputBuilder {
         >,
     ) -> Self {
         self.results = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `results` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_results(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<
+                ::std::vec::Vec<crate::com::atproto::repo::apply_writes::OutputResultsItem>,
+            >,
+        >,
+    ) -> Self {
+        self.results = value.map(::std::convert::Into::into);
         self
     }
 
@@ -1135,6 +1177,15 @@ impl CreateBuilder {
     /// Sets `rkey`.
     pub fn rkey(mut self, value: impl ::std::convert::Into<::lexicon_runtime::RecordKey>) -> Self {
         self.rkey = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `rkey` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_rkey(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::RecordKey>>,
+    ) -> Self {
+        self.rkey = value.map(::std::convert::Into::into);
         self
     }
 
@@ -1863,6 +1914,19 @@ impl CreateResultBuilder {
         self
     }
 
+    /// Sets `validationStatus` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_validation_status(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<
+                crate::com::atproto::repo::apply_writes::CreateResultValidationStatus,
+            >,
+        >,
+    ) -> Self {
+        self.validation_status = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Adds a property the schema does not declare.
     pub fn extra(
         mut self,
@@ -2203,6 +2267,19 @@ impl UpdateResultBuilder {
         >,
     ) -> Self {
         self.validation_status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `validationStatus` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_validation_status(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<
+                crate::com::atproto::repo::apply_writes::UpdateResultValidationStatus,
+            >,
+        >,
+    ) -> Self {
+        self.validation_status = value.map(::std::convert::Into::into);
         self
     }
 

@@ -234,9 +234,27 @@ impl InputBuilder {
         self
     }
 
+    /// Sets `rkey` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_rkey(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::RecordKey>>,
+    ) -> Self {
+        self.rkey = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `validate`.
     pub fn validate(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.validate = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `validate` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_validate(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+    ) -> Self {
+        self.validate = value.map(::std::convert::Into::into);
         self
     }
 
@@ -249,6 +267,15 @@ impl InputBuilder {
     /// Sets `swapCommit`.
     pub fn swap_commit(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Cid>) -> Self {
         self.swap_commit = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `swapCommit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_swap_commit(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Cid>>,
+    ) -> Self {
+        self.swap_commit = value.map(::std::convert::Into::into);
         self
     }
 
@@ -516,6 +543,17 @@ impl OutputBuilder {
         self
     }
 
+    /// Sets `commit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_commit(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::repo::defs::CommitMeta>,
+        >,
+    ) -> Self {
+        self.commit = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `validationStatus`.
     pub fn validation_status(
         mut self,
@@ -524,6 +562,17 @@ impl OutputBuilder {
         >,
     ) -> Self {
         self.validation_status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `validationStatus` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_validation_status(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::repo::create_record::OutputValidationStatus>,
+        >,
+    ) -> Self {
+        self.validation_status = value.map(::std::convert::Into::into);
         self
     }
 

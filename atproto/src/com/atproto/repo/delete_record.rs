@@ -227,9 +227,27 @@ impl InputBuilder {
         self
     }
 
+    /// Sets `swapRecord` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_swap_record(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Cid>>,
+    ) -> Self {
+        self.swap_record = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `swapCommit`.
     pub fn swap_commit(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Cid>) -> Self {
         self.swap_commit = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `swapCommit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_swap_commit(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Cid>>,
+    ) -> Self {
+        self.swap_commit = value.map(::std::convert::Into::into);
         self
     }
 
@@ -435,6 +453,17 @@ impl OutputBuilder {
         value: impl ::std::convert::Into<crate::com::atproto::repo::defs::CommitMeta>,
     ) -> Self {
         self.commit = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `commit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_commit(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::repo::defs::CommitMeta>,
+        >,
+    ) -> Self {
+        self.commit = value.map(::std::convert::Into::into);
         self
     }
 

@@ -198,6 +198,15 @@ impl ParamsBuilder {
         self
     }
 
+    /// Sets `cid` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_cid(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Cid>>,
+    ) -> Self {
+        self.cid = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Adds a property the schema does not declare.
     pub fn extra(
         mut self,
@@ -429,6 +438,15 @@ impl OutputBuilder {
     /// Sets `cid`.
     pub fn cid(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Cid>) -> Self {
         self.cid = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `cid` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_cid(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Cid>>,
+    ) -> Self {
+        self.cid = value.map(::std::convert::Into::into);
         self
     }
 

@@ -212,15 +212,42 @@ impl ParamsBuilder {
         self
     }
 
+    /// Sets `limit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_limit(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.limit = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `cursor`.
     pub fn cursor(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.cursor = ::std::option::Option::Some(value.into());
         self
     }
 
+    /// Sets `cursor` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_cursor(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::std::string::String>>,
+    ) -> Self {
+        self.cursor = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `reverse`.
     pub fn reverse(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.reverse = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `reverse` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_reverse(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+    ) -> Self {
+        self.reverse = value.map(::std::convert::Into::into);
         self
     }
 
@@ -432,6 +459,15 @@ impl OutputBuilder {
     /// Sets `cursor`.
     pub fn cursor(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.cursor = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `cursor` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_cursor(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::std::string::String>>,
+    ) -> Self {
+        self.cursor = value.map(::std::convert::Into::into);
         self
     }
 

@@ -258,6 +258,15 @@ impl InputBuilder {
         self
     }
 
+    /// Sets `validate` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_validate(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+    ) -> Self {
+        self.validate = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `record`.
     pub fn record(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Unknown>) -> Self {
         self.record = ::std::option::Option::Some(value.into());
@@ -273,9 +282,29 @@ impl InputBuilder {
         self
     }
 
+    /// Sets `swapRecord` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_swap_record(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<::std::option::Option<::lexicon_runtime::Cid>>,
+        >,
+    ) -> Self {
+        self.swap_record = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `swapCommit`.
     pub fn swap_commit(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Cid>) -> Self {
         self.swap_commit = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `swapCommit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_swap_commit(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Cid>>,
+    ) -> Self {
+        self.swap_commit = value.map(::std::convert::Into::into);
         self
     }
 
@@ -551,12 +580,34 @@ impl OutputBuilder {
         self
     }
 
+    /// Sets `commit` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_commit(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::repo::defs::CommitMeta>,
+        >,
+    ) -> Self {
+        self.commit = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `validationStatus`.
     pub fn validation_status(
         mut self,
         value: impl ::std::convert::Into<crate::com::atproto::repo::put_record::OutputValidationStatus>,
     ) -> Self {
         self.validation_status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `validationStatus` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_validation_status(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::repo::put_record::OutputValidationStatus>,
+        >,
+    ) -> Self {
+        self.validation_status = value.map(::std::convert::Into::into);
         self
     }
 

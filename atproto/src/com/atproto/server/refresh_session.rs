@@ -279,9 +279,27 @@ impl OutputBuilder {
         self
     }
 
+    /// Sets `didDoc` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_did_doc(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Unknown>>,
+    ) -> Self {
+        self.did_doc = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `email`.
     pub fn email(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.email = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `email` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_email(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::std::string::String>>,
+    ) -> Self {
+        self.email = value.map(::std::convert::Into::into);
         self
     }
 
@@ -291,9 +309,27 @@ impl OutputBuilder {
         self
     }
 
+    /// Sets `emailConfirmed` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_email_confirmed(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+    ) -> Self {
+        self.email_confirmed = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `emailAuthFactor`.
     pub fn email_auth_factor(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.email_auth_factor = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `emailAuthFactor` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_email_auth_factor(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+    ) -> Self {
+        self.email_auth_factor = value.map(::std::convert::Into::into);
         self
     }
 
@@ -303,12 +339,32 @@ impl OutputBuilder {
         self
     }
 
+    /// Sets `active` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_active(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<bool>>,
+    ) -> Self {
+        self.active = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `status`.
     pub fn status(
         mut self,
         value: impl ::std::convert::Into<crate::com::atproto::server::refresh_session::OutputStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `status` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_status(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::server::refresh_session::OutputStatus>,
+        >,
+    ) -> Self {
+        self.status = value.map(::std::convert::Into::into);
         self
     }
 

@@ -132,6 +132,15 @@ impl ParamsBuilder {
         self
     }
 
+    /// Sets `cursor` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_cursor(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.cursor = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Adds a property the schema does not declare.
     pub fn extra(
         mut self,
@@ -886,6 +895,15 @@ impl CommitBuilder {
         self
     }
 
+    /// Sets `prevData` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_prev_data(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::CidLink>>,
+    ) -> Self {
+        self.prev_data = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `time`.
     pub fn time(mut self, value: impl ::std::convert::Into<::lexicon_runtime::Datetime>) -> Self {
         self.time = ::std::option::Option::Some(value.into());
@@ -1541,6 +1559,15 @@ impl IdentityBuilder {
         self
     }
 
+    /// Sets `handle` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_handle(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Handle>>,
+    ) -> Self {
+        self.handle = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Adds a property the schema does not declare.
     pub fn extra(
         mut self,
@@ -1826,6 +1853,17 @@ impl AccountBuilder {
         value: impl ::std::convert::Into<crate::com::atproto::sync::subscribe_repos::AccountStatus>,
     ) -> Self {
         self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `status` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_status(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<crate::com::atproto::sync::subscribe_repos::AccountStatus>,
+        >,
+    ) -> Self {
+        self.status = value.map(::std::convert::Into::into);
         self
     }
 
@@ -2180,6 +2218,15 @@ impl InfoBuilder {
         self
     }
 
+    /// Sets `message` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_message(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::std::string::String>>,
+    ) -> Self {
+        self.message = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Adds a property the schema does not declare.
     pub fn extra(
         mut self,
@@ -2517,6 +2564,15 @@ impl RepoOpBuilder {
     /// Sets `prev`.
     pub fn prev(mut self, value: impl ::std::convert::Into<::lexicon_runtime::CidLink>) -> Self {
         self.prev = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `prev` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_prev(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::CidLink>>,
+    ) -> Self {
+        self.prev = value.map(::std::convert::Into::into);
         self
     }
 

@@ -423,6 +423,15 @@ impl JobBuilder {
         self
     }
 
+    /// Sets `inputCipherURL` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_input_cipher_url(
+        mut self,
+        value: ::std::option::Option<impl ::std::convert::Into<::lexicon_runtime::Uri>>,
+    ) -> Self {
+        self.input_cipher_url = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `maxTokensOut`.
     pub fn max_tokens_out(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.max_tokens_out = ::std::option::Option::Some(value.into());
@@ -447,6 +456,17 @@ impl JobBuilder {
         self
     }
 
+    /// Sets `acceptedProviders` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_accepted_providers(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<::std::vec::Vec<::lexicon_runtime::Did>>,
+        >,
+    ) -> Self {
+        self.accepted_providers = value.map(::std::convert::Into::into);
+        self
+    }
+
     /// Sets `acceptedTrustLevel`.
     pub fn accepted_trust_level(
         mut self,
@@ -462,6 +482,17 @@ impl JobBuilder {
         value: impl ::std::convert::Into<::std::vec::Vec<::lexicon_runtime::Did>>,
     ) -> Self {
         self.accepted_exchanges = ::std::option::Option::Some(value.into());
+        self
+    }
+
+    /// Sets `acceptedExchanges` when `value` is `Some`, and leaves it out when `None`.
+    pub fn maybe_accepted_exchanges(
+        mut self,
+        value: ::std::option::Option<
+            impl ::std::convert::Into<::std::vec::Vec<::lexicon_runtime::Did>>,
+        >,
+    ) -> Self {
+        self.accepted_exchanges = value.map(::std::convert::Into::into);
         self
     }
 
