@@ -20,7 +20,7 @@ use crate::firehose::{parse_frame, Event, FrameError, NSID};
 use crate::RepoError;
 
 /// Why the stream yielded an error instead of an event.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum FirehoseError {
     /// A frame could not be read (the stream goes on with the next one).

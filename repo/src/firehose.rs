@@ -22,7 +22,7 @@ pub const NSID: &str = "com.atproto.sync.subscribeRepos";
 
 /// Why a frame could not be read at all (a frame that reads but fails a check is an event
 /// whose problems say so).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum FrameError {
     /// The bytes are not a frame, or its body not the message its header names.

@@ -351,7 +351,7 @@ impl std::error::Error for ValidationErrors {}
 impl std::error::Error for ValidationError {}
 
 /// Why a value was refused by `from_json`, `KnownRecord::from_json` or `validate_record_key`.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// The JSON does not have the shape the schema describes (syntax, a wrong type, a missing

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use lexicon_runtime::Did;
 
@@ -13,15 +14,16 @@ use crate::transport::Request;
 pub type CredentialsFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why credentials could not authorize a call (a refresh the server refused, a key that
-/// could not sign); its source is the credentials' own error.
-#[derive(Debug, thiserror::Error)]
+/// could not sign); its source is the credentials' own error (shared, so that the error is
+/// `Clone`).
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
-pub struct CredentialsError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+pub struct CredentialsError(#[source] pub Arc<dyn std::error::Error + Send + Sync>);
 
 impl CredentialsError {
     /// An error from any error type.
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        CredentialsError(Box::new(error))
+        CredentialsError(Arc::new(error))
     }
 }
 

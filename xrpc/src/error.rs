@@ -10,7 +10,7 @@ use crate::transport::TransportError;
 
 /// Why an XRPC call failed. `E` is the method's error enum (`GetRecordError`), so the errors
 /// its lexicon names can be matched by variant; any other name lands in that enum's `Other`.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error<E = UnlistedError> {
     /// The server answered with an XRPC error (a JSON body with `error` and maybe `message`).
@@ -230,7 +230,7 @@ impl<E> Error<E> {
 }
 
 /// Why a client could not be built.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// The base URL is not an `http` or `https` URL.
@@ -268,6 +268,8 @@ mod tests {
         let any = error.retyped::<UnlistedError>();
         assert_eq!(any.xrpc_error().map(|e| e.name()), Some("RecordNotFound"));
         assert_eq!(any.to_string(), text);
+        let copy = any.clone();
+        assert_eq!(copy.to_string(), any.to_string());
         let back = any.retyped::<GetRecordError>();
         assert!(matches!(
             back.xrpc_error(),
