@@ -83,7 +83,8 @@ impl OAuthClientBuilder {
         self
     }
 
-    /// Sends the flow's requests with `client` (for its timeouts or proxy).
+    /// Sends the flow's requests with `client` (for its timeouts or proxy; by default 30 s per
+    /// request, 10 s to connect).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -92,7 +93,7 @@ impl OAuthClientBuilder {
     /// The client.
     pub fn build(self) -> OAuthClient {
         let http = Http {
-            client: self.http.unwrap_or_default(),
+            client: self.http.unwrap_or_else(crate::http::default_client),
             allow_http: self.allow_http,
         };
         OAuthClient {

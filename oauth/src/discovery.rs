@@ -35,7 +35,7 @@ impl XrpcHandleResolver {
     pub fn new(service: impl Into<String>) -> Self {
         XrpcHandleResolver {
             service: service.into().trim_end_matches('/').to_owned(),
-            client: reqwest::Client::new(),
+            client: crate::http::default_client(),
         }
     }
 }

@@ -9,6 +9,17 @@ use crate::crypto::Es256Key;
 use crate::dpop::{proof, wants_nonce, Nonces};
 use crate::error::OAuthError;
 
+/// A client with the flow's timeouts (30 s per request, 10 s to connect), so that a server
+/// that does not answer cannot hang a sign-in or a refresh.
+pub(crate) fn default_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .user_agent(concat!("lexicon-oauth/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
 /// The HTTP client of the flow, and whether plain `http://` servers are allowed.
 #[derive(Debug, Clone)]
 pub(crate) struct Http {
