@@ -42,10 +42,7 @@ pub struct Observed<'a> {
 impl Observed<'_> {
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::transport::header_in(self.headers, name)
     }
 }
 
