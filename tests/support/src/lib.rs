@@ -1,8 +1,11 @@
 //! Helpers shared by the workspace's tests: reading case files under `tests/data/`, mutating
-//! JSON values for property tests, and the reference PDS (`pds`) for end-to-end tests.
+//! JSON values for property tests, the reference PDS (`pds`) for end-to-end tests, and (feature
+//! `browser`) a browser for its OAuth sign-in page.
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod pds;
 
 use serde_json::Value;

@@ -188,6 +188,16 @@ impl Pds {
             .to_owned()
     }
 
+    /// Makes the PDS's OAuth provider (which checks DPoP proofs at the PDS too) draw a new
+    /// nonce secret: every DPoP nonce a client holds is stale from then on.
+    pub fn rotate_dpop_nonce(&self) {
+        let answer = self.command(serde_json::json!({ "rotateDpopNonce": true }));
+        assert_eq!(
+            answer["rotated"], true,
+            "start.mjs answered {answer} to rotateDpopNonce"
+        );
+    }
+
     fn command(&self, command: serde_json::Value) -> serde_json::Value {
         let mut stdin = self.commands.lock().unwrap_or_else(|e| e.into_inner());
         let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
