@@ -66,14 +66,15 @@ fn apply(text: &[u8], damages: &[Damage]) -> Vec<u8> {
 /// Runs `lexicon-codegen generate` on the folder with these arguments; returns the exit code
 /// and what was printed.
 fn run(lexicons: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(["generate", "--no-rustfmt", "--lexicons"])
-        .arg(lexicons)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("the binary runs");
+    let output = lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(["generate", "--no-rustfmt", "--lexicons"])
+            .arg(lexicons)
+            .arg("--out")
+            .arg(out)
+            .args(extra),
+        lexicon_test_support::process::CLI_LIMIT,
+    );
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),

@@ -15,12 +15,13 @@ fn repo() -> PathBuf {
 /// Builds the project and returns how many times its build script has run so far.
 fn build(project: &Path) -> u32 {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["build", "--quiet", "--message-format=json"])
-        .current_dir(project)
-        .env("CARGO_TARGET_DIR", repo().join("target/build-rs-rerun"))
-        .output()
-        .expect("cargo runs");
+    let out = lexicon_test_support::process::output(
+        Command::new(cargo)
+            .args(["build", "--quiet", "--message-format=json"])
+            .current_dir(project)
+            .env("CARGO_TARGET_DIR", repo().join("target/build-rs-rerun")),
+        lexicon_test_support::process::CARGO_LIMIT,
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -12,11 +12,12 @@ fn repo() -> PathBuf {
 }
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(args)
+            .current_dir(cwd),
+        lexicon_test_support::process::CLI_LIMIT,
+    )
 }
 
 /// Every file under `dir` with its bytes, to show that a command changed nothing.
@@ -143,14 +144,15 @@ fn broken_lexicons_exit_two_with_every_error() {
     let bad = repo().join("tests/data/bad-lexicons");
     let before = snapshot(dir.path());
     let args = ["generate", "--check", "--lexicons"];
-    let out = Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(args)
-        .arg(bad.join("unresolved-ref"))
-        .arg("--lexicons")
-        .arg(bad.join("required-not-in-properties"))
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(args)
+            .arg(bad.join("unresolved-ref"))
+            .arg("--lexicons")
+            .arg(bad.join("required-not-in-properties"))
+            .current_dir(dir.path()),
+        lexicon_test_support::process::CLI_LIMIT,
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("error[unresolved-ref]"), "{stderr}");

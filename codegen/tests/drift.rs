@@ -2,18 +2,21 @@
 
 use std::path::Path;
 
+use std::time::Duration;
+
 use lexicon_codegen::{check_files, generate, Options};
+use lexicon_test_support::process::Bounded;
 
 #[test]
 fn committed_bindings_match_the_lexicons() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     // The committed bindings are formatted by rustfmt, as `cargo run -- generate` does when it
     // is installed; without it the comparison would fail for a reason that is not drift.
-    let rustfmt = std::process::Command::new("rustfmt")
-        .arg("--version")
-        .output();
+    let mut rustfmt = std::process::Command::new("rustfmt");
+    rustfmt.arg("--version");
+    let found = Bounded::new(&mut rustfmt, "rustfmt --version", Duration::from_secs(60)).run();
     assert!(
-        rustfmt.is_ok_and(|o| o.status.success()),
+        found.is_ok(),
         "the drift test needs rustfmt, which formats the committed bindings: rustup component add rustfmt"
     );
     let out = repo.join("generated/src");

@@ -26,11 +26,12 @@ fn text(out: &Output) -> String {
 }
 
 fn codegen(args: &[&Path], first: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(first)
-        .args(args)
-        .output()
-        .expect("binary runs")
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(first)
+            .args(args),
+        lexicon_test_support::process::CLI_LIMIT,
+    )
 }
 
 /// A lexicon with an open union and an open set of known values, beside the cocore ones.
@@ -163,12 +164,13 @@ fn build_user(root: &Path, set: &Path, flags: &[&str], what: &str) -> Output {
     first.extend(["--out", out_dir.to_str().unwrap(), "--lexicons"]);
     let out = codegen(&[set], &first);
     assert!(out.status.success(), "{what}: {}", text(&out));
-    Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--quiet"])
-        .env("CARGO_TARGET_DIR", repo().join("target/evolution-user"))
-        .current_dir(root.join("user"))
-        .output()
-        .unwrap()
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO"))
+            .args(["build", "--offline", "--quiet"])
+            .env("CARGO_TARGET_DIR", repo().join("target/evolution-user"))
+            .current_dir(root.join("user")),
+        lexicon_test_support::process::CARGO_LIMIT,
+    )
 }
 
 /// `diff` calls the change from `old` to `new` non-breaking.

@@ -82,14 +82,15 @@ fn a_path_that_does_not_parse_is_an_option_error() {
 fn the_cli_takes_glob_equals_path() {
     let out = tempfile::tempdir().unwrap();
     let run = |value: &str| {
-        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-            .args(["generate", "--no-rustfmt", "--lexicons"])
-            .arg(lexicons())
-            .arg("--out")
-            .arg(out.path())
-            .args(["--extern", value])
-            .output()
-            .unwrap()
+        lexicon_test_support::process::output(
+            Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+                .args(["generate", "--no-rustfmt", "--lexicons"])
+                .arg(lexicons())
+                .arg("--out")
+                .arg(out.path())
+                .args(["--extern", value]),
+            lexicon_test_support::process::CLI_LIMIT,
+        )
     };
     let bad = run("com.atproto.*");
     assert_eq!(bad.status.code(), Some(2));

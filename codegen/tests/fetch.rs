@@ -48,12 +48,13 @@ async fn publish(client: &Client, did: &str, mut doc: Value) {
 }
 
 fn codegen(args: &[&str], extra: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(args)
-        .args(extra)
-        .current_dir(repo())
-        .output()
-        .unwrap()
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(args)
+            .args(extra)
+            .current_dir(repo()),
+        lexicon_test_support::process::CLI_LIMIT,
+    )
 }
 
 fn text(output: &Output) -> String {

@@ -16,21 +16,23 @@ fn repo() -> PathBuf {
 }
 
 fn codegen(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("binary runs")
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(args)
+            .current_dir(cwd),
+        lexicon_test_support::process::CLI_LIMIT,
+    )
 }
 
 fn cargo(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO"))
-        .args(args)
-        // Shared between runs, so that the runtime and serde are compiled once.
-        .env("CARGO_TARGET_DIR", repo().join("target/module-layout-host"))
-        .current_dir(cwd)
-        .output()
-        .expect("cargo runs")
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO"))
+            .args(args)
+            // Shared between runs, so that the runtime and serde are compiled once.
+            .env("CARGO_TARGET_DIR", repo().join("target/module-layout-host"))
+            .current_dir(cwd),
+        lexicon_test_support::process::CARGO_LIMIT,
+    )
 }
 
 fn text(out: &Output) -> String {

@@ -7,11 +7,12 @@ use std::process::Command;
 
 fn snapshot(name: &str, args: &[&str]) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let out = Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(args)
-        .current_dir(&repo)
-        .output()
-        .unwrap();
+    let out = lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(args)
+            .current_dir(&repo),
+        lexicon_test_support::process::CLI_LIMIT,
+    );
     let actual = format!(
         "exit code: {:?}\n{}",
         out.status.code(),

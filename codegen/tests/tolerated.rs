@@ -108,15 +108,16 @@ fn what_the_reference_cannot_build_stays_an_error() {
 fn the_cli_prints_warnings_and_denies_them_on_request() {
     let out = tempfile::tempdir().unwrap();
     let cli = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-            .arg("generate")
-            .arg("--lexicons")
-            .arg(tolerated())
-            .arg("--out")
-            .arg(out.path())
-            .args(extra)
-            .output()
-            .unwrap()
+        lexicon_test_support::process::output(
+            Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+                .arg("generate")
+                .arg("--lexicons")
+                .arg(tolerated())
+                .arg("--out")
+                .arg(out.path())
+                .args(extra),
+            lexicon_test_support::process::CLI_LIMIT,
+        )
     };
     let denied = cli(&["--deny-warnings", "--format", "json"]);
     assert_eq!(denied.status.code(), Some(2));

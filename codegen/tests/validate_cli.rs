@@ -4,9 +4,10 @@
 //! broken lexicons).
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use lexicon_test_support::process::Bounded;
 
 use serde_json::{json, Value};
 
@@ -16,20 +17,20 @@ fn lexicons() -> PathBuf {
 
 fn validate(args: &[&str], stdin: Option<&str>) -> Output {
     let lexicons = lexicons();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"));
+    command
         .arg("validate")
         .arg("--lexicons")
         .arg(&lexicons)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
+        .args(args);
+    Bounded::new(
+        &mut command,
+        "lexicon-codegen validate",
+        lexicon_test_support::process::CLI_LIMIT,
+    )
+    .stdin(stdin.unwrap_or(""))
+    .output()
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn stdout(out: &Output) -> String {
@@ -237,11 +238,12 @@ fn unreadable_input_and_broken_lexicons_exit_2() {
         r#"{"lexicon": 1, "id": "com.example.b"}"#,
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-        .args(["validate", "--lexicons", lexicons.to_str().unwrap()])
-        .arg(dir.path().join("records/good.json"))
-        .output()
-        .unwrap();
+    let out = lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(["validate", "--lexicons", lexicons.to_str().unwrap()])
+            .arg(dir.path().join("records/good.json")),
+        lexicon_test_support::process::CLI_LIMIT,
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

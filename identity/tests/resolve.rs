@@ -3,6 +3,7 @@
 //! `CachingResolver` in front of it. (Resolution through the reference PLC directory is tested
 //! end to end by the service-auth tests of `examples/cocore-appview`.)
 
+use lexicon_test_support::deadline::Deadline;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -57,6 +58,7 @@ async fn directory() -> (String, Arc<AtomicUsize>) {
 
 #[tokio::test]
 async fn did_plc_and_did_web_over_http() {
+    let _deadline = Deadline::start();
     let (url, _) = directory().await;
     let port = url.rsplit(':').next().unwrap();
     let resolver = HttpResolver::new().plc_url(&url);
@@ -106,6 +108,7 @@ async fn did_plc_and_did_web_over_http() {
 
 #[tokio::test]
 async fn the_cache_serves_repeats_and_refresh_fetches_again() {
+    let _deadline = Deadline::start();
     let (url, hits) = directory().await;
     let resolver = CachingResolver::new(HttpResolver::new().plc_url(&url)).capacity(1);
     let first = resolver.resolve(PLC_DID).await.unwrap();

@@ -3,6 +3,7 @@
 //! its Retry-After, the timeout, strict and lenient response validation, and the request the
 //! client sends. Everything else is tested against the real PDS in `tests/e2e`.
 
+use lexicon_test_support::deadline::Deadline;
 use std::time::Duration;
 
 use lexicon_runtime::xrpc::NoParams;
@@ -88,6 +89,7 @@ const SESSION: &str = r#"{"accessJwt":"a","refreshJwt":"r","handle":"alice.test"
 
 #[tokio::test]
 async fn a_429_carries_its_retry_after() {
+    let _deadline = Deadline::start();
     let body = r#"{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}"#;
     let (url, server) = serve_once(Some(response(
         "429 Too Many Requests",
@@ -118,6 +120,7 @@ async fn a_429_carries_its_retry_after() {
 
 #[tokio::test]
 async fn a_server_that_does_not_answer_times_out() {
+    let _deadline = Deadline::start();
     let (url, server) = serve_once(None).await;
     let client = Client::builder(&url)
         .timeout(Duration::from_millis(300))
@@ -141,6 +144,7 @@ async fn a_server_that_does_not_answer_times_out() {
 
 #[tokio::test]
 async fn responses_are_validated_strictly_unless_the_client_is_lenient() {
+    let _deadline = Deadline::start();
     // An undeclared integer beyond 2^53: the strict validator refuses it, the lenient one not.
     let ok = || response("200 OK", &["content-type: application/json"], SESSION);
     let (url, server) = serve_once(Some(ok())).await;
@@ -164,6 +168,7 @@ async fn responses_are_validated_strictly_unless_the_client_is_lenient() {
 
 #[tokio::test]
 async fn the_request_has_the_prefix_the_body_and_the_headers() {
+    let _deadline = Deadline::start();
     let (url, server) = serve_once(Some(response("200 OK", &[], SESSION))).await;
     let client = Client::builder(&url)
         .path_prefix("/api/xrpc")
@@ -230,6 +235,7 @@ async fn the_request_has_the_prefix_the_body_and_the_headers() {
 
 #[tokio::test]
 async fn an_error_body_that_is_not_xrpc_keeps_the_status_and_text() {
+    let _deadline = Deadline::start();
     let (url, server) = serve_once(Some(response(
         "503 Service Unavailable",
         &["content-type: text/html"],
@@ -252,6 +258,7 @@ async fn an_error_body_that_is_not_xrpc_keeps_the_status_and_text() {
 
 #[test]
 fn a_bad_service_url_is_refused_when_building() {
+    let _deadline = Deadline::start();
     for url in [
         "localhost:2583",
         "ftp://pds.example",
@@ -268,6 +275,7 @@ fn a_bad_service_url_is_refused_when_building() {
 
 #[tokio::test]
 async fn a_call_with_invalid_parameters_is_refused_before_sending() {
+    let _deadline = Deadline::start();
     use lexicon_xrpc::atproto::com::atproto::repo::list_records::{ListRecords, Params};
     let mut params = Params::new(
         "alice.test"
@@ -307,6 +315,7 @@ async fn get_record(client: &Client) -> Result<(), Error<GetRecordError>> {
 
 #[tokio::test]
 async fn a_retry_policy_waits_out_a_429_and_a_503_then_succeeds() {
+    let _deadline = Deadline::start();
     let (url, server) = serve(vec![
         Some(response(
             "429 Too Many Requests",
@@ -330,6 +339,7 @@ async fn a_retry_policy_waits_out_a_429_and_a_503_then_succeeds() {
 
 #[tokio::test]
 async fn retries_stop_at_the_limit_and_a_procedure_is_not_sent_again_after_a_5xx() {
+    let _deadline = Deadline::start();
     let unavailable = || {
         Some(response(
             "503 Service Unavailable",
@@ -354,6 +364,7 @@ async fn retries_stop_at_the_limit_and_a_procedure_is_not_sent_again_after_a_5xx
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_and_a_rate_limit_longer_than_the_cap_is_returned() {
+    let _deadline = Deadline::start();
     // Nothing listens on this port once the listener is dropped.
     let port = TcpListener::bind("127.0.0.1:0")
         .await

@@ -4,6 +4,7 @@
 //! `aud`, wrong `lxm`, tampered and unknown-DID tokens get 401; this project's own client calls
 //! every method the example serves.
 
+use lexicon_test_support::deadline::Deadline;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -99,6 +100,7 @@ fn refusal<T: std::fmt::Debug, E: std::fmt::Debug>(result: Result<T, Error<E>>) 
 
 #[tokio::test]
 async fn service_auth_tokens_from_the_real_pds() {
+    let _deadline = Deadline::start();
     let server = appview(&[]);
     let (alice, alice_did) = account("alice-auth.test").await;
 
@@ -205,6 +207,7 @@ fn unknown_did_token() -> String {
 
 #[tokio::test]
 async fn our_client_calls_every_method() {
+    let _deadline = Deadline::start();
     let (carol, carol_did) = account("carol-client.test").await;
     let server = appview(&[
         indexed_job(&carol_did, "3lbq5mkxk2s2a"),
@@ -299,16 +302,18 @@ async fn our_client_calls_every_method() {
 
 #[test]
 fn a_bad_jobs_file_is_refused_with_its_line() {
+    let _deadline = Deadline::start();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("jobs.jsonl");
     let mut job = indexed_job("did:plc:ewvi7nxzyoun6zhxrhs64oiz", "3lbq5mkxk2s2a");
     job["body"]["maxTokensOut"] = json!(-1);
     std::fs::write(&file, format!("\n{job}\n")).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_cocore-appview"))
-        .args(["--listen", "127.0.0.1:0", "--jobs"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_cocore-appview"))
+            .args(["--listen", "127.0.0.1:0", "--jobs"])
+            .arg(&file),
+        lexicon_test_support::process::CLI_LIMIT,
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -5,6 +5,7 @@
 //! second and the server's peak RSS (run with `--release -- --nocapture` for the figures the
 //! README quotes).
 
+use lexicon_test_support::deadline::Deadline;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -72,6 +73,7 @@ async fn run(client: &Client, count: usize) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_calls_at_concurrency_64_no_errors_memory_flat() {
+    let _deadline = Deadline::start();
     let jobs: Vec<_> = (0..20)
         .map(|n| indexed_job(REQUESTER, &format!("3lbq5mkxk2s{n:02}")))
         .collect();

@@ -3,6 +3,7 @@
 //! one updated, then deleted; one JSON line each, with CIDs equal to the PDS's, the invalid job
 //! with its violations. With a PLC directory that serves another key, no line is valid.
 
+use lexicon_test_support::deadline::Deadline;
 use std::process::Command;
 
 use atproto_lexicons::com::atproto::server::create_account::{self, CreateAccount};
@@ -89,11 +90,12 @@ async fn write(pds: &Pds, handle: &str) -> (String, Vec<String>) {
 /// Runs `index-jobs` on the firehose of `relay` from cursor 0 until it has printed `exit_after`
 /// lines.
 fn index_jobs(relay: &str, plc: &str, exit_after: u32) -> Vec<Value> {
-    let output = Command::new(env!("CARGO_BIN_EXE_index-jobs"))
-        .args(["--relay", relay, "--plc", plc, "--cursor", "0"])
-        .args(["--exit-after", &exit_after.to_string()])
-        .output()
-        .unwrap();
+    let output = lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_index-jobs"))
+            .args(["--relay", relay, "--plc", plc, "--cursor", "0"])
+            .args(["--exit-after", &exit_after.to_string()]),
+        lexicon_test_support::process::CLI_LIMIT,
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -109,6 +111,7 @@ fn index_jobs(relay: &str, plc: &str, exit_after: u32) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_job_op_is_one_line_typed_checked_and_verified() {
+    let _deadline = Deadline::start();
     // A network of its own, so that the stream holds only this test's writes.
     let pds = Pds::start();
     let (did, cids) = write(&pds, "indexer.test").await;
@@ -176,6 +179,7 @@ async fn lying_plc() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_wrong_key_nothing_is_valid() {
+    let _deadline = Deadline::start();
     let pds = Pds::start();
     let _ = write(&pds, "forged.test").await;
     let (relay, plc) = (pds.url.clone(), lying_plc().await);

@@ -2,6 +2,7 @@
 //! (read back equal, with the CID of the file's content); a job the schema refuses is reported
 //! and not sent (exit 1); login, network and file failures exit 2.
 
+use lexicon_test_support::deadline::Deadline;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -54,11 +55,12 @@ fn job(nonce: &str) -> Value {
 }
 
 fn publish(pds: &str, handle: &str, password: &str, file: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_publish-job"))
-        .args(["--pds", pds, "--handle", handle, "--password", password])
-        .arg(file)
-        .output()
-        .unwrap()
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_publish-job"))
+            .args(["--pds", pds, "--handle", handle, "--password", password])
+            .arg(file),
+        lexicon_test_support::process::CLI_LIMIT,
+    )
 }
 
 fn write(dir: &Path, name: &str, value: &Value) -> std::path::PathBuf {
@@ -69,6 +71,7 @@ fn write(dir: &Path, name: &str, value: &Value) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn a_job_is_published_as_it_is_and_prints_its_uri_and_cid() {
+    let _deadline = Deadline::start();
     let (handle, did) = account("publisher.test").await;
     let dir = tempfile::tempdir().unwrap();
     let value = job("00112233445566778899aabbccddeeff");
@@ -110,6 +113,7 @@ async fn a_job_is_published_as_it_is_and_prints_its_uri_and_cid() {
 
 #[tokio::test]
 async fn a_job_the_schema_refuses_is_reported_and_not_sent() {
+    let _deadline = Deadline::start();
     let (handle, did) = account("refused.test").await;
     let dir = tempfile::tempdir().unwrap();
     let mut value = job("too short");
@@ -146,6 +150,7 @@ async fn a_job_the_schema_refuses_is_reported_and_not_sent() {
 
 #[tokio::test]
 async fn login_network_and_file_failures_exit_2_with_a_message() {
+    let _deadline = Deadline::start();
     let (handle, _) = account("failures.test").await;
     let dir = tempfile::tempdir().unwrap();
     let file = write(

@@ -14,6 +14,7 @@ mod common;
 use common::logged_in;
 use lexicon_runtime::xrpc::NoParams;
 use lexicon_runtime::Error;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::jsonl;
 use lexicon_xrpc::Error as CallError;
 use serde_json::{json, Value};
@@ -64,6 +65,7 @@ fn blobs<'a>(value: &'a mut Value, out: &mut Vec<(&'a mut Value, u64)>) {
 
 #[tokio::test]
 async fn the_pds_verdicts_on_post_profile_like_and_follow_writes_are_ours() {
+    let _deadline = Deadline::start();
     let (client, account) = logged_in("bsky").await;
     let png = include_bytes!("../../data/e2e/avatar.png");
     let mut uploads = std::collections::BTreeMap::<u64, String>::new();

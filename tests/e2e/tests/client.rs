@@ -10,10 +10,12 @@ use atproto_lexicons::com::atproto::sync::get_repo::{self, GetRepo};
 use common::{logged_in, pds};
 use futures_util::TryStreamExt;
 use lexicon_runtime::xrpc::NoParams;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::{Client, Error};
 
 #[tokio::test]
 async fn a_response_over_the_size_limit_is_refused() {
+    let _deadline = Deadline::start();
     let output = Client::new(&pds().url)
         .unwrap()
         .query::<DescribeServer>(&NoParams)
@@ -34,6 +36,7 @@ async fn a_response_over_the_size_limit_is_refused() {
 
 #[tokio::test]
 async fn calls_go_under_the_path_prefix() {
+    let _deadline = Deadline::start();
     // The PDS serves /xrpc only: under another prefix the call reaches a path it does not serve.
     let client = Client::builder(&pds().url)
         .path_prefix("/api/xrpc")
@@ -50,6 +53,7 @@ async fn calls_go_under_the_path_prefix() {
 
 #[tokio::test]
 async fn the_proxy_header_sends_the_call_to_the_named_service() {
+    let _deadline = Deadline::start();
     let (client, account) = logged_in("proxied").await;
     let session = client.session().unwrap();
     let params = get_profile::Params::from_query(&format!("actor={}", account.did)).unwrap();
@@ -83,6 +87,7 @@ async fn the_proxy_header_sends_the_call_to_the_named_service() {
 
 #[tokio::test]
 async fn a_car_body_is_bytes_whole_or_streamed() {
+    let _deadline = Deadline::start();
     let (client, account) = logged_in("car").await;
     let params = get_repo::Params::from_query(&format!("did={}", account.did)).unwrap();
     let car: Vec<u8> = client.query::<GetRepo>(&params).await.unwrap();

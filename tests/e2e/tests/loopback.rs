@@ -4,6 +4,7 @@
 //! read whole it is bytes, and an XRPC error is the method's typed error. A PDS that reports a
 //! CID other than the record's own is caught.
 
+use lexicon_test_support::deadline::Deadline;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -77,6 +78,7 @@ fn input() -> Input {
 
 #[tokio::test]
 async fn an_event_stream_arrives_frame_by_frame() {
+    let _deadline = Deadline::start();
     let (url, go, server) = serve(None).await;
     let client = Client::builder(&url)
         .path_prefix("/api/xrpc")
@@ -107,6 +109,7 @@ async fn an_event_stream_arrives_frame_by_frame() {
 
 #[tokio::test]
 async fn an_event_stream_read_whole_is_bytes_and_an_error_is_typed() {
+    let _deadline = Deadline::start();
     let (url, go, server) = serve(None).await;
     go.send(()).unwrap();
     let client = Client::builder(&url)
@@ -144,6 +147,7 @@ async fn an_event_stream_read_whole_is_bytes_and_an_error_is_typed() {
 
 #[tokio::test]
 async fn a_cid_other_than_the_records_own_is_reported() {
+    let _deadline = Deadline::start();
     use lexicon_runtime::cbor::DagCbor;
     use pds_e2e::dev::cocore::compute::provider::Provider;
 

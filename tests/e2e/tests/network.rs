@@ -7,6 +7,7 @@
 
 mod common;
 
+use lexicon_test_support::deadline::Deadline;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -118,6 +119,7 @@ impl Proxy {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_firehose_from_cursor_zero_shows_every_op_typed_and_verified() {
+    let _deadline = Deadline::start();
     let written = write_jobs("firehose").await;
     let stream = Firehose::new(&pds().url, resolver())
         .cursor(0)
@@ -171,6 +173,7 @@ async fn the_firehose_from_cursor_zero_shows_every_op_typed_and_verified() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_and_a_record_proof_verify_and_damage_is_refused() {
+    let _deadline = Deadline::start();
     let written = write_jobs("export").await;
     let key = signing_key(&written.did).await;
     let client = Client::new(&pds().url).unwrap();
@@ -243,6 +246,7 @@ async fn the_export_and_a_record_proof_verify_and_damage_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_cut_mid_stream_resumes_from_the_cursor() {
+    let _deadline = Deadline::start();
     // Enough events that the cut falls in the middle of the replay.
     let written = write_jobs("resume").await;
     let _ = write_jobs("resumemore").await;

@@ -4,6 +4,7 @@
 
 mod common;
 
+use lexicon_test_support::deadline::Deadline;
 use std::sync::Arc;
 
 use cocore_lexicons::dev::cocore::compute::job::Job;
@@ -86,6 +87,7 @@ fn a_job() -> Job {
 
 #[tokio::test]
 async fn a_loopback_sign_in_gives_a_session_that_every_typed_call_works_on() {
+    let _deadline = Deadline::start();
     let (oauth, store, session, account) = signed_in("oauthflow").await;
     assert_eq!(session.did().as_str(), account.did);
     assert_eq!(session.issuer(), pds().url.trim_end_matches('/'));
@@ -145,6 +147,7 @@ async fn a_loopback_sign_in_gives_a_session_that_every_typed_call_works_on() {
 
 #[tokio::test]
 async fn callbacks_that_break_the_profile_are_refused_and_store_nothing() {
+    let _deadline = Deadline::start();
     let account = account("oauthrefuse").await;
     let store = Arc::new(MemoryStore::new());
     let oauth = oauth_client(Arc::clone(&store));
@@ -202,6 +205,7 @@ async fn callbacks_that_break_the_profile_are_refused_and_store_nothing() {
 
 #[tokio::test]
 async fn a_request_signed_with_another_dpop_key_is_refused() {
+    let _deadline = Deadline::start();
     let (_, store, _, account) = signed_in("oauthkey").await;
     let mut stolen = store.get(&account.did).await.unwrap().unwrap();
     stolen.dpop_key = Es256Key::generate().to_private_jwk();
@@ -227,6 +231,7 @@ async fn a_request_signed_with_another_dpop_key_is_refused() {
 
 #[tokio::test]
 async fn concurrent_refreshes_are_one_request_and_an_expired_token_refreshes_before_the_call() {
+    let _deadline = Deadline::start();
     let (oauth, store, session, account) = signed_in("oauthrace").await;
     let before = store.get(&account.did).await.unwrap().unwrap();
     // Refresh tokens are single-use: five refreshes at once succeed only as one request.
@@ -258,6 +263,7 @@ async fn concurrent_refreshes_are_one_request_and_an_expired_token_refreshes_bef
 
 #[tokio::test]
 async fn a_token_already_held_and_its_did_make_a_session_without_a_login() {
+    let _deadline = Deadline::start();
     let (password_client, account) = common::logged_in("tokenonly").await;
     let token = password_client.session().unwrap().access_jwt().to_owned();
     let did = lexicon_xrpc::lexicon_runtime::Did::new(account.did.as_str()).unwrap();
@@ -272,6 +278,7 @@ async fn a_token_already_held_and_its_did_make_a_session_without_a_login() {
 
 #[tokio::test]
 async fn a_rotated_dpop_nonce_costs_one_retry_at_the_pds_and_at_the_authorization_server() {
+    let _deadline = Deadline::start();
     let (_, store, session, account) = signed_in("oauthnonce").await;
     let client = typed_client(&session);
     client.create_record(&a_job()).await.unwrap();
@@ -302,6 +309,7 @@ async fn a_rotated_dpop_nonce_costs_one_retry_at_the_pds_and_at_the_authorizatio
 
 #[tokio::test]
 async fn a_refresh_token_revoked_by_sign_out_is_refused_and_the_copy_left_as_it_was() {
+    let _deadline = Deadline::start();
     let (oauth, store, session, account) = signed_in("oauthrevoked").await;
     let stored = store.get(&account.did).await.unwrap().unwrap();
     // Another process holds a copy of the session; this one signs out (revoking the tokens).

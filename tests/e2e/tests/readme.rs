@@ -7,10 +7,12 @@ include!(concat!(env!("OUT_DIR"), "/readme.rs"));
 
 use common::{logged_in, pds, PASSWORD};
 use lexicon_runtime::cbor::DagCbor;
+use lexicon_test_support::deadline::Deadline;
 use pds_e2e::dev::cocore::compute::payment_authorization::PaymentAuthorization;
 
 #[tokio::test]
 async fn the_readme_publishes_reads_verifies_and_lists_a_job() {
+    let _deadline = Deadline::start();
     let (client, requester) = logged_in("readme").await;
     let exchange = common::account("readmeexchange").await;
     let payment =

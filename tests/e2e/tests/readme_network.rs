@@ -4,6 +4,7 @@
 mod common;
 
 // The README's `cocore` is the bindings crate of the upstream cocore lexicons.
+use lexicon_test_support::deadline::Deadline;
 use pds_e2e as cocore;
 
 include!(concat!(env!("OUT_DIR"), "/readme_network.rs"));
@@ -14,6 +15,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_indexer_finds_the_jobs_written() {
+    let _deadline = Deadline::start();
     let (client, requester) = logged_in("readmenetwork").await;
     let payment = json!({
         "uri": format!("at://{}/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a", requester.did),

@@ -5,6 +5,7 @@
 mod common;
 
 // The README's `cocore` is the bindings crate of the upstream cocore lexicons.
+use lexicon_test_support::deadline::Deadline;
 use pds_e2e as cocore;
 
 include!(concat!(env!("OUT_DIR"), "/readme_serve.rs"));
@@ -19,6 +20,7 @@ const SERVICE_DID: &str = "did:web:readme-appview.test";
 
 #[tokio::test]
 async fn the_readme_appview_serves_jobs_and_checks_service_auth() {
+    let _deadline = Deadline::start();
     let (client, requester) = logged_in("readmeserve").await;
     let job = common::job(json!({
         "uri": format!("at://{}/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a", requester.did),

@@ -7,9 +7,11 @@ mod common;
 include!(concat!(env!("OUT_DIR"), "/readme_sign_in.rs"));
 
 use common::{account, pds, PASSWORD};
+use lexicon_test_support::deadline::Deadline;
 
 #[tokio::test]
 async fn the_readme_signs_in_with_oauth_and_calls_as_the_account() {
+    let _deadline = Deadline::start();
     let account = account("readmesignin").await;
     let dir = tempfile::tempdir().unwrap();
     let sessions = dir.path().join("sessions.json");

@@ -7,6 +7,7 @@ mod common;
 use common::{account, logged_in, pds, PASSWORD};
 use futures_util::TryStreamExt;
 use lexicon_runtime::cbor::DagCbor;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::atproto::com::atproto::repo::get_record::GetRecordError;
 use lexicon_xrpc::atproto::com::atproto::repo::put_record::PutRecordError;
 use lexicon_xrpc::{Client, Error, Session};
@@ -25,6 +26,7 @@ fn requests(client: &Client, scenario: &str, expected: u64) {
 
 #[tokio::test]
 async fn login_gives_a_session_and_a_wrong_password_a_typed_error() {
+    let _deadline = Deadline::start();
     let account = account("login").await;
     let client = Client::new(&pds().url).unwrap();
     let session = client.login(&account.handle, PASSWORD).await.unwrap();
@@ -49,6 +51,7 @@ async fn login_gives_a_session_and_a_wrong_password_a_typed_error() {
 
 #[tokio::test]
 async fn requester_flow_payment_authorization_then_job_read_back_with_local_cids() {
+    let _deadline = Deadline::start();
     let (client, requester) = logged_in("requester").await;
     let exchange = account("exchange").await;
 
@@ -95,6 +98,7 @@ async fn requester_flow_payment_authorization_then_job_read_back_with_local_cids
 
 #[tokio::test]
 async fn provider_flow_records_with_bytes_and_a_listing_across_pages() {
+    let _deadline = Deadline::start();
     let (client, provider_account) = logged_in("provider").await;
     let provider = Provider::from_json(&common::provider().to_string()).unwrap();
     let provider_created = client.create_record(&provider).await.unwrap();
@@ -162,6 +166,7 @@ async fn provider_flow_records_with_bytes_and_a_listing_across_pages() {
 
 #[tokio::test]
 async fn put_with_a_stale_swap_record_is_a_typed_conflict_and_delete_removes() {
+    let _deadline = Deadline::start();
     let (client, account) = logged_in("swapper").await;
     let provider = Provider::from_json(&common::provider().to_string()).unwrap();
     let rkey = lexicon_runtime::Tid::now().to_string();
@@ -222,6 +227,7 @@ async fn put_with_a_stale_swap_record_is_a_typed_conflict_and_delete_removes() {
 
 #[tokio::test]
 async fn a_missing_record_is_a_typed_error() {
+    let _deadline = Deadline::start();
     let (client, account) = logged_in("reader").await;
     let error = client
         .get_record::<Job>(&account.did, "3lbq5mkxk2s2a")
@@ -244,6 +250,7 @@ async fn a_missing_record_is_a_typed_error() {
 
 #[tokio::test]
 async fn an_uploaded_blob_goes_into_a_record_the_pds_accepts() {
+    let _deadline = Deadline::start();
     use atproto_lexicons::app::bsky::actor::profile::Profile;
     let (client, account) = logged_in("avatar").await;
     let png = include_bytes!("../../data/e2e/avatar.png").to_vec();
@@ -279,6 +286,7 @@ async fn an_uploaded_blob_goes_into_a_record_the_pds_accepts() {
 
 #[tokio::test]
 async fn an_expired_access_token_is_refreshed_without_the_caller_noticing() {
+    let _deadline = Deadline::start();
     let (client, account) = logged_in("refresher").await;
     let session = client.session().unwrap();
     let expired = pds().expired_access_token(&account.did);
@@ -308,6 +316,7 @@ async fn an_expired_access_token_is_refreshed_without_the_caller_noticing() {
 
 #[tokio::test]
 async fn an_invalid_record_or_key_is_refused_with_zero_requests() {
+    let _deadline = Deadline::start();
     let (client, _) = logged_in("refused").await;
     let before = client.requests_sent();
     let strong_ref = json!({ "uri": "at://did:plc:abc/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a", "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm" });

@@ -4,6 +4,7 @@
 //! check every answer against the lexicons with `@atproto/lexicon`), by this project's own
 //! client, and by raw HTTP for what no client sends (wrong method, content type, size).
 
+use lexicon_test_support::deadline::Deadline;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -37,6 +38,7 @@ async fn reference(url: &str, calls: Value) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_typescript_client_sees_what_the_lexicons_promise() {
+    let _deadline = Deadline::start();
     let url = serve(router(true)).await;
     let results = reference(
         &url,
@@ -118,6 +120,7 @@ async fn the_reference_typescript_client_sees_what_the_lexicons_promise() {
 
 #[tokio::test]
 async fn our_client_calls_every_method() {
+    let _deadline = Deadline::start();
     let url = serve(router(true)).await;
     let client = Client::new(url.as_str()).unwrap();
     let mut params = get_items::Params::new(vec![2, 1]);
@@ -151,6 +154,7 @@ async fn our_client_calls_every_method() {
 
 #[tokio::test]
 async fn requests_no_client_sends_are_refused_with_the_right_status() {
+    let _deadline = Deadline::start();
     let url = serve(router(true)).await;
     let items = format!("{url}/xrpc/org.example.shelf.getItems?ids=1");
     let put = format!("{url}/xrpc/org.example.shelf.putItem");
@@ -240,6 +244,7 @@ impl Write for Captured {
 
 #[tokio::test]
 async fn invalid_outputs_and_panics_are_500s_and_logged_and_the_server_keeps_serving() {
+    let _deadline = Deadline::start();
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -280,6 +285,7 @@ async fn invalid_outputs_and_panics_are_500s_and_logged_and_the_server_keeps_ser
 
 #[tokio::test]
 async fn subscription_frames_resume_from_the_cursor_and_carry_live_messages() {
+    let _deadline = Deadline::start();
     let url = serve(router(true)).await;
     let ws = url.replace("http://", "ws://");
     let nsid = subscribe_items::NSID;
@@ -333,6 +339,7 @@ async fn subscription_frames_resume_from_the_cursor_and_carry_live_messages() {
 
 #[tokio::test]
 async fn a_configured_prefix_is_where_methods_are_served() {
+    let _deadline = Deadline::start();
     let app = XrpcRouter::new()
         .prefix("api/xrpc/")
         .method::<get_items::GetItems>(get_items)

