@@ -3,11 +3,11 @@
 //! `CachingResolver` in front of it. (Resolution through the reference PLC directory is tested
 //! end to end by the service-auth tests of `examples/cocore-appview`.)
 
-use lexicon_test_support::deadline::Deadline;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use lexicon_identity::{CachingResolver, DidResolver, HttpResolver, ResolveError};
+use lexicon_test_support::deadline::Deadline;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

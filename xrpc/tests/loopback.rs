@@ -3,11 +3,11 @@
 //! its Retry-After, the timeout, strict and lenient response validation, and the request the
 //! client sends. Everything else is tested against the real PDS in `tests/e2e`.
 
-use lexicon_test_support::deadline::Deadline;
 use std::time::Duration;
 
 use lexicon_runtime::xrpc::NoParams;
 use lexicon_runtime::Mode;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::atproto::com::atproto::repo::get_record::{self, GetRecord, GetRecordError};
 use lexicon_xrpc::atproto::com::atproto::server::create_session::CreateSessionError;
 use lexicon_xrpc::{Client, Error, RetryPolicy, TransportError};

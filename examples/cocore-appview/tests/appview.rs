@@ -4,7 +4,6 @@
 //! `aud`, wrong `lxm`, tampered and unknown-DID tokens get 401; this project's own client calls
 //! every method the example serves.
 
-use lexicon_test_support::deadline::Deadline;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,6 +22,7 @@ use base64::Engine as _;
 use common::{indexed_job, AppView};
 use lexicon_runtime::xrpc::{Method, NoParams};
 use lexicon_runtime::{Did, Extra};
+use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::{Client, Error};
 use serde_json::{json, Value};

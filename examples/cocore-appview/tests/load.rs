@@ -5,12 +5,12 @@
 //! second and the server's peak RSS (run with `--release -- --nocapture` for the figures the
 //! README quotes).
 
-use lexicon_test_support::deadline::Deadline;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use lexicon_runtime::{Did, Extra};
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::Client;
 
 mod common;

@@ -3,11 +3,11 @@
 //! one updated, then deleted; one JSON line each, with CIDs equal to the PDS's, the invalid job
 //! with its violations. With a PLC directory that serves another key, no line is valid.
 
-use lexicon_test_support::deadline::Deadline;
 use std::process::Command;
 
 use atproto_lexicons::com::atproto::server::create_account::{self, CreateAccount};
 use lexicon_runtime::xrpc::NoParams;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::atproto::com::atproto::repo::{create_record, delete_record, put_record};
 use lexicon_xrpc::Client;

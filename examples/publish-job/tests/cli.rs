@@ -2,7 +2,6 @@
 //! (read back equal, with the CID of the file's content); a job the schema refuses is reported
 //! and not sent (exit 1); login, network and file failures exit 2.
 
-use lexicon_test_support::deadline::Deadline;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -10,6 +9,7 @@ use std::sync::OnceLock;
 use atproto_lexicons::com::atproto::server::create_account::{self, CreateAccount};
 use cocore_lexicons::dev::cocore::compute::job::Job;
 use lexicon_runtime::xrpc::NoParams;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::Client;
 use serde_json::{json, Value};

@@ -4,11 +4,11 @@
 //! read whole it is bytes, and an XRPC error is the method's typed error. A PDS that reports a
 //! CID other than the record's own is caught.
 
-use lexicon_test_support::deadline::Deadline;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use lexicon_runtime::xrpc::NoParams;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::{Client, Error, Session};
 use pds_e2e::dev::cocore::inference::dispatch::{Dispatch, DispatchError, Input};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -7,7 +7,6 @@
 
 mod common;
 
-use lexicon_test_support::deadline::Deadline;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,6 +19,7 @@ use lexicon_repo::client::Firehose;
 use lexicon_repo::firehose::{Action, Event};
 use lexicon_repo::{mst, verify_record_proof, Decoded, Repo, RepoError};
 use lexicon_runtime::Mode;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::Client;
 use pds_e2e::dev::cocore::compute::job::Job;
 use pds_e2e::dev::cocore::compute::payment_authorization::PaymentAuthorization;

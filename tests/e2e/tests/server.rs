@@ -4,7 +4,6 @@
 //! check every answer against the lexicons with `@atproto/lexicon`), by this project's own
 //! client, and by raw HTTP for what no client sends (wrong method, content type, size).
 
-use lexicon_test_support::deadline::Deadline;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -13,6 +12,7 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use lexicon_runtime::cbor::frame::{read_frame, Frame};
 use lexicon_runtime::xrpc::NoParams;
 use lexicon_runtime::Mode;
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::{Client, Error};
 use lexicon_xrpc_server::XrpcRouter;
 use pds_e2e::shelf::org::example::shelf::{get_items, put_item, subscribe_items, upload_image};
