@@ -17,7 +17,7 @@ use crate::dpop::Nonces;
 use crate::error::OAuthError;
 use crate::http::Http;
 use crate::metadata::ClientMetadata;
-use crate::session::{OAuthSession, TokenSet};
+use crate::session::{revoke, Live, OAuthSession, TokenSet};
 use crate::store::{MemoryStore, SessionStore};
 
 /// How long a started sign-in can wait for its callback.
@@ -43,6 +43,7 @@ pub struct OAuthClient {
     discovery: Discovery,
     store: Arc<dyn SessionStore>,
     nonces: Arc<Nonces>,
+    live: Live,
     pending: Mutex<Vec<Pending>>,
 }
 
@@ -109,6 +110,7 @@ impl OAuthClientBuilder {
             },
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             nonces: Arc::new(Nonces::default()),
+            live: Live::default(),
             pending: Mutex::new(Vec::new()),
         }
     }
@@ -146,21 +148,23 @@ impl OAuthClient {
             .discovery
             .http
             .check(&server.pushed_authorization_request_endpoint)?;
-        let mut form = self.metadata.authentication(&server.issuer);
-        form.extend([
-            ("response_type", "code".to_owned()),
-            ("code_challenge", pkce.challenge),
-            ("code_challenge_method", "S256".to_owned()),
-            ("state", state.clone()),
-            ("redirect_uri", self.metadata.redirect_uri.clone()),
-            ("scope", self.metadata.scopes.as_string()),
-        ]);
-        if found.did.is_some() {
-            form.push((
-                "login_hint",
-                input.trim().trim_start_matches('@').to_owned(),
-            ));
-        }
+        let login_hint = found
+            .did
+            .is_some()
+            .then(|| input.trim().trim_start_matches('@').to_owned());
+        let form = || {
+            let mut form = self.metadata.authentication(&server.issuer);
+            form.extend([
+                ("response_type", "code".to_owned()),
+                ("code_challenge", pkce.challenge.clone()),
+                ("code_challenge_method", "S256".to_owned()),
+                ("state", state.clone()),
+                ("redirect_uri", self.metadata.redirect_uri.clone()),
+                ("scope", self.metadata.scopes.as_string()),
+            ]);
+            form.extend(login_hint.clone().map(|hint| ("login_hint", hint)));
+            form
+        };
         let answer = self
             .discovery
             .http
@@ -223,40 +227,86 @@ impl OAuthClient {
                 message: "the callback has neither code nor error".into(),
             })?;
         let token_url = self.discovery.http.check(&pending.server.token_endpoint)?;
-        let mut form = self.metadata.authentication(&pending.issuer);
-        form.extend([
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.clone()),
-            ("code_verifier", pending.verifier.clone()),
-            ("redirect_uri", self.metadata.redirect_uri.clone()),
-        ]);
+        let form = || {
+            let mut form = self.metadata.authentication(&pending.issuer);
+            form.extend([
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", code.clone()),
+                ("code_verifier", pending.verifier.clone()),
+                ("redirect_uri", self.metadata.redirect_uri.clone()),
+            ]);
+            form
+        };
         let answer = self
             .discovery
             .http
             .post_form(&token_url, &form, &pending.dpop, &self.nonces)
             .await?;
         let tokens = TokenSet::from_response(token_url.as_str(), &answer)?;
-        let (did, pds) = self.check_subject(&pending, &tokens.sub).await?;
-        let session = OAuthSession::new(
-            self.session_parts(),
-            did,
-            pds,
-            &pending.server,
-            pending.dpop,
-            tokens,
-        );
-        self.store.set(session.stored()).await?;
+        let parts = self.session_parts();
+        let given = |did: Did, pds: String| {
+            OAuthSession::new(
+                parts.clone(),
+                did,
+                pds,
+                &pending.server,
+                pending.dpop.clone(),
+                tokens.clone(),
+            )
+        };
+        let (did, pds) = match self.check_subject(&pending, &tokens.sub).await {
+            Ok(found) => found,
+            Err(refused) => {
+                // What was given for an account we cannot accept is handed back.
+                if let Ok(did) = Did::new(&tokens.sub) {
+                    revoke(&parts, &given(did, String::new()).stored()).await;
+                }
+                return Err(refused);
+            }
+        };
+        let session = given(did, pds);
+        let older = self.store.get(session.did().as_str()).await.ok().flatten();
+        if let Err(e) = self.store.set(session.stored()).await {
+            revoke(&parts, &session.stored()).await;
+            return Err(e);
+        }
+        // The account's live session, if any, goes on with the new tokens (when it signed in
+        // at the same place); the tokens it held, and the stored ones, are revoked.
+        let mut replaced = Vec::from_iter(older);
+        let session = match OAuthSession::live(&parts, session.did().as_str()) {
+            Some(live) if live.same_place(&session) => {
+                replaced.push(live.take_auth_of(&session));
+                live
+            }
+            Some(live) => {
+                replaced.push(live.stored());
+                session.make_live(false)
+            }
+            None => session.make_live(false),
+        };
+        let current = session.stored();
+        replaced.retain(|old| old.refresh_token != current.refresh_token);
+        replaced.dedup_by(|a, b| a.refresh_token == b.refresh_token);
+        for old in replaced {
+            revoke(&parts, &old).await;
+        }
         Ok(session)
     }
 
-    /// The stored session of `did`, ready for calls (refreshed when its token expires).
+    /// The session of `did`, ready for calls (refreshed when its token expires): the live one
+    /// when this client has one (so every holder shares its tokens and refreshes once), or
+    /// the stored one.
     pub async fn restore(&self, did: &str) -> Result<OAuthSession, OAuthError> {
+        let parts = self.session_parts();
+        if let Some(live) = OAuthSession::live(&parts, did) {
+            return Ok(live);
+        }
         let stored = self
             .store
             .get(did)
             .await?
             .ok_or_else(|| OAuthError::NoSession(did.to_owned()))?;
-        OAuthSession::restore(self.session_parts(), stored)
+        Ok(OAuthSession::restore(parts, stored)?.make_live(true))
     }
 
     /// Removes the pending sign-in whose state is `state`, comparing in constant time; an
@@ -312,6 +362,7 @@ impl OAuthClient {
             metadata: self.metadata.clone(),
             store: Arc::clone(&self.store),
             nonces: Arc::clone(&self.nonces),
+            live: Arc::clone(&self.live),
         }
     }
 }

@@ -3,37 +3,66 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
 
 use serde_json::json;
 use url::Url;
 
 use crate::crypto::{now, random_token, sha256_b64, Es256Key};
 
-/// The nonces servers gave (`DPoP-Nonce`), by origin: each proof to an origin carries the
-/// latest one it sent.
+/// How long a nonce counts as fresh: servers rotate theirs (the reference every minute or so,
+/// accepting the one before), so an older one is fetched again before a request that must not
+/// be refused for it (a refresh).
+const FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// The nonces servers gave (`DPoP-Nonce`), by origin, with when each was given: each proof to
+/// an origin carries the latest one it sent.
 #[derive(Debug, Default)]
-pub(crate) struct Nonces(Mutex<HashMap<String, String>>);
+pub(crate) struct Nonces(Mutex<HashMap<String, (String, Instant)>>);
 
 impl Nonces {
-    /// The nonce to send to `url`'s origin, if it gave one.
-    pub(crate) fn get(&self, url: &Url) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&origin(url))
-            .cloned()
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Instant)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Keeps the nonce of a response from `url`; true when it is new (a request refused for
-    /// want of it is worth sending again).
-    pub(crate) fn keep(&self, url: &Url, nonce: Option<&str>) -> bool {
+    /// The nonce to send to `url`'s origin, if it gave one.
+    pub(crate) fn get(&self, url: &Url) -> Option<String> {
+        self.lock()
+            .get(&origin(url))
+            .map(|(nonce, _)| nonce.clone())
+    }
+
+    /// The nonce of `url`'s origin if it was given within the last minute.
+    pub(crate) fn fresh(&self, url: &Url) -> Option<String> {
+        self.lock()
+            .get(&origin(url))
+            .filter(|(_, given)| given.elapsed() < FRESH_FOR)
+            .map(|(nonce, _)| nonce.clone())
+    }
+
+    /// Keeps the nonce of a response from `url` to a request that carried `sent`; true when
+    /// the answer's nonce differs from the one sent (a request refused for want of a nonce is
+    /// then worth sending again, whatever other requests meanwhile kept).
+    pub(crate) fn keep(&self, url: &Url, sent: Option<&str>, nonce: Option<&str>) -> bool {
         let Some(nonce) = nonce else {
             return false;
         };
-        let mut nonces = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let previous = nonces.insert(origin(url), nonce.to_owned());
-        previous.as_deref() != Some(nonce)
+        self.lock()
+            .insert(origin(url), (nonce.to_owned(), Instant::now()));
+        sent != Some(nonce)
     }
+}
+
+/// The `nonce` claim of a DPoP proof (a JWT this crate signed), if it has one.
+pub(crate) fn nonce_of(proof: &str) -> Option<String> {
+    let claims = proof.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("nonce")?.as_str().map(str::to_owned)
 }
 
 /// A DPoP proof for `method` `url`, signed with `key`: `jti`, `htm`, `htu` (the URL without
@@ -117,17 +146,33 @@ mod tests {
     }
 
     #[test]
-    fn nonces_are_kept_per_origin_and_a_new_one_is_news() {
+    fn nonces_are_kept_per_origin_and_one_unlike_the_one_sent_is_news() {
         let nonces = Nonces::default();
         let a = Url::parse("https://a.example/oauth/token").unwrap();
         let a2 = Url::parse("https://a.example/oauth/par").unwrap();
         let b = Url::parse("https://b.example/xrpc/x").unwrap();
-        assert!(nonces.keep(&a, Some("1")));
-        assert!(!nonces.keep(&a2, Some("1")));
+        assert!(nonces.keep(&a, None, Some("1")));
+        assert!(!nonces.keep(&a2, Some("1"), Some("1")));
         assert_eq!(nonces.get(&a2).as_deref(), Some("1"));
+        assert_eq!(nonces.fresh(&a2).as_deref(), Some("1"));
         assert_eq!(nonces.get(&b), None);
-        assert!(nonces.keep(&a, Some("2")));
-        assert!(!nonces.keep(&b, None));
+        // Another request kept "2" meanwhile: an answer of "2" to a request that sent "1" is
+        // still news for that request.
+        assert!(nonces.keep(&a, Some("1"), Some("2")));
+        assert!(nonces.keep(&a2, Some("1"), Some("2")));
+        assert!(!nonces.keep(&b, None, None));
+    }
+
+    #[test]
+    fn the_nonce_a_proof_carries_is_read_back() {
+        let key = Es256Key::generate();
+        let url = Url::parse("https://pds.example/xrpc/a.b.c").unwrap();
+        assert_eq!(
+            nonce_of(&proof(&key, "GET", &url, Some("n7"), None)).as_deref(),
+            Some("n7")
+        );
+        assert_eq!(nonce_of(&proof(&key, "GET", &url, None, None)), None);
+        assert_eq!(nonce_of("not a jwt"), None);
     }
 
     #[test]

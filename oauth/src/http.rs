@@ -69,39 +69,43 @@ impl Http {
         })
     }
 
-    /// POSTs `form` to an endpoint of the authorization server with a DPoP proof by `key`,
-    /// sending it once more with the server's nonce when it asks for one; the JSON answer of
-    /// a success, or the OAuth error.
+    /// POSTs the form `form()` builds to an endpoint of the authorization server with a DPoP
+    /// proof by `key`, and returns the JSON answer of a success or the OAuth error. A request
+    /// refused for want of a nonce (`use_dpop_nonce`, which servers check before anything else
+    /// in the request, RFC 9449 section 8) is sent once more when the answer carries a nonce
+    /// other than the one sent, with a new proof and a new form (so a new client assertion);
+    /// nothing is sent again after a failure that may have used the request (no answer, 5xx).
     pub(crate) async fn post_form(
         &self,
         url: &Url,
-        form: &[(&str, String)],
+        form: &(dyn Fn() -> Vec<(&'static str, String)> + Sync),
         key: &Es256Key,
         nonces: &Nonces,
     ) -> Result<Value, OAuthError> {
         let mut retried = false;
         loop {
-            let dpop = proof(key, "POST", url, nonces.get(url).as_deref(), None);
+            let sent = nonces.get(url);
+            let dpop = proof(key, "POST", url, sent.as_deref(), None);
             let response = self
                 .client
                 .post(url.clone())
                 .header("dpop", dpop)
                 .header("accept", "application/json")
-                .form(form)
+                .form(&form())
                 .send()
                 .await
                 .map_err(|e| transport(url, &e))?;
             let status = response.status().as_u16();
             let nonce = header(&response, "dpop-nonce");
             let www = header(&response, "www-authenticate");
-            let fresh = nonces.keep(url, nonce.as_deref());
+            let news = nonces.keep(url, sent.as_deref(), nonce.as_deref());
             let bytes = response.bytes().await.map_err(|e| transport(url, &e))?;
             let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             if (200..300).contains(&status) {
                 return Ok(body);
             }
             let error = body.get("error").and_then(Value::as_str);
-            if !retried && fresh && wants_nonce(www.as_deref(), error) {
+            if !retried && news && wants_nonce(www.as_deref(), error) {
                 retried = true;
                 continue;
             }
@@ -115,6 +119,39 @@ impl Http {
                     .map(str::to_owned),
             });
         }
+    }
+
+    /// Makes sure a fresh nonce of `url`'s origin is known before a request that must be sent
+    /// once only (a refresh): when none is, POSTs `grant_type` (no client assertion, no
+    /// token) and `client_id` with a proof and keeps the nonce of the refusal. A server that
+    /// uses no nonces refuses the empty request and nothing is kept; that is fine too.
+    pub(crate) async fn ensure_nonce(
+        &self,
+        url: &Url,
+        grant_type: &'static str,
+        client_id: &str,
+        key: &Es256Key,
+        nonces: &Nonces,
+    ) -> Result<(), OAuthError> {
+        if nonces.fresh(url).is_some() {
+            return Ok(());
+        }
+        let sent = nonces.get(url);
+        let response = self
+            .client
+            .post(url.clone())
+            .header("dpop", proof(key, "POST", url, sent.as_deref(), None))
+            .header("accept", "application/json")
+            .form(&[("grant_type", grant_type), ("client_id", client_id)])
+            .send()
+            .await
+            .map_err(|e| transport(url, &e))?;
+        nonces.keep(
+            url,
+            sent.as_deref(),
+            header(&response, "dpop-nonce").as_deref(),
+        );
+        Ok(())
     }
 }
 

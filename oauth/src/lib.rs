@@ -9,12 +9,17 @@
 //!   compared in constant time, `iss` checked (RFC 9207), the code exchanged with a DPoP proof,
 //!   `sub` checked against the account and its PDS's authorization server ([`OAuthClient`]);
 //! - DPoP (RFC 9449, ES256) on every request to the authorization server and the PDS, with the
-//!   servers' nonces kept per origin and one retry on `use_dpop_nonce`;
-//! - tokens refreshed before expiry and on `invalid_token`, one request for concurrent
-//!   refreshes, revoked on sign-out ([`OAuthSession`]);
+//!   servers' nonces kept per origin and one retry (a new proof, a new client assertion) when
+//!   a `use_dpop_nonce` refusal carries a nonce other than the one sent;
+//! - tokens refreshed before expiry and on `invalid_token`, each refresh token spent once: one
+//!   live session per account in a client, a refresh under the store's lock after reading the
+//!   store again (so clients and processes sharing a store refresh once), a fresh nonce fetched
+//!   first, new tokens kept in memory when the store cannot be written; revoked on sign-out,
+//!   when a callback is refused, and when a new sign-in replaces them ([`OAuthSession`]);
 //! - a loopback client's redirect listener ([`LoopbackRedirect`]);
 //! - scopes built from generated NSIDs ([`Scopes`]); sessions kept in a [`SessionStore`]
-//!   ([`MemoryStore`], or [`FileStore`]: mode 0600, written atomically).
+//!   ([`MemoryStore`], or [`FileStore`]: mode 0600, written atomically, locked with a file
+//!   lock).
 //!
 //! An [`OAuthSession`] is [`lexicon_xrpc::Credentials`]: every generated method call works on
 //! it unchanged. Secrets never appear in `Debug` or `Display` output.
@@ -65,4 +70,4 @@ pub use loopback::LoopbackRedirect;
 pub use metadata::{ClientKind, ClientMetadata};
 pub use scope::{RepoAction, Scopes};
 pub use session::OAuthSession;
-pub use store::{FileStore, MemoryStore, SessionStore, StoreFuture, StoredSession};
+pub use store::{FileStore, MemoryStore, SessionStore, StoreFuture, StoreLock, StoredSession};

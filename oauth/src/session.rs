@@ -1,8 +1,12 @@
 //! A signed-in session: DPoP-bound tokens that authorize the typed client's calls, refreshed
-//! before they expire or when the PDS says `invalid_token` (concurrent refreshes become one
-//! request), revoked on sign-out.
+//! before they expire or when the PDS says `invalid_token`, revoked on sign-out. A refresh
+//! token is spent once: one live session per account in a client, a refresh under the store's
+//! lock after reading the store again (another holder may have refreshed), and new tokens kept
+//! in memory when the store cannot be written.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use lexicon_xrpc::lexicon_runtime::Did;
 use lexicon_xrpc::{Credentials, CredentialsError, CredentialsFuture, Observed, Request};
@@ -12,7 +16,7 @@ use url::Url;
 use crate::client::text;
 use crate::crypto::{now, Es256Key};
 use crate::discovery::ServerMetadata;
-use crate::dpop::{proof, wants_nonce, Nonces};
+use crate::dpop::{nonce_of, proof, wants_nonce, Nonces};
 use crate::error::OAuthError;
 use crate::http::Http;
 use crate::metadata::ClientMetadata;
@@ -29,7 +33,12 @@ pub(crate) struct Shared {
     pub(crate) metadata: ClientMetadata,
     pub(crate) store: Arc<dyn SessionStore>,
     pub(crate) nonces: Arc<Nonces>,
+    /// The live session of each account, so that every holder in the client shares one.
+    pub(crate) live: Live,
 }
+
+/// The live sessions of a client, by DID.
+pub(crate) type Live = Arc<Mutex<HashMap<String, Weak<Inner>>>>;
 
 /// The tokens of a token response.
 #[derive(Clone)]
@@ -73,21 +82,33 @@ impl TokenSet {
     }
 }
 
-struct Inner {
+/// The key and tokens of a session: replaced whole by a refresh, or by a new sign-in of the
+/// same account.
+#[derive(Clone)]
+struct Auth {
+    dpop: Es256Key,
+    tokens: TokenSet,
+}
+
+pub(crate) struct Inner {
     shared: Shared,
     did: Did,
     pds: String,
     issuer: String,
     token_endpoint: String,
     revocation_endpoint: Option<String>,
-    dpop: Es256Key,
-    tokens: RwLock<TokenSet>,
+    auth: RwLock<Auth>,
     /// Held while refreshing, so that concurrent refreshes become one request.
     refreshing: tokio::sync::Mutex<()>,
+    /// The tokens in memory are newer than the store's (its write failed): written again
+    /// before the next call.
+    unsaved: AtomicBool,
 }
 
 /// A signed-in account: its DID, its PDS, and DPoP-bound tokens. Cloning is cheap; clones
-/// share the tokens. It is [`Credentials`] for the typed client:
+/// share the tokens, and so do the sessions a client gives for the same account
+/// ([`OAuthClient::restore`](crate::OAuthClient::restore) twice gives one session). It is
+/// [`Credentials`] for the typed client:
 /// `Client::builder(session.pds()).credentials(session.clone())`. `Debug` shows no secret.
 #[derive(Clone)]
 pub struct OAuthSession {
@@ -111,19 +132,17 @@ impl OAuthSession {
                 issuer: server.issuer.clone(),
                 token_endpoint: server.token_endpoint.clone(),
                 revocation_endpoint: server.revocation_endpoint.clone(),
-                dpop,
-                tokens: RwLock::new(tokens),
+                auth: RwLock::new(Auth { dpop, tokens }),
                 refreshing: tokio::sync::Mutex::new(()),
+                unsaved: AtomicBool::new(false),
             }),
         }
     }
 
     pub(crate) fn restore(shared: Shared, stored: StoredSession) -> Result<Self, OAuthError> {
-        let bad = |message: String| {
-            OAuthError::Store(format!("the session of {}: {message}", stored.did))
-        };
-        let did = Did::new(stored.did.as_str()).map_err(|e| bad(e.to_string()))?;
-        let dpop = Es256Key::from_jwk(&stored.dpop_key).map_err(|e| bad(e.to_string()))?;
+        let did = Did::new(stored.did.as_str())
+            .map_err(|e| OAuthError::Store(format!("the session of {}: {e}", stored.did)))?;
+        let auth = Auth::of(&stored)?;
         let server = ServerMetadata {
             issuer: stored.issuer.clone(),
             authorization_endpoint: String::new(),
@@ -134,14 +153,48 @@ impl OAuthSession {
             dpop_signing_alg_values_supported: Vec::new(),
             authorization_response_iss_parameter_supported: true,
         };
-        let tokens = TokenSet {
-            access_token: stored.access_token,
-            refresh_token: stored.refresh_token,
-            expires_at: stored.expires_at,
-            scope: stored.scope,
-            sub: stored.did,
-        };
-        Ok(Self::new(shared, did, stored.pds, &server, dpop, tokens))
+        Ok(Self::new(
+            shared,
+            did,
+            stored.pds,
+            &server,
+            auth.dpop,
+            auth.tokens,
+        ))
+    }
+
+    /// The live session of `did` in the client whose parts `shared` are, if any.
+    pub(crate) fn live(shared: &Shared, did: &str) -> Option<OAuthSession> {
+        let live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        let inner = live.get(did)?.upgrade()?;
+        Some(OAuthSession { inner })
+    }
+
+    /// Makes this the live session of its account (replacing any other), or, with
+    /// `keep_existing`, returns the live one when there is one.
+    pub(crate) fn make_live(self, keep_existing: bool) -> OAuthSession {
+        let mut live = self
+            .inner
+            .shared
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        live.retain(|_, session| session.strong_count() > 0);
+        let did = self.inner.did.to_string();
+        if keep_existing {
+            if let Some(inner) = live.get(&did).and_then(Weak::upgrade) {
+                return OAuthSession { inner };
+            }
+        }
+        live.insert(did, Arc::downgrade(&self.inner));
+        drop(live);
+        self
+    }
+
+    /// Whether `self` and `other` are one session (clones, or one account's session given
+    /// twice by a client).
+    pub fn same_as(&self, other: &OAuthSession) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// The account.
@@ -161,104 +214,231 @@ impl OAuthSession {
 
     /// The scopes granted.
     pub fn scopes(&self) -> Scopes {
-        Scopes::parse(&self.tokens().scope)
+        Scopes::parse(&self.auth().tokens.scope)
     }
 
     /// When the access token expires, in seconds since the Unix epoch, if the server said.
     pub fn expires_at(&self) -> Option<u64> {
-        self.tokens().expires_at
+        self.auth().tokens.expires_at
     }
 
-    fn tokens(&self) -> TokenSet {
+    fn auth(&self) -> Auth {
         self.inner
-            .tokens
+            .auth
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
+    fn set_auth(&self, auth: Auth) -> Auth {
+        std::mem::replace(
+            &mut *self.inner.auth.write().unwrap_or_else(|e| e.into_inner()),
+            auth,
+        )
+    }
+
+    /// Whether `other` signed in at the same PDS and authorization server.
+    pub(crate) fn same_place(&self, other: &OAuthSession) -> bool {
+        self.inner.pds == other.inner.pds
+            && self.inner.issuer == other.inner.issuer
+            && self.inner.token_endpoint == other.inner.token_endpoint
+            && self.inner.revocation_endpoint == other.inner.revocation_endpoint
+    }
+
+    /// Takes `other`'s key and tokens (a new sign-in of the account at the same place); the
+    /// old session is returned, for revoking.
+    pub(crate) fn take_auth_of(&self, other: &OAuthSession) -> StoredSession {
+        let old = self.stored();
+        self.set_auth(other.auth());
+        self.inner.unsaved.store(false, Ordering::Relaxed);
+        old
+    }
+
     /// The session as its store keeps it.
     pub(crate) fn stored(&self) -> StoredSession {
-        let tokens = self.tokens();
+        let auth = self.auth();
         StoredSession {
             did: self.inner.did.to_string(),
             pds: self.inner.pds.clone(),
             issuer: self.inner.issuer.clone(),
             token_endpoint: self.inner.token_endpoint.clone(),
             revocation_endpoint: self.inner.revocation_endpoint.clone(),
-            scope: tokens.scope,
-            access_token: tokens.access_token,
-            refresh_token: tokens.refresh_token,
-            expires_at: tokens.expires_at,
-            dpop_key: self.inner.dpop.to_private_jwk(),
+            scope: auth.tokens.scope,
+            access_token: auth.tokens.access_token,
+            refresh_token: auth.tokens.refresh_token,
+            expires_at: auth.tokens.expires_at,
+            dpop_key: auth.dpop.to_private_jwk(),
         }
     }
 
-    /// Gets new tokens with the refresh token (single-use: a refresh that another call already
-    /// made is not made again), stores them and returns. A refusal (`invalid_grant` for a used
-    /// or expired refresh token) leaves the stored session as it was.
+    /// Gets new tokens with the refresh token and stores them. Refresh tokens are single-use,
+    /// so it is spent once: concurrent refreshes of the session are one; under the store's
+    /// lock the store is read first, and tokens another holder (another client or process
+    /// sharing the store) already got are taken instead; a refusal (`invalid_grant`) reads
+    /// the store again before it is returned. When the store cannot be written, the new
+    /// tokens are kept and used, the error is returned, and the write is tried again before
+    /// each later call until it succeeds.
     pub async fn refresh(&self) -> Result<(), OAuthError> {
-        let stale = self.tokens().access_token;
+        let stale = self.auth().tokens.access_token;
         self.refresh_from(&stale).await
     }
 
     async fn refresh_from(&self, stale: &str) -> Result<(), OAuthError> {
         let _guard = self.inner.refreshing.lock().await;
-        let current = self.tokens();
-        if current.access_token != stale {
+        if self.auth().tokens.access_token != stale {
             return Ok(());
         }
-        let refresh_token = current.refresh_token.ok_or_else(|| {
+        let shared = &self.inner.shared;
+        let did = self.inner.did.as_str();
+        let _lock = shared.store.lock(did).await?;
+        if self.take_stored(stale).await? {
+            return Ok(());
+        }
+        let auth = self.auth();
+        let refresh_token = auth.tokens.refresh_token.clone().ok_or_else(|| {
             OAuthError::NoSession(format!("{} (no refresh token)", self.inner.did))
         })?;
-        let shared = &self.inner.shared;
         let url = shared.http.check(&self.inner.token_endpoint)?;
-        let mut form = shared.metadata.authentication(&self.inner.issuer);
-        form.extend([
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", refresh_token),
-        ]);
-        let answer = shared
+        // The refresh token is sent once: with a nonce known to be fresh, so that the server
+        // has no reason to refuse it before looking at the grant.
+        shared
             .http
-            .post_form(&url, &form, &self.inner.dpop, &shared.nonces)
+            .ensure_nonce(
+                &url,
+                "refresh_token",
+                &shared.metadata.client_id(),
+                &auth.dpop,
+                &shared.nonces,
+            )
             .await?;
+        let form = || {
+            let mut form = shared.metadata.authentication(&self.inner.issuer);
+            form.extend([
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", refresh_token.clone()),
+            ]);
+            form
+        };
+        let answer = match shared
+            .http
+            .post_form(&url, &form, &auth.dpop, &shared.nonces)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(refused) if refused.server_error() == Some("invalid_grant") => {
+                // Spent by a holder that refreshed without the lock (a store without one)?
+                return match self.take_stored(stale).await {
+                    Ok(true) => Ok(()),
+                    _ => Err(refused),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         let tokens = TokenSet::from_response(url.as_str(), &answer)?;
-        if tokens.sub != self.inner.did.as_str() {
+        if tokens.sub != did {
             return Err(OAuthError::SubjectMismatch {
-                expected: self.inner.did.to_string(),
+                expected: did.to_owned(),
                 got: tokens.sub,
             });
         }
-        let previous = std::mem::replace(
-            &mut *self.inner.tokens.write().unwrap_or_else(|e| e.into_inner()),
+        self.set_auth(Auth {
+            dpop: auth.dpop,
             tokens,
-        );
-        if let Err(e) = shared.store.set(self.stored()).await {
-            *self.inner.tokens.write().unwrap_or_else(|e| e.into_inner()) = previous;
-            return Err(e);
-        }
-        Ok(())
+        });
+        self.save().await
     }
 
-    /// Signs out: revokes the tokens at the authorization server (when it has a revocation
-    /// endpoint) and forgets the stored session.
+    /// Takes the stored session's tokens when another holder refreshed since `stale` was
+    /// current (its access token is another and so is its refresh token); true if it did.
+    async fn take_stored(&self, stale: &str) -> Result<bool, OAuthError> {
+        if self.inner.unsaved.load(Ordering::Relaxed) {
+            // The store holds what this session already spent.
+            return Ok(false);
+        }
+        let Some(stored) = self.inner.shared.store.get(self.inner.did.as_str()).await? else {
+            return Ok(false);
+        };
+        let current = self.auth().tokens;
+        if stored.access_token == stale
+            || stored.access_token == current.access_token
+            || stored.refresh_token == current.refresh_token
+        {
+            return Ok(false);
+        }
+        self.set_auth(Auth::of(&stored)?);
+        self.inner.unsaved.store(false, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    /// Writes the session to the store; after a failure the tokens stay in memory, marked to
+    /// be written again before the next call.
+    async fn save(&self) -> Result<(), OAuthError> {
+        let written = self.inner.shared.store.set(self.stored()).await;
+        self.inner
+            .unsaved
+            .store(written.is_err(), Ordering::Relaxed);
+        written
+    }
+
+    /// Signs out: revokes the refresh token and then the access token at the authorization
+    /// server (when it has a revocation endpoint; its refusals are ignored, since the session
+    /// ends either way) and forgets the session in the store and the client.
     pub async fn sign_out(&self) -> Result<(), OAuthError> {
         let shared = &self.inner.shared;
-        if let Some(endpoint) = &self.inner.revocation_endpoint {
-            let url = shared.http.check(endpoint)?;
-            let tokens = self.tokens();
-            let mut revoke = vec![tokens.access_token];
-            revoke.extend(tokens.refresh_token);
-            for token in revoke {
-                let mut form = shared.metadata.authentication(&self.inner.issuer);
-                form.push(("token", token));
-                shared
-                    .http
-                    .post_form(&url, &form, &self.inner.dpop, &shared.nonces)
-                    .await?;
-            }
-        }
+        revoke(shared, &self.stored()).await;
+        shared
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(self.inner.did.as_str());
         shared.store.delete(self.inner.did.as_str()).await
+    }
+}
+
+impl Auth {
+    fn of(stored: &StoredSession) -> Result<Auth, OAuthError> {
+        let dpop = Es256Key::from_jwk(&stored.dpop_key)
+            .map_err(|e| OAuthError::Store(format!("the session of {}: {e}", stored.did)))?;
+        Ok(Auth {
+            dpop,
+            tokens: TokenSet {
+                access_token: stored.access_token.clone(),
+                refresh_token: stored.refresh_token.clone(),
+                expires_at: stored.expires_at,
+                scope: stored.scope.clone(),
+                sub: stored.did.clone(),
+            },
+        })
+    }
+}
+
+/// Revokes a session's refresh token, then its access token, at its revocation endpoint (if
+/// it has one); failures are ignored: revoking is a courtesy to the server, and the session is
+/// forgotten either way.
+pub(crate) async fn revoke(shared: &Shared, session: &StoredSession) {
+    let Some(endpoint) = &session.revocation_endpoint else {
+        return;
+    };
+    let (Ok(url), Ok(dpop)) = (
+        shared.http.check(endpoint),
+        Es256Key::from_jwk(&session.dpop_key),
+    ) else {
+        return;
+    };
+    let tokens = session
+        .refresh_token
+        .iter()
+        .chain(std::iter::once(&session.access_token));
+    for token in tokens {
+        let form = || {
+            let mut form = shared.metadata.authentication(&session.issuer);
+            form.push(("token", token.clone()));
+            form
+        };
+        let _ = shared
+            .http
+            .post_form(&url, &form, &dpop, &shared.nonces)
+            .await;
     }
 }
 
@@ -283,22 +463,19 @@ impl Credentials for OAuthSession {
         request: &'a mut Request,
     ) -> CredentialsFuture<'a, Result<(), CredentialsError>> {
         Box::pin(async move {
-            let tokens = self.tokens();
-            if tokens.expires_at.is_some_and(|at| at <= now() + EARLY) {
-                self.refresh_from(&tokens.access_token)
-                    .await
-                    .map_err(CredentialsError::new)?;
+            if self.inner.unsaved.load(Ordering::Relaxed) {
+                // Still failing? The call goes on with the tokens in memory all the same.
+                let _ = self.save().await;
             }
-            let token = self.tokens().access_token;
+            let tokens = self.auth().tokens;
+            if tokens.expires_at.is_some_and(|at| at <= now() + EARLY) {
+                self.refreshed(&tokens.access_token).await?;
+            }
+            let Auth { dpop: key, tokens } = self.auth();
+            let token = tokens.access_token;
             let url = Url::parse(&request.url).map_err(CredentialsError::new)?;
             let nonce = self.inner.shared.nonces.get(&url);
-            let dpop = proof(
-                &self.inner.dpop,
-                request.method,
-                &url,
-                nonce.as_deref(),
-                Some(&token),
-            );
+            let dpop = proof(&key, request.method, &url, nonce.as_deref(), Some(&token));
             request
                 .headers
                 .push(("authorization", format!("DPoP {token}")));
@@ -314,11 +491,16 @@ impl Credentials for OAuthSession {
     ) -> CredentialsFuture<'a, Result<bool, CredentialsError>> {
         Box::pin(async move {
             let url = Url::parse(&request.url).map_err(CredentialsError::new)?;
-            let fresh = self
-                .inner
-                .shared
-                .nonces
-                .keep(&url, response.header("dpop-nonce"));
+            let sent = request
+                .headers
+                .iter()
+                .find(|(name, _)| *name == "dpop")
+                .and_then(|(_, proof)| nonce_of(proof));
+            let fresh =
+                self.inner
+                    .shared
+                    .nonces
+                    .keep(&url, sent.as_deref(), response.header("dpop-nonce"));
             if response.status != 401 {
                 return Ok(false);
             }
@@ -341,10 +523,20 @@ impl Credentials for OAuthSession {
                 .and_then(|(_, v)| v.strip_prefix("DPoP "))
                 .unwrap_or_default()
                 .to_owned();
-            self.refresh_from(&sent)
-                .await
-                .map_err(CredentialsError::new)?;
+            self.refreshed(&sent).await?;
             Ok(true)
         })
+    }
+}
+
+impl OAuthSession {
+    /// Refreshes from `stale` for a call: the call goes on when the tokens changed, even if
+    /// the store could not be written (the write is tried again before the next call).
+    async fn refreshed(&self, stale: &str) -> Result<(), CredentialsError> {
+        match self.refresh_from(stale).await {
+            Ok(()) => Ok(()),
+            Err(OAuthError::Store(_)) if self.auth().tokens.access_token != stale => Ok(()),
+            Err(e) => Err(CredentialsError::new(e)),
+        }
     }
 }

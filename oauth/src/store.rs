@@ -6,7 +6,8 @@ use std::future::Future;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -62,11 +63,57 @@ pub trait SessionStore: Send + Sync + 'static {
     fn set(&self, session: StoredSession) -> StoreFuture<'_, ()>;
     /// Forgets the session of `did`.
     fn delete<'a>(&'a self, did: &'a str) -> StoreFuture<'a, ()>;
+    /// Holds the refresh lock of `did`'s session until the returned value is dropped: every
+    /// holder of the session (other clients, other processes sharing the store) refreshes
+    /// under it and reads the store first, so a refresh token is spent once. The default
+    /// holds nothing: a store shared between processes must implement it ([`FileStore`] and
+    /// [`MemoryStore`] do).
+    fn lock<'a>(&'a self, did: &'a str) -> StoreFuture<'a, StoreLock> {
+        let _ = did;
+        Box::pin(async { Ok(StoreLock::none()) })
+    }
 }
 
-/// Sessions in memory, for one process.
+/// A held [`SessionStore::lock`]; dropping it releases the lock.
+pub struct StoreLock {
+    /// Held for its `Drop`, which releases the lock.
+    _guard: Option<Box<dyn Send + Sync>>,
+}
+
+impl StoreLock {
+    /// A lock held as long as `guard` lives (a mutex guard, a locked file).
+    pub fn new(guard: impl Send + Sync + 'static) -> Self {
+        StoreLock {
+            _guard: Some(Box::new(guard)),
+        }
+    }
+
+    /// No lock: for a store used by one session holder only.
+    pub fn none() -> Self {
+        StoreLock { _guard: None }
+    }
+}
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self._guard.is_some() {
+            "StoreLock(held)"
+        } else {
+            "StoreLock(none)"
+        })
+    }
+}
+
+/// How long [`FileStore::lock`] waits for another process's refresh.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// Sessions in memory, for one process (its lock is one per DID, shared by the clients that
+/// share the store).
 #[derive(Debug, Default)]
-pub struct MemoryStore(Mutex<BTreeMap<String, StoredSession>>);
+pub struct MemoryStore {
+    sessions: Mutex<BTreeMap<String, StoredSession>>,
+    locks: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
 
 impl MemoryStore {
     /// An empty store.
@@ -78,7 +125,7 @@ impl MemoryStore {
 impl SessionStore for MemoryStore {
     fn get<'a>(&'a self, did: &'a str) -> StoreFuture<'a, Option<StoredSession>> {
         let found = self
-            .0
+            .sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(did)
@@ -87,7 +134,7 @@ impl SessionStore for MemoryStore {
     }
 
     fn set(&self, session: StoredSession) -> StoreFuture<'_, ()> {
-        self.0
+        self.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(session.did.clone(), session);
@@ -95,8 +142,22 @@ impl SessionStore for MemoryStore {
     }
 
     fn delete<'a>(&'a self, did: &'a str) -> StoreFuture<'a, ()> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(did);
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(did);
         Box::pin(async { Ok(()) })
+    }
+
+    fn lock<'a>(&'a self, did: &'a str) -> StoreFuture<'a, StoreLock> {
+        let lock = Arc::clone(
+            self.locks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(did.to_owned())
+                .or_default(),
+        );
+        Box::pin(async move { Ok(StoreLock::new(lock.lock_owned().await)) })
     }
 }
 
@@ -194,6 +255,45 @@ impl SessionStore for FileStore {
         });
         Box::pin(async move { done })
     }
+
+    /// Locks the file `PATH.lock` beside the store (an advisory `flock`, released when the
+    /// process ends, whatever way), waiting at most 30 s for another holder.
+    fn lock<'a>(&'a self, _did: &'a str) -> StoreFuture<'a, StoreLock> {
+        Box::pin(async move {
+            let mut name = self.path.as_os_str().to_owned();
+            name.push(".lock");
+            let path = PathBuf::from(name);
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options
+                .open(&path)
+                .map_err(|e| self.error("could not open its lock file", e))?;
+            let started = tokio::time::Instant::now();
+            loop {
+                match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+                {
+                    Ok(()) => return Ok(StoreLock::new(file)),
+                    Err(e)
+                        if e == rustix::io::Errno::WOULDBLOCK && started.elapsed() < LOCK_WAIT =>
+                    {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                    Err(e) => {
+                        return Err(self.error(
+                            &format!(
+                                "could not be locked ({} waited {} s)",
+                                path.display(),
+                                started.elapsed().as_secs()
+                            ),
+                            e,
+                        ))
+                    }
+                }
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +317,7 @@ mod tests {
 
     fn block_on<T>(f: impl Future<Output = T>) -> T {
         tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .unwrap()
             .block_on(f)
@@ -259,6 +360,21 @@ mod tests {
         assert!(error.to_string().contains("sessions.json"), "{error}");
         assert!(block_on(store.get("did:plc:a")).is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "not json");
+    }
+
+    #[test]
+    fn a_file_store_lock_is_held_against_another_handle_on_the_file_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.json");
+        let (one, two) = (FileStore::new(&path), FileStore::new(&path));
+        block_on(async {
+            let held = one.lock("did:plc:a").await.unwrap();
+            let waiting = tokio::time::timeout(Duration::from_millis(200), two.lock("did:plc:a"));
+            assert!(waiting.await.is_err(), "the second handle waits");
+            drop(held);
+            let taken = tokio::time::timeout(Duration::from_secs(5), two.lock("did:plc:a"));
+            assert!(taken.await.unwrap().is_ok());
+        });
     }
 
     #[test]

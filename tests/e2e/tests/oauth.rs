@@ -3,87 +3,16 @@
 //! with DPoP, refreshes, and each refusal with its typed error and the store unchanged.
 
 mod common;
+mod signin;
 
-use lexicon_test_support::deadline::Deadline;
 use std::sync::Arc;
 
 use cocore_lexicons::dev::cocore::compute::job::Job;
-use common::{account, job, pds, Account, PASSWORD};
-use lexicon_identity::HttpResolver;
-use lexicon_oauth::{
-    ClientMetadata, Es256Key, MemoryStore, OAuthClient, OAuthError, OAuthSession, Scopes,
-    SessionStore, XrpcHandleResolver,
-};
+use common::{account, pds};
+use lexicon_oauth::{Es256Key, MemoryStore, OAuthError, SessionStore};
+use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::{Client, Error};
-use serde_json::json;
-
-const REDIRECT: &str = "http://127.0.0.1:8321/callback";
-
-/// A loopback client of the test PDS, keeping sessions in `store`.
-fn oauth_client(store: Arc<MemoryStore>) -> OAuthClient {
-    let metadata = ClientMetadata::loopback(REDIRECT, Scopes::new().transition_generic()).unwrap();
-    OAuthClient::builder(metadata)
-        .allow_http(true)
-        .did_resolver(HttpResolver::new().plc_url(&pds().plc))
-        .handle_resolver(XrpcHandleResolver::new(&pds().url))
-        .store(SharedStore(store))
-        .build()
-}
-
-/// A store the test can look into while the client uses it.
-struct SharedStore(Arc<MemoryStore>);
-
-impl SessionStore for SharedStore {
-    fn get<'a>(
-        &'a self,
-        did: &'a str,
-    ) -> lexicon_oauth::StoreFuture<'a, Option<lexicon_oauth::StoredSession>> {
-        self.0.get(did)
-    }
-    fn set(&self, session: lexicon_oauth::StoredSession) -> lexicon_oauth::StoreFuture<'_, ()> {
-        self.0.set(session)
-    }
-    fn delete<'a>(&'a self, did: &'a str) -> lexicon_oauth::StoreFuture<'a, ()> {
-        self.0.delete(did)
-    }
-}
-
-/// The query of the URL the browser comes back to, after signing in as `user`.
-async fn consent(oauth: &OAuthClient, start: &str, user: &str) -> String {
-    let url = oauth.authorize(start).await.unwrap();
-    let back = lexicon_test_support::browser::sign_in_and_consent(url.as_str(), user, PASSWORD)
-        .await
-        .unwrap_or_else(|e| panic!("signing in as {user}: {e}"));
-    assert!(back.starts_with(REDIRECT), "{back}");
-    back.split_once('?')
-        .map(|(_, q)| q.to_owned())
-        .unwrap_or_default()
-}
-
-/// A signed-in session of a new account.
-async fn signed_in(name: &str) -> (OAuthClient, Arc<MemoryStore>, OAuthSession, Account) {
-    let account = account(name).await;
-    let store = Arc::new(MemoryStore::new());
-    let oauth = oauth_client(Arc::clone(&store));
-    let query = consent(&oauth, &account.handle, &account.handle).await;
-    let session = oauth.callback(&query).await.unwrap();
-    (oauth, store, session, account)
-}
-
-fn typed_client(session: &OAuthSession) -> Client {
-    Client::builder(session.pds())
-        .credentials(session.clone())
-        .build()
-        .unwrap()
-}
-
-fn a_job() -> Job {
-    let payment = json!({
-        "uri": "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a",
-        "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
-    });
-    Job::from_json(&job(payment).to_string()).unwrap()
-}
+use signin::{a_job, consent, oauth_client, signed_in, typed_client, SharedStore};
 
 #[tokio::test]
 async fn a_loopback_sign_in_gives_a_session_that_every_typed_call_works_on() {
@@ -128,7 +57,7 @@ async fn a_loopback_sign_in_gives_a_session_that_every_typed_call_works_on() {
     // The old refresh token was used: refreshing with it is refused, and the store is unchanged.
     let old_store = Arc::new(MemoryStore::new());
     old_store.set(stored.clone()).await.unwrap();
-    let old = oauth_client(Arc::clone(&old_store))
+    let old = oauth_client(SharedStore::new(Arc::clone(&old_store)))
         .restore(&account.did)
         .await
         .unwrap();
@@ -150,7 +79,7 @@ async fn callbacks_that_break_the_profile_are_refused_and_store_nothing() {
     let _deadline = Deadline::start();
     let account = account("oauthrefuse").await;
     let store = Arc::new(MemoryStore::new());
-    let oauth = oauth_client(Arc::clone(&store));
+    let oauth = oauth_client(SharedStore::new(Arc::clone(&store)));
 
     // An unknown state.
     let query = consent(&oauth, &account.handle, &account.handle).await;
@@ -211,7 +140,7 @@ async fn a_request_signed_with_another_dpop_key_is_refused() {
     stolen.dpop_key = Es256Key::generate().to_private_jwk();
     let thief_store = Arc::new(MemoryStore::new());
     thief_store.set(stolen.clone()).await.unwrap();
-    let thief = oauth_client(Arc::clone(&thief_store))
+    let thief = oauth_client(SharedStore::new(Arc::clone(&thief_store)))
         .restore(&account.did)
         .await
         .unwrap();
@@ -232,7 +161,7 @@ async fn a_request_signed_with_another_dpop_key_is_refused() {
 #[tokio::test]
 async fn concurrent_refreshes_are_one_request_and_an_expired_token_refreshes_before_the_call() {
     let _deadline = Deadline::start();
-    let (oauth, store, session, account) = signed_in("oauthrace").await;
+    let (_, store, session, account) = signed_in("oauthrace").await;
     let before = store.get(&account.did).await.unwrap().unwrap();
     // Refresh tokens are single-use: five refreshes at once succeed only as one request.
     let refreshes: Vec<_> = (0..5)
@@ -251,7 +180,11 @@ async fn concurrent_refreshes_are_one_request_and_an_expired_token_refreshes_bef
     let mut expired = after.clone();
     expired.expires_at = Some(1);
     store.set(expired).await.unwrap();
-    let restored = oauth.restore(&account.did).await.unwrap();
+    // (Another client on the store: this one's live session has the fresh expiry.)
+    let restored = oauth_client(SharedStore::new(Arc::clone(&store)))
+        .restore(&account.did)
+        .await
+        .unwrap();
     typed_client(&restored)
         .create_record(&a_job())
         .await
@@ -316,7 +249,7 @@ async fn a_refresh_token_revoked_by_sign_out_is_refused_and_the_copy_left_as_it_
     let copy_store = Arc::new(MemoryStore::new());
     copy_store.set(stored.clone()).await.unwrap();
     session.sign_out().await.unwrap();
-    let copy = oauth_client(Arc::clone(&copy_store))
+    let copy = oauth_client(SharedStore::new(Arc::clone(&copy_store)))
         .restore(&account.did)
         .await
         .unwrap();

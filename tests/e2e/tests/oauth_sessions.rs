@@ -1,0 +1,151 @@
+//! OAuth sessions in real use, against the reference PDS's OAuth provider, which revokes the
+//! whole session when a refresh token is sent twice ("refresh token replayed"): so every test
+//! here fails if a refresh token is spent twice. One account is one live session in a client;
+//! holders sharing a store (other clients, other processes: `FileStore`'s lock is a `flock`
+//! on its own open file, as another process's would be) refresh once; a store that cannot be
+//! written keeps nobody on a spent token; a new sign-in moves the live session on and revokes
+//! the old tokens; sign-out forgets the session even when revocation fails.
+
+mod common;
+mod signin;
+
+use std::sync::Arc;
+
+use lexicon_oauth::{FileStore, MemoryStore, OAuthError, SessionStore};
+use lexicon_test_support::deadline::Deadline;
+use signin::{a_job, consent, oauth_client, signed_in, signed_in_with, typed_client, SharedStore};
+
+#[tokio::test]
+async fn one_account_is_one_live_session_in_a_client_and_refreshes_once() {
+    let _deadline = Deadline::start();
+    let (oauth, store, session, account) = signed_in_with("oauthlive").await;
+    let (a, b) = tokio::join!(oauth.restore(&account.did), oauth.restore(&account.did));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.same_as(&session) && b.same_as(&session));
+
+    // Refreshes through every handle at once: one refresh, one write, and all keep working.
+    let writes = store.writes();
+    let (ra, rb, rs) = tokio::join!(a.refresh(), b.refresh(), session.refresh());
+    ra.unwrap();
+    rb.unwrap();
+    rs.unwrap();
+    assert_eq!(store.writes() - writes, 1);
+    for handle in [&a, &b, &session] {
+        typed_client(handle).create_record(&a_job()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn two_holders_of_one_file_store_refresh_once_and_both_keep_working() {
+    let _deadline = Deadline::start();
+    let account = common::account("oauthfile").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.json");
+    let first = oauth_client(FileStore::new(&path));
+    let query = consent(&first, &account.handle, &account.handle).await;
+    let one = first.callback(&query).await.unwrap();
+    // Another process: its own client and its own handle on the file.
+    let second = oauth_client(FileStore::new(&path));
+    let two = second.restore(&account.did).await.unwrap();
+    assert!(!two.same_as(&one));
+
+    // At once: one refreshes, the other waits on the file's lock, reads the file again and
+    // takes the new tokens instead of spending the old refresh token a second time.
+    let (r1, r2) = tokio::join!(one.refresh(), two.refresh());
+    r1.unwrap();
+    r2.unwrap();
+    typed_client(&one).create_record(&a_job()).await.unwrap();
+    typed_client(&two).create_record(&a_job()).await.unwrap();
+
+    // One after the other: the second takes what the first stored.
+    one.refresh().await.unwrap();
+    two.refresh().await.unwrap();
+    typed_client(&two).create_record(&a_job()).await.unwrap();
+    typed_client(&one).create_record(&a_job()).await.unwrap();
+    let stored = FileStore::new(&path).get(&account.did).await.unwrap();
+    assert!(stored.is_some());
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_written_after_a_refresh_leaves_nobody_on_a_spent_token() {
+    let _deadline = Deadline::start();
+    let (_, store, session, account) = signed_in_with("oauthdisk").await;
+    let client = typed_client(&session);
+    let before = store.inner.get(&account.did).await.unwrap().unwrap();
+
+    store.fail(true);
+    let error = session.refresh().await.unwrap_err();
+    assert!(matches!(error, OAuthError::Store(_)), "{error}");
+    // The new tokens are in memory: calls work, and so does the next refresh (the spent
+    // refresh token is not sent again, which the server would answer by revoking it all).
+    client.create_record(&a_job()).await.unwrap();
+    assert!(matches!(
+        session.refresh().await.unwrap_err(),
+        OAuthError::Store(_)
+    ));
+    client.create_record(&a_job()).await.unwrap();
+    assert_eq!(
+        store.inner.get(&account.did).await.unwrap().as_ref(),
+        Some(&before)
+    );
+
+    // Once the store works again, the next call writes the session first.
+    store.fail(false);
+    client.create_record(&a_job()).await.unwrap();
+    let after = store.inner.get(&account.did).await.unwrap().unwrap();
+    assert_ne!(after.refresh_token, before.refresh_token);
+    // What was written is current: another client restoring it can refresh.
+    let other = oauth_client(SharedStore::new(Arc::clone(&store.inner)))
+        .restore(&account.did)
+        .await
+        .unwrap();
+    other.refresh().await.unwrap();
+    typed_client(&other).create_record(&a_job()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_new_sign_in_moves_the_live_session_on_and_revokes_the_old_tokens() {
+    let _deadline = Deadline::start();
+    let (oauth, store, session, account) = signed_in("oauthagain").await;
+    let old = store.get(&account.did).await.unwrap().unwrap();
+    let query = consent(&oauth, &account.handle, &account.handle).await;
+    let again = oauth.callback(&query).await.unwrap();
+    assert!(again.same_as(&session));
+    let new = store.get(&account.did).await.unwrap().unwrap();
+    assert_ne!(new.refresh_token, old.refresh_token);
+    assert_ne!(new.dpop_key, old.dpop_key);
+    // The handle held from before goes on with the new tokens.
+    typed_client(&session)
+        .create_record(&a_job())
+        .await
+        .unwrap();
+    // The old refresh token was revoked.
+    let copy = Arc::new(MemoryStore::new());
+    copy.set(old).await.unwrap();
+    let stale = oauth_client(SharedStore::new(copy))
+        .restore(&account.did)
+        .await
+        .unwrap();
+    let refused = stale.refresh().await.unwrap_err();
+    assert_eq!(refused.server_error(), Some("invalid_grant"), "{refused}");
+}
+
+#[tokio::test]
+async fn sign_out_forgets_the_session_even_when_revocation_fails() {
+    let _deadline = Deadline::start();
+    let (_, store, _, account) = signed_in("oauthbye").await;
+    // A copy of the session whose revocation endpoint does not answer (nothing listens on
+    // port 9 of loopback).
+    let mut stored = store.get(&account.did).await.unwrap().unwrap();
+    stored.revocation_endpoint = Some("http://127.0.0.1:9/oauth/revoke".into());
+    let copy = Arc::new(MemoryStore::new());
+    copy.set(stored).await.unwrap();
+    let oauth = oauth_client(SharedStore::new(Arc::clone(&copy)));
+    let session = oauth.restore(&account.did).await.unwrap();
+    session.sign_out().await.unwrap();
+    assert_eq!(copy.get(&account.did).await.unwrap(), None);
+    assert_eq!(
+        oauth.restore(&account.did).await.unwrap_err(),
+        OAuthError::NoSession(account.did.clone())
+    );
+}
