@@ -15,13 +15,17 @@ use crate::crypto::{random_token, Es256Key, Pkce};
 use crate::discovery::{Discovery, HandleResolver, ServerMetadata, XrpcHandleResolver};
 use crate::dpop::Nonces;
 use crate::error::OAuthError;
-use crate::http::Http;
+use crate::http::{AddressPolicy, Http};
 use crate::metadata::ClientMetadata;
 use crate::session::{revoke, Live, OAuthSession, TokenSet};
 use crate::store::{MemoryStore, SessionStore};
 
 /// How long a started sign-in can wait for its callback.
 const PENDING_FOR: Duration = Duration::from_secs(600);
+
+/// How many started sign-ins are kept at most; past it the oldest is dropped, so that
+/// strangers starting sign-ins cannot fill the memory.
+const MAX_PENDING: usize = 1000;
 
 /// A sign-in started and not yet finished: what the callback is checked against.
 struct Pending {
@@ -53,7 +57,7 @@ pub struct OAuthClientBuilder {
     dids: Option<Arc<dyn DidResolver>>,
     handles: Option<Arc<dyn HandleResolver>>,
     store: Option<Arc<dyn SessionStore>>,
-    allow_http: bool,
+    policy: AddressPolicy,
     http: Option<reqwest::Client>,
 }
 
@@ -78,14 +82,25 @@ impl OAuthClientBuilder {
         self
     }
 
-    /// Allows `http://` servers: for a development PDS on loopback only.
+    /// Allows loopback servers, and plain `http://` to them: for a development PDS on this
+    /// machine. Without it, a name or address on loopback is refused, and so is `http://`.
     pub fn allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
+        self.policy.loopback = allow;
         self
     }
 
-    /// Sends the flow's requests with `client` (for its timeouts or proxy; by default 30 s per
-    /// request, 10 s to connect).
+    /// Allows servers on private and link-local addresses (a PDS on a private network); by
+    /// default a DID document, a PDS or a server's metadata naming one is refused, so that a
+    /// stranger's account cannot make this client reach into its network.
+    pub fn allow_private_addresses(mut self, allow: bool) -> Self {
+        self.policy.private = allow;
+        self
+    }
+
+    /// Sends the flow's requests with `client` (for its timeouts or proxy). It is used as it
+    /// is: the default follows no redirect and resolves names under the address rules above,
+    /// so give yours `redirect::Policy::none()` and a resolver of your own. (By default: 30 s
+    /// per request, 10 s to connect.)
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -93,9 +108,12 @@ impl OAuthClientBuilder {
 
     /// The client.
     pub fn build(self) -> OAuthClient {
+        let policy = self.policy;
         let http = Http {
-            client: self.http.unwrap_or_else(crate::http::default_client),
-            allow_http: self.allow_http,
+            client: self
+                .http
+                .unwrap_or_else(|| crate::http::guarded_client(policy)),
+            policy,
         };
         OAuthClient {
             metadata: self.metadata,
@@ -124,7 +142,7 @@ impl OAuthClient {
             dids: None,
             handles: None,
             store: None,
-            allow_http: false,
+            policy: AddressPolicy::default(),
             http: None,
         }
     }
@@ -183,6 +201,9 @@ impl OAuthClient {
             .append_pair("request_uri", request_uri);
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         pending.retain(|p| p.started.elapsed() < PENDING_FOR);
+        if pending.len() >= MAX_PENDING {
+            pending.remove(0);
+        }
         pending.push(Pending {
             state,
             issuer: server.issuer.clone(),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use lexicon_identity::DidResolver;
 use lexicon_xrpc::lexicon_runtime::{Did, Handle};
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use crate::error::OAuthError;
 use crate::http::Http;
@@ -89,6 +90,15 @@ pub struct ServerMetadata {
     /// Whether the callback carries `iss` (RFC 9207; required by the profile).
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// Whether authorization requests must be pushed (required by the profile).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// The PKCE methods it takes (`S256` must be one).
+    #[serde(default)]
+    pub code_challenge_methods_supported: Vec<String>,
+    /// Whether a client's `client_id` may be the URL of its metadata document (required).
+    #[serde(default)]
+    pub client_id_metadata_document_supported: bool,
 }
 
 /// Where an account signs in: the authorization server, and the PDS that trusts it.
@@ -105,6 +115,9 @@ pub struct Discovered {
 /// The protected-resource metadata of a PDS (`/.well-known/oauth-protected-resource`).
 #[derive(Debug, Deserialize)]
 struct ResourceMetadata {
+    /// The resource server: must be the PDS itself.
+    #[serde(default)]
+    resource: String,
     #[serde(default)]
     authorization_servers: Vec<String>,
 }
@@ -181,6 +194,17 @@ impl Discovery {
             .join("/.well-known/oauth-protected-resource")
             .map_err(|e| metadata_error(pds, e.to_string()))?;
         let resource: ResourceMetadata = self.http.get_json(&url).await?;
+        let named = Url::parse(&resource.resource).map(|r| r.origin().ascii_serialization());
+        if named.as_deref() != Ok(base.origin().ascii_serialization().as_str()) {
+            return Err(metadata_error(
+                url.as_str(),
+                format!(
+                    "its resource is {:?}, not the PDS {}",
+                    resource.resource,
+                    base.origin().ascii_serialization()
+                ),
+            ));
+        }
         let [issuer] = resource.authorization_servers.as_slice() else {
             return Err(metadata_error(
                 url.as_str(),
@@ -195,9 +219,10 @@ impl Discovery {
 
     /// A server given by URL: a PDS (its authorization server), or an authorization server.
     async fn discover_server(&self, url: &str) -> Result<Discovered, OAuthError> {
-        let server = match self.server_of_pds(url).await {
+        let origin = self.http.check(url)?.origin().ascii_serialization();
+        let server = match self.server_of_pds(&origin).await {
             Ok(server) => server,
-            Err(_) => self.server(url).await?,
+            Err(_) => self.server(&origin).await?,
         };
         Ok(Discovered {
             did: None,
@@ -206,9 +231,10 @@ impl Discovery {
         })
     }
 
-    /// The metadata of the authorization server `issuer`, checked: its `issuer` is the origin
-    /// it was fetched from, and it has what the profile requires (PAR, ES256 DPoP, `iss` in
-    /// callbacks).
+    /// The metadata of the authorization server `issuer`, checked: its `issuer` is exactly
+    /// the one named and the origin it was fetched from, and it has what the profile requires
+    /// (PAR required, PKCE S256, ES256 DPoP, `iss` in callbacks, the `atproto` scope, client
+    /// metadata documents).
     pub(crate) async fn server(&self, issuer: &str) -> Result<ServerMetadata, OAuthError> {
         let base = self.http.check(issuer)?;
         let url = base
@@ -216,12 +242,41 @@ impl Discovery {
             .map_err(|e| metadata_error(issuer, e.to_string()))?;
         let server: ServerMetadata = self.http.get_json(&url).await?;
         let origin = base.origin().ascii_serialization();
-        if server.issuer.trim_end_matches('/') != origin {
+        if server.issuer != origin || server.issuer != issuer {
             return Err(metadata_error(
                 url.as_str(),
-                format!("its issuer is {:?}, not {origin}", server.issuer),
+                format!(
+                    "its issuer is {:?}, not {issuer:?} (its origin)",
+                    server.issuer
+                ),
             ));
         }
+        let requires = |holds: bool, what: &str| {
+            if holds {
+                Ok(())
+            } else {
+                Err(metadata_error(url.as_str(), what))
+            }
+        };
+        requires(
+            server.require_pushed_authorization_requests,
+            "it does not require pushed authorization requests",
+        )?;
+        requires(
+            server
+                .code_challenge_methods_supported
+                .iter()
+                .any(|m| m == "S256"),
+            "PKCE with S256 is not supported",
+        )?;
+        requires(
+            server.scopes_supported.iter().any(|s| s == "atproto"),
+            "the atproto scope is not supported",
+        )?;
+        requires(
+            server.client_id_metadata_document_supported,
+            "client metadata documents are not supported",
+        )?;
         if !server
             .dpop_signing_alg_values_supported
             .iter()

@@ -1,6 +1,13 @@
 //! HTTP with the authorization server: metadata documents, and form posts signed with DPoP
-//! (sent again once when the server asks for a nonce).
+//! (sent again once when the server asks for a nonce). Nothing an attacker could name steers
+//! it: no redirect is followed, answers are read only up to 64 KiB, a metadata document is
+//! exactly `200` with JSON, and hosts on private, loopback or link-local addresses are refused
+//! unless the client allows them ([`AddressPolicy`]).
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
@@ -9,44 +16,150 @@ use crate::crypto::Es256Key;
 use crate::dpop::{proof, wants_nonce, Nonces};
 use crate::error::OAuthError;
 
-/// A client with the flow's timeouts (30 s per request, 10 s to connect), so that a server
-/// that does not answer cannot hang a sign-in or a refresh.
-pub(crate) fn default_client() -> reqwest::Client {
+/// The most of an answer that is read.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// Which addresses the flow may talk to besides public ones.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct AddressPolicy {
+    /// Loopback addresses, and plain `http://` to them (a development PDS).
+    pub(crate) loopback: bool,
+    /// Private and link-local addresses (a PDS on a private network).
+    pub(crate) private: bool,
+}
+
+impl AddressPolicy {
+    /// Why `ip` may not be talked to, if it may not.
+    fn refuses(&self, ip: IpAddr) -> Option<&'static str> {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        if ip.is_loopback() {
+            return (!self.loopback).then_some("a loopback address");
+        }
+        let private = match ip {
+            IpAddr::V4(v4) => {
+                v4.is_private()
+                    || v4.is_link_local()
+                    || v4.is_unspecified()
+                    || v4.is_broadcast()
+                    || v4.is_multicast()
+                    || v4.is_documentation()
+                    // 100.64.0.0/10, carrier-grade NAT
+                    || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+            }
+            IpAddr::V6(v6) => {
+                v6.is_unspecified()
+                    || v6.is_multicast()
+                    // fc00::/7 unique local, fe80::/10 link-local
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+            }
+        };
+        (private && !self.private).then_some("a private or link-local address")
+    }
+}
+
+/// Resolves names as the system does and keeps the addresses the policy allows; a name with
+/// none left is refused, so no connection is made to it.
+#[derive(Debug)]
+struct GuardedResolver(AddressPolicy);
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.0;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| policy.refuses(a.ip()).is_none())
+                .collect();
+            if allowed.is_empty() {
+                let why = found
+                    .first()
+                    .and_then(|a| policy.refuses(a.ip()))
+                    .unwrap_or("no address");
+                return Err(
+                    format!("{host} resolves to {why}, which this client may not reach").into(),
+                );
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// A client with the flow's limits: 30 s per request, 10 s to connect, no redirects followed,
+/// and names resolved under `policy`.
+pub(crate) fn guarded_client(policy: AddressPolicy) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .connect_timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(GuardedResolver(policy)))
         .user_agent(concat!("lexicon-oauth/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
 }
 
-/// The HTTP client of the flow, and whether plain `http://` servers are allowed.
+/// A client with the flow's timeouts and no redirects, resolving names as the system does: for
+/// services the developer chose (a handle resolver).
+pub(crate) fn default_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("lexicon-oauth/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .unwrap_or_default()
+}
+
+/// The HTTP client of the flow, and which addresses it may reach.
 #[derive(Debug, Clone)]
 pub(crate) struct Http {
     pub(crate) client: reqwest::Client,
-    pub(crate) allow_http: bool,
+    pub(crate) policy: AddressPolicy,
 }
 
 impl Http {
-    /// Refuses a URL that is not `https://` (unless `allow_http`, for development).
+    /// Refuses a URL that is not `https://` (or `http://` to a loopback host, when loopback is
+    /// allowed, for development), or whose host is an address the policy refuses.
     pub(crate) fn check(&self, url: &str) -> Result<Url, OAuthError> {
-        let parsed = Url::parse(url).map_err(|e| OAuthError::Metadata {
+        let refused = |message: String| OAuthError::Metadata {
             url: url.to_owned(),
-            message: format!("not a URL: {e}"),
-        })?;
+            message,
+        };
+        let parsed = Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
+        let ip = match parsed.host() {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            Some(url::Host::Domain(_)) => None,
+            None => return Err(refused("it has no host".into())),
+        };
+        if let Some(why) = ip.and_then(|ip| self.policy.refuses(ip)) {
+            return Err(refused(format!(
+                "its host is {why}, which this client may not reach"
+            )));
+        }
+        let loopback_host = match parsed.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            _ => ip.is_some_and(|ip| ip.is_loopback()),
+        };
         match parsed.scheme() {
             "https" => Ok(parsed),
-            "http" if self.allow_http => Ok(parsed),
-            scheme => Err(OAuthError::Metadata {
-                url: url.to_owned(),
-                message: format!(
-                    "the scheme is {scheme}, not https (allow_http is for development servers)"
-                ),
-            }),
+            "http" if self.policy.loopback && loopback_host => Ok(parsed),
+            scheme => Err(refused(format!(
+                "the scheme is {scheme}, not https (plain http is for a development server on \
+                 loopback, with allow_http)"
+            ))),
         }
     }
 
-    /// GETs a JSON document.
+    /// GETs a JSON document: the answer must be exactly `200` with a JSON content type, and at
+    /// most 64 KiB.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, OAuthError> {
         let response = self
             .client
@@ -56,17 +169,24 @@ impl Http {
             .await
             .map_err(|e| transport(url, &e))?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| transport(url, &e))?;
-        if !(200..300).contains(&status) {
-            return Err(OAuthError::Metadata {
-                url: url.to_string(),
-                message: format!("HTTP {status}"),
-            });
-        }
-        serde_json::from_slice(&bytes).map_err(|e| OAuthError::Metadata {
+        let json = header(&response, "content-type").is_some_and(|t| {
+            let essence = t.split(';').next().unwrap_or_default().trim();
+            essence.eq_ignore_ascii_case("application/json")
+        });
+        let bytes = read_capped(url, response).await?;
+        let refused = |message: String| OAuthError::Metadata {
             url: url.to_string(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        if status != 200 {
+            return Err(refused(format!(
+                "HTTP {status}, not 200 (redirects are not followed)"
+            )));
+        }
+        if !json {
+            return Err(refused("the answer is not application/json".into()));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| refused(e.to_string()))
     }
 
     /// POSTs the form `form()` builds to an endpoint of the authorization server with a DPoP
@@ -99,7 +219,7 @@ impl Http {
             let nonce = header(&response, "dpop-nonce");
             let www = header(&response, "www-authenticate");
             let news = nonces.keep(url, sent.as_deref(), nonce.as_deref());
-            let bytes = response.bytes().await.map_err(|e| transport(url, &e))?;
+            let bytes = read_capped(url, response).await?;
             let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             if (200..300).contains(&status) {
                 return Ok(body);
@@ -153,6 +273,28 @@ impl Http {
         );
         Ok(())
     }
+}
+
+/// The body of `response`, refused past [`BODY_LIMIT`] (whatever its `content-length` says).
+async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Vec<u8>, OAuthError> {
+    let too_large = || OAuthError::InvalidResponse {
+        url: url.to_string(),
+        message: format!("the answer is larger than {BODY_LIMIT} bytes"),
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > BODY_LIMIT as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport(url, &e))? {
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {

@@ -152,6 +152,9 @@ impl OAuthSession {
             scopes_supported: Vec::new(),
             dpop_signing_alg_values_supported: Vec::new(),
             authorization_response_iss_parameter_supported: true,
+            require_pushed_authorization_requests: true,
+            code_challenge_methods_supported: Vec::new(),
+            client_id_metadata_document_supported: true,
         };
         Ok(Self::new(
             shared,

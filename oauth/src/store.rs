@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::crypto::random_token;
 use crate::error::OAuthError;
 
 /// The future a [`SessionStore`] returns.
@@ -162,7 +163,9 @@ impl SessionStore for MemoryStore {
 }
 
 /// Sessions in one JSON file (a map from DID to session), readable by its owner only (mode
-/// 0600), replaced atomically on each change (a temporary file beside it, synced, renamed).
+/// 0600), replaced atomically on each change (a new temporary file of a random name beside
+/// it, synced, renamed, the folder synced), never through a symbolic link; refreshes lock
+/// `PATH.lock`, so processes sharing the file refresh once.
 /// A file that cannot be read or parsed is an error naming it, and is not overwritten.
 #[derive(Debug)]
 pub struct FileStore {
@@ -188,7 +191,20 @@ impl FileStore {
         OAuthError::Store(format!("{} {what}: {e}", self.path.display()))
     }
 
+    /// Refuses a path that is a symbolic link: the store never writes through one (another
+    /// user's link could point it at a file of theirs).
+    fn refuse_link(&self, path: &Path) -> Result<(), OAuthError> {
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => Err(self.error(
+                "is reached through a symbolic link, which the store does not follow",
+                path.display(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn load(&self) -> Result<BTreeMap<String, StoredSession>, OAuthError> {
+        self.refuse_link(&self.path)?;
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| self.error("is not a session file (left as it is)", e)),
@@ -207,17 +223,24 @@ impl FileStore {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "sessions".into());
-        let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        self.refuse_link(&self.path)?;
+        // A new file of a random name: `create_new` follows no link and takes no file that
+        // is already there.
+        let temp = dir.join(format!(".{name}.{}.tmp", random_token(12)));
         let bytes = serde_json::to_vec_pretty(sessions).map_err(|e| self.error("encoding", e))?;
         let written = (|| {
             let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
+            options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             let mut file = options.open(&temp)?;
             file.write_all(&bytes)?;
             file.sync_all()?;
-            std::fs::rename(&temp, &self.path)
+            std::fs::rename(&temp, &self.path)?;
+            // The rename is durable once the folder is synced.
+            #[cfg(unix)]
+            std::fs::File::open(&dir)?.sync_all()?;
+            Ok::<(), std::io::Error>(())
         })();
         written.map_err(|e| {
             let _ = std::fs::remove_file(&temp);
@@ -256,13 +279,14 @@ impl SessionStore for FileStore {
         Box::pin(async move { done })
     }
 
-    /// Locks the file `PATH.lock` beside the store (an advisory `flock`, released when the
+    /// Locks the file `PATH.lock` beside the store (an advisory lock, released when the
     /// process ends, whatever way), waiting at most 30 s for another holder.
     fn lock<'a>(&'a self, _did: &'a str) -> StoreFuture<'a, StoreLock> {
         Box::pin(async move {
             let mut name = self.path.as_os_str().to_owned();
             name.push(".lock");
             let path = PathBuf::from(name);
+            self.refuse_link(&path)?;
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create(true).truncate(false);
             #[cfg(unix)]
@@ -272,23 +296,19 @@ impl SessionStore for FileStore {
                 .map_err(|e| self.error("could not open its lock file", e))?;
             let started = tokio::time::Instant::now();
             loop {
-                match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-                {
+                match file.try_lock() {
                     Ok(()) => return Ok(StoreLock::new(file)),
-                    Err(e)
-                        if e == rustix::io::Errno::WOULDBLOCK && started.elapsed() < LOCK_WAIT =>
-                    {
+                    Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
-                    Err(e) => {
+                    Err(std::fs::TryLockError::WouldBlock) => {
                         return Err(self.error(
-                            &format!(
-                                "could not be locked ({} waited {} s)",
-                                path.display(),
-                                started.elapsed().as_secs()
-                            ),
-                            e,
+                            "is locked by another holder",
+                            format!("waited {} s for {}", LOCK_WAIT.as_secs(), path.display()),
                         ))
+                    }
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(self.error("could not be locked", e))
                     }
                 }
             }
@@ -375,6 +395,25 @@ mod tests {
             let taken = tokio::time::timeout(Duration::from_secs(5), two.lock("did:plc:a"));
             assert!(taken.await.unwrap().is_ok());
         });
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_store_reached_through_a_symbolic_link_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("someone-elses-file");
+        std::fs::write(&target, "theirs").unwrap();
+        let path = dir.path().join("sessions.json");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let store = FileStore::new(&path);
+        let error = block_on(store.set(session("did:plc:a"))).unwrap_err();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert!(block_on(store.get("did:plc:a")).is_err());
+        assert!(block_on(store.lock("did:plc:a")).is_ok());
+        std::os::unix::fs::symlink(&target, dir.path().join("other.json.lock")).unwrap();
+        let other = FileStore::new(dir.path().join("other.json"));
+        assert!(block_on(other.lock("did:plc:a")).is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "theirs");
     }
 
     #[test]

@@ -13,8 +13,9 @@ pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> +
 pub type SendFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Response, TransportError>> + Send + 'a>>;
 
-/// An HTTP request for one XRPC call.
-#[derive(Debug, Clone)]
+/// An HTTP request for one XRPC call. Its `Debug` shows the credentials headers
+/// (`authorization`, `dpop`) as `<redacted>`.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Request {
     /// `GET` or `POST`.
@@ -25,6 +26,31 @@ pub struct Request {
     pub headers: Vec<(&'static str, String)>,
     /// The body of a procedure; `None` for a query.
     pub body: Option<Bytes>,
+}
+
+/// Headers whose values are credentials, shown as `<redacted>` by `Request`'s `Debug`.
+const SECRET_HEADERS: &[&str] = &["authorization", "dpop", "cookie"];
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
+                (*name, if secret { "<redacted>" } else { value.as_str() })
+            })
+            .collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("{} bytes", b.len())),
+            )
+            .finish()
+    }
 }
 
 /// An HTTP response: status and headers, and the body still to be read.
@@ -179,5 +205,31 @@ mod reqwest_transport {
                 Ok(Response::new(status, headers, Box::pin(body)))
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Request;
+
+    #[test]
+    fn a_request_shows_no_credentials_in_debug() {
+        let request = Request {
+            method: "POST",
+            url: "https://pds.example/xrpc/com.atproto.repo.createRecord".into(),
+            headers: vec![
+                ("authorization", "DPoP secret-access-token".into()),
+                ("dpop", "secret.proof.jwt".into()),
+                ("content-type", "application/json".into()),
+            ],
+            body: Some(bytes::Bytes::from_static(b"{\"secret\": 1}")),
+        };
+        let text = format!("{request:?}");
+        assert!(!text.contains("secret"), "{text}");
+        assert!(
+            text.contains("<redacted>") && text.contains("application/json"),
+            "{text}"
+        );
+        assert!(text.contains("13 bytes"), "{text}");
     }
 }

@@ -13,7 +13,11 @@ const FOLDERS: &[&str] = &[
     "examples/index-jobs/tests",
     "examples/publish-job/tests",
 ];
-const FILES: &[&str] = &["xrpc/tests/loopback.rs", "identity/tests/resolve.rs"];
+const FILES: &[&str] = &[
+    "xrpc/tests/loopback.rs",
+    "identity/tests/resolve.rs",
+    "oauth/tests/hostile_servers.rs",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
