@@ -365,7 +365,8 @@ impl OAuthClient {
                 });
             }
         }
-        let pds = self.discovery.pds_of(&did, did.as_str()).await?;
+        // The account's current document, not a cached one: it decides where the tokens go.
+        let pds = self.discovery.pds_of(&did, did.as_str(), true).await?;
         let server = self.discovery.server_of_pds(&pds).await?;
         if server.issuer != pending.issuer {
             return Err(OAuthError::WrongAuthorizationServer {

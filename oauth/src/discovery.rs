@@ -139,7 +139,7 @@ impl Discovery {
             return self.discover_server(input).await;
         }
         let did = self.did_of(input).await?;
-        let pds = self.pds_of(&did, input).await?;
+        let pds = self.pds_of(&did, input, false).await?;
         let server = self.server_of_pds(&pds).await?;
         Ok(Discovered {
             did: Some(did),
@@ -162,18 +162,25 @@ impl Discovery {
         self.handles.resolve(&handle).await.map_err(failed)
     }
 
-    /// The PDS of `did`, from its document; with a handle as `input`, the document must claim
-    /// it (the handle and the DID name each other).
-    pub(crate) async fn pds_of(&self, did: &Did, input: &str) -> Result<String, OAuthError> {
+    /// The PDS of `did`, from its document (with `current`, resolved again past any cache);
+    /// with a handle as `input`, the document must claim it (the handle and the DID name each
+    /// other).
+    pub(crate) async fn pds_of(
+        &self,
+        did: &Did,
+        input: &str,
+        current: bool,
+    ) -> Result<String, OAuthError> {
         let failed = |message: String| OAuthError::Resolve {
             input: input.to_owned(),
             message,
         };
-        let doc = self
-            .dids
-            .resolve(did.as_str())
-            .await
-            .map_err(|e| failed(e.to_string()))?;
+        let doc = if current {
+            self.dids.refresh(did.as_str()).await
+        } else {
+            self.dids.resolve(did.as_str()).await
+        }
+        .map_err(|e| failed(e.to_string()))?;
         if !input.starts_with("did:") && doc.handle().is_none_or(|h| !h.eq_ignore_ascii_case(input))
         {
             return Err(failed(format!(

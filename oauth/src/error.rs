@@ -93,6 +93,15 @@ pub enum OAuthError {
     /// There is no stored session for this account.
     #[error("no stored session for {0}")]
     NoSession(String),
+    /// A call was about to carry the session's tokens to a server other than its PDS; nothing
+    /// was sent.
+    #[error("the session's tokens go to its PDS {pds} only, not to {url}")]
+    OtherOrigin {
+        /// The session's PDS.
+        pds: String,
+        /// The request's URL.
+        url: String,
+    },
     /// The client's configuration cannot work (a redirect URI that is not loopback, ...).
     #[error("client configuration: {0}")]
     Config(String),

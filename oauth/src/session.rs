@@ -474,9 +474,16 @@ impl Credentials for OAuthSession {
             if tokens.expires_at.is_some_and(|at| at <= now() + EARLY) {
                 self.refreshed(&tokens.access_token).await?;
             }
+            let url = Url::parse(&request.url).map_err(CredentialsError::new)?;
+            let pds = Url::parse(&self.inner.pds).map_err(CredentialsError::new)?;
+            if url.origin() != pds.origin() {
+                return Err(CredentialsError::new(OAuthError::OtherOrigin {
+                    pds: self.inner.pds.clone(),
+                    url: request.url.clone(),
+                }));
+            }
             let Auth { dpop: key, tokens } = self.auth();
             let token = tokens.access_token;
-            let url = Url::parse(&request.url).map_err(CredentialsError::new)?;
             let nonce = self.inner.shared.nonces.get(&url);
             let dpop = proof(&key, request.method, &url, nonce.as_deref(), Some(&token));
             request

@@ -4,14 +4,20 @@
 //! holders sharing a store (other clients, other processes: `FileStore`'s lock is a `flock`
 //! on its own open file, as another process's would be) refresh once; a store that cannot be
 //! written keeps nobody on a spent token; a new sign-in moves the live session on and revokes
-//! the old tokens; sign-out forgets the session even when revocation fails.
+//! the old tokens; sign-out forgets the session even when revocation fails; the tokens go to
+//! the session's PDS only; the callback checks the account against its current DID document.
 
 mod common;
 mod signin;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use lexicon_oauth::{FileStore, MemoryStore, OAuthError, SessionStore};
+use lexicon_identity::{BoxFuture, DidDocument, DidResolver, HttpResolver, ResolveError};
+use lexicon_oauth::{
+    ClientMetadata, FileStore, MemoryStore, OAuthClient, OAuthError, Scopes, SessionStore,
+    XrpcHandleResolver,
+};
 use lexicon_test_support::deadline::Deadline;
 use signin::{a_job, consent, oauth_client, signed_in, signed_in_with, typed_client, SharedStore};
 
@@ -148,4 +154,64 @@ async fn sign_out_forgets_the_session_even_when_revocation_fails() {
         oauth.restore(&account.did).await.unwrap_err(),
         OAuthError::NoSession(account.did.clone())
     );
+}
+
+#[tokio::test]
+async fn the_tokens_go_to_the_sessions_pds_only() {
+    let _deadline = Deadline::start();
+    let (_, _, session, _) = signed_in("oauthorigin").await;
+    // A client pointed elsewhere (nothing listens on port 9 of loopback) with the session.
+    let elsewhere = lexicon_xrpc::Client::builder("http://127.0.0.1:9")
+        .credentials(session.clone())
+        .build()
+        .unwrap();
+    let error = elsewhere.create_record(&a_job()).await.unwrap_err();
+    let text = format!("{error}");
+    assert!(
+        text.contains("go to its PDS") && text.contains("not to http://127.0.0.1:9/xrpc/"),
+        "{text}"
+    );
+    assert_eq!(elsewhere.requests_sent(), 0);
+    typed_client(&session)
+        .create_record(&a_job())
+        .await
+        .unwrap();
+}
+
+/// A DID resolver that counts the resolutions that bypass its cache.
+struct CountingResolver {
+    inner: HttpResolver,
+    current: Arc<AtomicUsize>,
+}
+
+impl DidResolver for CountingResolver {
+    fn resolve<'a>(&'a self, did: &'a str) -> BoxFuture<'a, Result<DidDocument, ResolveError>> {
+        self.inner.resolve(did)
+    }
+
+    fn refresh<'a>(&'a self, did: &'a str) -> BoxFuture<'a, Result<DidDocument, ResolveError>> {
+        self.current.fetch_add(1, Ordering::SeqCst);
+        self.inner.refresh(did)
+    }
+}
+
+#[tokio::test]
+async fn the_callback_checks_the_account_against_its_current_did_document() {
+    let _deadline = Deadline::start();
+    let account = common::account("oauthcurrent").await;
+    let current = Arc::new(AtomicUsize::new(0));
+    let metadata =
+        ClientMetadata::loopback(signin::REDIRECT, Scopes::new().transition_generic()).unwrap();
+    let oauth = OAuthClient::builder(metadata)
+        .allow_http(true)
+        .did_resolver(CountingResolver {
+            inner: HttpResolver::new().plc_url(&common::pds().plc),
+            current: Arc::clone(&current),
+        })
+        .handle_resolver(XrpcHandleResolver::new(&common::pds().url))
+        .build();
+    let query = consent(&oauth, &account.handle, &account.handle).await;
+    assert_eq!(current.load(Ordering::SeqCst), 0);
+    oauth.callback(&query).await.unwrap();
+    assert_eq!(current.load(Ordering::SeqCst), 1);
 }
