@@ -380,7 +380,7 @@ impl OAuthClient {
 
     fn session_parts(&self) -> crate::session::Shared {
         crate::session::Shared {
-            http: self.discovery.http.clone(),
+            discovery: self.discovery.clone(),
             metadata: self.metadata.clone(),
             store: Arc::clone(&self.store),
             nonces: Arc::clone(&self.nonces),

@@ -93,6 +93,17 @@ pub enum OAuthError {
     /// There is no stored session for this account.
     #[error("no stored session for {0}")]
     NoSession(String),
+    /// The account moved since it signed in: its DID document names another PDS, or its PDS
+    /// another authorization server. The session was forgotten; sign in again.
+    #[error("{did} moved to {pds} (it signed in at {was}): sign in again")]
+    AccountMoved {
+        /// The account.
+        did: String,
+        /// The PDS its DID document names now.
+        pds: String,
+        /// The PDS of the session.
+        was: String,
+    },
     /// A call was about to carry the session's tokens to a server other than its PDS; nothing
     /// was sent.
     #[error("the session's tokens go to its PDS {pds} only, not to {url}")]

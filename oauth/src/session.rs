@@ -15,10 +15,10 @@ use url::Url;
 
 use crate::client::text;
 use crate::crypto::{now, Es256Key};
+use crate::discovery::Discovery;
 use crate::discovery::ServerMetadata;
 use crate::dpop::{nonce_of, proof, wants_nonce, Nonces};
 use crate::error::OAuthError;
-use crate::http::Http;
 use crate::metadata::ClientMetadata;
 use crate::scope::Scopes;
 use crate::store::{SessionStore, StoredSession};
@@ -29,7 +29,8 @@ const EARLY: u64 = 30;
 /// What sessions share with the client that made them.
 #[derive(Clone)]
 pub(crate) struct Shared {
-    pub(crate) http: Http,
+    /// Resolves the account and reads servers' metadata; its HTTP client is the flow's.
+    pub(crate) discovery: Discovery,
     pub(crate) metadata: ClientMetadata,
     pub(crate) store: Arc<dyn SessionStore>,
     pub(crate) nonces: Arc<Nonces>,
@@ -297,14 +298,16 @@ impl OAuthSession {
         if self.take_stored(stale).await? {
             return Ok(());
         }
+        self.still_where_it_signed_in().await?;
         let auth = self.auth();
         let refresh_token = auth.tokens.refresh_token.clone().ok_or_else(|| {
             OAuthError::NoSession(format!("{} (no refresh token)", self.inner.did))
         })?;
-        let url = shared.http.check(&self.inner.token_endpoint)?;
+        let url = shared.discovery.http.check(&self.inner.token_endpoint)?;
         // The refresh token is sent once: with a nonce known to be fresh, so that the server
         // has no reason to refuse it before looking at the grant.
         shared
+            .discovery
             .http
             .ensure_nonce(
                 &url,
@@ -323,6 +326,7 @@ impl OAuthSession {
             form
         };
         let answer = match shared
+            .discovery
             .http
             .post_form(&url, &form, &auth.dpop, &shared.nonces)
             .await
@@ -349,6 +353,41 @@ impl OAuthSession {
             tokens,
         });
         self.save().await
+    }
+
+    /// Checks, before a refresh, that the account is still where it signed in: its current
+    /// DID document (past any cache) names the session's PDS, and that PDS the session's
+    /// authorization server. An account that moved is forgotten here (its tokens belong to a
+    /// server it left) and the refresh token is not sent.
+    async fn still_where_it_signed_in(&self) -> Result<(), OAuthError> {
+        let discovery = &self.inner.shared.discovery;
+        let did = &self.inner.did;
+        let pds = discovery.pds_of(did, did.as_str(), true).await?;
+        let issuer = if pds == self.inner.pds {
+            discovery.server_of_pds(&pds).await?.issuer
+        } else {
+            String::new()
+        };
+        if pds == self.inner.pds && issuer == self.inner.issuer {
+            return Ok(());
+        }
+        self.forget().await?;
+        Err(OAuthError::AccountMoved {
+            did: did.to_string(),
+            pds,
+            was: self.inner.pds.clone(),
+        })
+    }
+
+    /// Forgets the session in the store and in the client.
+    async fn forget(&self) -> Result<(), OAuthError> {
+        let shared = &self.inner.shared;
+        shared
+            .live
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(self.inner.did.as_str());
+        shared.store.delete(self.inner.did.as_str()).await
     }
 
     /// Takes the stored session's tokens when another holder refreshed since `stale` was
@@ -387,14 +426,8 @@ impl OAuthSession {
     /// server (when it has a revocation endpoint; its refusals are ignored, since the session
     /// ends either way) and forgets the session in the store and the client.
     pub async fn sign_out(&self) -> Result<(), OAuthError> {
-        let shared = &self.inner.shared;
-        revoke(shared, &self.stored()).await;
-        shared
-            .live
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(self.inner.did.as_str());
-        shared.store.delete(self.inner.did.as_str()).await
+        revoke(&self.inner.shared, &self.stored()).await;
+        self.forget().await
     }
 }
 
@@ -423,7 +456,7 @@ pub(crate) async fn revoke(shared: &Shared, session: &StoredSession) {
         return;
     };
     let (Ok(url), Ok(dpop)) = (
-        shared.http.check(endpoint),
+        shared.discovery.http.check(endpoint),
         Es256Key::from_jwk(&session.dpop_key),
     ) else {
         return;
@@ -439,6 +472,7 @@ pub(crate) async fn revoke(shared: &Shared, session: &StoredSession) {
             form
         };
         let _ = shared
+            .discovery
             .http
             .post_form(&url, &form, &dpop, &shared.nonces)
             .await;

@@ -5,7 +5,8 @@
 //! on its own open file, as another process's would be) refresh once; a store that cannot be
 //! written keeps nobody on a spent token; a new sign-in moves the live session on and revokes
 //! the old tokens; sign-out forgets the session even when revocation fails; the tokens go to
-//! the session's PDS only; the callback checks the account against its current DID document.
+//! the session's PDS only; the callback and each refresh check the account against its
+//! current DID document, and an account that moved is not refreshed where it signed in.
 
 mod common;
 mod signin;
@@ -178,40 +179,101 @@ async fn the_tokens_go_to_the_sessions_pds_only() {
         .unwrap();
 }
 
-/// A DID resolver that counts the resolutions that bypass its cache.
-struct CountingResolver {
-    inner: HttpResolver,
+/// A DID resolver of the test network that counts the resolutions that bypass its cache,
+/// and can move every account to another PDS (its documents then name that one).
+#[derive(Clone, Default)]
+struct WatchedResolver {
     current: Arc<AtomicUsize>,
+    moved_to: Arc<std::sync::Mutex<Option<String>>>,
 }
 
-impl DidResolver for CountingResolver {
+impl WatchedResolver {
+    fn documents(
+        &self,
+        did: &str,
+        current: bool,
+    ) -> BoxFuture<'static, Result<DidDocument, ResolveError>> {
+        if current {
+            self.current.fetch_add(1, Ordering::SeqCst);
+        }
+        let moved_to = self.moved_to.lock().unwrap().clone();
+        let did = did.to_owned();
+        Box::pin(async move {
+            let mut doc = HttpResolver::new()
+                .plc_url(&common::pds().plc)
+                .resolve(&did)
+                .await?;
+            if let Some(pds) = moved_to {
+                for service in &mut doc.service {
+                    service.service_endpoint = serde_json::Value::String(pds.clone());
+                }
+            }
+            Ok(doc)
+        })
+    }
+}
+
+impl DidResolver for WatchedResolver {
     fn resolve<'a>(&'a self, did: &'a str) -> BoxFuture<'a, Result<DidDocument, ResolveError>> {
-        self.inner.resolve(did)
+        self.documents(did, false)
     }
 
     fn refresh<'a>(&'a self, did: &'a str) -> BoxFuture<'a, Result<DidDocument, ResolveError>> {
-        self.current.fetch_add(1, Ordering::SeqCst);
-        self.inner.refresh(did)
+        self.documents(did, true)
     }
+}
+
+/// A loopback client of the test PDS resolving DIDs with `resolver`.
+fn watched_client(resolver: WatchedResolver, store: SharedStore) -> OAuthClient {
+    let metadata =
+        ClientMetadata::loopback(signin::REDIRECT, Scopes::new().transition_generic()).unwrap();
+    OAuthClient::builder(metadata)
+        .allow_http(true)
+        .did_resolver(resolver)
+        .handle_resolver(XrpcHandleResolver::new(&common::pds().url))
+        .store(store)
+        .build()
 }
 
 #[tokio::test]
 async fn the_callback_checks_the_account_against_its_current_did_document() {
     let _deadline = Deadline::start();
     let account = common::account("oauthcurrent").await;
-    let current = Arc::new(AtomicUsize::new(0));
-    let metadata =
-        ClientMetadata::loopback(signin::REDIRECT, Scopes::new().transition_generic()).unwrap();
-    let oauth = OAuthClient::builder(metadata)
-        .allow_http(true)
-        .did_resolver(CountingResolver {
-            inner: HttpResolver::new().plc_url(&common::pds().plc),
-            current: Arc::clone(&current),
-        })
-        .handle_resolver(XrpcHandleResolver::new(&common::pds().url))
-        .build();
+    let resolver = WatchedResolver::default();
+    let oauth = watched_client(resolver.clone(), SharedStore::default());
     let query = consent(&oauth, &account.handle, &account.handle).await;
-    assert_eq!(current.load(Ordering::SeqCst), 0);
+    assert_eq!(resolver.current.load(Ordering::SeqCst), 0);
     oauth.callback(&query).await.unwrap();
-    assert_eq!(current.load(Ordering::SeqCst), 1);
+    assert_eq!(resolver.current.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_account_that_moved_is_not_refreshed_where_it_signed_in() {
+    let _deadline = Deadline::start();
+    let account = common::account("oauthmoved").await;
+    let resolver = WatchedResolver::default();
+    let store = SharedStore::default();
+    let oauth = watched_client(resolver.clone(), store.clone());
+    let query = consent(&oauth, &account.handle, &account.handle).await;
+    let session = oauth.callback(&query).await.unwrap();
+    let stored = store.inner.get(&account.did).await.unwrap().unwrap();
+
+    // Its DID document now names another PDS: the refresh token is not sent, and the session
+    // is forgotten.
+    *resolver.moved_to.lock().unwrap() = Some("https://new-pds.example".into());
+    let error = session.refresh().await.unwrap_err();
+    assert!(matches!(error, OAuthError::AccountMoved { .. }), "{error}");
+    assert_eq!(store.inner.get(&account.did).await.unwrap(), None);
+    assert!(oauth.restore(&account.did).await.is_err());
+
+    // The refresh token was not spent: a copy of the session, the account back home, refreshes.
+    *resolver.moved_to.lock().unwrap() = None;
+    let copy = SharedStore::default();
+    copy.inner.set(stored).await.unwrap();
+    let again = watched_client(resolver, copy)
+        .restore(&account.did)
+        .await
+        .unwrap();
+    again.refresh().await.unwrap();
+    typed_client(&again).create_record(&a_job()).await.unwrap();
 }
