@@ -36,6 +36,32 @@ struct Pending {
     verifier: String,
     dpop: Es256Key,
     started: Instant,
+    /// The secret the browser that started the sign-in keeps, when it was started bound.
+    binding: Option<String>,
+}
+
+/// A sign-in started by [`OAuthClient::authorize_bound`]: the URL to send the user to, and
+/// the binding to keep in the browser that started it (a cookie of the app's own session)
+/// and give back to [`OAuthClient::callback_bound`]. Its `Debug` shows no binding.
+pub struct Authorization {
+    /// Where to send the user.
+    pub url: Url,
+    binding: String,
+}
+
+impl Authorization {
+    /// The secret that ties the callback to the browser that started the sign-in.
+    pub fn binding(&self) -> &str {
+        &self.binding
+    }
+}
+
+impl std::fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorization")
+            .field("url", &self.url.as_str())
+            .finish_non_exhaustive()
+    }
 }
 
 /// An atproto OAuth client: [`authorize`](Self::authorize) starts a sign-in and gives the URL
@@ -157,6 +183,21 @@ impl OAuthClient {
     /// S256, a fresh `state`, a DPoP key for the session-to-be), and returns the URL to send
     /// the user to.
     pub async fn authorize(&self, input: &str) -> Result<Url, OAuthError> {
+        self.start(input, None).await
+    }
+
+    /// Starts a sign-in as [`authorize`](Self::authorize) does, bound to the browser that
+    /// starts it: a web app keeps [`Authorization::binding`] in that browser (its own session
+    /// cookie) and gives it back to [`callback_bound`](Self::callback_bound), so that a
+    /// callback URL carried to another browser (a login CSRF, a code injected into someone
+    /// else's session) is refused.
+    pub async fn authorize_bound(&self, input: &str) -> Result<Authorization, OAuthError> {
+        let binding = random_token(32);
+        let url = self.start(input, Some(binding.clone())).await?;
+        Ok(Authorization { url, binding })
+    }
+
+    async fn start(&self, input: &str, binding: Option<String>) -> Result<Url, OAuthError> {
         let found = self.discovery.discover(input).await?;
         let server = found.server;
         let pkce = Pkce::generate();
@@ -212,6 +253,7 @@ impl OAuthClient {
             verifier: pkce.verifier,
             dpop,
             started: Instant::now(),
+            binding,
         });
         Ok(url)
     }
@@ -222,12 +264,27 @@ impl OAuthClient {
     /// `sub` must be the account that was resolved, whose PDS names this server. The session is
     /// stored and returned; on any refusal nothing is stored.
     pub async fn callback(&self, query: &str) -> Result<OAuthSession, OAuthError> {
+        self.finish(query, None).await
+    }
+
+    /// Finishes a sign-in started by [`authorize_bound`](Self::authorize_bound), in the
+    /// browser that started it: `binding` is what that browser kept; another is refused
+    /// ([`OAuthError::WrongBrowser`]), and the sign-in stays pending for the right one.
+    pub async fn callback_bound(
+        &self,
+        query: &str,
+        binding: &str,
+    ) -> Result<OAuthSession, OAuthError> {
+        self.finish(query, Some(binding)).await
+    }
+
+    async fn finish(&self, query: &str, binding: Option<&str>) -> Result<OAuthSession, OAuthError> {
         let params: HashMap<String, String> =
             url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
                 .into_owned()
                 .collect();
         let state = params.get("state").ok_or(OAuthError::UnknownState)?;
-        let pending = self.take_pending(state)?;
+        let pending = self.take_pending(state, binding)?;
         if let Some(error) = params.get("error") {
             return Err(OAuthError::Denied {
                 error: error.clone(),
@@ -331,8 +388,10 @@ impl OAuthClient {
     }
 
     /// Removes the pending sign-in whose state is `state`, comparing in constant time; an
-    /// unknown, expired or already used state is refused.
-    fn take_pending(&self, state: &str) -> Result<Pending, OAuthError> {
+    /// unknown, expired or already used state is refused. A sign-in started bound is taken
+    /// only with its binding (and one started unbound only without one); with another it is
+    /// refused and stays pending.
+    fn take_pending(&self, state: &str, binding: Option<&str>) -> Result<Pending, OAuthError> {
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         pending.retain(|p| p.started.elapsed() < PENDING_FOR);
         let mut found = None;
@@ -341,9 +400,16 @@ impl OAuthClient {
                 found = Some(i);
             }
         }
-        found
-            .map(|i| pending.swap_remove(i))
-            .ok_or(OAuthError::UnknownState)
+        let i = found.ok_or(OAuthError::UnknownState)?;
+        let bound_here = match (&pending[i].binding, binding) {
+            (Some(kept), Some(given)) => bool::from(kept.as_bytes().ct_eq(given.as_bytes())),
+            (None, None) => true,
+            _ => false,
+        };
+        if !bound_here {
+            return Err(OAuthError::WrongBrowser);
+        }
+        Ok(pending.swap_remove(i))
     }
 
     /// The token's subject, checked: the DID the sign-in resolved, when it started from an

@@ -52,6 +52,10 @@ pub enum OAuthError {
     /// The callback's `state` is not one this client issued, or was already used.
     #[error("the callback's state is unknown or already used")]
     UnknownState,
+    /// The callback came with another binding than the browser that started the sign-in kept
+    /// (or without one); the sign-in stays pending for that browser.
+    #[error("the callback did not come from the browser that started the sign-in")]
+    WrongBrowser,
     /// The callback has no `iss`, or names another authorization server (RFC 9207).
     #[error("the callback's issuer {got:?} is not the authorization server's, {expected}")]
     IssuerMismatch {

@@ -62,7 +62,7 @@ mod scope;
 mod session;
 mod store;
 
-pub use client::{OAuthClient, OAuthClientBuilder};
+pub use client::{Authorization, OAuthClient, OAuthClientBuilder};
 pub use crypto::{Es256Key, KeyError};
 pub use discovery::{HandleResolver, ResolveFuture, ServerMetadata, XrpcHandleResolver};
 pub use error::OAuthError;

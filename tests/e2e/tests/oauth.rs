@@ -261,3 +261,53 @@ async fn a_refresh_token_revoked_by_sign_out_is_refused_and_the_copy_left_as_it_
         OAuthError::NoSession(account.did.clone())
     );
 }
+
+#[tokio::test]
+async fn a_bound_sign_in_finishes_only_in_the_browser_that_started_it() {
+    let _deadline = Deadline::start();
+    let account = account("oauthbound").await;
+    let store = Arc::new(MemoryStore::new());
+    let oauth = oauth_client(SharedStore::new(Arc::clone(&store)));
+    let started = oauth.authorize_bound(&account.handle).await.unwrap();
+    assert!(
+        !format!("{started:?}").contains(started.binding()),
+        "{started:?}"
+    );
+    let back = lexicon_test_support::browser::sign_in_and_consent(
+        started.url.as_str(),
+        &account.handle,
+        common::PASSWORD,
+    )
+    .await
+    .unwrap();
+    let query = back.split_once('?').unwrap().1;
+
+    // Another browser (without the binding, or with its own) is refused, and nothing stored.
+    assert_eq!(
+        oauth.callback(query).await.unwrap_err(),
+        OAuthError::WrongBrowser
+    );
+    let other = oauth.authorize_bound(&account.handle).await.unwrap();
+    assert_eq!(
+        oauth
+            .callback_bound(query, other.binding())
+            .await
+            .unwrap_err(),
+        OAuthError::WrongBrowser
+    );
+    assert_eq!(store.get(&account.did).await.unwrap(), None);
+
+    // The browser that started it finishes it, once.
+    let session = oauth
+        .callback_bound(query, started.binding())
+        .await
+        .unwrap();
+    assert_eq!(session.did().as_str(), account.did);
+    assert_eq!(
+        oauth
+            .callback_bound(query, started.binding())
+            .await
+            .unwrap_err(),
+        OAuthError::UnknownState
+    );
+}
