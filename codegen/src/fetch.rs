@@ -198,7 +198,7 @@ impl Fetch {
         &self,
         patterns: &[String],
     ) -> Result<(BTreeMap<String, (Locked, Value)>, Vec<String>), FetchError> {
-        let mut resolver = Resolver::new(self)?;
+        let mut resolver = Resolver::new(self);
         let mut fetched = BTreeMap::new();
         let mut missing = Vec::new();
         let mut errors = Vec::new();
@@ -284,25 +284,21 @@ fn document_path(nsid: &str) -> PathBuf {
 /// Authority -> DID -> PDS, with what was resolved kept for the run.
 struct Resolver<'a> {
     fetch: &'a Fetch,
-    http: reqwest::Client,
+    documents: lexicon_identity::HttpResolver,
     dns: Option<hickory_resolver::TokioResolver>,
     dids: HashMap<String, String>,
     clients: HashMap<String, Client>,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(fetch: &'a Fetch) -> Result<Self, FetchError> {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .map_err(|e| FetchError(vec![format!("cannot set up HTTP: {e}")]))?;
-        Ok(Resolver {
+    fn new(fetch: &'a Fetch) -> Self {
+        Resolver {
             fetch,
-            http,
+            documents: lexicon_identity::HttpResolver::new().plc_url(&fetch.plc),
             dns: None,
             dids: HashMap::new(),
             clients: HashMap::new(),
-        })
+        }
     }
 
     /// The schema records a pattern names: one (or none) for an NSID, every match for a glob.
@@ -379,35 +375,11 @@ impl<'a> Resolver<'a> {
         if let Some(client) = self.clients.get(did) {
             return Ok(client.clone());
         }
-        let url = if let Some(host) = did.strip_prefix("did:web:") {
-            format!("https://{}/.well-known/did.json", host.replace("%3A", ":"))
-        } else if did.starts_with("did:plc:") {
-            format!("{}/{did}", self.fetch.plc)
-        } else {
-            return Err(format!("{did}: only did:plc and did:web are supported"));
-        };
-        let response = self
-            .http
-            .get(&url)
-            .send()
+        let doc = lexicon_identity::DidResolver::resolve(&self.documents, did)
             .await
-            .map_err(|e| format!("{url}: {e}"))?;
-        if !response.status().is_success() {
-            return Err(format!("{url}: HTTP {}", response.status()));
-        }
-        let body = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
-        let doc: Value =
-            serde_json::from_slice(&body).map_err(|e| format!("{url}: not JSON: {e}"))?;
-        let pds = doc["service"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|s| {
-                s["id"]
-                    .as_str()
-                    .is_some_and(|id| id.ends_with("#atproto_pds"))
-            })
-            .and_then(|s| s["serviceEndpoint"].as_str())
+            .map_err(|e| e.to_string())?;
+        let pds = doc
+            .pds_endpoint()
             .ok_or_else(|| format!("{did}: the DID document names no #atproto_pds service"))?;
         let client = Client::new(pds).map_err(|e| format!("{did}: {e}"))?;
         self.clients.insert(did.to_owned(), client.clone());
