@@ -11,6 +11,9 @@
 //!   default) reads did:plc from a PLC directory and did:web from `/.well-known/did.json`;
 //!   [`CachingResolver`] keeps documents for a while and refreshes one on request (after a key
 //!   rotation, say).
+//! - [`HandleResolver`]: resolves a handle to the DID it names; [`XrpcHandleResolver`] asks a
+//!   service (`com.atproto.identity.resolveHandle`), [`WellKnownHandleResolver`] the handle's
+//!   host (`/.well-known/atproto-did`).
 //!
 //! ```
 //! use lexicon_identity::PublicKey;
@@ -25,11 +28,15 @@
 
 mod current_key;
 mod did;
+mod handle;
 mod key;
 mod resolve;
 
 pub use current_key::{check_with_current_key, KeyCheckError};
 pub use did::{DidDocument, Service, VerificationMethod};
+pub use handle::{HandleError, HandleResolver};
+#[cfg(feature = "http")]
+pub use handle::{WellKnownHandleResolver, XrpcHandleResolver};
 pub use key::{KeyError, PublicKey, SignatureRules};
 #[cfg(feature = "http")]
 pub use resolve::HttpResolver;

@@ -1,12 +1,16 @@
 //! `HttpResolver` against a loopback server playing a PLC directory and a did:web host
 //! (`did:web:localhost%3APORT`, read over plain HTTP as local development needs), and
-//! `CachingResolver` in front of it. (Resolution through the reference PLC directory is tested
+//! `CachingResolver` in front of it; the handle resolvers against the same server playing a
+//! service (`resolveHandle`) and a handle's host (`/.well-known/atproto-did`). (Resolution through the reference PLC directory is tested
 //! end to end by the service-auth tests of `examples/cocore-appview`.)
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use lexicon_identity::{CachingResolver, DidResolver, HttpResolver, ResolveError};
+use lexicon_identity::{
+    CachingResolver, DidResolver, HandleError, HandleResolver, HttpResolver, ResolveError,
+    WellKnownHandleResolver, XrpcHandleResolver,
+};
 use lexicon_test_support::deadline::Deadline;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,6 +48,15 @@ async fn directory() -> (String, Arc<AtomicUsize>) {
                 "/.well-known/did.json" => ("200 OK", doc(&web_did).to_string()),
                 "/did:plc:mismatchmismatchmismatch" => ("200 OK", doc(PLC_DID).to_string()),
                 "/did:plc:brokenbrokenbrokenbroken" => ("200 OK", "{not json".to_owned()),
+                "/.well-known/atproto-did" => ("200 OK", format!("{PLC_DID}\n")),
+                "/xrpc/com.atproto.identity.resolveHandle?handle=alice.test" => {
+                    ("200 OK", json!({ "did": PLC_DID }).to_string())
+                }
+                "/xrpc/com.atproto.identity.resolveHandle?handle=nobody.test" => (
+                    "400 Bad Request",
+                    json!({"error": "InvalidRequest", "message": "Unable to resolve handle"})
+                        .to_string(),
+                ),
                 _ => ("404 Not Found", "{}".to_owned()),
             };
             let response = format!(
@@ -124,4 +137,37 @@ async fn the_cache_serves_repeats_and_refresh_fetches_again() {
         .unwrap();
     resolver.resolve(PLC_DID).await.unwrap();
     assert_eq!(hits.load(Ordering::Relaxed), 4);
+}
+
+#[tokio::test]
+async fn handles_resolve_at_a_service_and_at_their_host() {
+    let _deadline = Deadline::start();
+    let (url, _) = directory().await;
+    let service = XrpcHandleResolver::new(&url);
+    assert_eq!(service.resolve_handle("alice.test").await.unwrap(), PLC_DID);
+    assert_eq!(
+        service.resolve_handle("nobody.test").await,
+        Err(HandleError::NotFound("nobody.test".into()))
+    );
+    assert!(matches!(
+        service.resolve_handle("other.test").await,
+        Err(HandleError::NotFound(_))
+    ));
+
+    // The host's own answer (here `localhost:PORT` over plain HTTP stands for the handle).
+    let host = url.trim_start_matches("http://");
+    let well_known = WellKnownHandleResolver::new().plain_http();
+    assert_eq!(well_known.resolve_handle(host).await.unwrap(), PLC_DID);
+    assert!(matches!(
+        well_known.resolve_handle("bad/handle").await,
+        Err(HandleError::Unavailable { .. })
+    ));
+    // Nothing listens here.
+    assert!(matches!(
+        WellKnownHandleResolver::new()
+            .plain_http()
+            .resolve_handle("127.0.0.1:9")
+            .await,
+        Err(HandleError::Unavailable { .. })
+    ));
 }

@@ -12,13 +12,14 @@ use subtle::ConstantTimeEq as _;
 use url::Url;
 
 use crate::crypto::{random_token, Es256Key, Pkce};
-use crate::discovery::{Discovery, HandleResolver, ServerMetadata, XrpcHandleResolver};
+use crate::discovery::{Discovery, ServerMetadata};
 use crate::dpop::Nonces;
 use crate::error::OAuthError;
 use crate::http::{AddressPolicy, Http};
 use crate::metadata::ClientMetadata;
 use crate::session::{revoke, Live, OAuthSession, TokenSet};
 use crate::store::{MemoryStore, SessionStore};
+use lexicon_identity::{HandleResolver, XrpcHandleResolver};
 
 /// How long a started sign-in can wait for its callback.
 const PENDING_FOR: Duration = Duration::from_secs(600);
@@ -97,7 +98,7 @@ impl OAuthClientBuilder {
 
     /// Resolves handles with `resolver` (default: `com.atproto.identity.resolveHandle` at
     /// `https://api.bsky.app`).
-    pub fn handle_resolver(mut self, resolver: impl HandleResolver) -> Self {
+    pub fn handle_resolver(mut self, resolver: impl HandleResolver + 'static) -> Self {
         self.handles = Some(Arc::new(resolver));
         self
     }

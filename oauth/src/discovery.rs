@@ -2,68 +2,15 @@
 //! metadata, and the authorization server's metadata, each checked as the atproto profile
 //! says.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use lexicon_identity::DidResolver;
+use lexicon_identity::{DidResolver, HandleResolver};
 use lexicon_xrpc::lexicon_runtime::{Did, Handle};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::OAuthError;
 use crate::http::Http;
-
-/// The future a [`HandleResolver`] returns.
-pub type ResolveFuture<'a> = Pin<Box<dyn Future<Output = Result<Did, String>> + Send + 'a>>;
-
-/// Resolves a handle to its DID.
-pub trait HandleResolver: Send + Sync + 'static {
-    /// The DID the handle names, or why not.
-    fn resolve<'a>(&'a self, handle: &'a Handle) -> ResolveFuture<'a>;
-}
-
-/// Resolves handles with `com.atproto.identity.resolveHandle` at a service (a PDS, or an
-/// AppView such as `https://api.bsky.app`).
-#[derive(Debug, Clone)]
-pub struct XrpcHandleResolver {
-    service: String,
-    client: reqwest::Client,
-}
-
-impl XrpcHandleResolver {
-    /// A resolver that asks `service`.
-    pub fn new(service: impl Into<String>) -> Self {
-        XrpcHandleResolver {
-            service: service.into().trim_end_matches('/').to_owned(),
-            client: crate::http::default_client(),
-        }
-    }
-}
-
-impl HandleResolver for XrpcHandleResolver {
-    fn resolve<'a>(&'a self, handle: &'a Handle) -> ResolveFuture<'a> {
-        Box::pin(async move {
-            let url = format!("{}/xrpc/com.atproto.identity.resolveHandle", self.service);
-            let response = self
-                .client
-                .get(&url)
-                .query(&[("handle", handle.as_str())])
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            let status = response.status();
-            let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
-            if !status.is_success() {
-                return Err(format!("{url}: HTTP {status}: {body}"));
-            }
-            let did = body["did"]
-                .as_str()
-                .ok_or_else(|| format!("{url}: no `did` in {body}"))?;
-            Did::new(did).map_err(|e| e.to_string())
-        })
-    }
-}
 
 /// What the atproto profile needs of an authorization server's metadata
 /// (`/.well-known/oauth-authorization-server`, RFC 8414).
@@ -159,7 +106,12 @@ impl Discovery {
         }
         let handle = Handle::new(input.to_ascii_lowercase())
             .map_err(|e| failed(format!("neither a DID nor a handle: {e}")))?;
-        self.handles.resolve(&handle).await.map_err(failed)
+        let did = self
+            .handles
+            .resolve_handle(handle.as_str())
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        Did::new(&did).map_err(|e| failed(format!("the handle names {did:?}: {e}")))
     }
 
     /// The PDS of `did`, from its document (with `current`, resolved again past any cache);

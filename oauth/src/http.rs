@@ -105,18 +105,6 @@ pub(crate) fn guarded_client(policy: AddressPolicy) -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// A client with the flow's timeouts and no redirects, resolving names as the system does: for
-/// services the developer chose (a handle resolver).
-pub(crate) fn default_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("lexicon-oauth/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default()
-}
-
 /// The HTTP client of the flow, and which addresses it may reach.
 #[derive(Debug, Clone)]
 pub(crate) struct Http {

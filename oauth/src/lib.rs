@@ -64,8 +64,10 @@ mod store;
 
 pub use client::{Authorization, OAuthClient, OAuthClientBuilder};
 pub use crypto::{Es256Key, KeyError};
-pub use discovery::{HandleResolver, ResolveFuture, ServerMetadata, XrpcHandleResolver};
+pub use discovery::ServerMetadata;
 pub use error::OAuthError;
+/// Handle resolution is `lexicon-identity`'s; re-exported for the builder's `handle_resolver`.
+pub use lexicon_identity::{HandleResolver, XrpcHandleResolver};
 pub use loopback::LoopbackRedirect;
 pub use metadata::{ClientKind, ClientMetadata};
 pub use scope::{RepoAction, Scopes};
