@@ -13,7 +13,8 @@
 //!   rotation, say).
 //! - [`HandleResolver`]: resolves a handle to the DID it names; [`XrpcHandleResolver`] asks a
 //!   service (`com.atproto.identity.resolveHandle`), [`WellKnownHandleResolver`] the handle's
-//!   host (`/.well-known/atproto-did`).
+//!   host (`/.well-known/atproto-did`), [`DnsHandleResolver`] (feature `dns`) its `_atproto`
+//!   TXT record, and [`AtprotoHandleResolver`] does the spec's procedure (DNS, then HTTPS).
 //!
 //! ```
 //! use lexicon_identity::PublicKey;
@@ -29,6 +30,8 @@
 mod current_key;
 mod did;
 mod handle;
+#[cfg(feature = "dns")]
+mod handle_dns;
 mod key;
 mod resolve;
 
@@ -37,6 +40,10 @@ pub use did::{DidDocument, Service, VerificationMethod};
 pub use handle::{HandleError, HandleResolver};
 #[cfg(feature = "http")]
 pub use handle::{WellKnownHandleResolver, XrpcHandleResolver};
+#[cfg(all(feature = "dns", feature = "http"))]
+pub use handle_dns::AtprotoHandleResolver;
+#[cfg(feature = "dns")]
+pub use handle_dns::DnsHandleResolver;
 pub use key::{KeyError, PublicKey, SignatureRules};
 #[cfg(feature = "http")]
 pub use resolve::HttpResolver;

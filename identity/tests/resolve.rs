@@ -4,17 +4,18 @@
 //! service (`resolveHandle`) and a handle's host (`/.well-known/atproto-did`). (Resolution through the reference PLC directory is tested
 //! end to end by the service-auth tests of `examples/cocore-appview`.)
 
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use lexicon_identity::{
-    CachingResolver, DidResolver, HandleError, HandleResolver, HttpResolver, ResolveError,
-    WellKnownHandleResolver, XrpcHandleResolver,
+    AtprotoHandleResolver, CachingResolver, DidResolver, DnsHandleResolver, HandleError,
+    HandleResolver, HttpResolver, ResolveError, WellKnownHandleResolver, XrpcHandleResolver,
 };
 use lexicon_test_support::deadline::Deadline;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UdpSocket};
 
 const PLC_DID: &str = "did:plc:abcdefghijklmnopqrstuvwx";
 const KEY: &str = "zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc";
@@ -170,4 +171,94 @@ async fn handles_resolve_at_a_service_and_at_their_host() {
             .await,
         Err(HandleError::Unavailable { .. })
     ));
+}
+
+/// A name server on loopback UDP answering TXT questions from `records` (name without the
+/// final dot -> texts); other names get NXDOMAIN. Counts questions.
+async fn name_server(
+    records: Vec<(&'static str, Vec<&'static str>)>,
+) -> (SocketAddr, Arc<AtomicUsize>) {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let address = socket.local_addr().unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&asked);
+    tokio::spawn(async move {
+        let mut buffer = vec![0u8; 1500];
+        // Ends with the test's runtime.
+        while let Ok((n, from)) = socket.recv_from(&mut buffer).await {
+            counter.fetch_add(1, Ordering::Relaxed);
+            let query = &buffer[..n];
+            // The question: labels from byte 12 to a zero, then type and class.
+            let mut at = 12;
+            let mut labels = Vec::new();
+            while at < n && query[at] != 0 {
+                let len = query[at] as usize;
+                labels.push(String::from_utf8_lossy(&query[at + 1..at + 1 + len]).to_lowercase());
+                at += 1 + len;
+            }
+            let question_end = at + 5;
+            let name = labels.join(".");
+            let texts = records
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+                .map(|(_, texts)| texts.clone());
+            let mut answer = query[..2].to_vec(); // the id
+            let rcode = if texts.is_some() { 0x80 } else { 0x83 };
+            answer.extend([0x81, rcode]); // a response, recursion desired and available
+            answer.extend([0, 1]); // one question
+            answer.extend([0, texts.as_ref().map_or(0, |t| t.len() as u8)]);
+            answer.extend([0, 0, 0, 0]); // no authority, no additional records
+            answer.extend(&query[12..question_end]);
+            for text in texts.unwrap_or_default() {
+                answer.extend([0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60]); // the name, TXT, IN, TTL 60
+                answer.extend((text.len() as u16 + 1).to_be_bytes());
+                answer.push(text.len() as u8);
+                answer.extend(text.as_bytes());
+            }
+            let _ = socket.send_to(&answer, from).await;
+        }
+    });
+    (address, asked)
+}
+
+#[tokio::test]
+async fn handles_resolve_by_their_atproto_txt_record_then_at_their_host() {
+    let _deadline = Deadline::start();
+    let (server, asked) = name_server(vec![
+        (
+            "_atproto.alice.test",
+            vec!["did=did:plc:abcdefghijklmnopqrstuvwx"],
+        ),
+        (
+            "_atproto.noisy.test",
+            vec!["v=spf1 -all", "did=did:web:noisy.test"],
+        ),
+        (
+            "_atproto.twice.test",
+            vec!["did=did:plc:a", "did=did:plc:b"],
+        ),
+    ])
+    .await;
+    let dns = DnsHandleResolver::with_name_server(server);
+    assert_eq!(dns.resolve_handle("alice.test").await.unwrap(), PLC_DID);
+    assert_eq!(
+        dns.resolve_handle("noisy.test").await.unwrap(),
+        "did:web:noisy.test"
+    );
+    assert!(matches!(
+        dns.resolve_handle("twice.test").await,
+        Err(HandleError::Unavailable { .. })
+    ));
+    assert_eq!(
+        dns.resolve_handle("nobody.test").await,
+        Err(HandleError::NotFound("nobody.test".into()))
+    );
+    assert!(asked.load(Ordering::Relaxed) >= 4);
+
+    // The spec's procedure: DNS first; a handle without a record is asked at its host.
+    let (url, _) = directory().await;
+    let host = url.trim_start_matches("http://");
+    let spec = AtprotoHandleResolver::new(dns, WellKnownHandleResolver::new().plain_http());
+    assert_eq!(spec.resolve_handle("alice.test").await.unwrap(), PLC_DID);
+    assert_eq!(spec.resolve_handle(host).await.unwrap(), PLC_DID);
 }
