@@ -44,7 +44,7 @@ mod http {
     use std::time::Duration;
 
     use super::{did_in, HandleError, HandleResolver};
-
+    use crate::address::AddressPolicy;
     use crate::resolve::BoxFuture;
 
     /// The most of an answer that is read.
@@ -72,7 +72,7 @@ mod http {
             .get(url)
             .send()
             .await
-            .map_err(|e| unavailable(format!("GET {url}: {e}")))?;
+            .map_err(|e| unavailable(format!("GET {url}: {}", with_causes(&e))))?;
         let status = response.status().as_u16();
         let mut body = Vec::new();
         while let Some(chunk) = response
@@ -88,6 +88,19 @@ mod http {
             body.extend_from_slice(&chunk);
         }
         Ok((status, body))
+    }
+
+    /// An error and its causes, one after the other (reqwest's own message leaves them out,
+    /// and they say why: a refused address, a timeout).
+    fn with_causes(error: &dyn std::error::Error) -> String {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
     }
 
     /// The error for an answer other than `200`: `404` (and what `not_found` recognises) is
@@ -159,10 +172,12 @@ mod http {
     }
 
     /// Resolves a handle at its own host: `https://<handle>/.well-known/atproto-did`, whose
-    /// body is the DID (the spec's HTTPS method).
+    /// body is the DID (the spec's HTTPS method). The host is whatever the handle names, so by
+    /// default only public addresses are reached ([`AddressPolicy`]).
     #[derive(Debug, Clone)]
     pub struct WellKnownHandleResolver {
         client: reqwest::Client,
+        policy: AddressPolicy,
         scheme: &'static str,
     }
 
@@ -173,11 +188,28 @@ mod http {
     }
 
     impl WellKnownHandleResolver {
-        /// A resolver over HTTPS (10 s per request, no redirects followed).
+        /// A resolver over HTTPS to public addresses (10 s per request, no redirects followed).
         pub fn new() -> Self {
+            WellKnownHandleResolver::default_for(AddressPolicy::public_only())
+        }
+
+        fn default_for(policy: AddressPolicy) -> Self {
             WellKnownHandleResolver {
-                client: client(),
+                client: policy
+                    .client_builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .unwrap_or_default(),
+                policy,
                 scheme: "https",
+            }
+        }
+
+        /// Reaches the addresses `policy` allows (loopback for a development server, say).
+        pub fn policy(self, policy: AddressPolicy) -> Self {
+            WellKnownHandleResolver {
+                scheme: self.scheme,
+                ..WellKnownHandleResolver::default_for(policy)
             }
         }
 
@@ -201,6 +233,12 @@ mod http {
                     });
                 }
                 let url = format!("{}://{handle}/.well-known/atproto-did", self.scheme);
+                if let Some(why) = self.policy.refuses_host_of(&url) {
+                    return Err(HandleError::Unavailable {
+                        handle: handle.to_owned(),
+                        message: format!("its host is {why}, which this resolver may not reach"),
+                    });
+                }
                 let (status, body) = get(&self.client, handle, &url).await?;
                 if status != 200 {
                     return Err(refusal(handle, &url, status, &body, false));

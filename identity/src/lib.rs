@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod address;
 mod current_key;
 mod did;
 mod handle;
@@ -35,6 +36,7 @@ mod handle_dns;
 mod key;
 mod resolve;
 
+pub use address::AddressPolicy;
 pub use current_key::{check_with_current_key, KeyCheckError};
 pub use did::{DidDocument, Service, VerificationMethod};
 pub use handle::{HandleError, HandleResolver};

@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use lexicon_identity::{
-    AtprotoHandleResolver, CachingResolver, DidResolver, DnsHandleResolver, HandleError,
-    HandleResolver, HttpResolver, ResolveError, WellKnownHandleResolver, XrpcHandleResolver,
+    AddressPolicy, AtprotoHandleResolver, CachingResolver, DidResolver, DnsHandleResolver,
+    HandleError, HandleResolver, HttpResolver, ResolveError, WellKnownHandleResolver,
+    XrpcHandleResolver,
 };
 use lexicon_test_support::deadline::Deadline;
 use serde_json::json;
@@ -157,8 +158,18 @@ async fn handles_resolve_at_a_service_and_at_their_host() {
 
     // The host's own answer (here `localhost:PORT` over plain HTTP stands for the handle).
     let host = url.trim_start_matches("http://");
-    let well_known = WellKnownHandleResolver::new().plain_http();
+    let loopback = AddressPolicy::public_only().allow_loopback(true);
+    let well_known = WellKnownHandleResolver::new().policy(loopback).plain_http();
     assert_eq!(well_known.resolve_handle(host).await.unwrap(), PLC_DID);
+    // By default only public addresses: a literal and a name on loopback are both refused.
+    let public = WellKnownHandleResolver::new().plain_http();
+    for on_loopback in [host.to_owned(), host.replace("localhost", "127.0.0.1")] {
+        let refused = public.resolve_handle(&on_loopback).await.unwrap_err();
+        assert!(
+            format!("{refused}").contains("loopback address"),
+            "{refused}"
+        );
+    }
     assert!(matches!(
         well_known.resolve_handle("bad/handle").await,
         Err(HandleError::Unavailable { .. })
@@ -166,6 +177,7 @@ async fn handles_resolve_at_a_service_and_at_their_host() {
     // Nothing listens here.
     assert!(matches!(
         WellKnownHandleResolver::new()
+            .policy(loopback)
             .plain_http()
             .resolve_handle("127.0.0.1:9")
             .await,
@@ -258,7 +270,10 @@ async fn handles_resolve_by_their_atproto_txt_record_then_at_their_host() {
     // The spec's procedure: DNS first; a handle without a record is asked at its host.
     let (url, _) = directory().await;
     let host = url.trim_start_matches("http://");
-    let spec = AtprotoHandleResolver::new(dns, WellKnownHandleResolver::new().plain_http());
+    let well_known = WellKnownHandleResolver::new()
+        .policy(AddressPolicy::public_only().allow_loopback(true))
+        .plain_http();
+    let spec = AtprotoHandleResolver::new(dns, well_known);
     assert_eq!(spec.resolve_handle("alice.test").await.unwrap(), PLC_DID);
     assert_eq!(spec.resolve_handle(host).await.unwrap(), PLC_DID);
 }

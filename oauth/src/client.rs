@@ -15,11 +15,15 @@ use crate::crypto::{random_token, Es256Key, Pkce};
 use crate::discovery::{Discovery, ServerMetadata};
 use crate::dpop::Nonces;
 use crate::error::OAuthError;
-use crate::http::{AddressPolicy, Http};
+use crate::http::Http;
 use crate::metadata::ClientMetadata;
 use crate::session::{revoke, Live, OAuthSession, TokenSet};
 use crate::store::{MemoryStore, SessionStore};
-use lexicon_identity::{HandleResolver, XrpcHandleResolver};
+use lexicon_identity::AddressPolicy;
+use lexicon_identity::{
+    AtprotoHandleResolver, DnsHandleResolver, HandleResolver, WellKnownHandleResolver,
+    XrpcHandleResolver,
+};
 
 /// How long a started sign-in can wait for its callback.
 const PENDING_FOR: Duration = Duration::from_secs(600);
@@ -96,8 +100,10 @@ impl OAuthClientBuilder {
         self
     }
 
-    /// Resolves handles with `resolver` (default: `com.atproto.identity.resolveHandle` at
-    /// `https://api.bsky.app`).
+    /// Resolves handles with `resolver` (default: the atproto spec's procedure, the handle's
+    /// `_atproto` TXT record and then its `/.well-known/atproto-did`, reaching only the
+    /// addresses this client may; `com.atproto.identity.resolveHandle` at `https://api.bsky.app`
+    /// if the system's DNS configuration cannot be read).
     pub fn handle_resolver(mut self, resolver: impl HandleResolver + 'static) -> Self {
         self.handles = Some(Arc::new(resolver));
         self
@@ -112,7 +118,7 @@ impl OAuthClientBuilder {
     /// Allows loopback servers, and plain `http://` to them: for a development PDS on this
     /// machine. Without it, a name or address on loopback is refused, and so is `http://`.
     pub fn allow_http(mut self, allow: bool) -> Self {
-        self.policy.loopback = allow;
+        self.policy = self.policy.allow_loopback(allow);
         self
     }
 
@@ -120,7 +126,7 @@ impl OAuthClientBuilder {
     /// default a DID document, a PDS or a server's metadata naming one is refused, so that a
     /// stranger's account cannot make this client reach into its network.
     pub fn allow_private_addresses(mut self, allow: bool) -> Self {
-        self.policy.private = allow;
+        self.policy = self.policy.allow_private(allow);
         self
     }
 
@@ -149,9 +155,7 @@ impl OAuthClientBuilder {
                 dids: self
                     .dids
                     .unwrap_or_else(|| Arc::new(CachingResolver::new(HttpResolver::new()))),
-                handles: self
-                    .handles
-                    .unwrap_or_else(|| Arc::new(XrpcHandleResolver::new("https://api.bsky.app"))),
+                handles: self.handles.unwrap_or_else(|| default_handles(policy)),
             },
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             nonces: Arc::new(Nonces::default()),
@@ -169,7 +173,7 @@ impl OAuthClient {
             dids: None,
             handles: None,
             store: None,
-            policy: AddressPolicy::default(),
+            policy: AddressPolicy::public_only(),
             http: None,
         }
     }
@@ -456,6 +460,18 @@ impl OAuthClient {
     }
 }
 
+/// The handle resolver of a client that was given none: the spec's, under the client's
+/// address policy.
+fn default_handles(policy: AddressPolicy) -> Arc<dyn HandleResolver> {
+    match DnsHandleResolver::system() {
+        Ok(dns) => Arc::new(AtprotoHandleResolver::new(
+            dns,
+            WellKnownHandleResolver::new().policy(policy),
+        )),
+        Err(_) => Arc::new(XrpcHandleResolver::new("https://api.bsky.app")),
+    }
+}
+
 impl std::fmt::Debug for OAuthClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OAuthClient")
@@ -467,4 +483,18 @@ impl std::fmt::Debug for OAuthClient {
 /// The value of `key` in a JSON object, as a string.
 pub(crate) fn text<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scopes;
+
+    #[test]
+    fn a_client_builds_outside_an_async_runtime_with_the_default_resolvers() {
+        let metadata =
+            ClientMetadata::loopback("http://127.0.0.1:8321/callback", Scopes::new()).unwrap();
+        let client = OAuthClient::builder(metadata).build();
+        assert!(format!("{client:?}").contains("client_id"));
+    }
 }

@@ -2,12 +2,11 @@
 //! (sent again once when the server asks for a nonce). Nothing an attacker could name steers
 //! it: no redirect is followed, answers are read only up to 64 KiB, a metadata document is
 //! exactly `200` with JSON, and hosts on private, loopback or link-local addresses are refused
-//! unless the client allows them ([`AddressPolicy`]).
+//! unless the client allows them (`lexicon_identity::AddressPolicy`).
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::net::IpAddr;
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use lexicon_identity::AddressPolicy;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
@@ -19,87 +18,13 @@ use crate::error::OAuthError;
 /// The most of an answer that is read.
 const BODY_LIMIT: usize = 64 * 1024;
 
-/// Which addresses the flow may talk to besides public ones.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct AddressPolicy {
-    /// Loopback addresses, and plain `http://` to them (a development PDS).
-    pub(crate) loopback: bool,
-    /// Private and link-local addresses (a PDS on a private network).
-    pub(crate) private: bool,
-}
-
-impl AddressPolicy {
-    /// Why `ip` may not be talked to, if it may not.
-    fn refuses(&self, ip: IpAddr) -> Option<&'static str> {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-            v4 => v4,
-        };
-        if ip.is_loopback() {
-            return (!self.loopback).then_some("a loopback address");
-        }
-        let private = match ip {
-            IpAddr::V4(v4) => {
-                v4.is_private()
-                    || v4.is_link_local()
-                    || v4.is_unspecified()
-                    || v4.is_broadcast()
-                    || v4.is_multicast()
-                    || v4.is_documentation()
-                    // 100.64.0.0/10, carrier-grade NAT
-                    || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
-            }
-            IpAddr::V6(v6) => {
-                v6.is_unspecified()
-                    || v6.is_multicast()
-                    // fc00::/7 unique local, fe80::/10 link-local
-                    || (v6.segments()[0] & 0xfe00) == 0xfc00
-                    || (v6.segments()[0] & 0xffc0) == 0xfe80
-            }
-        };
-        (private && !self.private).then_some("a private or link-local address")
-    }
-}
-
-/// Resolves names as the system does and keeps the addresses the policy allows; a name with
-/// none left is refused, so no connection is made to it.
-#[derive(Debug)]
-struct GuardedResolver(AddressPolicy);
-
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.0;
-        Box::pin(async move {
-            let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = found
-                .iter()
-                .copied()
-                .filter(|a| policy.refuses(a.ip()).is_none())
-                .collect();
-            if allowed.is_empty() {
-                let why = found
-                    .first()
-                    .and_then(|a| policy.refuses(a.ip()))
-                    .unwrap_or("no address");
-                return Err(
-                    format!("{host} resolves to {why}, which this client may not reach").into(),
-                );
-            }
-            Ok(Box::new(allowed.into_iter()) as Addrs)
-        })
-    }
-}
-
 /// A client with the flow's limits: 30 s per request, 10 s to connect, no redirects followed,
 /// and names resolved under `policy`.
 pub(crate) fn guarded_client(policy: AddressPolicy) -> reqwest::Client {
-    reqwest::Client::builder()
+    policy
+        .client_builder()
         .timeout(std::time::Duration::from_secs(30))
         .connect_timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .dns_resolver(Arc::new(GuardedResolver(policy)))
         .user_agent(concat!("lexicon-oauth/", env!("CARGO_PKG_VERSION")))
         .build()
         .unwrap_or_default()
@@ -138,7 +63,7 @@ impl Http {
         };
         match parsed.scheme() {
             "https" => Ok(parsed),
-            "http" if self.policy.loopback && loopback_host => Ok(parsed),
+            "http" if self.policy.allows_loopback() && loopback_host => Ok(parsed),
             scheme => Err(refused(format!(
                 "the scheme is {scheme}, not https (plain http is for a development server on \
                  loopback, with allow_http)"
