@@ -68,15 +68,13 @@ impl AddressPolicy {
     }
 
     /// Why the host of `url` (when it is an address literal) may not be reached.
+    #[cfg(feature = "http")]
     pub fn refuses_host_of(&self, url: &str) -> Option<&'static str> {
-        let host = url.split("://").nth(1)?.split(['/', '?', '#']).next()?;
-        let host = host.rsplit('@').next()?;
-        let ip = if let Some(v6) = host.strip_prefix('[') {
-            v6.split(']').next()?.parse().ok()?
-        } else {
-            host.split(':').next()?.parse().ok()?
-        };
-        self.refuses(ip)
+        match reqwest::Url::parse(url).ok()?.host()? {
+            url::Host::Ipv4(v4) => self.refuses(IpAddr::V4(v4)),
+            url::Host::Ipv6(v6) => self.refuses(IpAddr::V6(v6)),
+            url::Host::Domain(_) => None,
+        }
     }
 
     /// A reqwest client builder that follows no redirect and resolves names under this policy
@@ -156,6 +154,12 @@ mod tests {
         let open = strict.allow_loopback(true).allow_private(true);
         assert_eq!(open.refuses("127.0.0.1".parse().unwrap()), None);
         assert_eq!(open.refuses("10.1.2.3".parse().unwrap()), None);
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn an_address_literal_in_a_url_is_checked() {
+        let strict = AddressPolicy::public_only();
         assert_eq!(
             strict.refuses_host_of("https://10.0.0.1:8443/x"),
             Some("a private or link-local address")

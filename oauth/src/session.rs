@@ -363,12 +363,9 @@ impl OAuthSession {
         let discovery = &self.inner.shared.discovery;
         let did = &self.inner.did;
         let pds = discovery.pds_of(did, did.as_str(), true).await?;
-        let issuer = if pds == self.inner.pds {
-            discovery.server_of_pds(&pds).await?.issuer
-        } else {
-            String::new()
-        };
-        if pds == self.inner.pds && issuer == self.inner.issuer {
+        let moved = pds != self.inner.pds
+            || discovery.server_of_pds(&pds).await?.issuer != self.inner.issuer;
+        if !moved {
             return Ok(());
         }
         self.forget().await?;

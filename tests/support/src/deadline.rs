@@ -245,6 +245,8 @@ impl Drop for Pause {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+
     use super::*;
 
     fn watched(limit: Duration) -> (Deadline, mpsc::Receiver<String>) {
@@ -254,8 +256,6 @@ mod tests {
         });
         (deadline, receiver)
     }
-
-    use std::sync::mpsc;
 
     #[test]
     fn a_test_past_its_deadline_is_named_with_what_it_waits_for() {
