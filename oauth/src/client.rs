@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use lexicon_identity::{CachingResolver, DidResolver, HttpResolver};
 use lexicon_xrpc::lexicon_runtime::Did;
+use lexicon_xrpc::Transport;
 use serde_json::Value;
 use subtle::ConstantTimeEq as _;
 use url::Url;
@@ -89,7 +90,7 @@ pub struct OAuthClientBuilder {
     handles: Option<Arc<dyn HandleResolver>>,
     store: Option<Arc<dyn SessionStore>>,
     policy: AddressPolicy,
-    http: Option<reqwest::Client>,
+    transport: Option<Arc<dyn Transport>>,
 }
 
 impl OAuthClientBuilder {
@@ -130,12 +131,13 @@ impl OAuthClientBuilder {
         self
     }
 
-    /// Sends the flow's requests with `client` (for its timeouts or proxy). It is used as it
-    /// is: the default follows no redirect and resolves names under the address rules above,
-    /// so give yours `redirect::Policy::none()` and a resolver of your own. (By default: 30 s
-    /// per request, 10 s to connect.)
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Sends the flow's requests (discovery, PAR, tokens, revocation) through `transport`: a
+    /// `lexicon_xrpc::ReqwestTransport` over a client of your own (for its timeouts or proxy),
+    /// middleware, or a test double. It is used as it is: the default follows no redirect and
+    /// resolves names under the address rules above (`AddressPolicy::client_builder` gives
+    /// a reqwest builder that does the same), 30 s per request and 10 s to connect.
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
         self
     }
 
@@ -143,9 +145,9 @@ impl OAuthClientBuilder {
     pub fn build(self) -> OAuthClient {
         let policy = self.policy;
         let http = Http {
-            client: self
-                .http
-                .unwrap_or_else(|| crate::http::guarded_client(policy)),
+            transport: self
+                .transport
+                .unwrap_or_else(|| crate::http::guarded_transport(policy)),
             policy,
         };
         OAuthClient {
@@ -174,7 +176,7 @@ impl OAuthClient {
             handles: None,
             store: None,
             policy: AddressPolicy::public_only(),
-            http: None,
+            transport: None,
         }
     }
 

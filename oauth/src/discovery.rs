@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use lexicon_identity::{DidResolver, HandleResolver};
 use lexicon_xrpc::lexicon_runtime::{Did, Handle};
+use lexicon_xrpc::Cause;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -97,21 +98,22 @@ impl Discovery {
 
     /// The DID of a handle or DID.
     async fn did_of(&self, input: &str) -> Result<Did, OAuthError> {
-        let failed = |message: String| OAuthError::Resolve {
+        let failed = |message: String, source: Cause| OAuthError::Resolve {
             input: input.to_owned(),
             message,
+            source: Some(source),
         };
         if input.starts_with("did:") {
-            return Did::new(input).map_err(|e| failed(e.to_string()));
+            return Did::new(input).map_err(|e| failed(e.to_string(), Cause::new(e)));
         }
         let handle = Handle::new(input.to_ascii_lowercase())
-            .map_err(|e| failed(format!("neither a DID nor a handle: {e}")))?;
+            .map_err(|e| failed(format!("neither a DID nor a handle: {e}"), Cause::new(e)))?;
         let did = self
             .handles
             .resolve_handle(handle.as_str())
             .await
-            .map_err(|e| failed(e.to_string()))?;
-        Did::new(&did).map_err(|e| failed(format!("the handle names {did:?}: {e}")))
+            .map_err(|e| failed(e.to_string(), Cause::new(e)))?;
+        Did::new(&did).map_err(|e| failed(format!("the handle names {did:?}: {e}"), Cause::new(e)))
     }
 
     /// The PDS of `did`, from its document (with `current`, resolved again past any cache);
@@ -126,13 +128,18 @@ impl Discovery {
         let failed = |message: String| OAuthError::Resolve {
             input: input.to_owned(),
             message,
+            source: None,
         };
         let doc = if current {
             self.dids.refresh(did.as_str()).await
         } else {
             self.dids.resolve(did.as_str()).await
         }
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| OAuthError::Resolve {
+            input: input.to_owned(),
+            message: e.to_string(),
+            source: Some(Cause::new(e)),
+        })?;
         if !input.starts_with("did:") && doc.handle().is_none_or(|h| !h.eq_ignore_ascii_case(input))
         {
             return Err(failed(format!(

@@ -1,8 +1,10 @@
 //! What signing in can fail with.
 
+use lexicon_xrpc::{Cause, TransportError};
+
 /// Why a step of the OAuth flow failed. Each refusal of the atproto profile has its own
 /// variant, so a caller can tell a user what happened; none of them carries a secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum OAuthError {
     /// The handle or DID could not be resolved to an account and its PDS.
@@ -12,6 +14,10 @@ pub enum OAuthError {
         input: String,
         /// What went wrong.
         message: String,
+        /// The resolver's error (`lexicon_identity::HandleError`, `ResolveError`), if one
+        /// said why.
+        #[source]
+        source: Option<Cause>,
     },
     /// A server's metadata is missing, unreadable or breaks the atproto OAuth profile.
     #[error("{url}: {message}")]
@@ -22,12 +28,13 @@ pub enum OAuthError {
         message: String,
     },
     /// No response from a server.
-    #[error("{url}: {message}")]
+    #[error("{url}: {error}")]
     Transport {
         /// The URL requested.
         url: String,
         /// What went wrong.
-        message: String,
+        #[source]
+        error: TransportError,
     },
     /// The authorization server answered with an OAuth error (`invalid_grant`, ...).
     #[error("{url}: {error} (HTTP {status}){}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
@@ -92,8 +99,14 @@ pub enum OAuthError {
         got: String,
     },
     /// The session store failed; the stored sessions were left as they were.
-    #[error("session store: {0}")]
-    Store(String),
+    #[error("session store: {message}")]
+    Store {
+        /// What failed (the file, the step, and why).
+        message: String,
+        /// The error that made it fail (an `std::io::Error`, a store's own), if any.
+        #[source]
+        source: Option<Cause>,
+    },
     /// There is no stored session for this account.
     #[error("no stored session for {0}")]
     NoSession(String),
@@ -123,6 +136,26 @@ pub enum OAuthError {
 }
 
 impl OAuthError {
+    /// A store failure that `message` explains alone.
+    pub fn store(message: impl Into<String>) -> Self {
+        OAuthError::Store {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A store failure: `message` says what failed and `source` why (the message names the
+    /// source's text too).
+    pub fn store_failed(
+        message: impl std::fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        OAuthError::Store {
+            message: format!("{message}: {source}"),
+            source: Some(Cause::new(source)),
+        }
+    }
+
     /// The OAuth error code of a server refusal (`invalid_grant`), if this is one.
     pub fn server_error(&self) -> Option<&str> {
         match self {

@@ -5,8 +5,10 @@
 //! unless the client allows them (`lexicon_identity::AddressPolicy`).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use lexicon_identity::AddressPolicy;
+use lexicon_xrpc::{BodyError, Request, ReqwestTransport, Response, Transport};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
@@ -18,22 +20,23 @@ use crate::error::OAuthError;
 /// The most of an answer that is read.
 const BODY_LIMIT: usize = 64 * 1024;
 
-/// A client with the flow's limits: 30 s per request, 10 s to connect, no redirects followed,
-/// and names resolved under `policy`.
-pub(crate) fn guarded_client(policy: AddressPolicy) -> reqwest::Client {
-    policy
+/// The default transport of the flow: 30 s per request, 10 s to connect, no redirects
+/// followed, and names resolved under `policy` (reqwest with rustls).
+pub(crate) fn guarded_transport(policy: AddressPolicy) -> Arc<dyn Transport> {
+    let client = policy
         .client_builder()
         .timeout(std::time::Duration::from_secs(30))
         .connect_timeout(std::time::Duration::from_secs(10))
         .user_agent(concat!("lexicon-oauth/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    Arc::new(ReqwestTransport::from_client(client))
 }
 
-/// The HTTP client of the flow, and which addresses it may reach.
-#[derive(Debug, Clone)]
+/// How the flow reaches servers, and which addresses it may reach.
+#[derive(Clone)]
 pub(crate) struct Http {
-    pub(crate) client: reqwest::Client,
+    pub(crate) transport: Arc<dyn Transport>,
     pub(crate) policy: AddressPolicy,
 }
 
@@ -74,19 +77,14 @@ impl Http {
     /// GETs a JSON document: the answer must be exactly `200` with a JSON content type, and at
     /// most 64 KiB.
     pub(crate) async fn get_json<T: DeserializeOwned>(&self, url: &Url) -> Result<T, OAuthError> {
-        let response = self
-            .client
-            .get(url.clone())
-            .header("accept", "application/json")
-            .send()
-            .await
-            .map_err(|e| transport(url, &e))?;
-        let status = response.status().as_u16();
-        let json = header(&response, "content-type").is_some_and(|t| {
+        let request = Request::new("GET", url.as_str()).header("accept", "application/json");
+        let mut response = self.send(url, request).await?;
+        let status = response.status;
+        let json = response.header("content-type").is_some_and(|t| {
             let essence = t.split(';').next().unwrap_or_default().trim();
             essence.eq_ignore_ascii_case("application/json")
         });
-        let bytes = read_capped(url, response).await?;
+        let bytes = read_capped(url, &mut response).await?;
         let refused = |message: String| OAuthError::Metadata {
             url: url.to_string(),
             message,
@@ -119,20 +117,12 @@ impl Http {
         loop {
             let sent = nonces.get(url);
             let dpop = proof(key, "POST", url, sent.as_deref(), None);
-            let response = self
-                .client
-                .post(url.clone())
-                .header("dpop", dpop)
-                .header("accept", "application/json")
-                .form(&form())
-                .send()
-                .await
-                .map_err(|e| transport(url, &e))?;
-            let status = response.status().as_u16();
-            let nonce = header(&response, "dpop-nonce");
-            let www = header(&response, "www-authenticate");
-            let news = nonces.keep(url, sent.as_deref(), nonce.as_deref());
-            let bytes = read_capped(url, response).await?;
+            let request = form_request(url, &dpop, &form());
+            let mut response = self.send(url, request).await?;
+            let status = response.status;
+            let www = response.header("www-authenticate").map(str::to_owned);
+            let news = nonces.keep(url, sent.as_deref(), response.header("dpop-nonce"));
+            let bytes = read_capped(url, &mut response).await?;
             let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
             if (200..300).contains(&status) {
                 return Ok(body);
@@ -170,65 +160,53 @@ impl Http {
             return Ok(());
         }
         let sent = nonces.get(url);
-        let response = self
-            .client
-            .post(url.clone())
-            .header("dpop", proof(key, "POST", url, sent.as_deref(), None))
-            .header("accept", "application/json")
-            .form(&[("grant_type", grant_type), ("client_id", client_id)])
-            .send()
-            .await
-            .map_err(|e| transport(url, &e))?;
-        nonces.keep(
-            url,
-            sent.as_deref(),
-            header(&response, "dpop-nonce").as_deref(),
-        );
+        let dpop = proof(key, "POST", url, sent.as_deref(), None);
+        let form = [
+            ("grant_type", grant_type.to_owned()),
+            ("client_id", client_id.to_owned()),
+        ];
+        let response = self.send(url, form_request(url, &dpop, &form)).await?;
+        nonces.keep(url, sent.as_deref(), response.header("dpop-nonce"));
         Ok(())
     }
+
+    /// Sends one request through the transport.
+    async fn send(&self, url: &Url, request: Request) -> Result<Response, OAuthError> {
+        self.transport
+            .send(request)
+            .await
+            .map_err(|error| OAuthError::Transport {
+                url: url.to_string(),
+                error,
+            })
+    }
+}
+
+/// A form POST to `url` with the DPoP proof `dpop`.
+fn form_request(url: &Url, dpop: &str, form: &[(&'static str, String)]) -> Request {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    Request::new("POST", url.as_str())
+        .header("dpop", dpop)
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
 }
 
 /// The body of `response`, refused past [`BODY_LIMIT`] (whatever its `content-length` says).
-async fn read_capped(url: &Url, mut response: reqwest::Response) -> Result<Vec<u8>, OAuthError> {
-    let too_large = || OAuthError::InvalidResponse {
-        url: url.to_string(),
-        message: format!("the answer is larger than {BODY_LIMIT} bytes"),
-    };
-    if response
-        .content_length()
-        .is_some_and(|n| n > BODY_LIMIT as u64)
-    {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport(url, &e))? {
-        if body.len() + chunk.len() > BODY_LIMIT {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+async fn read_capped(url: &Url, response: &mut Response) -> Result<Vec<u8>, OAuthError> {
     response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
-/// A request that got no answer, with its causes.
-pub(crate) fn transport(url: &Url, error: &reqwest::Error) -> OAuthError {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    OAuthError::Transport {
-        url: url.to_string(),
-        message,
-    }
+        .read_limited(BODY_LIMIT)
+        .await
+        .map_err(|error| match error {
+            BodyError::Transport(error) => OAuthError::Transport {
+                url: url.to_string(),
+                error,
+            },
+            too_large => OAuthError::InvalidResponse {
+                url: url.to_string(),
+                message: too_large.to_string(),
+            },
+        })
 }

@@ -141,8 +141,9 @@ impl OAuthSession {
     }
 
     pub(crate) fn restore(shared: Shared, stored: StoredSession) -> Result<Self, OAuthError> {
-        let did = Did::new(stored.did.as_str())
-            .map_err(|e| OAuthError::Store(format!("the session of {}: {e}", stored.did)))?;
+        let did = Did::new(stored.did.as_str()).map_err(|e| {
+            OAuthError::store_failed(format_args!("the session of {}", stored.did), e)
+        })?;
         let auth = Auth::of(&stored)?;
         let server = ServerMetadata {
             issuer: stored.issuer.clone(),
@@ -430,8 +431,9 @@ impl OAuthSession {
 
 impl Auth {
     fn of(stored: &StoredSession) -> Result<Auth, OAuthError> {
-        let dpop = Es256Key::from_jwk(&stored.dpop_key)
-            .map_err(|e| OAuthError::Store(format!("the session of {}: {e}", stored.did)))?;
+        let dpop = Es256Key::from_jwk(&stored.dpop_key).map_err(|e| {
+            OAuthError::store_failed(format_args!("the session of {}", stored.did), e)
+        })?;
         Ok(Auth {
             dpop,
             tokens: TokenSet {
@@ -576,7 +578,7 @@ impl OAuthSession {
     async fn refreshed(&self, stale: &str) -> Result<(), CredentialsError> {
         match self.refresh_from(stale).await {
             Ok(()) => Ok(()),
-            Err(OAuthError::Store(_)) if self.auth().tokens.access_token != stale => Ok(()),
+            Err(OAuthError::Store { .. }) if self.auth().tokens.access_token != stale => Ok(()),
             Err(e) => Err(CredentialsError::new(e)),
         }
     }

@@ -187,18 +187,19 @@ impl FileStore {
         &self.path
     }
 
-    fn error(&self, what: &str, e: impl std::fmt::Display) -> OAuthError {
-        OAuthError::Store(format!("{} {what}: {e}", self.path.display()))
+    fn error(&self, what: &str, e: impl std::error::Error + Send + Sync + 'static) -> OAuthError {
+        OAuthError::store_failed(format_args!("{} {what}", self.path.display()), e)
     }
 
     /// Refuses a path that is a symbolic link: the store never writes through one (another
     /// user's link could point it at a file of theirs).
     fn refuse_link(&self, path: &Path) -> Result<(), OAuthError> {
         match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.file_type().is_symlink() => Err(self.error(
-                "is reached through a symbolic link, which the store does not follow",
+            Ok(meta) if meta.file_type().is_symlink() => Err(OAuthError::store(format!(
+                "{} is reached through a symbolic link ({}), which the store does not follow",
+                self.path.display(),
                 path.display(),
-            )),
+            ))),
             _ => Ok(()),
         }
     }
@@ -302,10 +303,12 @@ impl SessionStore for FileStore {
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
                     Err(std::fs::TryLockError::WouldBlock) => {
-                        return Err(self.error(
-                            "is locked by another holder",
-                            format!("waited {} s for {}", LOCK_WAIT.as_secs(), path.display()),
-                        ))
+                        return Err(OAuthError::store(format!(
+                            "{} is locked by another holder: waited {} s for {}",
+                            self.path.display(),
+                            LOCK_WAIT.as_secs(),
+                            path.display()
+                        )))
                     }
                     Err(std::fs::TryLockError::Error(e)) => {
                         return Err(self.error("could not be locked", e))

@@ -130,7 +130,7 @@ async fn an_answer_past_64_kib_or_not_json_is_refused() {
     let error = client(true).authorize(&fake.origin).await.unwrap_err();
     assert_eq!(
         metadata_message(error),
-        "the answer is larger than 65536 bytes"
+        "the answer is longer than 65536 bytes"
     );
 
     let fake = Fake::start(BTreeMap::from([(

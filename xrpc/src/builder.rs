@@ -172,8 +172,8 @@ fn default_transport(
 #[cfg(not(feature = "reqwest"))]
 fn default_transport(_: Duration, _: Duration) -> Result<Arc<dyn Transport>, BuildError> {
     Err(BuildError::Transport(
-        crate::transport::TransportError::Other(
-            "no transport: enable the `reqwest` feature or call ClientBuilder::transport".into(),
+        crate::transport::TransportError::message(
+            "no transport: enable the `reqwest` feature or call ClientBuilder::transport",
         ),
     ))
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use lexicon_runtime::xrpc::{ErrorName, Method, MethodKind, NoParams, QueryParams};
 use lexicon_runtime::Mode;
 
-use crate::body::{read_limited, ReadError};
+use crate::body::BodyError;
 use crate::builder::ClientBuilder;
 use crate::credentials::{Credentials, Observed};
 #[cfg(feature = "reqwest")]
@@ -412,20 +412,20 @@ impl Client {
         response: &mut Response,
     ) -> Result<Vec<u8>, Error<E>> {
         let limit = self.inner.max_response_bytes;
-        read_limited(response, limit).await.map_err(|e| match e {
-            ReadError::TooLarge => Error::TooLarge { nsid, limit },
-            ReadError::Transport(error) => Error::Transport { nsid, error },
+        response.read_limited(limit).await.map_err(|e| match e {
+            BodyError::TooLarge { limit } => Error::TooLarge { nsid, limit },
+            BodyError::Transport(error) => Error::Transport { nsid, error },
         })
     }
 
     async fn read_error(&self, nsid: &'static str, response: &mut Response) -> ReadErrorBody {
         let limit = self.inner.max_response_bytes.min(64 * 1024);
-        match read_limited(response, limit).await {
+        match response.read_limited(limit).await {
             Ok(bytes) => ReadErrorBody::parse(&bytes),
-            Err(ReadError::TooLarge) => {
+            Err(BodyError::TooLarge { .. }) => {
                 ReadErrorBody::Text(format!("(an error body longer than {limit} bytes)"))
             }
-            Err(ReadError::Transport(e)) => {
+            Err(BodyError::Transport(e)) => {
                 ReadErrorBody::Text(format!("(the error body could not be read: {e}; {nsid})"))
             }
         }

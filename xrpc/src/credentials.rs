@@ -4,10 +4,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use lexicon_runtime::Did;
 
+use crate::cause::Cause;
 use crate::transport::Request;
 
 /// The future a [`Credentials`] method returns.
@@ -18,12 +18,12 @@ pub type CredentialsFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>
 /// `Clone`).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
-pub struct CredentialsError(#[source] pub Arc<dyn std::error::Error + Send + Sync>);
+pub struct CredentialsError(#[source] pub Cause);
 
 impl CredentialsError {
     /// An error from any error type.
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        CredentialsError(Arc::new(error))
+        CredentialsError(Cause::new(error))
     }
 }
 

@@ -36,6 +36,7 @@
 pub use lexicon_atproto as atproto;
 mod body;
 mod builder;
+mod cause;
 mod client;
 mod credentials;
 mod error;
@@ -47,7 +48,9 @@ mod swap;
 mod transport;
 mod writes;
 
+pub use body::BodyError;
 pub use builder::ClientBuilder;
+pub use cause::Cause;
 pub use client::Client;
 pub use credentials::{
     Credentials, CredentialsError, CredentialsFuture, Observed, TokenCredentials,

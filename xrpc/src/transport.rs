@@ -4,6 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
+
+use crate::cause::Cause;
 use futures_util::Stream;
 
 /// A response body as it arrives, chunk by chunk.
@@ -26,6 +28,30 @@ pub struct Request {
     pub headers: Vec<(&'static str, String)>,
     /// The body of a procedure; `None` for a query.
     pub body: Option<Bytes>,
+}
+
+impl Request {
+    /// A `method` (`GET` or `POST`) request for `url`, with no headers and no body.
+    pub fn new(method: &'static str, url: impl Into<String>) -> Self {
+        Request {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// The request with one more header (`name` lowercase).
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The request with `body`.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
 }
 
 /// Headers whose values are credentials, shown as `<redacted>` by `Request`'s `Debug`.
@@ -97,7 +123,8 @@ impl std::fmt::Debug for Response {
     }
 }
 
-/// Why a request got no response.
+/// Why a request got no response. Its `source()` is the HTTP stack's error (and so on down to
+/// the I/O error); its message names every cause, since the first rarely says why.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum TransportError {
@@ -105,11 +132,57 @@ pub enum TransportError {
     #[error("timed out")]
     Timeout,
     /// No connection could be made.
-    #[error("could not connect: {0}")]
-    Connect(String),
+    #[error("could not connect: {}", Causes(&**.0))]
+    Connect(#[source] Cause),
     /// Anything else that went wrong on the way.
-    #[error("{0}")]
-    Other(String),
+    #[error("{}", Causes(&**.0))]
+    Other(#[source] Cause),
+}
+
+impl TransportError {
+    /// No connection could be made, because of `cause`.
+    pub fn connect(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        TransportError::Connect(Cause::new(cause))
+    }
+
+    /// The request failed because of `cause`.
+    pub fn other(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        TransportError::Other(Cause::new(cause))
+    }
+
+    /// The request failed, for the reason `message` gives (a transport of your own, a test
+    /// double).
+    pub fn message(message: impl Into<String>) -> Self {
+        TransportError::Other(Cause::new(Message(message.into())))
+    }
+}
+
+/// A cause that is only a message.
+#[derive(Debug)]
+struct Message(String);
+
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Message {}
+
+/// An error and its causes, one after another (`error sending request: client error
+/// (Connect): connection refused`): HTTP stacks put why in the causes.
+struct Causes<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
 }
 
 /// Sends HTTP requests: [`ReqwestTransport`] by default, or your own (a test double, another
@@ -145,7 +218,7 @@ mod reqwest_transport {
                 .connect_timeout(connect_timeout)
                 .user_agent(concat!("lexicon-xrpc/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| TransportError::Other(e.to_string()))?;
+                .map_err(TransportError::other)?;
             Ok(ReqwestTransport { client })
         }
 
@@ -159,22 +232,10 @@ mod reqwest_transport {
         if e.is_timeout() {
             TransportError::Timeout
         } else if e.is_connect() {
-            TransportError::Connect(describe(&e))
+            TransportError::connect(e)
         } else {
-            TransportError::Other(describe(&e))
+            TransportError::other(e)
         }
-    }
-
-    /// The error with its causes, since reqwest's own message leaves them out.
-    fn describe(e: &dyn std::error::Error) -> String {
-        let mut text = e.to_string();
-        let mut source = e.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
     }
 
     impl Transport for ReqwestTransport {
@@ -231,5 +292,25 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("13 bytes"), "{text}");
+    }
+
+    #[test]
+    fn a_transport_error_names_its_causes_and_keeps_them() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("error sending request")]
+        struct Outer(#[source] std::io::Error);
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let error = super::TransportError::connect(Outer(refused));
+        assert_eq!(
+            error.to_string(),
+            "could not connect: error sending request: refused"
+        );
+        let outer = std::error::Error::source(&error).unwrap();
+        assert!(outer.downcast_ref::<Outer>().is_some());
+        let io = outer.source().unwrap().downcast_ref::<std::io::Error>();
+        assert_eq!(
+            io.map(|e| e.kind()),
+            Some(std::io::ErrorKind::ConnectionRefused)
+        );
     }
 }

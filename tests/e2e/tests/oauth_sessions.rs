@@ -82,13 +82,13 @@ async fn a_store_that_cannot_be_written_after_a_refresh_leaves_nobody_on_a_spent
 
     store.fail(true);
     let error = session.refresh().await.unwrap_err();
-    assert!(matches!(error, OAuthError::Store(_)), "{error}");
+    assert!(matches!(error, OAuthError::Store { .. }), "{error}");
     // The new tokens are in memory: calls work, and so does the next refresh (the spent
     // refresh token is not sent again, which the server would answer by revoking it all).
     client.create_record(&a_job()).await.unwrap();
     assert!(matches!(
         session.refresh().await.unwrap_err(),
-        OAuthError::Store(_)
+        OAuthError::Store { .. }
     ));
     client.create_record(&a_job()).await.unwrap();
     assert_eq!(
@@ -151,9 +151,10 @@ async fn sign_out_forgets_the_session_even_when_revocation_fails() {
     let session = oauth.restore(&account.did).await.unwrap();
     session.sign_out().await.unwrap();
     assert_eq!(copy.get(&account.did).await.unwrap(), None);
-    assert_eq!(
-        oauth.restore(&account.did).await.unwrap_err(),
-        OAuthError::NoSession(account.did.clone())
+    let gone = oauth.restore(&account.did).await.unwrap_err();
+    assert!(
+        matches!(&gone, OAuthError::NoSession(did) if *did == account.did),
+        "{gone}"
     );
 }
 

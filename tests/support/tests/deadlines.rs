@@ -17,6 +17,7 @@ const FILES: &[&str] = &[
     "xrpc/tests/loopback.rs",
     "identity/tests/resolve.rs",
     "oauth/tests/hostile_servers.rs",
+    "oauth/tests/fake_servers.rs",
 ];
 
 fn root() -> PathBuf {

@@ -63,7 +63,12 @@ impl SessionStore for SharedStore {
     }
     fn set(&self, session: StoredSession) -> StoreFuture<'_, ()> {
         if self.failing.load(Ordering::SeqCst) {
-            return Box::pin(async { Err(OAuthError::Store("the disk is full".into())) });
+            return Box::pin(async {
+                Err(OAuthError::store_failed(
+                    "the session store",
+                    std::io::Error::other("the disk is full"),
+                ))
+            });
         }
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.set(session)
