@@ -27,7 +27,6 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     transport: Option<Arc<dyn Transport>>,
-    bearer: Option<String>,
     credentials: Option<Arc<dyn crate::Credentials>>,
     retry: crate::RetryPolicy,
 }
@@ -44,7 +43,6 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             transport: None,
-            bearer: None,
             credentials: None,
             retry: crate::RetryPolicy::none(),
         }
@@ -90,16 +88,10 @@ impl ClientBuilder {
         self
     }
 
-    /// A token sent as `Authorization: Bearer` when there is no session (a service token,
-    /// say).
-    pub fn bearer_token(mut self, token: &str) -> Self {
-        self.bearer = Some(token.to_owned());
-        self
-    }
-
     /// Authorizes every call with `credentials`: an OAuth session, or
-    /// [`TokenCredentials`](crate::TokenCredentials) (a token already held and the DID of its
-    /// account, with no login).
+    /// [`TokenCredentials`](crate::TokenCredentials) (a token already held, with the DID of its
+    /// account or for none: `TokenCredentials::bearer(api_key)`). [`Client::login`] sets an
+    /// app-password session.
     pub fn credentials(mut self, credentials: impl crate::Credentials) -> Self {
         self.credentials = Some(Arc::new(credentials));
         self
@@ -152,7 +144,6 @@ impl ClientBuilder {
             proxy: self.proxy,
             mode: self.mode,
             max_response_bytes: self.max_response_bytes,
-            bearer: self.bearer,
             credentials: self.credentials,
             retry: self.retry,
         }))

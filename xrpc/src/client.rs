@@ -1,11 +1,12 @@
 //! The client: where calls go, how they are authenticated, and the generic typed call.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use lexicon_runtime::xrpc::{ErrorName, Method, MethodKind, NoParams, QueryParams};
+use lexicon_runtime::xrpc::{ErrorName, Method, MethodKind, QueryParams};
 use lexicon_runtime::Mode;
 
 use crate::body::BodyError;
@@ -15,7 +16,7 @@ use crate::credentials::{Credentials, Observed};
 use crate::error::BuildError;
 use crate::error::Error;
 use crate::retry::{Failure, RetryPolicy};
-use crate::session::Session;
+use crate::session::{PasswordSession, Session};
 use crate::transport::{ByteStream, Request, Response, Transport};
 
 /// An XRPC client for one service. Cloning is cheap and clones share the session.
@@ -32,7 +33,6 @@ pub(crate) struct Settings {
     pub(crate) proxy: Option<String>,
     pub(crate) mode: Mode,
     pub(crate) max_response_bytes: usize,
-    pub(crate) bearer: Option<String>,
     pub(crate) credentials: Option<Arc<dyn Credentials>>,
     pub(crate) retry: RetryPolicy,
 }
@@ -44,24 +44,11 @@ struct Inner {
     proxy: Option<String>,
     mode: Mode,
     max_response_bytes: usize,
-    bearer: Option<String>,
     retry: RetryPolicy,
-    session: RwLock<Option<Session>>,
+    /// What authorizes calls: the one path for every way of signing in.
     credentials: RwLock<Option<Arc<dyn Credentials>>>,
-    /// Held while refreshing, so concurrent calls that see `ExpiredToken` refresh once.
-    refreshing: tokio::sync::Mutex<()>,
-    requests: AtomicU64,
-}
-
-/// Which token a request carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
-    /// None (logging in).
-    None,
-    /// The session's access token, or the bearer token the client was built with.
-    Access,
-    /// The session's refresh token (refreshing).
-    Refresh,
+    /// Shared with [`Client::unauthorized`] clients made from this one.
+    requests: Arc<AtomicU64>,
 }
 
 /// A request body and its content type.
@@ -92,12 +79,27 @@ impl Client {
                 proxy: settings.proxy,
                 mode: settings.mode,
                 max_response_bytes: settings.max_response_bytes,
-                bearer: settings.bearer,
                 retry: settings.retry,
-                session: RwLock::new(None),
                 credentials: RwLock::new(settings.credentials),
-                refreshing: tokio::sync::Mutex::new(()),
-                requests: AtomicU64::new(0),
+                requests: Arc::default(),
+            }),
+        }
+    }
+
+    /// A client of the same service with the same settings, but no credentials and no proxy:
+    /// for logging in and refreshing, whose calls carry what they need themselves.
+    pub(crate) fn unauthorized(&self, credentials: Option<Arc<dyn Credentials>>) -> Client {
+        let inner = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                transport: Arc::clone(&inner.transport),
+                base: inner.base.clone(),
+                proxy: None,
+                mode: inner.mode,
+                max_response_bytes: inner.max_response_bytes,
+                retry: inner.retry.clone(),
+                credentials: RwLock::new(credentials),
+                requests: Arc::clone(&inner.requests),
             }),
         }
     }
@@ -111,7 +113,7 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
     ) -> Result<M::Output, Error<M::Error>> {
-        self.call_as::<M>(params, input, None, Auth::Access).await
+        self.call_as::<M>(params, input, None).await
     }
 
     /// Calls a query, whose input is `()`.
@@ -130,8 +132,7 @@ impl Client {
         input: &M::Input,
         content_type: &str,
     ) -> Result<M::Output, Error<M::Error>> {
-        self.call_as::<M>(params, input, Some(content_type), Auth::Access)
-            .await
+        self.call_as::<M>(params, input, Some(content_type)).await
     }
 
     /// Calls a method and returns the output body as it arrives, unread and unchecked, for
@@ -142,20 +143,19 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
     ) -> Result<ByteStream, Error<M::Error>> {
-        let response = self.start::<M>(params, input, None, Auth::Access).await?;
+        let response = self.start::<M>(params, input, None).await?;
         Ok(response.body)
     }
 
-    /// A call with the given input content type (for `*/*` inputs) and token: checked, sent,
-    /// and its output read and validated.
+    /// A call with the given input content type (for `*/*` inputs): checked, sent, and its
+    /// output read and validated.
     pub(crate) async fn call_as<M: Method>(
         &self,
         params: &M::Params,
         input: &M::Input,
         content_type: Option<&str>,
-        auth: Auth,
     ) -> Result<M::Output, Error<M::Error>> {
-        let mut response = self.start::<M>(params, input, content_type, auth).await?;
+        let mut response = self.start::<M>(params, input, content_type).await?;
         let bytes = self.read(M::NSID, &mut response).await?;
         M::decode_output(&bytes, self.inner.mode).map_err(|error| Error::InvalidResponse {
             nsid: M::NSID,
@@ -169,30 +169,29 @@ impl Client {
         params: &M::Params,
         input: &M::Input,
         content_type: Option<&str>,
-        auth: Auth,
     ) -> Result<Response, Error<M::Error>> {
         check_request::<M>(params, input)?;
         let body = encode_input::<M>(input, content_type);
         let query = params.to_query();
-        self.send(M::NSID, M::HTTP_METHOD, query, body, auth).await
+        self.send(M::NSID, M::HTTP_METHOD, query, body).await
     }
 
-    /// The logged-in session, if any.
+    /// The app-password session calls are authorized with (from [`Client::login`] or
+    /// [`Client::set_session`]), as it is now: its tokens change when it refreshes.
     pub fn session(&self) -> Option<Session> {
-        self.inner
-            .session
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        let credentials: Arc<dyn Any + Send + Sync> = self.credentials()?;
+        let password = credentials.downcast::<PasswordSession>().ok()?;
+        Some(password.session())
     }
 
-    /// Replaces the session (one saved earlier, or `None` to forget it).
+    /// Authorizes calls with an app-password session (one saved earlier), refreshed with
+    /// `com.atproto.server.refreshSession` when the server says `ExpiredToken`; `None` forgets
+    /// the credentials.
     pub fn set_session(&self, session: Option<Session>) {
-        *self
-            .inner
-            .session
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = session;
+        let credentials = session.map(|session| {
+            Arc::new(PasswordSession::new(self.unauthorized(None), session)) as Arc<dyn Credentials>
+        });
+        self.set_credentials(credentials);
     }
 
     /// The credentials calls are authorized with, if any (they take the place of a session).
@@ -204,8 +203,8 @@ impl Client {
             .clone()
     }
 
-    /// Replaces the credentials (an OAuth session, an access token and its DID), or `None`
-    /// to forget them; while set, calls carry them rather than the session's tokens.
+    /// Replaces the credentials (an OAuth session, an app-password session, an access token),
+    /// or `None` to forget them.
     pub fn set_credentials(&self, credentials: Option<Arc<dyn Credentials>>) {
         *self
             .inner
@@ -214,12 +213,9 @@ impl Client {
             .unwrap_or_else(|e| e.into_inner()) = credentials;
     }
 
-    /// The account calls act as: the credentials' DID, or the session's.
+    /// The account calls act as: the credentials' DID.
     pub fn did(&self) -> Option<lexicon_runtime::Did> {
-        match self.credentials() {
-            Some(credentials) => credentials.did(),
-            None => self.session().map(|s| s.did),
-        }
+        self.credentials()?.did()
     }
 
     /// How many HTTP requests this client (and its clones) has sent.
@@ -232,34 +228,27 @@ impl Client {
         self.inner.mode
     }
 
-    /// Sends one call, refreshing the session and sending again once if the server says
-    /// `ExpiredToken`; returns a response with a success status, or the call's error.
+    /// Sends one call: the credentials authorize it, the transport sends it, the retry policy
+    /// may send it again after a failure, and the credentials see the answer (and may ask for
+    /// it to be sent again, with fresh headers, at most three times); returns a response with a
+    /// success status, or the call's error.
     pub(crate) async fn send<E: ErrorName>(
         &self,
         nsid: &'static str,
         method: &'static str,
         query: String,
         body: Option<Body>,
-        auth: Auth,
     ) -> Result<Response, Error<E>> {
         let mut url = format!("{}/{}", self.inner.base, nsid);
         if !query.is_empty() {
             url.push('?');
             url.push_str(&query);
         }
-        let mut refreshed = false;
-        let mut retries = 0;
+        let credentials = self.credentials();
+        let mut again = 0;
         let mut retried = 0;
-        let credentials = match auth {
-            Auth::Access => self.credentials(),
-            Auth::None | Auth::Refresh => None,
-        };
         loop {
-            let token = match credentials {
-                Some(_) => None,
-                None => self.token(auth),
-            };
-            let mut request = self.request(method, &url, &body, token.as_deref(), auth);
+            let mut request = self.request(method, &url, &body);
             if let Some(credentials) = &credentials {
                 credentials
                     .authorize(&mut request)
@@ -280,56 +269,34 @@ impl Client {
                     return Err(error);
                 }
             };
-            let success = (200..300).contains(&response.status);
-            let error = match success {
-                true => None,
-                false => Some(self.read_error(nsid, &mut response).await),
-            };
-            if !success {
-                let failure = Failure::of_status(response.status, retry_after(&response));
-                if let Some(failure) = failure {
-                    if self.wait_to_retry(method, &mut retried, failure).await {
-                        continue;
-                    }
+            if (200..300).contains(&response.status) {
+                if let (Some(credentials), Some(sent)) = (&credentials, &sent) {
+                    credentials
+                        .observe(sent, observed(&response, None))
+                        .await
+                        .map_err(|error| Error::Credentials { nsid, error })?;
                 }
+                return Ok(response);
             }
-            if let (Some(credentials), Some(sent)) = (&credentials, &sent) {
-                let observed = Observed {
-                    status: response.status,
-                    headers: &response.headers,
-                    error: match &error {
-                        Some(ReadErrorBody::Xrpc { name, .. }) => Some(name.as_str()),
-                        _ => None,
-                    },
-                };
-                let again = credentials
-                    .observe(sent, observed)
-                    .await
-                    .map_err(|error| Error::Credentials { nsid, error })?;
-                if again && !success && retries < 3 {
-                    retries += 1;
+            let error = self.read_error(nsid, &mut response).await;
+            if let Some(failure) = Failure::of_status(response.status, retry_after(&response)) {
+                if self.wait_to_retry(method, &mut retried, failure).await {
                     continue;
                 }
             }
-            let Some(error) = error else {
-                return Ok(response);
-            };
-            let expired =
-                matches!(&error, ReadErrorBody::Xrpc { name, .. } if name == "ExpiredToken");
-            if expired
-                && auth == Auth::Access
-                && credentials.is_none()
-                && !refreshed
-                && self.session().is_some()
-            {
-                refreshed = true;
-                Box::pin(self.refresh(token.as_deref().unwrap_or_default()))
+            if let (Some(credentials), Some(sent)) = (&credentials, &sent) {
+                let name = match &error {
+                    ReadErrorBody::Xrpc { name, .. } => Some(name.as_str()),
+                    ReadErrorBody::Text(_) => None,
+                };
+                let send_again = credentials
+                    .observe(sent, observed(&response, name))
                     .await
-                    .map_err(|error| Error::Refresh {
-                        nsid,
-                        error: Box::new(error),
-                    })?;
-                continue;
+                    .map_err(|error| Error::Credentials { nsid, error })?;
+                if send_again && again < 3 {
+                    again += 1;
+                    continue;
+                }
             }
             return Err(error.into_error(nsid, response.status, &response));
         }
@@ -348,30 +315,9 @@ impl Client {
         }
     }
 
-    fn token(&self, auth: Auth) -> Option<String> {
-        let session = self.session();
-        match auth {
-            Auth::None => None,
-            Auth::Access => session
-                .map(|s| s.access_jwt().to_owned())
-                .or_else(|| self.inner.bearer.clone()),
-            Auth::Refresh => session.map(|s| s.refresh_jwt().to_owned()),
-        }
-    }
-
-    fn request(
-        &self,
-        method: &'static str,
-        url: &str,
-        body: &Option<Body>,
-        token: Option<&str>,
-        auth: Auth,
-    ) -> Request {
+    fn request(&self, method: &'static str, url: &str, body: &Option<Body>) -> Request {
         let mut headers = vec![("accept", "application/json, */*;q=0.5".to_owned())];
-        if let Some(token) = token {
-            headers.push(("authorization", format!("Bearer {token}")));
-        }
-        if let (Some(proxy), Auth::Access) = (&self.inner.proxy, auth) {
+        if let Some(proxy) = &self.inner.proxy {
             headers.push(("atproto-proxy", proxy.clone()));
         }
         if let Some(body) = body {
@@ -430,30 +376,6 @@ impl Client {
             }
         }
     }
-
-    /// Refreshes the session with `com.atproto.server.refreshSession`, unless another call
-    /// already replaced the access token `stale`.
-    async fn refresh(
-        &self,
-        stale: &str,
-    ) -> Result<(), Error<crate::atproto::com::atproto::server::refresh_session::RefreshSessionError>>
-    {
-        use crate::atproto::com::atproto::server::refresh_session::RefreshSession;
-        let _guard = self.inner.refreshing.lock().await;
-        if self.session().is_some_and(|s| s.access_jwt() != stale) {
-            return Ok(());
-        }
-        let output = self
-            .call_as::<RefreshSession>(&NoParams, &(), None, Auth::Refresh)
-            .await?;
-        self.set_session(Some(Session::new(
-            output.did,
-            output.handle,
-            output.access_jwt,
-            output.refresh_jwt,
-        )));
-        Ok(())
-    }
 }
 
 impl std::fmt::Debug for Client {
@@ -464,6 +386,15 @@ impl std::fmt::Debug for Client {
             .field("mode", &self.inner.mode)
             .field("did", &self.did())
             .finish_non_exhaustive()
+    }
+}
+
+/// What the credentials see of a response: its status, headers and XRPC error name.
+fn observed<'a>(response: &'a Response, error: Option<&'a str>) -> Observed<'a> {
+    Observed {
+        status: response.status,
+        headers: &response.headers,
+        error,
     }
 }
 

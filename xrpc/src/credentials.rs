@@ -1,6 +1,7 @@
-//! Credentials: what authorizes a client's calls when it is not a password session. An
-//! access token and the account's DID ([`TokenCredentials`]), or an OAuth session with DPoP
-//! (`lexicon-oauth`), each as one implementation of [`Credentials`].
+//! Credentials: what authorizes a client's calls, whichever way it signed in. An app-password
+//! session ([`PasswordSession`](crate::PasswordSession)), a token already held
+//! ([`TokenCredentials`]), or an OAuth session with DPoP (`lexicon-oauth`), each one
+//! implementation of [`Credentials`], and the client's one path.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -51,7 +52,7 @@ impl Observed<'_> {
 /// be sent again. Set with [`ClientBuilder::credentials`](crate::ClientBuilder::credentials) or
 /// [`Client::set_credentials`](crate::Client::set_credentials); every call, generated
 /// methods and record operations alike, then goes through it.
-pub trait Credentials: Send + Sync + 'static {
+pub trait Credentials: std::any::Any + Send + Sync {
     /// The account the calls act as: the repository that record operations write to.
     fn did(&self) -> Option<Did>;
 
@@ -74,19 +75,29 @@ pub trait Credentials: Send + Sync + 'static {
     }
 }
 
-/// An access token the caller already holds (from its own OAuth flow, a service, a test) and
-/// the DID of the account it acts for, sent as `Authorization: Bearer`; no login, no refresh.
+/// A token the caller already holds, sent as `Authorization: Bearer`; no login, no refresh.
+/// With the DID of the account it acts for (an access token from the caller's own flow, a
+/// test), record operations write to that repository; without one (a service's API key), calls
+/// act for no account.
 #[derive(Clone)]
 pub struct TokenCredentials {
-    did: Did,
+    did: Option<Did>,
     token: String,
 }
 
 impl TokenCredentials {
-    /// Credentials for `did` with `token`.
+    /// Credentials for the account `did` with its access token `token`.
     pub fn new(did: Did, token: impl Into<String>) -> Self {
         TokenCredentials {
-            did,
+            did: Some(did),
+            token: token.into(),
+        }
+    }
+
+    /// Credentials that are only `token` (an API key, a service token), for no account.
+    pub fn bearer(token: impl Into<String>) -> Self {
+        TokenCredentials {
+            did: None,
             token: token.into(),
         }
     }
@@ -102,7 +113,7 @@ impl std::fmt::Debug for TokenCredentials {
 
 impl Credentials for TokenCredentials {
     fn did(&self) -> Option<Did> {
-        Some(self.did.clone())
+        self.did.clone()
     }
 
     fn authorize<'a>(

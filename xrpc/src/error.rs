@@ -5,7 +5,6 @@ use std::time::Duration;
 use lexicon_runtime::xrpc::{ErrorName, UnlistedError};
 use lexicon_runtime::{AtUri, Cid};
 
-use crate::atproto::com::atproto::server::refresh_session::RefreshSessionError;
 use crate::transport::TransportError;
 
 /// Why an XRPC call failed. `E` is the method's error enum (`GetRecordError`), so the errors
@@ -92,7 +91,8 @@ pub enum Error<E = UnlistedError> {
         nsid: &'static str,
     },
     /// The client's [`Credentials`](crate::Credentials) could not authorize the call (their
-    /// tokens could not be refreshed, say).
+    /// tokens could not be refreshed, say: for an app-password session, the source is the
+    /// `com.atproto.server.refreshSession` call's `Error`).
     #[error("{nsid}: {error}")]
     Credentials {
         /// The method not called.
@@ -100,15 +100,6 @@ pub enum Error<E = UnlistedError> {
         /// What the credentials said.
         #[source]
         error: crate::credentials::CredentialsError,
-    },
-    /// The access token expired and refreshing the session failed.
-    #[error("{nsid}: the session could not be refreshed: {error}")]
-    Refresh {
-        /// The method whose call needed the refresh.
-        nsid: &'static str,
-        /// Why `com.atproto.server.refreshSession` failed.
-        #[source]
-        error: Box<Error<RefreshSessionError>>,
     },
     /// The server stored the record under a CID other than the one computed here from the
     /// record's DAG-CBOR encoding (or a fetched record's content does not match its CID).
@@ -151,7 +142,6 @@ impl<E> Error<E> {
             | Error::Transport { nsid, .. }
             | Error::NotLoggedIn { nsid }
             | Error::Credentials { nsid, .. }
-            | Error::Refresh { nsid, .. }
             | Error::CidMismatch { nsid, .. } => nsid,
         }
     }
@@ -208,7 +198,6 @@ impl<E> Error<E> {
             Error::Transport { nsid, error } => Error::Transport { nsid, error },
             Error::NotLoggedIn { nsid } => Error::NotLoggedIn { nsid },
             Error::Credentials { nsid, error } => Error::Credentials { nsid, error },
-            Error::Refresh { nsid, error } => Error::Refresh { nsid, error },
             Error::CidMismatch {
                 nsid,
                 uri,

@@ -20,8 +20,12 @@
 //! On top of that, typed record operations over `com.atproto.repo` ([`Client::create_record`],
 //! [`Client::get_record`], [`Client::list_records`], [`Client::put_record`],
 //! [`Client::delete_record`], [`Client::upload_blob`]) check a record against its schema and its
-//! key type before anything is sent. Sessions (`com.atproto.server.createSession`) refresh
-//! themselves when the server says `ExpiredToken`.
+//! key type before anything is sent.
+//!
+//! Every call is authorized by the client's [`Credentials`], whichever way it signed in: an
+//! app password ([`Client::login`], a [`PasswordSession`] that refreshes itself when the server
+//! says `ExpiredToken`), a token already held ([`TokenCredentials`]), or an OAuth session
+//! (`lexicon-oauth`).
 //!
 //! HTTP goes through the [`Transport`] trait; the `reqwest` feature (on by default) provides
 //! [`ReqwestTransport`], with rustls. The `dag-cbor` feature checks record CIDs locally.
@@ -59,7 +63,7 @@ pub use error::{BuildError, Error};
 pub use listing::{InvalidRecord, Listed, RecordPages};
 pub use records::{Created, StoredRecord};
 pub use retry::RetryPolicy;
-pub use session::Session;
+pub use session::{PasswordSession, Session};
 #[cfg(feature = "reqwest")]
 pub use transport::ReqwestTransport;
 pub use transport::{ByteStream, Request, Response, SendFuture, Transport, TransportError};

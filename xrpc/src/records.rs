@@ -11,7 +11,7 @@ use crate::atproto::com::atproto::repo::delete_record::{self, DeleteRecord, Dele
 use crate::atproto::com::atproto::repo::get_record::{self, GetRecord, GetRecordError};
 use crate::atproto::com::atproto::repo::put_record::{self, PutRecord, PutRecordError};
 use crate::atproto::com::atproto::repo::upload_blob::UploadBlob;
-use crate::client::{Auth, Client};
+use crate::client::Client;
 use crate::error::Error;
 
 /// Where a record was written: its AT URI and the CID of its content (a `strongRef`'s two
@@ -184,7 +184,7 @@ impl Client {
         mime_type: &str,
     ) -> Result<Blob, Error<UnlistedError>> {
         let output = self
-            .call_as::<UploadBlob>(&NoParams, &bytes, Some(mime_type), Auth::Access)
+            .call_as::<UploadBlob>(&NoParams, &bytes, Some(mime_type))
             .await?;
         Ok(output.blob)
     }

@@ -76,7 +76,10 @@ fn now() -> i64 {
 }
 
 fn bearer(url: &str, token: &str) -> Client {
-    Client::builder(url).bearer_token(token).build().unwrap()
+    Client::builder(url)
+        .credentials(lexicon_xrpc::TokenCredentials::bearer(token))
+        .build()
+        .unwrap()
 }
 
 use lexicons::dev::cocore::account::{create_api_key, list_api_keys, revoke_api_key};

@@ -63,7 +63,10 @@ async fn the_readme_appview_serves_jobs_and_checks_service_auth() {
     )
     .unwrap();
     let token = client.query::<GetServiceAuth>(&params).await.unwrap().token;
-    let authed = Client::builder(&url).bearer_token(&token).build().unwrap();
+    let authed = Client::builder(&url)
+        .credentials(lexicon_xrpc::TokenCredentials::bearer(&token))
+        .build()
+        .unwrap();
     let out = authed
         .call::<RevokeApiKey>(&NoParams, &input)
         .await
