@@ -16,6 +16,11 @@ impl Client {
     /// there was none). When another write got there first (`InvalidSwap`), it reads again and
     /// asks `change` again, up to `attempts` writes in all; the last `InvalidSwap` is returned.
     /// A read that fails is returned as the error of the write.
+    ///
+    /// A write of the content the record already has is a no-op to the reference PDS, which
+    /// answers it as a success without checking `swapRecord` (and without a commit:
+    /// [`Created::commit`] is `None`). When two writers may race to write the same content (two
+    /// workers setting the same flag), the one whose answer has no commit did not write it.
     pub async fn swap_record<R: Record + Send + 'static>(
         &self,
         rkey: &str,

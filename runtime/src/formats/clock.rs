@@ -84,6 +84,14 @@ impl Datetime {
     pub fn now() -> Datetime {
         Datetime::from(SystemTime::now())
     }
+
+    /// The instant, in whole seconds since the Unix epoch (UTC, the offset applied): for
+    /// comparing datetimes written with different offsets or precision, such as a record's
+    /// `expiresAt` and [`Datetime::now`].
+    pub fn unix_seconds(&self) -> i64 {
+        // Every Datetime holds a valid datetime (parsed, or made here from a SystemTime).
+        super::datetime::unix_seconds(self.as_str()).unwrap_or_default()
+    }
 }
 
 /// UTC with milliseconds, as the reference writes datetimes (`2026-11-28T03:55:00.123Z`). Times

@@ -23,13 +23,19 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// `-00:00`; day 00 and second 60 refused (as JavaScript's `Date` does), days past the end of a
 /// month roll over (as `Date` does); the instant, in UTC, must fall in years 0000 to 9999.
 pub fn is_valid_datetime(s: &str) -> bool {
+    unix_seconds(s).is_some()
+}
+
+/// The instant a valid `datetime` names, in whole seconds since the Unix epoch (UTC), or
+/// `None` when `s` is not one (as [`is_valid_datetime`] decides).
+pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() > 64 || s.ends_with("-00:00") || b.len() < 20 {
-        return false;
+        return None;
     }
     let sep = |pos: usize, c: u8| b.get(pos) == Some(&c);
     if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
-        return false;
+        return None;
     }
     let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
         digits(b, 0, 4),
@@ -39,14 +45,14 @@ pub fn is_valid_datetime(s: &str) -> bool {
         digits(b, 14, 2),
         digits(b, 17, 2),
     ) else {
-        return false;
+        return None;
     };
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
-        return false;
+        return None;
     }
     // The pattern allows second 60, but `Date` refuses it.
     if second > 59 {
-        return false;
+        return None;
     }
     let mut pos = 19;
     if sep(pos, b'.') {
@@ -55,7 +61,7 @@ pub fn is_valid_datetime(s: &str) -> bool {
             .take_while(|c| c.is_ascii_digit())
             .count();
         if frac == 0 {
-            return false;
+            return None;
         }
         pos += 1 + frac;
     }
@@ -63,10 +69,10 @@ pub fn is_valid_datetime(s: &str) -> bool {
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
             let (Some(oh), Some(om)) = (digits(b, pos + 1, 2), digits(b, pos + 4, 2)) else {
-                return false;
+                return None;
             };
             if oh > 23 || om > 59 {
-                return false;
+                return None;
             }
             let m = oh * 60 + om;
             if *sign == b'-' {
@@ -75,7 +81,7 @@ pub fn is_valid_datetime(s: &str) -> bool {
                 m
             }
         }
-        _ => return false,
+        _ => return None,
     };
     let seconds = days_from_civil(year, month, 1) * 86_400
         + (day - 1) * 86_400
@@ -85,5 +91,24 @@ pub fn is_valid_datetime(s: &str) -> bool {
         - offset_minutes * 60;
     let min = days_from_civil(0, 1, 1) * 86_400;
     let max = days_from_civil(10_000, 1, 1) * 86_400;
-    (min..max).contains(&seconds)
+    (min..max).contains(&seconds).then_some(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Datetime;
+
+    #[test]
+    fn the_instant_of_a_datetime_applies_its_offset() {
+        let at = |s: &str| Datetime::new(s).unwrap().unix_seconds();
+        assert_eq!(at("1970-01-01T00:00:00Z"), 0);
+        assert_eq!(at("2026-12-06T04:00:00.999Z"), 1_796_529_600);
+        assert_eq!(at("2026-12-06T05:00:00+01:00"), at("2026-12-06T04:00:00Z"));
+        assert_eq!(at("2026-12-05T23:30:00-04:30"), at("2026-12-06T04:00:00Z"));
+        let now = Datetime::now();
+        assert_eq!(
+            now.unix_seconds(),
+            Datetime::new(now.as_str()).unwrap().unix_seconds()
+        );
+    }
 }

@@ -12,6 +12,7 @@ const FOLDERS: &[&str] = &[
     "examples/cocore-appview/tests",
     "examples/index-jobs/tests",
     "examples/publish-job/tests",
+    "examples/cocore-provider/tests",
 ];
 const FILES: &[&str] = &[
     "xrpc/tests/loopback.rs",
