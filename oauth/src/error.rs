@@ -130,6 +130,9 @@ pub enum OAuthError {
         /// The request's URL.
         url: String,
     },
+    /// The browser did not come back to the loopback listener in time.
+    #[error("no sign-in came back within {} s", .0.as_secs())]
+    NoCallback(std::time::Duration),
     /// The client's configuration cannot work (a redirect URI that is not loopback, ...).
     #[error("client configuration: {0}")]
     Config(String),

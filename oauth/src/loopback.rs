@@ -1,10 +1,15 @@
 //! The redirect of a loopback client (a CLI or a desktop program): a one-shot HTTP listener on
 //! `127.0.0.1` that the browser comes back to after the user signs in.
 
+use std::time::Duration;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use url::Url;
 
+use crate::client::OAuthClient;
 use crate::error::OAuthError;
+use crate::session::OAuthSession;
 
 /// The most a browser's request line and headers may take; a longer request is answered with
 /// an error page and ignored.
@@ -83,6 +88,32 @@ impl LoopbackRedirect {
             respond(&mut stream, "200 OK", DONE_PAGE).await;
             return Ok(query.to_owned());
         }
+    }
+
+    /// A loopback sign-in from start to end, for a command-line program: starts the sign-in of
+    /// `input` (a handle or DID) with `oauth` (whose redirect URI is this listener's), hands
+    /// the URL to `open` (print it, or open a browser), waits at most `wait` for the browser to
+    /// come back ([`OAuthError::NoCallback`] past it), and finishes the sign-in.
+    pub async fn sign_in(
+        self,
+        oauth: &OAuthClient,
+        input: &str,
+        open: impl FnOnce(&Url),
+        wait: Duration,
+    ) -> Result<OAuthSession, OAuthError> {
+        if oauth.metadata().redirect_uri != self.uri {
+            return Err(OAuthError::Config(format!(
+                "the client's redirect URI is {}, not this listener's {}",
+                oauth.metadata().redirect_uri,
+                self.uri
+            )));
+        }
+        let url = oauth.authorize(input).await?;
+        open(&url);
+        let query = tokio::time::timeout(wait, self.receive())
+            .await
+            .map_err(|_| OAuthError::NoCallback(wait))??;
+        oauth.callback(&query).await
     }
 }
 

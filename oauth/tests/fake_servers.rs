@@ -551,3 +551,50 @@ async fn a_transport_failure_keeps_its_cause() {
     );
     assert!(error.to_string().contains("refused"), "{error}");
 }
+
+#[tokio::test]
+async fn a_loopback_sign_in_waits_for_the_browser_only_so_long() {
+    let _deadline = Deadline::start();
+    let fake = Fake::new();
+    let redirect = lexicon_oauth::LoopbackRedirect::bind("/callback")
+        .await
+        .unwrap();
+    let metadata =
+        ClientMetadata::loopback(redirect.redirect_uri(), Scopes::new().transition_generic())
+            .unwrap();
+    let mut dids = StaticResolver::new();
+    dids.insert(document());
+    let oauth = OAuthClient::builder(metadata)
+        .transport(fake.clone())
+        .did_resolver(dids)
+        .build();
+    let mut opened = None;
+    let wait = std::time::Duration::from_millis(200);
+    let error = redirect
+        .sign_in(&oauth, DID, |url| opened = Some(url.clone()), wait)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, OAuthError::NoCallback(w) if w == wait),
+        "{error}"
+    );
+    let opened = opened.expect("the URL was handed out");
+    assert!(
+        opened
+            .as_str()
+            .starts_with("https://auth.test/oauth/authorize?"),
+        "{opened}"
+    );
+
+    // A listener that is not the client's redirect URI is refused before anything is sent.
+    let other = lexicon_oauth::LoopbackRedirect::bind("/callback")
+        .await
+        .unwrap();
+    let asked = fake.state().asked.len();
+    let error = other
+        .sign_in(&oauth, DID, |_| panic!("nothing to open"), wait)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, OAuthError::Config(_)), "{error}");
+    assert_eq!(fake.state().asked.len(), asked);
+}

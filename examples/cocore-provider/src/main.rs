@@ -144,19 +144,21 @@ async fn sign_in(args: &Args) -> Result<Client, (u8, String)> {
     let redirect = LoopbackRedirect::bind("/callback").await.map_err(failed)?;
     let scopes = Scopes::new().transition_generic();
     let metadata = ClientMetadata::loopback(redirect.redirect_uri(), scopes).map_err(failed)?;
-    let loopback = args.pds.starts_with("http://");
     let oauth = OAuthClient::builder(metadata)
-        .allow_http(loopback)
+        // Plain http and loopback addresses only for a development PDS on this machine.
+        .allow_http(args.pds.starts_with("http://"))
         .did_resolver(HttpResolver::new().plc_url(&args.plc))
         .handle_resolver(XrpcHandleResolver::new(&args.pds))
         .build();
-    let url = oauth.authorize(&args.handle).await.map_err(failed)?;
-    eprintln!("open {url}");
-    let query = tokio::time::timeout(Duration::from_secs(300), redirect.receive())
+    let session = redirect
+        .sign_in(
+            &oauth,
+            &args.handle,
+            |url| eprintln!("open {url}"),
+            Duration::from_secs(300),
+        )
         .await
-        .map_err(|_| failed("no sign-in came back within five minutes"))?
         .map_err(failed)?;
-    let session = oauth.callback(&query).await.map_err(failed)?;
     Client::builder(session.pds())
         .credentials(session)
         .build()

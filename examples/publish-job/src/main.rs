@@ -1,8 +1,12 @@
 //! Publishes the `dev.cocore.compute.job` record in a JSON file, as it is, to a PDS:
 //!
 //! ```text
-//! publish-job --pds URL --handle HANDLE --password PASSWORD JOB.json
+//! publish-job --pds URL --handle HANDLE (--password PASSWORD | --oauth) JOB.json
 //! ```
+//!
+//! With `--oauth`, it signs in as a loopback OAuth client: it prints `open <URL>` on standard
+//! error, waits (five minutes at most) for the browser to come back to
+//! `http://127.0.0.1:PORT/callback`, and publishes with the session.
 //!
 //! Prints `{"uri": "...", "cid": "..."}` and exits 0 when the record is created. A record the
 //! schema refuses (or a file that is not a job in JSON) is reported with every violation and
@@ -11,9 +15,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use cocore_lexicons::dev::cocore::compute::job::Job;
+use lexicon_identity::HttpResolver;
+use lexicon_oauth::{
+    ClientMetadata, LoopbackRedirect, OAuthClient, RepoAction, Scopes, XrpcHandleResolver,
+};
 use lexicon_xrpc::{Client, Error};
 
 /// Publishes a dev.cocore.compute.job record from a JSON file to a PDS.
@@ -26,9 +35,15 @@ struct Args {
     /// The account's handle (or DID, or email)
     #[arg(long)]
     handle: String,
-    /// The account's password (an app password, preferably)
+    /// The account's password (an app password, preferably), or sign in with --oauth
+    #[arg(long, required_unless_present = "oauth", conflicts_with = "oauth")]
+    password: Option<String>,
+    /// Sign in with OAuth, as a loopback client, in a browser
     #[arg(long)]
-    password: String,
+    oauth: bool,
+    /// The PLC directory that resolves the account's did:plc (for --oauth)
+    #[arg(long, default_value = "https://plc.directory")]
+    plc: String,
     /// The job record, in JSON, with its $type
     job: PathBuf,
 }
@@ -69,16 +84,12 @@ fn run(args: &Args) -> Result<String, (u8, String)> {
         .build()
         .map_err(|e| (FAILED, format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let client = Client::new(&args.pds).map_err(|e| (FAILED, e.to_string()))?;
-        client
-            .login(&args.handle, &args.password)
-            .await
-            .map_err(|e| {
-                (
-                    FAILED,
-                    format!("login to {} as {} failed: {e}", args.pds, args.handle),
-                )
-            })?;
+        let client = sign_in(args).await.map_err(|e| {
+            (
+                FAILED,
+                format!("login to {} as {} failed: {e}", args.pds, args.handle),
+            )
+        })?;
         let created = client.create_record(&job).await.map_err(|e| match e {
             Error::Invalid { .. } => (REFUSED, format!("{path}: {e}")),
             other => (FAILED, format!("publishing the job failed: {other}")),
@@ -89,4 +100,33 @@ fn run(args: &Args) -> Result<String, (u8, String)> {
             serde_json::Value::from(created.cid.as_str())
         ))
     })
+}
+
+/// A client signed in as `--handle`: with its password, or by OAuth in a browser.
+async fn sign_in(args: &Args) -> Result<Client, Box<dyn std::error::Error>> {
+    if let Some(password) = &args.password {
+        let client = Client::new(&args.pds)?;
+        client.login(&args.handle, password).await?;
+        return Ok(client);
+    }
+    let redirect = LoopbackRedirect::bind("/callback").await?;
+    let scopes = Scopes::new().repo(Job::NSID, &[RepoAction::Create]);
+    let metadata = ClientMetadata::loopback(redirect.redirect_uri(), scopes)?;
+    let oauth = OAuthClient::builder(metadata)
+        // Plain http and loopback addresses only for a development PDS on this machine.
+        .allow_http(args.pds.starts_with("http://"))
+        .did_resolver(HttpResolver::new().plc_url(&args.plc))
+        .handle_resolver(XrpcHandleResolver::new(&args.pds))
+        .build();
+    let session = redirect
+        .sign_in(
+            &oauth,
+            &args.handle,
+            |url| eprintln!("open {url}"),
+            Duration::from_secs(300),
+        )
+        .await?;
+    Ok(Client::builder(session.pds())
+        .credentials(session)
+        .build()?)
 }

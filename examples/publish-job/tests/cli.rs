@@ -193,3 +193,59 @@ async fn login_network_and_file_failures_exit_2_with_a_message() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("cannot read"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_job_is_published_with_an_oauth_session_signed_in_in_a_browser() {
+    use tokio::io::AsyncBufReadExt as _;
+
+    let _deadline = Deadline::start();
+    let (handle, did) = account("oauthpublisher.test").await;
+    let dir = tempfile::tempdir().unwrap();
+    let value = job("ffeeddccbbaa99887766554433221100");
+    let file = write(dir.path(), "job.json", &value);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_publish-job"))
+        .args([
+            "--pds",
+            &pds().url,
+            "--plc",
+            &pds().plc,
+            "--handle",
+            &handle,
+            "--oauth",
+        ])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = stderr.next_line().await.unwrap().expect("a line to open");
+    let url = line
+        .strip_prefix("open ")
+        .unwrap_or_else(|| panic!("{line}"));
+    // The user's browser: sign in, consent, and come back to the command's loopback listener.
+    let back = lexicon_test_support::browser::sign_in_and_consent(url, &handle, PASSWORD)
+        .await
+        .unwrap();
+    assert!(back.starts_with("http://127.0.0.1:"), "{back}");
+    assert!(reqwest::get(&back).await.unwrap().status().is_success());
+    let output = child.wait_with_output().await.unwrap();
+    let mut rest = String::new();
+    while let Ok(Some(line)) = stderr.next_line().await {
+        rest.push_str(&line);
+    }
+    assert!(output.status.success(), "{rest}");
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let uri = printed["uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with(&format!("at://{did}/dev.cocore.compute.job/")),
+        "{uri}"
+    );
+    let read = Client::new(&pds().url)
+        .unwrap()
+        .get_record_at::<Job>(&uri.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(read.value, Job::from_json(&value.to_string()).unwrap());
+}
