@@ -73,6 +73,100 @@ async fn two_holders_of_one_file_store_refresh_once_and_both_keep_working() {
     assert!(stored.is_some());
 }
 
+/// What the child processes of the test below are given, in their environment.
+const CHILD: &str = "OAUTH_FILE_STORE_CHILD";
+
+#[tokio::test]
+async fn two_processes_on_one_file_store_refresh_at_once_and_both_keep_working() {
+    let _deadline = Deadline::start();
+    if let Ok(given) = std::env::var(CHILD) {
+        return refresh_as_a_child(&given).await;
+    }
+    let account = common::account("oauthprocs").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.json");
+    let first = oauth_client(FileStore::new(&path));
+    let query = consent(&first, &account.handle, &account.handle).await;
+    first.callback(&query).await.unwrap();
+    drop(first);
+
+    // Two processes restore the stored session and refresh it at the same instant.
+    let start = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 1500;
+    let given = serde_json::json!({
+        "store": path, "did": account.did, "pds": common::pds().url,
+        "plc": common::pds().plc, "start": start as u64,
+    })
+    .to_string();
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            let given = given.clone();
+            std::thread::spawn(move || {
+                let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+                command
+                    .args([
+                        "--exact",
+                        "two_processes_on_one_file_store_refresh_at_once_and_both_keep_working",
+                    ])
+                    .args(["--nocapture", "--test-threads=1"])
+                    .env(CHILD, given);
+                lexicon_test_support::process::output(
+                    &mut command,
+                    lexicon_test_support::process::CLI_LIMIT,
+                )
+            })
+        })
+        .collect();
+    for child in children {
+        let output = child.join().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("child refreshed and wrote"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // The stored session still works: no refresh token was spent twice (the reference
+    // server would have revoked the whole session).
+    let after = oauth_client(FileStore::new(&path));
+    let session = after.restore(&account.did).await.unwrap();
+    session.refresh().await.unwrap();
+    typed_client(&session)
+        .create_record(&a_job())
+        .await
+        .unwrap();
+}
+
+/// The child's part: restore the session from the shared file, refresh it when the parent
+/// said, and write a record with it.
+async fn refresh_as_a_child(given: &str) {
+    let given: serde_json::Value = serde_json::from_str(given).unwrap();
+    let text = |key: &str| given[key].as_str().unwrap().to_owned();
+    let metadata =
+        ClientMetadata::loopback(signin::REDIRECT, Scopes::new().transition_generic()).unwrap();
+    let oauth = OAuthClient::builder(metadata)
+        .allow_http(true)
+        .did_resolver(HttpResolver::new().plc_url(text("plc")))
+        .handle_resolver(XrpcHandleResolver::new(text("pds")))
+        .store(FileStore::new(text("store")))
+        .build();
+    let session = oauth.restore(&text("did")).await.unwrap();
+    let start =
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(given["start"].as_u64().unwrap());
+    if let Ok(wait) = start.duration_since(std::time::SystemTime::now()) {
+        tokio::time::sleep(wait).await;
+    }
+    session.refresh().await.unwrap();
+    typed_client(&session)
+        .create_record(&a_job())
+        .await
+        .unwrap();
+    println!("child refreshed and wrote");
+}
+
 #[tokio::test]
 async fn a_store_that_cannot_be_written_after_a_refresh_leaves_nobody_on_a_spent_token() {
     let _deadline = Deadline::start();
