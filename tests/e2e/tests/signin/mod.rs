@@ -22,7 +22,12 @@ pub const REDIRECT: &str = "http://127.0.0.1:8321/callback";
 
 /// A loopback client of the test PDS, keeping sessions in `store`.
 pub fn oauth_client(store: impl SessionStore) -> OAuthClient {
-    let metadata = ClientMetadata::loopback(REDIRECT, Scopes::new().transition_generic()).unwrap();
+    oauth_client_with(store, Scopes::new().transition_generic())
+}
+
+/// A loopback client of the test PDS asking for `scopes`, keeping sessions in `store`.
+pub fn oauth_client_with(store: impl SessionStore, scopes: Scopes) -> OAuthClient {
+    let metadata = ClientMetadata::loopback(REDIRECT, scopes).unwrap();
     OAuthClient::builder(metadata)
         .allow_http(true)
         .did_resolver(HttpResolver::new().plc_url(&pds().plc))
