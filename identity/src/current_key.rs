@@ -7,7 +7,7 @@ use crate::key::PublicKey;
 use crate::resolve::{DidResolver, ResolveError};
 
 /// Why a check with a DID's key did not pass.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyCheckError<E> {
     /// The DID could not be resolved.

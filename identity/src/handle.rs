@@ -3,10 +3,12 @@
 //! (`https://<handle>/.well-known/atproto-did`). A DID found this way is a claim: check that
 //! the DID's document names the handle back before trusting it.
 
+use lexicon_runtime::cause::{Cause, Chain};
+
 use crate::resolve::BoxFuture;
 
 /// Why a handle could not be resolved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum HandleError {
     /// The service or host says no DID is registered for the handle.
@@ -17,9 +19,36 @@ pub enum HandleError {
     Unavailable {
         /// The handle.
         handle: String,
-        /// What went wrong.
+        /// What went wrong (naming the source's causes too).
         message: String,
+        /// The error that made it fail (an HTTP client's, a DNS resolver's), if any.
+        #[source]
+        source: Option<Cause>,
     },
+}
+
+impl HandleError {
+    /// The handle could not be resolved, for the reason `message` gives.
+    pub(crate) fn unavailable(handle: &str, message: impl Into<String>) -> Self {
+        HandleError::Unavailable {
+            handle: handle.to_owned(),
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The handle could not be resolved because `what` failed with `error`, kept as the source.
+    pub(crate) fn failed(
+        handle: &str,
+        what: impl std::fmt::Display,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        HandleError::Unavailable {
+            handle: handle.to_owned(),
+            message: format!("{what}: {}", Chain(&error)),
+            source: Some(Cause::new(error)),
+        }
+    }
 }
 
 /// Resolves a handle to the DID it names.
@@ -45,6 +74,7 @@ mod http {
 
     use super::{did_in, HandleError, HandleResolver};
     use crate::address::AddressPolicy;
+    use crate::get::GetError;
     use crate::resolve::BoxFuture;
 
     /// The most of an answer that is read.
@@ -64,43 +94,15 @@ mod http {
         handle: &str,
         url: &str,
     ) -> Result<(u16, Vec<u8>), HandleError> {
-        let unavailable = |message: String| HandleError::Unavailable {
-            handle: handle.to_owned(),
-            message,
-        };
-        let mut response = client
-            .get(url)
-            .send()
+        crate::get::get(client, url, BODY_LIMIT)
             .await
-            .map_err(|e| unavailable(format!("GET {url}: {}", with_causes(&e))))?;
-        let status = response.status().as_u16();
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| unavailable(format!("reading {url}: {e}")))?
-        {
-            if body.len() + chunk.len() > BODY_LIMIT {
-                return Err(unavailable(format!(
-                    "{url} answered more than {BODY_LIMIT} bytes"
-                )));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok((status, body))
-    }
-
-    /// An error and its causes, one after the other (reqwest's own message leaves them out,
-    /// and they say why: a refused address, a timeout).
-    fn with_causes(error: &dyn std::error::Error) -> String {
-        let mut text = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
+            .map_err(|e| match e {
+                GetError::Failed { what, error } => HandleError::failed(handle, what, error),
+                GetError::TooLarge { url, limit } => HandleError::unavailable(
+                    handle,
+                    format!("{url} answered more than {limit} bytes"),
+                ),
+            })
     }
 
     /// The error for an answer other than `200`: `404` (and what `not_found` recognises) is
@@ -109,13 +111,13 @@ mod http {
         if status == 404 || not_found {
             return HandleError::NotFound(handle.to_owned());
         }
-        HandleError::Unavailable {
-            handle: handle.to_owned(),
-            message: format!(
+        HandleError::unavailable(
+            handle,
+            format!(
                 "GET {url} answered {status}: {}",
                 String::from_utf8_lossy(body)
             ),
-        }
+        )
     }
 
     /// Resolves handles with `com.atproto.identity.resolveHandle` at a service (a PDS, or an
@@ -146,9 +148,8 @@ mod http {
                     "{}/xrpc/com.atproto.identity.resolveHandle",
                     self.service
                 ))
-                .map_err(|e| HandleError::Unavailable {
-                    handle: handle.to_owned(),
-                    message: format!("the service {} is not a URL: {e}", self.service),
+                .map_err(|e| {
+                    HandleError::failed(handle, format_args!("the service {}", self.service), e)
                 })?;
                 url.query_pairs_mut().append_pair("handle", handle);
                 let (status, body) = get(&self.client, handle, url.as_str()).await?;
@@ -160,13 +161,9 @@ mod http {
                     return Err(refusal(handle, url.as_str(), status, &body, unknown));
                 }
                 let answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                answer["did"]
-                    .as_str()
-                    .and_then(did_in)
-                    .ok_or_else(|| HandleError::Unavailable {
-                        handle: handle.to_owned(),
-                        message: format!("{url} answered no DID"),
-                    })
+                answer["did"].as_str().and_then(did_in).ok_or_else(|| {
+                    HandleError::unavailable(handle, format!("{url} answered no DID"))
+                })
             })
         }
     }
@@ -227,25 +224,21 @@ mod http {
         ) -> BoxFuture<'a, Result<String, HandleError>> {
             Box::pin(async move {
                 if handle.is_empty() || handle.contains(['/', '?', '#', '@']) {
-                    return Err(HandleError::Unavailable {
-                        handle: handle.to_owned(),
-                        message: "not a host name".into(),
-                    });
+                    return Err(HandleError::unavailable(handle, "not a host name"));
                 }
                 let url = format!("{}://{handle}/.well-known/atproto-did", self.scheme);
                 if let Some(why) = self.policy.refuses_host_of(&url) {
-                    return Err(HandleError::Unavailable {
-                        handle: handle.to_owned(),
-                        message: format!("its host is {why}, which this resolver may not reach"),
-                    });
+                    return Err(HandleError::unavailable(
+                        handle,
+                        format!("its host is {why}, which this resolver may not reach"),
+                    ));
                 }
                 let (status, body) = get(&self.client, handle, &url).await?;
                 if status != 200 {
                     return Err(refusal(handle, &url, status, &body, false));
                 }
-                did_in(&String::from_utf8_lossy(&body)).ok_or_else(|| HandleError::Unavailable {
-                    handle: handle.to_owned(),
-                    message: format!("{url} does not hold a DID"),
+                did_in(&String::from_utf8_lossy(&body)).ok_or_else(|| {
+                    HandleError::unavailable(handle, format!("{url} does not hold a DID"))
                 })
             })
         }

@@ -27,10 +27,7 @@ impl DnsHandleResolver {
     /// A resolver with the system's configuration (`/etc/resolv.conf`).
     pub fn system() -> Result<Self, HandleError> {
         let resolver = TokioResolver::builder_tokio()
-            .map_err(|e| HandleError::Unavailable {
-                handle: String::new(),
-                message: format!("reading the system's DNS configuration: {e}"),
-            })?
+            .map_err(|e| HandleError::failed("", "reading the system's DNS configuration", e))?
             .build();
         Ok(DnsHandleResolver { resolver })
     }
@@ -53,10 +50,11 @@ impl HandleResolver for DnsHandleResolver {
                 Ok(lookup) => lookup.iter().map(|txt| txt.to_string()).collect(),
                 Err(e) if e.is_no_records_found() => Vec::new(),
                 Err(e) => {
-                    return Err(HandleError::Unavailable {
-                        handle: handle.to_owned(),
-                        message: format!("DNS TXT lookup of {name}: {e}"),
-                    })
+                    return Err(HandleError::failed(
+                        handle,
+                        format_args!("DNS TXT lookup of {name}"),
+                        e,
+                    ))
                 }
             };
             let dids: Vec<&str> = answers
@@ -66,10 +64,10 @@ impl HandleResolver for DnsHandleResolver {
             match dids.as_slice() {
                 [did] if did.starts_with("did:") => Ok((*did).to_owned()),
                 [] => Err(HandleError::NotFound(handle.to_owned())),
-                _ => Err(HandleError::Unavailable {
-                    handle: handle.to_owned(),
-                    message: format!("{name} holds {} `did=` records, not one DID", dids.len()),
-                }),
+                _ => Err(HandleError::unavailable(
+                    handle,
+                    format!("{name} holds {} `did=` records, not one DID", dids.len()),
+                )),
             }
         })
     }

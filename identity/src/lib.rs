@@ -30,6 +30,8 @@
 mod address;
 mod current_key;
 mod did;
+#[cfg(feature = "http")]
+mod get;
 mod handle;
 #[cfg(feature = "dns")]
 mod handle_dns;

@@ -7,14 +7,20 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use lexicon_runtime::cause::Cause;
+#[cfg(feature = "http")]
+use lexicon_runtime::cause::Chain;
+
 use crate::did::DidDocument;
+#[cfg(feature = "http")]
+use crate::get::GetError;
 
 /// A boxed, sendable future: what [`DidResolver`]'s methods return, so that resolvers can be
 /// used as `Arc<dyn DidResolver>`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why a DID could not be resolved.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResolveError {
     /// The directory or host says the DID does not exist (or was deactivated).
@@ -28,8 +34,11 @@ pub enum ResolveError {
     Unavailable {
         /// The DID.
         did: String,
-        /// What went wrong.
+        /// What went wrong (naming the source's causes too).
         message: String,
+        /// The HTTP client's error, if one made it fail.
+        #[source]
+        source: Option<Cause>,
     },
     /// The answer is not a DID document for this DID.
     #[error("the document served for {did} is not valid: {message}")]
@@ -65,6 +74,10 @@ fn checked(did: &str, doc: DidDocument) -> Result<DidDocument, ResolveError> {
         })
     }
 }
+
+/// The most of a DID document that is read: 64 KiB (a PLC document is a few hundred bytes).
+#[cfg(feature = "http")]
+const DOCUMENT_LIMIT: usize = 64 * 1024;
 
 /// Resolves did:plc through a PLC directory (`https://plc.directory` unless set) and did:web
 /// through `https://{host}/.well-known/did.json` (plain HTTP for `localhost` and `127.0.0.1`,
@@ -135,27 +148,28 @@ impl HttpResolver {
 
     async fn fetch(&self, did: &str) -> Result<DidDocument, ResolveError> {
         let url = self.url(did)?;
-        let unavailable = |message: String| ResolveError::Unavailable {
+        let unavailable = |message: String, source: Option<Cause>| ResolveError::Unavailable {
             did: did.to_owned(),
             message,
+            source,
         };
-        let response = self
-            .client
-            .get(&url)
-            .send()
+        let (status, bytes) = crate::get::get(&self.client, &url, DOCUMENT_LIMIT)
             .await
-            .map_err(|e| unavailable(format!("GET {url}: {e}")))?;
-        let status = response.status();
-        if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+            .map_err(|e| match e {
+                GetError::Failed { what, error } => unavailable(
+                    format!("{what}: {}", Chain(&error)),
+                    Some(Cause::new(error)),
+                ),
+                GetError::TooLarge { url, limit } => {
+                    unavailable(format!("{url} answered more than {limit} bytes"), None)
+                }
+            })?;
+        if status == 404 || status == 410 {
             return Err(ResolveError::NotFound(did.to_owned()));
         }
-        if !status.is_success() {
-            return Err(unavailable(format!("GET {url} answered {status}")));
+        if !(200..300).contains(&status) {
+            return Err(unavailable(format!("GET {url} answered {status}"), None));
         }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| unavailable(format!("reading {url}: {e}")))?;
         let doc = serde_json::from_slice(&bytes).map_err(|e| ResolveError::BadDocument {
             did: did.to_owned(),
             message: e.to_string(),

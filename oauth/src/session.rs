@@ -534,11 +534,7 @@ impl Credentials for OAuthSession {
     ) -> CredentialsFuture<'a, Result<bool, CredentialsError>> {
         Box::pin(async move {
             let url = Url::parse(&request.url).map_err(CredentialsError::new)?;
-            let sent = request
-                .headers
-                .iter()
-                .find(|(name, _)| *name == "dpop")
-                .and_then(|(_, proof)| nonce_of(proof));
+            let sent = request.header_value("dpop").and_then(nonce_of);
             let fresh =
                 self.inner
                     .shared
@@ -560,10 +556,8 @@ impl Credentials for OAuthSession {
                 return Ok(false);
             }
             let sent = request
-                .headers
-                .iter()
-                .find(|(n, _)| *n == "authorization")
-                .and_then(|(_, v)| v.strip_prefix("DPoP "))
+                .header_value("authorization")
+                .and_then(|v| v.strip_prefix("DPoP "))
                 .unwrap_or_default()
                 .to_owned();
             self.refreshed(&sent).await?;

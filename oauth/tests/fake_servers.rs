@@ -53,6 +53,12 @@ struct State {
     replays: usize,
     /// Answers that replace the servers' own for a URL.
     canned: BTreeMap<String, Answer>,
+    /// The `sub` tokens are issued for, when not the account's.
+    sub: Option<String>,
+    /// The tokens posted to the revocation endpoint, in order.
+    revoked: Vec<String>,
+    /// The client assertions (`private_key_jwt`) of the requests to the authorization server.
+    assertions: Vec<String>,
 }
 
 /// The authorization server `https://auth.test` and the PDS `https://pds.test`, as a transport.
@@ -89,14 +95,6 @@ fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap_or_default()).unwrap_or_default()
 }
 
-fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.as_str())
-}
-
 impl Fake {
     fn new() -> Fake {
         let fake = Fake::default();
@@ -129,7 +127,11 @@ impl Fake {
             }
             ("POST", "https://auth.test/oauth/par") => state.par(request),
             ("POST", "https://auth.test/oauth/token") => state.token(request),
-            ("POST", "https://auth.test/oauth/revoke") => json_answer(200, json!({})),
+            ("POST", "https://auth.test/oauth/revoke") => {
+                let form = State::form(request);
+                state.revoked.extend(form.get("token").cloned());
+                json_answer(200, json!({}))
+            }
             ("GET", "https://pds.test/xrpc/com.atproto.repo.getRecord") => state.pds(request),
             _ => json_answer(404, json!({"error": "NotFound"})),
         }
@@ -159,7 +161,7 @@ fn server_metadata() -> Value {
 impl State {
     /// The authorization server's refusal of a proof without its current nonce.
     fn wants_nonce(&self, request: &Request) -> Option<Answer> {
-        let proof = header(request, "dpop").map(claims).unwrap_or_default();
+        let proof = request.header_value("dpop").map(claims).unwrap_or_default();
         if proof["nonce"].as_str() == Some(self.auth_nonce.as_str()) {
             return None;
         }
@@ -175,6 +177,8 @@ impl State {
     }
 
     fn par(&mut self, request: &Request) -> Answer {
+        self.assertions
+            .extend(Self::form(request).get("client_assertion").cloned());
         if let Some(refusal) = self.wants_nonce(request) {
             return refusal;
         }
@@ -198,7 +202,7 @@ impl State {
                 "token_type": "DPoP",
                 "expires_in": 3600,
                 "scope": "atproto transition:generic",
-                "sub": DID,
+                "sub": self.sub.as_deref().unwrap_or(DID),
             }),
         );
         headers.push(("dpop-nonce", self.auth_nonce.clone()));
@@ -245,7 +249,7 @@ impl State {
     }
 
     fn pds(&mut self, request: &Request) -> Answer {
-        let proof = header(request, "dpop").map(claims).unwrap_or_default();
+        let proof = request.header_value("dpop").map(claims).unwrap_or_default();
         let sent = proof["nonce"].as_str();
         if sent != Some(self.pds_nonce.as_str()) && sent != Some(self.pds_nonce_before.as_str()) {
             let body = json!({"error": "use_dpop_nonce", "message": "DPoP nonce mismatch"});
@@ -257,7 +261,8 @@ impl State {
             ));
             return (401, headers, body);
         }
-        let token = header(request, "authorization")
+        let token = request
+            .header_value("authorization")
             .and_then(|v| v.strip_prefix("DPoP "))
             .unwrap_or_default();
         if !self.access.contains(token) {
@@ -597,4 +602,71 @@ async fn a_loopback_sign_in_waits_for_the_browser_only_so_long() {
         .unwrap_err();
     assert!(matches!(error, OAuthError::Config(_)), "{error}");
     assert_eq!(fake.state().asked.len(), asked);
+}
+
+#[tokio::test]
+async fn a_refused_callback_revokes_the_tokens_it_was_given() {
+    let _deadline = Deadline::start();
+    let fake = Fake::new();
+    fake.state().sub = Some("did:plc:someoneelse234567abcdefgh".into());
+    let store = Shared(Arc::new(MemoryStore::new()));
+    let oauth = oauth_client(&fake, store.clone());
+    oauth.authorize(DID).await.unwrap();
+    let query = format!(
+        "state={}&iss=https%3A%2F%2Fauth.test&code=code-1",
+        fake.last_state()
+    );
+    let error = oauth.callback(&query).await.unwrap_err();
+    assert!(
+        matches!(error, OAuthError::SubjectMismatch { .. }),
+        "{error}"
+    );
+    // The refresh token first, then the access token; nothing stored.
+    assert_eq!(fake.state().revoked, ["rt-1", "at-1"]);
+    assert!(store.get(DID).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_request_sent_again_for_a_nonce_carries_a_new_client_assertion() {
+    let _deadline = Deadline::start();
+    let fake = Fake::new();
+    let metadata = ClientMetadata::confidential(
+        "https://app.test/client-metadata.json",
+        "https://app.test/callback",
+        Scopes::new().transition_generic(),
+        lexicon_oauth::Es256Key::generate(),
+    );
+    let mut dids = StaticResolver::new();
+    dids.insert(document());
+    let oauth = OAuthClient::builder(metadata)
+        .transport(fake.clone())
+        .did_resolver(dids)
+        .build();
+    oauth.authorize(DID).await.unwrap();
+    // The first PAR had no nonce and was refused; the second carried a new assertion.
+    let assertions = fake.state().assertions.clone();
+    assert_eq!(assertions.len(), 2, "{assertions:?}");
+    assert_ne!(assertions[0], assertions[1]);
+    assert_ne!(claims(&assertions[0])["jti"], claims(&assertions[1])["jti"]);
+}
+
+#[tokio::test]
+async fn endpoints_on_private_addresses_are_refused_before_anything_is_sent() {
+    let _deadline = Deadline::start();
+    let fake = Fake::new();
+    let mut metadata = server_metadata();
+    metadata["pushed_authorization_request_endpoint"] = json!("https://10.0.0.1/oauth/par");
+    fake.state().canned.insert(
+        "https://auth.test/.well-known/oauth-authorization-server".into(),
+        json_answer(200, metadata),
+    );
+    let oauth = oauth_client(&fake, MemoryStore::new());
+    let error = oauth.authorize(DID).await.unwrap_err();
+    assert!(matches!(error, OAuthError::Metadata { .. }), "{error}");
+    assert!(error.to_string().contains("private"), "{error}");
+    let asked = fake.state().asked.clone();
+    assert!(
+        !asked.iter().any(|url| url.contains("10.0.0.1")),
+        "{asked:?}"
+    );
 }

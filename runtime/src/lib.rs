@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 // Paths and error kinds.
+pub mod cause;
 mod error;
 mod kind;
 mod path;

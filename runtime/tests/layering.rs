@@ -10,6 +10,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("path", 0),
     ("kind", 0),
     ("error", 0),
+    ("cause", 0),
     ("formats", 1),
     ("base64", 2),
     ("number", 2),

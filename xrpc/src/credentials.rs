@@ -8,8 +8,8 @@ use std::pin::Pin;
 
 use lexicon_runtime::Did;
 
-use crate::cause::Cause;
 use crate::transport::Request;
+use lexicon_runtime::cause::Cause;
 
 /// The future a [`Credentials`] method returns.
 pub type CredentialsFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

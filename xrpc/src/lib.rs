@@ -40,7 +40,6 @@
 pub use lexicon_atproto as atproto;
 mod body;
 mod builder;
-mod cause;
 mod client;
 mod credentials;
 mod error;
@@ -54,12 +53,12 @@ mod writes;
 
 pub use body::BodyError;
 pub use builder::ClientBuilder;
-pub use cause::Cause;
 pub use client::Client;
 pub use credentials::{
     Credentials, CredentialsError, CredentialsFuture, Observed, TokenCredentials,
 };
 pub use error::{BuildError, Error};
+pub use lexicon_runtime::cause::Cause;
 pub use listing::{InvalidRecord, Listed, RecordPages};
 pub use records::{Created, StoredRecord};
 pub use retry::RetryPolicy;

@@ -185,10 +185,8 @@ impl Credentials for PasswordSession {
                 return Ok(false);
             }
             let sent = request
-                .headers
-                .iter()
-                .find(|(name, _)| *name == "authorization")
-                .and_then(|(_, value)| value.strip_prefix("Bearer "))
+                .header_value("authorization")
+                .and_then(|value| value.strip_prefix("Bearer "))
                 .unwrap_or_default();
             self.refresh(sent).await.map_err(CredentialsError::new)?;
             Ok(true)

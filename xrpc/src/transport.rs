@@ -5,8 +5,8 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 
-use crate::cause::Cause;
 use futures_util::Stream;
+use lexicon_runtime::cause::{Cause, Chain};
 
 /// A response body as it arrives, chunk by chunk.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, TransportError>> + Send>>;
@@ -51,6 +51,14 @@ impl Request {
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = Some(body.into());
         self
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -132,10 +140,10 @@ pub enum TransportError {
     #[error("timed out")]
     Timeout,
     /// No connection could be made.
-    #[error("could not connect: {}", Causes(&**.0))]
+    #[error("could not connect: {}", Chain(&**.0))]
     Connect(#[source] Cause),
     /// Anything else that went wrong on the way.
-    #[error("{}", Causes(&**.0))]
+    #[error("{}", Chain(&**.0))]
     Other(#[source] Cause),
 }
 
@@ -168,22 +176,6 @@ impl std::fmt::Display for Message {
 }
 
 impl std::error::Error for Message {}
-
-/// An error and its causes, one after another (`error sending request: client error
-/// (Connect): connection refused`): HTTP stacks put why in the causes.
-struct Causes<'a>(&'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for Causes<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
-    }
-}
 
 /// Sends HTTP requests: [`ReqwestTransport`] by default, or your own (a test double, another
 /// HTTP stack, middleware that signs or logs requests).

@@ -92,7 +92,7 @@ fn step(step: &str, uri: &str, cid: &str) {
 async fn run(args: &Args) -> Result<(), (u8, String)> {
     let client = sign_in(args).await?;
     let provider = Provider::new(client, signing_key(args)?).map_err(failed)?;
-    let machine = machine();
+    let machine = Machine::example();
     let profile = provider
         .put_profile(&args.machine, &machine)
         .await
@@ -187,22 +187,6 @@ fn signing_key(args: &Args) -> Result<SigningKey, (u8, String)> {
             Ok(key)
         }
         Err(e) => Err(failed(format!("{shown}: {e}"))),
-    }
-}
-
-/// The machine this example describes (a real agent reads it from the hardware).
-fn machine() -> Machine {
-    Machine {
-        label: "Mac mini M4 Pro #1".into(),
-        chip: "Apple M4 Pro".into(),
-        hardware_model: "Mac16,11".into(),
-        os_version: "macOS 15.1".into(),
-        ram_gb: 64,
-        models: vec![("llama-3.1-8b-instruct".into(), 20, 60)],
-        currency: "USD".into(),
-        encryption_pub_key: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=".into(),
-        serial_hash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8".into(),
-        binary_hash: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824".into(),
     }
 }
 

@@ -43,6 +43,24 @@ pub struct Machine {
     pub binary_hash: String,
 }
 
+impl Machine {
+    /// The machine this example describes (a real agent reads it from the hardware).
+    pub fn example() -> Machine {
+        Machine {
+            label: "Mac mini M4 Pro #1".into(),
+            chip: "Apple M4 Pro".into(),
+            hardware_model: "Mac16,11".into(),
+            os_version: "macOS 15.1".into(),
+            ram_gb: 64,
+            models: vec![("llama-3.1-8b-instruct".into(), 20, 60)],
+            currency: "USD".into(),
+            encryption_pub_key: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=".into(),
+            serial_hash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8".into(),
+            binary_hash: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824".into(),
+        }
+    }
+}
+
 /// A job's work, done.
 #[derive(Debug, Clone)]
 pub struct Work {

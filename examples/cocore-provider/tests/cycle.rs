@@ -78,21 +78,6 @@ fn job(provider: &str, expires: &str) -> Job {
     .unwrap()
 }
 
-fn machine() -> Machine {
-    Machine {
-        label: "Mac mini M4 Pro #1".into(),
-        chip: "Apple M4 Pro".into(),
-        hardware_model: "Mac16,11".into(),
-        os_version: "macOS 15.1".into(),
-        ram_gb: 64,
-        models: vec![("llama-3.1-8b-instruct".into(), 20, 60)],
-        currency: "USD".into(),
-        encryption_pub_key: "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=".into(),
-        serial_hash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8".into(),
-        binary_hash: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824".into(),
-    }
-}
-
 fn work(price: i64) -> Work {
     Work {
         output: "The answer is 42.".into(),
@@ -160,7 +145,10 @@ async fn a_provider_signed_in_with_oauth_runs_its_whole_cycle() {
     assert_eq!(provider.did().as_str(), did);
 
     // The provider record, put by compare-and-swap; what the owner sets is kept.
-    provider.put_profile(MACHINE, &machine()).await.unwrap();
+    provider
+        .put_profile(MACHINE, &Machine::example())
+        .await
+        .unwrap();
     let owner = logged_in(&handle).await;
     let mut record = owner
         .get_record::<ProviderRecord>(&did, MACHINE)
@@ -170,7 +158,7 @@ async fn a_provider_signed_in_with_oauth_runs_its_whole_cycle() {
     assert_eq!((record.active, record.serving), (Some(true), Some(false)));
     record.desired_models = Some(vec!["qwen-2.5-7b".into()]);
     owner.put_record(MACHINE, &record, None).await.unwrap();
-    let mut updated = machine();
+    let mut updated = Machine::example();
     updated.ram_gb = 128;
     provider.put_profile(MACHINE, &updated).await.unwrap();
     let record = owner
@@ -181,7 +169,7 @@ async fn a_provider_signed_in_with_oauth_runs_its_whole_cycle() {
     assert_eq!(record.ram_gb, 128);
     assert_eq!(record.desired_models, Some(vec!["qwen-2.5-7b".to_owned()]));
 
-    let attestation = provider.attest(&machine()).await.unwrap();
+    let attestation = provider.attest(&Machine::example()).await.unwrap();
     let attested = owner
         .get_record_at::<Attestation>(&attestation.uri)
         .await
@@ -237,9 +225,15 @@ async fn workers_racing_for_one_machine_or_one_job_get_one_each() {
         .unwrap();
     let first = Provider::new(logged_in(&handle).await, key()).unwrap();
     let second = Provider::new(logged_in(&handle).await, key()).unwrap();
-    first.put_profile(MACHINE, &machine()).await.unwrap();
+    first
+        .put_profile(MACHINE, &Machine::example())
+        .await
+        .unwrap();
     let other_machine = "3lbq5mkxk2s2b";
-    second.put_profile(other_machine, &machine()).await.unwrap();
+    second
+        .put_profile(other_machine, &Machine::example())
+        .await
+        .unwrap();
 
     // Two workers of one machine: one claim.
     let (a, b) = tokio::join!(first.claim(MACHINE), second.claim(MACHINE));
@@ -251,7 +245,7 @@ async fn workers_racing_for_one_machine_or_one_job_get_one_each() {
     // Two machines of the account on one job: one receipt.
     let jobs = first.open_jobs(&requester).await.unwrap();
     assert_eq!(jobs.len(), 1);
-    let attestation = first.attest(&machine()).await.unwrap();
+    let attestation = first.attest(&Machine::example()).await.unwrap();
     let (claim_a, claim_b) = (
         first.claim(MACHINE).await.unwrap(),
         second.claim(other_machine).await.unwrap(),
@@ -293,8 +287,11 @@ async fn a_job_that_changed_after_it_was_listed_is_not_receipted() {
         .await
         .unwrap();
     let provider = Provider::new(logged_in(&handle).await, key()).unwrap();
-    provider.put_profile(MACHINE, &machine()).await.unwrap();
-    let attestation = provider.attest(&machine()).await.unwrap();
+    provider
+        .put_profile(MACHINE, &Machine::example())
+        .await
+        .unwrap();
+    let attestation = provider.attest(&Machine::example()).await.unwrap();
     let jobs: Vec<OpenJob> = provider.open_jobs(&requester).await.unwrap();
 
     let mut changed = jobs[0].job.clone();
@@ -417,16 +414,11 @@ async fn the_command_signs_in_with_oauth_in_a_browser() {
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
     let line = stderr.next_line().await.unwrap().expect("a line to open");
-    let url = line
-        .strip_prefix("open ")
-        .unwrap_or_else(|| panic!("{line}"));
     // The user's browser: sign in, consent, and come back to the command's loopback listener.
-    let back = lexicon_test_support::browser::sign_in_and_consent(url, &handle, PASSWORD)
+    let status = lexicon_test_support::browser::sign_in_for_command(&line, &handle, PASSWORD)
         .await
         .unwrap();
-    assert!(back.starts_with("http://127.0.0.1:"), "{back}");
-    let page = reqwest::get(&back).await.unwrap();
-    assert!(page.status().is_success());
+    assert_eq!(status, 200);
     let output = child.wait_with_output().await.unwrap();
     let rest = {
         let mut rest = String::new();

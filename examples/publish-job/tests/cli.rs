@@ -13,6 +13,7 @@ use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::Client;
 use serde_json::{json, Value};
+use tokio::io::AsyncBufReadExt as _;
 
 const PASSWORD: &str = "publish-job password";
 
@@ -196,8 +197,6 @@ async fn login_network_and_file_failures_exit_2_with_a_message() {
 
 #[tokio::test]
 async fn a_job_is_published_with_an_oauth_session_signed_in_in_a_browser() {
-    use tokio::io::AsyncBufReadExt as _;
-
     let _deadline = Deadline::start();
     let (handle, did) = account("oauthpublisher.test").await;
     let dir = tempfile::tempdir().unwrap();
@@ -221,15 +220,11 @@ async fn a_job_is_published_with_an_oauth_session_signed_in_in_a_browser() {
         .unwrap();
     let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let line = stderr.next_line().await.unwrap().expect("a line to open");
-    let url = line
-        .strip_prefix("open ")
-        .unwrap_or_else(|| panic!("{line}"));
     // The user's browser: sign in, consent, and come back to the command's loopback listener.
-    let back = lexicon_test_support::browser::sign_in_and_consent(url, &handle, PASSWORD)
+    let status = lexicon_test_support::browser::sign_in_for_command(&line, &handle, PASSWORD)
         .await
         .unwrap();
-    assert!(back.starts_with("http://127.0.0.1:"), "{back}");
-    assert!(reqwest::get(&back).await.unwrap().status().is_success());
+    assert_eq!(status, 200);
     let output = child.wait_with_output().await.unwrap();
     let mut rest = String::new();
     while let Ok(Some(line)) = stderr.next_line().await {

@@ -134,3 +134,26 @@ pub async fn sign_in_and_consent(
         )),
     }
 }
+
+/// Does the browser's part of a command-line program's loopback sign-in: the program printed
+/// `line` (`open <URL>`); signs in as `username` and consents, then goes back to the program's
+/// loopback listener, as the browser would, and returns the page's HTTP status.
+pub async fn sign_in_for_command(
+    line: &str,
+    username: &str,
+    password: &str,
+) -> Result<u16, String> {
+    let url = line
+        .strip_prefix("open ")
+        .ok_or_else(|| format!("the program printed {line:?}, not `open <URL>`"))?;
+    let back = sign_in_and_consent(url, username, password).await?;
+    if !back.starts_with("http://127.0.0.1:") {
+        return Err(format!(
+            "the sign-in went back to {back}, not to a loopback listener"
+        ));
+    }
+    let page = reqwest::get(&back)
+        .await
+        .map_err(|e| format!("GET {back}: {e}"))?;
+    Ok(page.status().as_u16())
+}

@@ -1,4 +1,5 @@
-//! [`Cause`]: an error kept as the source of another, shared so that errors stay `Clone`.
+//! Errors that keep their causes: [`Cause`], an error kept as the source of another (shared,
+//! so that errors stay `Clone`), and [`Chain`], an error shown with its causes.
 
 use std::sync::Arc;
 
@@ -32,5 +33,22 @@ impl std::fmt::Debug for Cause {
 impl std::fmt::Display for Cause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+/// An error and its causes, one after another (`error sending request: client error
+/// (Connect): connection refused`), for messages about errors from stacks that put why in the
+/// causes (HTTP clients, resolvers).
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
 }
