@@ -670,3 +670,23 @@ async fn endpoints_on_private_addresses_are_refused_before_anything_is_sent() {
         "{asked:?}"
     );
 }
+
+#[tokio::test]
+async fn at_most_a_thousand_sign_ins_wait_for_their_callback() {
+    let _deadline = Deadline::start();
+    let fake = Fake::new();
+    let oauth = oauth_client(&fake, MemoryStore::new());
+    oauth.authorize(DID).await.unwrap();
+    let oldest = fake.last_state();
+    // A thousand more (strangers starting sign-ins, say): the oldest is dropped.
+    for _ in 0..20 {
+        let batch = (0..50).map(|_| oauth.authorize(DID));
+        for started in futures_util::future::join_all(batch).await {
+            started.unwrap();
+        }
+    }
+    let query = |state: &str| format!("state={state}&iss=https%3A%2F%2Fauth.test&code=code-1");
+    let error = oauth.callback(&query(&oldest)).await.unwrap_err();
+    assert!(matches!(error, OAuthError::UnknownState), "{error}");
+    oauth.callback(&query(&fake.last_state())).await.unwrap();
+}
