@@ -130,6 +130,15 @@ pub enum OAuthError {
         /// The request's URL.
         url: String,
     },
+    /// The loopback listener for the browser's return failed (binding its port, accepting).
+    #[error("the loopback redirect listener: {what}: {source}")]
+    Listener {
+        /// What failed.
+        what: String,
+        /// The I/O error.
+        #[source]
+        source: Cause,
+    },
     /// The browser did not come back to the loopback listener in time.
     #[error("no sign-in came back within {} s", .0.as_secs())]
     NoCallback(std::time::Duration),

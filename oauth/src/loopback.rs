@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use lexicon_xrpc::Cause;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
@@ -48,10 +49,10 @@ impl LoopbackRedirect {
         }
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
-            .map_err(|e| OAuthError::Config(format!("listening on 127.0.0.1:{port}: {e}")))?;
+            .map_err(|e| listener_failed(format!("listening on 127.0.0.1:{port}"), e))?;
         let port = listener
             .local_addr()
-            .map_err(|e| OAuthError::Config(format!("the loopback listener's address: {e}")))?
+            .map_err(|e| listener_failed("reading its address".into(), e))?
             .port();
         Ok(LoopbackRedirect {
             listener,
@@ -75,7 +76,7 @@ impl LoopbackRedirect {
                 .listener
                 .accept()
                 .await
-                .map_err(|e| OAuthError::Config(format!("the loopback listener: {e}")))?;
+                .map_err(|e| listener_failed("accepting a connection".into(), e))?;
             let Some(target) = read_request_target(&mut stream).await else {
                 respond(&mut stream, "400 Bad Request", "bad request").await;
                 continue;
@@ -117,6 +118,14 @@ impl LoopbackRedirect {
     }
 }
 
+/// The listener's failure to do `what`, keeping the I/O error.
+fn listener_failed(what: String, error: std::io::Error) -> OAuthError {
+    OAuthError::Listener {
+        what,
+        source: Cause::new(error),
+    }
+}
+
 /// The target of a `GET` request (its path and query), once its headers have arrived.
 async fn read_request_target(stream: &mut TcpStream) -> Option<String> {
     let mut request = Vec::new();
@@ -153,6 +162,27 @@ async fn respond(stream: &mut TcpStream, status: &str, body: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_port_in_use_is_an_error_that_keeps_the_io_error() {
+        let taken = LoopbackRedirect::bind("/callback").await.unwrap();
+        let port: u16 = taken
+            .redirect_uri()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .trim_end_matches("/callback")
+            .parse()
+            .unwrap();
+        let error = LoopbackRedirect::bind_port(port, "/callback")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, OAuthError::Listener { .. }), "{error}");
+        let io = std::error::Error::source(&error)
+            .and_then(|e| e.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind);
+        assert_eq!(io, Some(std::io::ErrorKind::AddrInUse));
+    }
 
     async fn get(uri: &str, target: &str) -> String {
         let address = uri.trim_start_matches("http://").split('/').next().unwrap();
