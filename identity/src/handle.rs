@@ -3,7 +3,7 @@
 //! (`https://<handle>/.well-known/atproto-did`). A DID found this way is a claim: check that
 //! the DID's document names the handle back before trusting it.
 
-use lexicon_runtime::cause::{Cause, Chain};
+use lexicon_runtime::cause::Cause;
 
 use crate::resolve::BoxFuture;
 
@@ -27,6 +27,7 @@ pub enum HandleError {
     },
 }
 
+#[cfg(any(feature = "http", feature = "dns"))]
 impl HandleError {
     /// The handle could not be resolved, for the reason `message` gives.
     pub(crate) fn unavailable(handle: &str, message: impl Into<String>) -> Self {
@@ -45,7 +46,7 @@ impl HandleError {
     ) -> Self {
         HandleError::Unavailable {
             handle: handle.to_owned(),
-            message: format!("{what}: {}", Chain(&error)),
+            message: format!("{what}: {}", lexicon_runtime::cause::Chain(&error)),
             source: Some(Cause::new(error)),
         }
     }
