@@ -1,0 +1,31 @@
+//! Keeps a database equal to the atproto network for a set of lexicons (issue 38, first part:
+//! the store; syncing from the network comes next).
+//!
+//! - [`IndexSchema`]: the tables the lexicons call for: one per record collection (the record's
+//!   URI, DID, key, CID, the repository revision that wrote it, when it was indexed, the record
+//!   as JSON, whether it is valid and its violations) with a typed, indexed column for each
+//!   property queries filter on; the strongRef edges between records; each repository's
+//!   revision and status; the stream cursors.
+//! - [`Batch`]: commits and account changes, applied in one transaction with the cursor that
+//!   covers them ([`SqliteStore::apply`]): a commit whose revision is not newer than the
+//!   repository's is dropped; every record is validated as the PDS validates it, and an invalid
+//!   one is stored with its violations and never served as valid.
+//! - [`Query`]: records of a collection by DID, by an indexed property or by the record they
+//!   reference, with cursor pagination; records of inactive accounts are not served.
+//!
+//! [`SqliteStore`] is the embedded store (one file, WAL).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod batch;
+mod error;
+mod query;
+mod schema;
+mod sqlite;
+
+pub use batch::{Applied, Batch, Change, Cursor, Write};
+pub use error::IndexError;
+pub use query::{Filter, Page, Query, Row};
+pub use schema::{Collection, Column, ColumnType, IndexSchema};
+pub use sqlite::SqliteStore;

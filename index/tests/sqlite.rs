@@ -1,0 +1,399 @@
+//! The SQLite store on real database files, with the upstream cocore lexicons
+//! (`tests/data/lexicons/cocore-upstream-all`): commits in, records out by DID, by an indexed
+//! property and by reference; stale commits dropped; invalid records kept with their
+//! violations and not served; inactive accounts hidden; the cursor written with its changes,
+//! all or nothing.
+
+use std::path::{Path, PathBuf};
+
+use lexicon_index::{
+    Batch, Change, Cursor, Filter, IndexError, IndexSchema, Query, SqliteStore, Write,
+};
+use serde_json::{json, Value};
+
+const JOB: &str = "dev.cocore.compute.job";
+const RECEIPT: &str = "dev.cocore.compute.receipt";
+const ALICE: &str = "did:plc:alice234567abcdefghijklm";
+const BOB: &str = "did:plc:bob234567abcdefghijklmno";
+const PAYMENT: &str =
+    "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a";
+
+fn documents() -> Vec<Value> {
+    fn walk(dir: &Path, out: &mut Vec<Value>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                out.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
+            }
+        }
+    }
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/lexicons/cocore-upstream-all");
+    let mut docs = Vec::new();
+    walk(&root, &mut docs);
+    assert!(docs.len() >= 40, "{}", docs.len());
+    docs
+}
+
+fn schema() -> IndexSchema {
+    IndexSchema::new(&documents(), &[(JOB, "model"), (JOB, "maxTokensOut")]).unwrap()
+}
+
+fn job(model: &str, max_tokens: i64) -> Value {
+    json!({
+        "$type": JOB,
+        "model": model,
+        "inputCommitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "maxTokensOut": max_tokens,
+        "priceCeiling": { "amount": 25, "currency": "USD" },
+        "acceptedTrustLevel": "self-attested",
+        "paymentAuthorization": {
+            "uri": PAYMENT,
+            "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
+        },
+        "nonce": "00112233445566778899aabbccddeeff",
+        "expiresAt": "2031-01-01T00:00:00.000Z",
+        "createdAt": "2026-11-28T05:00:00.000Z",
+    })
+}
+
+const CID: &str = "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm";
+
+fn put(collection: &str, rkey: &str, record: Value) -> Write {
+    Write::Put {
+        collection: collection.into(),
+        rkey: rkey.into(),
+        cid: CID.into(),
+        record,
+    }
+}
+
+fn commit(did: &str, rev: &str, writes: Vec<Write>) -> Change {
+    Change::Commit {
+        did: did.into(),
+        rev: rev.into(),
+        writes,
+    }
+}
+
+fn batch(changes: Vec<Change>) -> Batch {
+    Batch {
+        changes,
+        cursor: None,
+    }
+}
+
+fn uris(store: &SqliteStore, query: &Query) -> Vec<String> {
+    store
+        .records(query)
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.uri)
+        .collect()
+}
+
+fn job_uri(did: &str, rkey: &str) -> String {
+    format!("at://{did}/{JOB}/{rkey}")
+}
+
+#[test]
+fn commits_write_update_and_delete_records_served_by_did_property_and_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+    let applied = store
+        .apply(&batch(vec![
+            commit(
+                ALICE,
+                "3lbq5mkxk2s2a",
+                vec![
+                    put(JOB, "3lbq5mkxk2s2a", job("llama", 512)),
+                    put(JOB, "3lbq5mkxk2s2b", job("qwen", 256)),
+                    put("app.bsky.feed.post", "3lbq5mkxk2s2c", json!({"text": "hi"})),
+                ],
+            ),
+            commit(
+                BOB,
+                "3lbq5mkxk2s2a",
+                vec![put(JOB, "3lbq5mkxk2s2d", job("llama", 64))],
+            ),
+        ]))
+        .unwrap();
+    assert_eq!(
+        (applied.commits, applied.written, applied.skipped),
+        (2, 3, 1)
+    );
+
+    let by_alice = Query::new(JOB, Filter::Did(ALICE.into()));
+    assert_eq!(
+        uris(&store, &by_alice),
+        [
+            job_uri(ALICE, "3lbq5mkxk2s2a"),
+            job_uri(ALICE, "3lbq5mkxk2s2b")
+        ]
+    );
+    let llama = Query::new(JOB, Filter::Property("model".into(), json!("llama")));
+    assert_eq!(
+        uris(&store, &llama),
+        [
+            job_uri(ALICE, "3lbq5mkxk2s2a"),
+            job_uri(BOB, "3lbq5mkxk2s2d")
+        ]
+    );
+    let small = Query::new(JOB, Filter::Property("maxTokensOut".into(), json!(64)));
+    assert_eq!(uris(&store, &small), [job_uri(BOB, "3lbq5mkxk2s2d")]);
+    let paid = Query::new(JOB, Filter::References(PAYMENT.into()));
+    assert_eq!(uris(&store, &paid).len(), 3);
+
+    // An update moves the record between property values; a delete removes it and its edges.
+    store
+        .apply(&batch(vec![commit(
+            ALICE,
+            "3lbq5mkxk2s2b",
+            vec![
+                put(JOB, "3lbq5mkxk2s2a", job("mistral", 512)),
+                Write::Delete {
+                    collection: JOB.into(),
+                    rkey: "3lbq5mkxk2s2b".into(),
+                },
+            ],
+        )]))
+        .unwrap();
+    assert_eq!(uris(&store, &llama), [job_uri(BOB, "3lbq5mkxk2s2d")]);
+    assert_eq!(uris(&store, &by_alice), [job_uri(ALICE, "3lbq5mkxk2s2a")]);
+    assert_eq!(uris(&store, &paid).len(), 2);
+    let row = &store.records(&by_alice).unwrap().rows[0];
+    assert_eq!(row.record["model"], "mistral");
+    assert_eq!(row.rev, "3lbq5mkxk2s2b");
+    assert!(row.is_valid());
+}
+
+#[test]
+fn a_commit_not_newer_than_the_repository_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+    store
+        .apply(&batch(vec![commit(
+            ALICE,
+            "3lbq5mkxk2s2m",
+            vec![put(JOB, "3lbq5mkxk2s2a", job("new", 1))],
+        )]))
+        .unwrap();
+    let applied = store
+        .apply(&batch(vec![
+            commit(
+                ALICE,
+                "3lbq5mkxk2s2m",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("same rev", 1))],
+            ),
+            commit(
+                ALICE,
+                "3lbq5mkxk2s2c",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("older", 1))],
+            ),
+        ]))
+        .unwrap();
+    assert_eq!((applied.commits, applied.stale_commits), (0, 2));
+    let rows = store.records(&Query::new(JOB, Filter::All)).unwrap().rows;
+    assert_eq!(rows[0].record["model"], "new");
+    assert_eq!(
+        store.repo(ALICE).unwrap(),
+        Some(("3lbq5mkxk2s2m".into(), true))
+    );
+}
+
+#[test]
+fn an_invalid_record_is_stored_with_its_violations_and_not_served_as_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+    let mut bad = job("llama", 0);
+    bad["nonce"] = json!("short");
+    let applied = store
+        .apply(&batch(vec![commit(
+            ALICE,
+            "3lbq5mkxk2s2a",
+            vec![
+                put(JOB, "3lbq5mkxk2s2a", bad),
+                put(JOB, "not a tid", job("llama", 5)),
+                put(JOB, "3lbq5mkxk2s2c", job("llama", 5)),
+            ],
+        )]))
+        .unwrap();
+    assert_eq!((applied.written, applied.invalid), (3, 2));
+    let all = Query::new(JOB, Filter::All);
+    assert_eq!(uris(&store, &all), [job_uri(ALICE, "3lbq5mkxk2s2c")]);
+    let with_invalid = Query {
+        include_invalid: true,
+        ..all
+    };
+    let rows = store.records(&with_invalid).unwrap().rows;
+    assert_eq!(rows.len(), 3);
+    let bad = rows.iter().find(|r| r.rkey == "3lbq5mkxk2s2a").unwrap();
+    assert!(!bad.is_valid());
+    assert!(
+        bad.violations
+            .iter()
+            .any(|v| v.starts_with("$.maxTokensOut")),
+        "{:?}",
+        bad.violations
+    );
+    assert!(
+        bad.violations.iter().any(|v| v.starts_with("$.nonce")),
+        "{:?}",
+        bad.violations
+    );
+    let bad_key = rows.iter().find(|r| r.rkey == "not a tid").unwrap();
+    assert!(
+        bad_key.violations[0].starts_with("record key"),
+        "{:?}",
+        bad_key.violations
+    );
+}
+
+#[test]
+fn an_inactive_account_is_not_served_until_it_is_active_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+    store
+        .apply(&batch(vec![
+            commit(
+                ALICE,
+                "3lbq5mkxk2s2a",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("llama", 1))],
+            ),
+            commit(
+                BOB,
+                "3lbq5mkxk2s2a",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("llama", 1))],
+            ),
+        ]))
+        .unwrap();
+    let account = |active: bool| Change::Account {
+        did: ALICE.into(),
+        active,
+        status: (!active).then(|| "deactivated".to_owned()),
+    };
+    let all = Query::new(JOB, Filter::All);
+    store.apply(&batch(vec![account(false)])).unwrap();
+    assert_eq!(uris(&store, &all), [job_uri(BOB, "3lbq5mkxk2s2a")]);
+    store.apply(&batch(vec![account(true)])).unwrap();
+    assert_eq!(uris(&store, &all).len(), 2);
+}
+
+#[test]
+fn pages_follow_one_another_to_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+    let keys = [
+        "3lbq5mkxk2s2a",
+        "3lbq5mkxk2s2b",
+        "3lbq5mkxk2s2c",
+        "3lbq5mkxk2s2d",
+        "3lbq5mkxk2s2e",
+    ];
+    let writes = keys.iter().map(|k| put(JOB, k, job("llama", 1))).collect();
+    store
+        .apply(&batch(vec![commit(ALICE, "3lbq5mkxk2s2a", writes)]))
+        .unwrap();
+    let mut query = Query {
+        limit: 2,
+        ..Query::new(JOB, Filter::All)
+    };
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = store.records(&query).unwrap();
+        pages += 1;
+        seen.extend(page.rows.into_iter().map(|r| r.rkey));
+        match page.cursor {
+            Some(cursor) => query.after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, keys);
+}
+
+#[test]
+fn the_cursor_is_written_with_its_changes_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.db");
+    let mut store = SqliteStore::open(&path, schema()).unwrap();
+    let cursor = |seq| {
+        Some(Cursor {
+            stream: "wss://relay.test".into(),
+            seq,
+        })
+    };
+    store
+        .apply(&Batch {
+            changes: vec![commit(
+                ALICE,
+                "3lbq5mkxk2s2a",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("llama", 1))],
+            )],
+            cursor: cursor(7),
+        })
+        .unwrap();
+    assert_eq!(store.cursor("wss://relay.test").unwrap(), Some(7));
+
+    // A batch whose second commit fails (its table is gone) leaves nothing: not the first
+    // commit's record, not the cursor.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute_batch("DROP TABLE records_dev_cocore_compute_receipt")
+        .unwrap();
+    drop(other);
+    let failed = store.apply(&Batch {
+        changes: vec![
+            commit(
+                BOB,
+                "3lbq5mkxk2s2a",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("llama", 1))],
+            ),
+            commit(
+                BOB,
+                "3lbq5mkxk2s2b",
+                vec![put(RECEIPT, "3lbq5mkxk2s2a", json!({}))],
+            ),
+        ],
+        cursor: cursor(9),
+    });
+    assert!(matches!(failed, Err(IndexError::Sqlite(_))), "{failed:?}");
+    assert_eq!(store.cursor("wss://relay.test").unwrap(), Some(7));
+    assert_eq!(store.repo(BOB).unwrap(), None);
+    drop(store);
+
+    // Reopened, the file holds what was committed.
+    let store = SqliteStore::open(&path, schema()).unwrap();
+    assert_eq!(store.cursor("wss://relay.test").unwrap(), Some(7));
+    assert_eq!(
+        uris(&store, &Query::new(JOB, Filter::All)),
+        [job_uri(ALICE, "3lbq5mkxk2s2a")]
+    );
+}
+
+#[test]
+fn a_database_made_for_other_lexicons_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.db");
+    drop(SqliteStore::open(&path, schema()).unwrap());
+    let other = IndexSchema::new(&documents(), &[(JOB, "model")]).unwrap();
+    let error = SqliteStore::open(&path, other).unwrap_err();
+    assert!(matches!(error, IndexError::Incompatible { .. }), "{error}");
+    // A column must be a string, an integer or a boolean, of a record collection.
+    assert!(matches!(
+        IndexSchema::new(&documents(), &[(JOB, "priceCeiling")]),
+        Err(IndexError::Schema(_))
+    ));
+    assert!(matches!(
+        IndexSchema::new(&documents(), &[("dev.cocore.compute.listJobs", "limit")]),
+        Err(IndexError::Schema(_))
+    ));
+}
