@@ -1,5 +1,6 @@
 //! The embedded store: one SQLite file, in WAL mode.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use lexicon_runtime::Mode;
@@ -18,6 +19,45 @@ const LAYOUT: i64 = 1;
 pub struct SqliteStore {
     connection: Connection,
     schema: IndexSchema,
+    /// Each collection's statements, by NSID, built once.
+    statements: HashMap<String, TableSql>,
+}
+
+/// The statements that write one collection's table.
+struct TableSql {
+    /// Inserts or replaces a record: the fixed columns, then the typed ones.
+    insert: String,
+    /// Deletes a record by URI.
+    delete: String,
+}
+
+impl TableSql {
+    fn of(collection: &Collection) -> TableSql {
+        let table = &collection.table;
+        let mut names: Vec<String> = [
+            "uri",
+            "did",
+            "rkey",
+            "cid",
+            "rev",
+            "indexed_at",
+            "record",
+            "valid",
+            "violations",
+        ]
+        .map(str::to_owned)
+        .into();
+        names.extend(collection.columns.iter().map(|c| format!("\"{}\"", c.name)));
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        TableSql {
+            insert: format!(
+                "INSERT OR REPLACE INTO \"{table}\" ({}) VALUES ({})",
+                names.join(", "),
+                placeholders.join(", ")
+            ),
+            delete: format!("DELETE FROM \"{table}\" WHERE uri = ?1"),
+        }
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -39,7 +79,16 @@ impl SqliteStore {
         let tx = connection.transaction()?;
         create_tables(&tx, &schema)?;
         tx.commit()?;
-        Ok(SqliteStore { connection, schema })
+        let statements = schema
+            .collections
+            .iter()
+            .map(|c| (c.nsid.clone(), TableSql::of(c)))
+            .collect();
+        Ok(SqliteStore {
+            connection,
+            schema,
+            statements,
+        })
     }
 
     /// The schema the store was opened with.
@@ -73,8 +122,15 @@ impl SqliteStore {
                          ON CONFLICT (did) DO UPDATE SET rev = excluded.rev",
                         params![did, rev],
                     )?;
+                    let mut writer = Writer {
+                        schema: &self.schema,
+                        statements: &self.statements,
+                        tx: &tx,
+                        now,
+                        applied: &mut applied,
+                    };
                     for write in writes {
-                        apply_write(&self.schema, &tx, did, rev, write, now, &mut applied)?;
+                        writer.write(did, rev, write)?;
                     }
                     applied.commits += 1;
                 }
@@ -203,92 +259,82 @@ impl SqliteStore {
     }
 }
 
-/// Applies one record write of a commit of `did` at `rev`.
-fn apply_write(
-    schema: &IndexSchema,
-    tx: &Transaction<'_>,
-    did: &str,
-    rev: &str,
-    write: &Write,
+/// Applies record writes in a transaction, counting what it did.
+struct Writer<'a> {
+    schema: &'a IndexSchema,
+    statements: &'a HashMap<String, TableSql>,
+    tx: &'a Transaction<'a>,
+    /// When the writes are indexed, in milliseconds since the Unix epoch.
     now: i64,
-    applied: &mut Applied,
-) -> Result<(), IndexError> {
-    let (collection, rkey) = match write {
-        Write::Put {
-            collection, rkey, ..
-        }
-        | Write::Delete { collection, rkey } => (collection, rkey),
-    };
-    let Some(table) = schema.collection(collection) else {
-        applied.skipped += 1;
-        return Ok(());
-    };
-    let uri = format!("at://{did}/{collection}/{rkey}");
-    tx.execute("DELETE FROM edges WHERE source = ?1", [&uri])?;
-    let Write::Put { cid, record, .. } = write else {
-        tx.execute(
-            &format!("DELETE FROM \"{}\" WHERE uri = ?1", table.table),
-            [&uri],
-        )?;
-        applied.deleted += 1;
-        return Ok(());
-    };
-    let violations = violations(schema, collection, rkey, record);
-    let mut names = vec![
-        "uri",
-        "did",
-        "rkey",
-        "cid",
-        "rev",
-        "indexed_at",
-        "record",
-        "valid",
-        "violations",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect::<Vec<_>>();
-    let violations_text =
-        (!violations.is_empty()).then(|| Value::from(violations.clone()).to_string());
-    let record_text = record.to_string();
-    let mut values: Vec<Box<dyn ToSql>> = vec![
-        Box::new(uri.clone()),
-        Box::new(did.to_owned()),
-        Box::new(rkey.to_owned()),
-        Box::new(cid.clone()),
-        Box::new(rev.to_owned()),
-        Box::new(now),
-        Box::new(record_text),
-        Box::new(violations.is_empty()),
-        Box::new(violations_text),
-    ];
-    for column in &table.columns {
-        names.push(format!("\"{}\"", column.name));
-        values.push(column_value(column.ty, &record[&column.property]));
-    }
-    let placeholders = (1..=names.len())
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>();
-    tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO \"{}\" ({}) VALUES ({})",
-            table.table,
-            names.join(", "),
-            placeholders.join(", ")
-        ),
-        rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
+    applied: &'a mut Applied,
+}
+
+impl Writer<'_> {
+    /// Applies one record write of a commit of `did` at `rev`.
+    fn write(&mut self, did: &str, rev: &str, write: &Write) -> Result<(), IndexError> {
+        let Writer {
+            schema,
+            statements,
+            tx,
+            now,
+            ref mut applied,
+        } = *self;
+        let (collection, rkey) = match write {
+            Write::Put {
+                collection, rkey, ..
+            }
+            | Write::Delete { collection, rkey } => (collection, rkey),
+        };
+        let (Some(table), Some(sql)) = (schema.collection(collection), statements.get(collection))
+        else {
+            applied.skipped += 1;
+            return Ok(());
+        };
+        let uri = format!("at://{did}/{collection}/{rkey}");
+        tx.prepare_cached("DELETE FROM edges WHERE source = ?1")?
+            .execute([&uri])?;
+        let Write::Put { cid, record, .. } = write else {
+            tx.prepare_cached(&sql.delete)?.execute([&uri])?;
+            applied.deleted += 1;
+            return Ok(());
+        };
+        let violations = violations(schema, collection, rkey, record);
+        let violations_text =
+            (!violations.is_empty()).then(|| Value::from(violations.clone()).to_string());
+        let record_text = record.to_string();
+        let mut values: Vec<Box<dyn ToSql>> = vec![
+            Box::new(uri.clone()),
+            Box::new(did.to_owned()),
+            Box::new(rkey.to_owned()),
+            Box::new(cid.clone()),
+            Box::new(rev.to_owned()),
+            Box::new(now),
+            Box::new(record_text),
+            Box::new(violations.is_empty()),
+            Box::new(violations_text),
+        ];
+        values.extend(
+            table
+                .columns
+                .iter()
+                .map(|column| column_value(column.ty, &record[&column.property])),
+        );
+        tx.prepare_cached(&sql.insert)?
+            .execute(rusqlite::params_from_iter(
+                values.iter().map(|v| v.as_ref()),
+            ))?;
+        let mut edge = tx.prepare_cached(
+        "INSERT OR REPLACE INTO edges (source, path, target, target_cid) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for (path, target, target_cid) in strong_refs(record) {
-        tx.execute(
-            "INSERT OR REPLACE INTO edges (source, path, target, target_cid) VALUES (?1, ?2, ?3, ?4)",
-            params![uri, path, target, target_cid],
-        )?;
+        for (path, target, target_cid) in strong_refs(record) {
+            edge.execute(params![uri, path, target, target_cid])?;
+        }
+        applied.written += 1;
+        if !violations.is_empty() {
+            applied.invalid += 1;
+        }
+        Ok(())
     }
-    applied.written += 1;
-    if !violations.is_empty() {
-        applied.invalid += 1;
-    }
-    Ok(())
 }
 
 /// The record's violations of its lexicon and of its key type, as the PDS judges a write.
