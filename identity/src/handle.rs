@@ -161,7 +161,6 @@ mod http {
                         && answer["message"].as_str() == Some("Unable to resolve handle");
                     return Err(refusal(handle, url.as_str(), status, &body, unknown));
                 }
-                let answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
                 answer["did"].as_str().and_then(did_in).ok_or_else(|| {
                     HandleError::unavailable(handle, format!("{url} answered no DID"))
                 })

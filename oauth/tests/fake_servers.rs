@@ -13,8 +13,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use lexicon_identity::{DidDocument, StaticResolver};
 use lexicon_oauth::{
-    ClientMetadata, MemoryStore, OAuthClient, OAuthError, OAuthSession, Scopes, SessionStore,
-    StoreFuture, StoreLock, StoredSession,
+    ClientMetadata, MemoryStore, OAuthClient, OAuthClientBuilder, OAuthError, OAuthSession, Scopes,
+    SessionStore, StoreFuture, StoreLock, StoredSession,
 };
 use lexicon_test_support::deadline::Deadline;
 use lexicon_xrpc::atproto::com::atproto::repo::get_record::{GetRecord, Params};
@@ -306,13 +306,17 @@ fn oauth_client(fake: &Fake, store: impl SessionStore) -> OAuthClient {
         Scopes::new().transition_generic(),
     )
     .unwrap();
+    builder(metadata, fake.clone()).store(store).build()
+}
+
+/// A client registered as `metadata`, sending through `transport`, resolving the account's
+/// DID to its document here.
+fn builder(metadata: ClientMetadata, transport: impl Transport) -> OAuthClientBuilder {
     let mut dids = StaticResolver::new();
     dids.insert(document());
     OAuthClient::builder(metadata)
-        .transport(fake.clone())
+        .transport(transport)
         .did_resolver(dids)
-        .store(store)
-        .build()
 }
 
 /// Signs in as the account: the browser's part (consent) is the fake's `code-1`.
@@ -540,12 +544,7 @@ async fn a_transport_failure_keeps_its_cause() {
     }
     let metadata =
         ClientMetadata::loopback("http://127.0.0.1:8321/callback", Scopes::new()).unwrap();
-    let mut dids = StaticResolver::new();
-    dids.insert(document());
-    let oauth = OAuthClient::builder(metadata)
-        .transport(Down)
-        .did_resolver(dids)
-        .build();
+    let oauth = builder(metadata, Down).build();
     let error = oauth.authorize(DID).await.unwrap_err();
     assert!(matches!(&error, OAuthError::Transport { .. }), "{error}");
     let transport = std::error::Error::source(&error).expect("the transport's error");
@@ -567,12 +566,7 @@ async fn a_loopback_sign_in_waits_for_the_browser_only_so_long() {
     let metadata =
         ClientMetadata::loopback(redirect.redirect_uri(), Scopes::new().transition_generic())
             .unwrap();
-    let mut dids = StaticResolver::new();
-    dids.insert(document());
-    let oauth = OAuthClient::builder(metadata)
-        .transport(fake.clone())
-        .did_resolver(dids)
-        .build();
+    let oauth = builder(metadata, fake.clone()).build();
     let mut opened = None;
     let wait = std::time::Duration::from_millis(200);
     let error = redirect
@@ -636,12 +630,7 @@ async fn a_request_sent_again_for_a_nonce_carries_a_new_client_assertion() {
         Scopes::new().transition_generic(),
         lexicon_oauth::Es256Key::generate(),
     );
-    let mut dids = StaticResolver::new();
-    dids.insert(document());
-    let oauth = OAuthClient::builder(metadata)
-        .transport(fake.clone())
-        .did_resolver(dids)
-        .build();
+    let oauth = builder(metadata, fake.clone()).build();
     oauth.authorize(DID).await.unwrap();
     // The first PAR had no nonce and was refused; the second carried a new assertion.
     let assertions = fake.state().assertions.clone();

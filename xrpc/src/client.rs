@@ -47,7 +47,7 @@ struct Inner {
     retry: RetryPolicy,
     /// What authorizes calls: the one path for every way of signing in.
     credentials: RwLock<Option<Arc<dyn Credentials>>>,
-    /// Shared with [`Client::unauthorized`] clients made from this one.
+    /// Shared with the [`Client::session_client`]s made from this one.
     requests: Arc<AtomicU64>,
 }
 
@@ -86,9 +86,10 @@ impl Client {
         }
     }
 
-    /// A client of the same service with the same settings, but no credentials and no proxy:
-    /// for logging in and refreshing, whose calls carry what they need themselves.
-    pub(crate) fn unauthorized(&self, credentials: Option<Arc<dyn Credentials>>) -> Client {
+    /// A client of the same service with the same settings but no proxy, authorized by
+    /// `credentials` alone (none for logging in, the refresh token for refreshing): the
+    /// session's own calls.
+    pub(crate) fn session_client(&self, credentials: Option<Arc<dyn Credentials>>) -> Client {
         let inner = &self.inner;
         Client {
             inner: Arc::new(Inner {
@@ -189,7 +190,8 @@ impl Client {
     /// the credentials.
     pub fn set_session(&self, session: Option<Session>) {
         let credentials = session.map(|session| {
-            Arc::new(PasswordSession::new(self.unauthorized(None), session)) as Arc<dyn Credentials>
+            Arc::new(PasswordSession::new(self.session_client(None), session))
+                as Arc<dyn Credentials>
         });
         self.set_credentials(credentials);
     }

@@ -71,7 +71,7 @@ impl Client {
     ) -> Result<Session, Error<CreateSessionError>> {
         let input = create_session::Input::new(identifier, password);
         let output = self
-            .unauthorized(None)
+            .session_client(None)
             .call::<CreateSession>(&NoParams, &input)
             .await?;
         let session = Session::new(
@@ -134,7 +134,7 @@ impl PasswordSession {
         let output = self
             .inner
             .service
-            .unauthorized(Some(Arc::new(refresh)))
+            .session_client(Some(Arc::new(refresh)))
             .call::<RefreshSession>(&NoParams, &())
             .await?;
         *self

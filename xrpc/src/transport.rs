@@ -55,10 +55,7 @@ impl Request {
 
     /// The first value of a header, by case-insensitive name.
     pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_in(&self.headers, name)
     }
 }
 
@@ -115,10 +112,13 @@ impl Response {
 }
 
 /// The first value of header `name` (case-insensitive) in `headers`.
-pub(crate) fn header_in<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn header_in<'a, N: AsRef<str>>(
+    headers: &'a [(N, String)],
+    name: &str,
+) -> Option<&'a str> {
     headers
         .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
 }
 

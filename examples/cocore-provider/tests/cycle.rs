@@ -3,7 +3,6 @@
 //! password, by the library and by the command as a user runs it; workers racing for one
 //! machine and for one job; a job that changes after it was listed.
 
-use std::process::Stdio;
 use std::sync::OnceLock;
 
 use atproto_lexicons::com::atproto::server::create_account::{self, CreateAccount};
@@ -22,7 +21,6 @@ use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::Client;
 use p256::ecdsa::SigningKey;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const PASSWORD: &str = "cocore-provider password";
 const MACHINE: &str = "3lbq5mkxk2s2a";
@@ -397,7 +395,8 @@ async fn the_command_signs_in_with_oauth_in_a_browser() {
         .create_record(&job(&did, "2031-01-01T00:00:00.000Z"))
         .await
         .unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_cocore-provider"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cocore-provider"));
+    command
         .args([
             "--pds",
             &pds().url,
@@ -406,28 +405,13 @@ async fn the_command_signs_in_with_oauth_in_a_browser() {
             "--handle",
             &handle,
         ])
-        .args(["--oauth", "--requester", &requester])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let line = stderr.next_line().await.unwrap().expect("a line to open");
+        .args(["--oauth", "--requester", &requester]);
     // The user's browser: sign in, consent, and come back to the command's loopback listener.
-    let status = lexicon_test_support::browser::sign_in_for_command(&line, &handle, PASSWORD)
+    let output = lexicon_test_support::browser::run_signing_in(command, &handle, PASSWORD)
         .await
         .unwrap();
-    assert_eq!(status, 200);
-    let output = child.wait_with_output().await.unwrap();
-    let rest = {
-        let mut rest = String::new();
-        while let Ok(Some(line)) = stderr.next_line().await {
-            rest.push_str(&line);
-        }
-        rest
-    };
-    assert!(output.status.success(), "{rest}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
     assert_eq!(
         steps(&String::from_utf8_lossy(&output.stdout)),
         ["profile", "attestation", "job", "claim", "receipt"]

@@ -13,7 +13,6 @@ use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::Client;
 use serde_json::{json, Value};
-use tokio::io::AsyncBufReadExt as _;
 
 const PASSWORD: &str = "publish-job password";
 
@@ -202,7 +201,8 @@ async fn a_job_is_published_with_an_oauth_session_signed_in_in_a_browser() {
     let dir = tempfile::tempdir().unwrap();
     let value = job("ffeeddccbbaa99887766554433221100");
     let file = write(dir.path(), "job.json", &value);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_publish-job"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_publish-job"));
+    command
         .args([
             "--pds",
             &pds().url,
@@ -212,25 +212,13 @@ async fn a_job_is_published_with_an_oauth_session_signed_in_in_a_browser() {
             &handle,
             "--oauth",
         ])
-        .arg(&file)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let line = stderr.next_line().await.unwrap().expect("a line to open");
+        .arg(&file);
     // The user's browser: sign in, consent, and come back to the command's loopback listener.
-    let status = lexicon_test_support::browser::sign_in_for_command(&line, &handle, PASSWORD)
+    let output = lexicon_test_support::browser::run_signing_in(command, &handle, PASSWORD)
         .await
         .unwrap();
-    assert_eq!(status, 200);
-    let output = child.wait_with_output().await.unwrap();
-    let mut rest = String::new();
-    while let Ok(Some(line)) = stderr.next_line().await {
-        rest.push_str(&line);
-    }
-    assert!(output.status.success(), "{rest}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
     let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
     let uri = printed["uri"].as_str().unwrap();
     assert!(

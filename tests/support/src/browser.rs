@@ -135,14 +135,55 @@ pub async fn sign_in_and_consent(
     }
 }
 
-/// Does the browser's part of a command-line program's loopback sign-in: the program printed
-/// `line` (`open <URL>`); signs in as `username` and consents, then goes back to the program's
-/// loopback listener, as the browser would, and returns the page's HTTP status.
-pub async fn sign_in_for_command(
-    line: &str,
+/// Runs `command`, a program that signs in as a loopback OAuth client (it prints `open <URL>`
+/// as the first line of its standard error, then waits for the browser), does the browser's
+/// part as `username`, and returns the program's output once it exits, standard error whole.
+/// Both pipes are read while the program runs, so a program that writes much cannot stall.
+pub async fn run_signing_in(
+    mut command: tokio::process::Command,
     username: &str,
     password: &str,
-) -> Result<u16, String> {
+) -> Result<std::process::Output, String> {
+    use tokio::io::AsyncBufReadExt as _;
+
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("starting {command:?}: {e}"))?;
+    let stderr = child.stderr.take().ok_or("the program's standard error")?;
+    let mut lines = tokio::io::BufReader::new(stderr).lines();
+    let first = lines
+        .next_line()
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the program ended without printing a URL to open")?;
+    let rest = async {
+        let mut rest = String::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        rest
+    };
+    let run = async {
+        let status = sign_in_for_command(&first, username, password).await?;
+        if status != 200 {
+            return Err(format!("the program's loopback listener answered {status}"));
+        }
+        child.wait_with_output().await.map_err(|e| e.to_string())
+    };
+    let (output, rest) = tokio::join!(run, rest);
+    let mut output = output?;
+    output.stderr = format!("{first}\n{rest}").into_bytes();
+    Ok(output)
+}
+
+/// The browser's part of a command-line program's loopback sign-in: the program printed
+/// `line` (`open <URL>`); signs in as `username` and consents, then goes back to the program's
+/// loopback listener, as the browser would, and returns the page's HTTP status.
+async fn sign_in_for_command(line: &str, username: &str, password: &str) -> Result<u16, String> {
     let url = line
         .strip_prefix("open ")
         .ok_or_else(|| format!("the program printed {line:?}, not `open <URL>`"))?;
