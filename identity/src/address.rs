@@ -70,7 +70,14 @@ impl AddressPolicy {
     /// Why the host of `url` (when it is an address literal) may not be reached.
     #[cfg(feature = "http")]
     pub fn refuses_host_of(&self, url: &str) -> Option<&'static str> {
-        match reqwest::Url::parse(url).ok()?.host()? {
+        self.refuses_host(&reqwest::Url::parse(url).ok()?.host()?)
+    }
+
+    /// Why `host` (when it is an address literal) may not be reached; a name is checked when
+    /// it is resolved ([`client_builder`](Self::client_builder)).
+    #[cfg(feature = "http")]
+    pub fn refuses_host(&self, host: &url::Host<&str>) -> Option<&'static str> {
+        match *host {
             url::Host::Ipv4(v4) => self.refuses(IpAddr::V4(v4)),
             url::Host::Ipv6(v6) => self.refuses(IpAddr::V6(v6)),
             url::Host::Domain(_) => None,

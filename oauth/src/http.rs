@@ -4,7 +4,6 @@
 //! exactly `200` with JSON, and hosts on private, loopback or link-local addresses are refused
 //! unless the client allows them (`lexicon_identity::AddressPolicy`).
 
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use lexicon_identity::AddressPolicy;
@@ -49,20 +48,18 @@ impl Http {
             message,
         };
         let parsed = Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
-        let ip = match parsed.host() {
-            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
-            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-            Some(url::Host::Domain(_)) => None,
-            None => return Err(refused("it has no host".into())),
-        };
-        if let Some(why) = ip.and_then(|ip| self.policy.refuses(ip)) {
+        let host = parsed
+            .host()
+            .ok_or_else(|| refused("it has no host".into()))?;
+        if let Some(why) = self.policy.refuses_host(&host) {
             return Err(refused(format!(
                 "its host is {why}, which this client may not reach"
             )));
         }
-        let loopback_host = match parsed.host() {
-            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-            _ => ip.is_some_and(|ip| ip.is_loopback()),
+        let loopback_host = match host {
+            url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(v4) => v4.is_loopback(),
+            url::Host::Ipv6(v6) => v6.is_loopback(),
         };
         match parsed.scheme() {
             "https" => Ok(parsed),
