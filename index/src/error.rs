@@ -19,7 +19,13 @@ pub enum IndexError {
     /// A query names a collection or property the schema does not index.
     #[error("the query: {0}")]
     Query(String),
-    /// The database failed.
+    /// The database is named wrongly.
     #[error("the database: {0}")]
+    Database(String),
+    /// SQLite failed.
+    #[error("SQLite failed")]
     Sqlite(#[from] rusqlite::Error),
+    /// Postgres failed (or could not be reached).
+    #[error("Postgres failed")]
+    Postgres(#[from] postgres::Error),
 }

@@ -1,5 +1,5 @@
-//! Keeps a database equal to the atproto network for a set of lexicons (issue 38, first part:
-//! the store; syncing from the network comes next).
+//! Keeps a database equal to the atproto network for a set of lexicons (issue 38, first parts:
+//! the stores; syncing from the network comes next).
 //!
 //! - [`IndexSchema`]: the tables the lexicons call for: one per record collection (the record's
 //!   URI, DID, key, CID, the repository revision that wrote it, when it was indexed, the record
@@ -13,19 +13,27 @@
 //! - [`Query`]: records of a collection by DID, by an indexed property or by the record they
 //!   reference, with cursor pagination; records of inactive accounts are not served.
 //!
-//! [`SqliteStore`] is the embedded store (one file, WAL).
+//! [`Store`] is one interface over two databases: [`SqliteStore`], the embedded default (one
+//! file, WAL), and [`PostgresStore`], for when one machine is not enough (several indexer
+//! processes on shards of the repositories and any number of readers share it). [`Database`]
+//! names one (`sqlite:PATH`, `postgres://...`) and opens it.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod apply;
 mod batch;
 mod error;
+mod postgres;
 mod query;
 mod schema;
 mod sqlite;
+mod store;
 
 pub use batch::{Applied, Batch, Change, Cursor, Write};
 pub use error::IndexError;
+pub use postgres::PostgresStore;
 pub use query::{Filter, Page, Query, Row};
 pub use schema::{Collection, Column, ColumnType, IndexSchema};
 pub use sqlite::SqliteStore;
+pub use store::{Database, RepoState, Store};

@@ -3,6 +3,10 @@
 
 use serde_json::Value;
 
+use crate::apply::ColumnValue;
+use crate::error::IndexError;
+use crate::schema::IndexSchema;
+
 /// Which records of a collection a query wants.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
@@ -85,4 +89,89 @@ pub struct Page {
     pub rows: Vec<Row>,
     /// Where the next page starts.
     pub cursor: Option<String>,
+}
+
+/// A query as SQL: the statement and its parameters, for a database whose `n`th placeholder
+/// `placeholder(n)` writes (`?1`, `$1`). It selects `uri, did, rkey, cid, rev, violations` and
+/// then `record_columns`, one row more than the page holds (to know whether another follows).
+pub(crate) struct Select {
+    pub sql: String,
+    pub values: Vec<ColumnValue>,
+    /// The most rows on the page.
+    pub limit: usize,
+}
+
+impl Select {
+    pub(crate) fn new(
+        schema: &IndexSchema,
+        query: &Query,
+        placeholder: fn(usize) -> String,
+        record_columns: &str,
+    ) -> Result<Select, IndexError> {
+        let table = schema
+            .collection(&query.collection)
+            .ok_or_else(|| IndexError::Query(format!("{} is not indexed", query.collection)))?;
+        let mut conditions = vec![
+            "NOT EXISTS (SELECT 1 FROM repos WHERE repos.did = t.did AND repos.active = FALSE)"
+                .to_owned(),
+        ];
+        let mut values = Vec::new();
+        let mut bind = |value: ColumnValue| {
+            values.push(value);
+            placeholder(values.len())
+        };
+        if !query.include_invalid {
+            conditions.push("t.valid = TRUE".into());
+        }
+        match &query.filter {
+            Filter::All => {}
+            Filter::Did(did) => {
+                conditions.push(format!(
+                    "t.did = {}",
+                    bind(ColumnValue::Text(Some(did.clone())))
+                ));
+            }
+            Filter::Property(property, value) => {
+                let column = table
+                    .columns
+                    .iter()
+                    .find(|c| c.property == *property)
+                    .ok_or_else(|| {
+                        IndexError::Query(format!("{}: {property} is not indexed", table.nsid))
+                    })?;
+                let value = ColumnValue::of(column.ty, value);
+                conditions.push(format!("t.\"{}\" = {}", column.name, bind(value)));
+            }
+            Filter::References(target) => {
+                let target = bind(ColumnValue::Text(Some(target.clone())));
+                conditions.push(format!(
+                    "t.uri IN (SELECT source FROM edges WHERE target = {target})"
+                ));
+            }
+        }
+        if let Some(after) = &query.after {
+            conditions.push(format!(
+                "t.uri > {}",
+                bind(ColumnValue::Text(Some(after.clone())))
+            ));
+        }
+        let limit = query.limit.max(1);
+        let sql = format!(
+            "SELECT t.uri, t.did, t.rkey, t.cid, t.rev, t.violations, {record_columns} FROM \"{}\" t
+             WHERE {} ORDER BY t.uri LIMIT {}",
+            table.table,
+            conditions.join(" AND "),
+            limit + 1
+        );
+        Ok(Select { sql, values, limit })
+    }
+
+    /// The page of `rows` (read with one row to spare) and the next page's cursor.
+    pub(crate) fn page(&self, mut rows: Vec<Row>) -> Page {
+        let cursor = (rows.len() > self.limit).then(|| {
+            rows.truncate(self.limit);
+            rows.last().map(|r| r.uri.clone()).unwrap_or_default()
+        });
+        Page { rows, cursor }
+    }
 }

@@ -162,3 +162,162 @@ fn identifier(text: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
 }
+
+/// The version of the tables' layout this crate writes.
+pub(crate) const LAYOUT: i64 = 1;
+
+/// The SQL a database speaks, where the two differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn integer(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BIGINT",
+        }
+    }
+
+    fn boolean(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BOOLEAN",
+        }
+    }
+
+    fn json(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "TEXT",
+            Dialect::Postgres => "JSONB",
+        }
+    }
+}
+
+/// The tables every index has: what the database was made for, the stream cursors, each
+/// repository's revision and account status, and the strongRef edges between records.
+pub(crate) fn common_tables(dialect: Dialect) -> String {
+    let (integer, boolean) = (dialect.integer(), dialect.boolean());
+    format!(
+        "CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, seq {integer} NOT NULL);
+         CREATE TABLE IF NOT EXISTS repos (did TEXT PRIMARY KEY, rev TEXT NOT NULL,
+             active {boolean} NOT NULL DEFAULT TRUE, status TEXT);
+         CREATE TABLE IF NOT EXISTS edges (source TEXT NOT NULL, path TEXT NOT NULL,
+             target TEXT NOT NULL, target_cid TEXT NOT NULL, PRIMARY KEY (source, path));
+         CREATE INDEX IF NOT EXISTS edges_target ON edges (target);"
+    )
+}
+
+/// The columns of a collection's row, in the order the insert statement binds them: the
+/// record's URI, DID, key, CID and revision, when it was indexed, the record, whether it is
+/// valid and its violations, then (Postgres) the record as text when JSONB cannot hold it,
+/// then the typed columns.
+pub(crate) fn row_columns(collection: &Collection, dialect: Dialect) -> Vec<String> {
+    let mut names: Vec<String> = [
+        "uri",
+        "did",
+        "rkey",
+        "cid",
+        "rev",
+        "indexed_at",
+        "record",
+        "valid",
+        "violations",
+    ]
+    .map(str::to_owned)
+    .into();
+    if dialect == Dialect::Postgres {
+        names.push("record_text".into());
+    }
+    names.extend(collection.columns.iter().map(|c| format!("\"{}\"", c.name)));
+    names
+}
+
+/// The statement that inserts a collection's row or, when its URI is there, updates it (bound
+/// in [`row_columns`] order).
+pub(crate) fn upsert(collection: &Collection, dialect: Dialect) -> String {
+    let names = row_columns(collection, dialect);
+    let placeholders: Vec<String> = (1..=names.len())
+        .map(|i| match dialect {
+            Dialect::Sqlite => format!("?{i}"),
+            Dialect::Postgres => format!("${i}"),
+        })
+        .collect();
+    let updates: Vec<String> = names[1..]
+        .iter()
+        .map(|name| format!("{name} = excluded.{name}"))
+        .collect();
+    format!(
+        "INSERT INTO \"{}\" ({}) VALUES ({}) ON CONFLICT (uri) DO UPDATE SET {}",
+        collection.table,
+        names.join(", "),
+        placeholders.join(", "),
+        updates.join(", ")
+    )
+}
+
+/// The table of a collection and its indexes: by repository, and by each typed column.
+pub(crate) fn create_table(collection: &Collection, dialect: Dialect) -> String {
+    let table = &collection.table;
+    let (integer, boolean, json) = (dialect.integer(), dialect.boolean(), dialect.json());
+    let mut columns = vec![
+        "uri TEXT PRIMARY KEY".to_owned(),
+        "did TEXT NOT NULL".into(),
+        "rkey TEXT NOT NULL".into(),
+        "cid TEXT NOT NULL".into(),
+        "rev TEXT NOT NULL".into(),
+        format!("indexed_at {integer} NOT NULL"),
+    ];
+    match dialect {
+        Dialect::Sqlite => columns.push(format!("record {json} NOT NULL")),
+        // JSONB cannot hold the character U+0000; such a record is kept as text.
+        Dialect::Postgres => columns.push(format!("record {json}")),
+    }
+    columns.push(format!("valid {boolean} NOT NULL"));
+    columns.push(format!("violations {json}"));
+    if dialect == Dialect::Postgres {
+        columns.push("record_text TEXT".into());
+    }
+    for column in &collection.columns {
+        let ty = match column.ty {
+            ColumnType::Text => "TEXT",
+            ColumnType::Integer => integer,
+            ColumnType::Boolean => boolean,
+        };
+        columns.push(format!("\"{}\" {ty}", column.name));
+    }
+    let mut ddl = format!(
+        "CREATE TABLE \"{table}\" ({});
+         CREATE INDEX \"{table}_did\" ON \"{table}\" (did, rkey);",
+        columns.join(", ")
+    );
+    for column in &collection.columns {
+        ddl.push_str(&format!(
+            "\nCREATE INDEX \"{table}_{name}\" ON \"{table}\" (\"{name}\", uri);",
+            name = column.name
+        ));
+    }
+    ddl
+}
+
+/// Whether the tables must be made: not when the database holds `schema`'s fingerprint
+/// already; an error when it holds another.
+pub(crate) fn check_fingerprint(
+    schema: &IndexSchema,
+    stored: Option<String>,
+) -> Result<bool, IndexError> {
+    match stored {
+        Some(stored) if stored != schema.fingerprint => Err(IndexError::Incompatible {
+            stored,
+            reason: format!(
+                "the lexicons or indexed properties changed (now {}), and migrations between lexicon versions are not built yet",
+                schema.fingerprint
+            ),
+        }),
+        Some(_) => Ok(false),
+        None => Ok(true),
+    }
+}

@@ -3,17 +3,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use lexicon_runtime::Mode;
+use rusqlite::types::ToSqlOutput;
 use rusqlite::{params, Connection, OptionalExtension, ToSql, Transaction};
 use serde_json::Value;
 
-use crate::batch::{Applied, Batch, Change, Write};
+use crate::apply::{self, ColumnValue, Prepared, Tx};
+use crate::batch::{Applied, Batch, Cursor};
 use crate::error::IndexError;
-use crate::query::{Filter, Page, Query, Row};
-use crate::schema::{Collection, ColumnType, IndexSchema};
-
-/// The version of the tables' layout this crate writes.
-const LAYOUT: i64 = 1;
+use crate::query::{Page, Query, Row, Select};
+use crate::schema::{self, Collection, Dialect, IndexSchema};
+use crate::store::{RepoState, Store};
 
 /// A store in one SQLite file.
 pub struct SqliteStore {
@@ -25,7 +24,7 @@ pub struct SqliteStore {
 
 /// The statements that write one collection's table.
 struct TableSql {
-    /// Inserts or replaces a record: the fixed columns, then the typed ones.
+    /// Inserts or updates a record: the fixed columns, then the typed ones.
     insert: String,
     /// Deletes a record by URI.
     delete: String,
@@ -33,29 +32,9 @@ struct TableSql {
 
 impl TableSql {
     fn of(collection: &Collection) -> TableSql {
-        let table = &collection.table;
-        let mut names: Vec<String> = [
-            "uri",
-            "did",
-            "rkey",
-            "cid",
-            "rev",
-            "indexed_at",
-            "record",
-            "valid",
-            "violations",
-        ]
-        .map(str::to_owned)
-        .into();
-        names.extend(collection.columns.iter().map(|c| format!("\"{}\"", c.name)));
-        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
         TableSql {
-            insert: format!(
-                "INSERT OR REPLACE INTO \"{table}\" ({}) VALUES ({})",
-                names.join(", "),
-                placeholders.join(", ")
-            ),
-            delete: format!("DELETE FROM \"{table}\" WHERE uri = ?1"),
+            insert: schema::upsert(collection, Dialect::Sqlite),
+            delete: format!("DELETE FROM \"{}\" WHERE uri = ?1", collection.table),
         }
     }
 }
@@ -90,76 +69,28 @@ impl SqliteStore {
             statements,
         })
     }
+}
 
-    /// The schema the store was opened with.
-    pub fn schema(&self) -> &IndexSchema {
+impl Store for SqliteStore {
+    fn schema(&self) -> &IndexSchema {
         &self.schema
     }
 
-    /// Applies `batch` in one transaction, with its cursor: all of it or, on an error, none.
-    pub fn apply(&mut self, batch: &Batch) -> Result<Applied, IndexError> {
+    fn apply(&mut self, batch: &Batch) -> Result<Applied, IndexError> {
         let tx = self.connection.transaction()?;
-        let mut applied = Applied::default();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        for change in &batch.changes {
-            match change {
-                Change::Commit { did, rev, writes } => {
-                    let stored: Option<String> = tx
-                        .query_row("SELECT rev FROM repos WHERE did = ?1", [did], |r| r.get(0))
-                        .optional()?;
-                    // Revisions are TIDs, which sort as strings.
-                    if stored
-                        .as_deref()
-                        .is_some_and(|stored| rev.as_str() <= stored)
-                    {
-                        applied.stale_commits += 1;
-                        continue;
-                    }
-                    tx.execute(
-                        "INSERT INTO repos (did, rev, active) VALUES (?1, ?2, 1)
-                         ON CONFLICT (did) DO UPDATE SET rev = excluded.rev",
-                        params![did, rev],
-                    )?;
-                    let mut writer = Writer {
-                        schema: &self.schema,
-                        statements: &self.statements,
-                        tx: &tx,
-                        now,
-                        applied: &mut applied,
-                    };
-                    for write in writes {
-                        writer.write(did, rev, write)?;
-                    }
-                    applied.commits += 1;
-                }
-                Change::Account {
-                    did,
-                    active,
-                    status,
-                } => {
-                    tx.execute(
-                        "INSERT INTO repos (did, rev, active, status) VALUES (?1, '', ?2, ?3)
-                         ON CONFLICT (did) DO UPDATE SET active = excluded.active, status = excluded.status",
-                        params![did, active, status],
-                    )?;
-                }
-            }
-        }
-        if let Some(cursor) = &batch.cursor {
-            tx.execute(
-                "INSERT INTO cursors (stream, seq) VALUES (?1, ?2)
-                 ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq",
-                params![cursor.stream, cursor.seq],
-            )?;
-        }
+        let applied = apply::apply(
+            &self.schema,
+            &mut SqliteTx {
+                tx: &tx,
+                statements: &self.statements,
+            },
+            batch,
+        )?;
         tx.commit()?;
         Ok(applied)
     }
 
-    /// The stored position of `stream`, if any.
-    pub fn cursor(&self, stream: &str) -> Result<Option<i64>, IndexError> {
+    fn cursor(&mut self, stream: &str) -> Result<Option<i64>, IndexError> {
         Ok(self
             .connection
             .query_row("SELECT seq FROM cursors WHERE stream = ?1", [stream], |r| {
@@ -168,245 +99,161 @@ impl SqliteStore {
             .optional()?)
     }
 
-    /// The stored revision of a repository, and whether its account is active.
-    pub fn repo(&self, did: &str) -> Result<Option<(String, bool)>, IndexError> {
+    fn repo(&mut self, did: &str) -> Result<Option<RepoState>, IndexError> {
         Ok(self
             .connection
-            .query_row("SELECT rev, active FROM repos WHERE did = ?1", [did], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT rev, active, status FROM repos WHERE did = ?1",
+                [did],
+                |r| {
+                    Ok(RepoState {
+                        rev: r.get(0)?,
+                        active: r.get(1)?,
+                        status: r.get(2)?,
+                    })
+                },
+            )
             .optional()?)
     }
 
-    /// A page of the records `query` selects. Records of inactive accounts are not served, nor
-    /// invalid ones unless the query asks.
-    pub fn records(&self, query: &Query) -> Result<Page, IndexError> {
-        let table = self
-            .schema
-            .collection(&query.collection)
-            .ok_or_else(|| IndexError::Query(format!("{} is not indexed", query.collection)))?;
-        let mut conditions = vec![
-            "NOT EXISTS (SELECT 1 FROM repos WHERE repos.did = t.did AND repos.active = 0)"
-                .to_owned(),
-        ];
-        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
-        if !query.include_invalid {
-            conditions.push("t.valid = 1".into());
-        }
-        match &query.filter {
-            Filter::All => {}
-            Filter::Did(did) => {
-                values.push(Box::new(did.clone()));
-                conditions.push(format!("t.did = ?{}", values.len()));
-            }
-            Filter::Property(property, value) => {
-                let column = table
-                    .columns
-                    .iter()
-                    .find(|c| c.property == *property)
-                    .ok_or_else(|| {
-                        IndexError::Query(format!("{}: {property} is not indexed", table.nsid))
-                    })?;
-                values.push(column_value(column.ty, value));
-                conditions.push(format!("t.\"{}\" = ?{}", column.name, values.len()));
-            }
-            Filter::References(target) => {
-                values.push(Box::new(target.clone()));
-                conditions.push(format!(
-                    "t.uri IN (SELECT source FROM edges WHERE target = ?{})",
-                    values.len()
-                ));
-            }
-        }
-        if let Some(after) = &query.after {
-            values.push(Box::new(after.clone()));
-            conditions.push(format!("t.uri > ?{}", values.len()));
-        }
-        let limit = query.limit.max(1);
-        let sql = format!(
-            "SELECT t.uri, t.did, t.rkey, t.cid, t.rev, t.record, t.violations FROM \"{}\" t
-             WHERE {} ORDER BY t.uri LIMIT {}",
-            table.table,
-            conditions.join(" AND "),
-            limit + 1
-        );
-        let mut statement = self.connection.prepare(&sql)?;
-        let mut rows = statement
-            .query_map(
-                rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
-                |r| {
-                    let record: String = r.get(5)?;
-                    let violations: Option<String> = r.get(6)?;
-                    Ok(Row {
-                        uri: r.get(0)?,
-                        did: r.get(1)?,
-                        rkey: r.get(2)?,
-                        cid: r.get(3)?,
-                        rev: r.get(4)?,
-                        record: serde_json::from_str(&record).unwrap_or(Value::Null),
-                        violations: violations
-                            .and_then(|v| serde_json::from_str(&v).ok())
-                            .unwrap_or_default(),
-                    })
-                },
-            )?
+    fn records(&mut self, query: &Query) -> Result<Page, IndexError> {
+        let select = Select::new(&self.schema, query, |n| format!("?{n}"), "t.record")?;
+        let mut statement = self.connection.prepare_cached(&select.sql)?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(select.values.iter()), |r| {
+                let violations: Option<String> = r.get(5)?;
+                let record: String = r.get(6)?;
+                Ok(Row {
+                    uri: r.get(0)?,
+                    did: r.get(1)?,
+                    rkey: r.get(2)?,
+                    cid: r.get(3)?,
+                    rev: r.get(4)?,
+                    record: serde_json::from_str(&record).unwrap_or(Value::Null),
+                    violations: violations
+                        .and_then(|v| serde_json::from_str(&v).ok())
+                        .unwrap_or_default(),
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
-        let cursor = (rows.len() > limit).then(|| {
-            rows.truncate(limit);
-            rows.last().map(|r| r.uri.clone()).unwrap_or_default()
-        });
-        Ok(Page { rows, cursor })
+        Ok(select.page(rows))
     }
 }
 
-/// Applies record writes in a transaction, counting what it did.
-struct Writer<'a> {
-    schema: &'a IndexSchema,
-    statements: &'a HashMap<String, TableSql>,
-    tx: &'a Transaction<'a>,
-    /// When the writes are indexed, in milliseconds since the Unix epoch.
-    now: i64,
-    applied: &'a mut Applied,
+impl ToSql for ColumnValue {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            ColumnValue::Text(v) => v.to_sql(),
+            ColumnValue::Integer(v) => v.to_sql(),
+            ColumnValue::Boolean(v) => v.to_sql(),
+        }
+    }
 }
 
-impl Writer<'_> {
-    /// Applies one record write of a commit of `did` at `rev`.
-    fn write(&mut self, did: &str, rev: &str, write: &Write) -> Result<(), IndexError> {
-        let Writer {
-            schema,
-            statements,
-            tx,
-            now,
-            ref mut applied,
-        } = *self;
-        let (collection, rkey) = match write {
-            Write::Put {
-                collection, rkey, ..
-            }
-            | Write::Delete { collection, rkey } => (collection, rkey),
-        };
-        let (Some(table), Some(sql)) = (schema.collection(collection), statements.get(collection))
-        else {
-            applied.skipped += 1;
-            return Ok(());
-        };
-        let uri = format!("at://{did}/{collection}/{rkey}");
-        tx.prepare_cached("DELETE FROM edges WHERE source = ?1")?
-            .execute([&uri])?;
-        let Write::Put { cid, record, .. } = write else {
-            tx.prepare_cached(&sql.delete)?.execute([&uri])?;
-            applied.deleted += 1;
-            return Ok(());
-        };
-        let violations = violations(schema, collection, rkey, record);
-        let violations_text =
-            (!violations.is_empty()).then(|| Value::from(violations.clone()).to_string());
-        let record_text = record.to_string();
-        let mut values: Vec<Box<dyn ToSql>> = vec![
-            Box::new(uri.clone()),
-            Box::new(did.to_owned()),
-            Box::new(rkey.to_owned()),
-            Box::new(cid.clone()),
-            Box::new(rev.to_owned()),
-            Box::new(now),
-            Box::new(record_text),
-            Box::new(violations.is_empty()),
-            Box::new(violations_text),
+/// The statements of one batch, in its transaction.
+struct SqliteTx<'a> {
+    tx: &'a Transaction<'a>,
+    statements: &'a HashMap<String, TableSql>,
+}
+
+impl SqliteTx<'_> {
+    fn table(&self, collection: &Collection) -> &TableSql {
+        &self.statements[&collection.nsid]
+    }
+}
+
+impl Tx for SqliteTx<'_> {
+    fn stored_rev(&mut self, did: &str) -> Result<Option<String>, IndexError> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT rev FROM repos WHERE did = ?1")?
+            .query_row([did], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_rev(&mut self, did: &str, rev: &str) -> Result<(), IndexError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO repos (did, rev, active) VALUES (?1, ?2, TRUE)
+                 ON CONFLICT (did) DO UPDATE SET rev = excluded.rev",
+            )?
+            .execute(params![did, rev])?;
+        Ok(())
+    }
+
+    fn set_account(
+        &mut self,
+        did: &str,
+        active: bool,
+        status: Option<&str>,
+    ) -> Result<(), IndexError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO repos (did, rev, active, status) VALUES (?1, '', ?2, ?3)
+                 ON CONFLICT (did) DO UPDATE SET active = excluded.active, status = excluded.status",
+            )?
+            .execute(params![did, active, status])?;
+        Ok(())
+    }
+
+    fn delete(&mut self, collection: &Collection, uri: &str) -> Result<(), IndexError> {
+        self.tx
+            .prepare_cached("DELETE FROM edges WHERE source = ?1")?
+            .execute([uri])?;
+        self.tx
+            .prepare_cached(&self.table(collection).delete)?
+            .execute([uri])?;
+        Ok(())
+    }
+
+    fn put(&mut self, collection: &Collection, record: &Prepared<'_>) -> Result<(), IndexError> {
+        let violations = (!record.violations.is_empty())
+            .then(|| Value::from(record.violations.clone()).to_string());
+        let fixed: [&dyn ToSql; 9] = [
+            &record.uri,
+            &record.did,
+            &record.rkey,
+            &record.cid,
+            &record.rev,
+            &record.indexed_at,
+            &record.record.to_string(),
+            &record.violations.is_empty(),
+            &violations,
         ];
-        values.extend(
-            table
-                .columns
-                .iter()
-                .map(|column| column_value(column.ty, &record[&column.property])),
-        );
-        tx.prepare_cached(&sql.insert)?
-            .execute(rusqlite::params_from_iter(
-                values.iter().map(|v| v.as_ref()),
-            ))?;
-        let mut edge = tx.prepare_cached(
-        "INSERT OR REPLACE INTO edges (source, path, target, target_cid) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-        for (path, target, target_cid) in strong_refs(record) {
-            edge.execute(params![uri, path, target, target_cid])?;
+        let values = fixed
+            .into_iter()
+            .chain(record.columns.iter().map(|c| c as &dyn ToSql));
+        self.tx
+            .prepare_cached(&self.table(collection).insert)?
+            .execute(rusqlite::params_from_iter(values))?;
+        self.tx
+            .prepare_cached("DELETE FROM edges WHERE source = ?1")?
+            .execute([&record.uri])?;
+        let mut edge = self.tx.prepare_cached(
+            "INSERT INTO edges (source, path, target, target_cid) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (source, path) DO UPDATE
+             SET target = excluded.target, target_cid = excluded.target_cid",
+        )?;
+        for e in &record.edges {
+            edge.execute(params![record.uri, e.path, e.target, e.target_cid])?;
         }
-        applied.written += 1;
-        if !violations.is_empty() {
-            applied.invalid += 1;
-        }
+        Ok(())
+    }
+
+    fn set_cursor(&mut self, cursor: &Cursor) -> Result<(), IndexError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO cursors (stream, seq) VALUES (?1, ?2)
+                 ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq",
+            )?
+            .execute(params![cursor.stream, cursor.seq])?;
         Ok(())
     }
 }
 
-/// The record's violations of its lexicon and of its key type, as the PDS judges a write.
-fn violations(schema: &IndexSchema, collection: &str, rkey: &str, record: &Value) -> Vec<String> {
-    let lexicons = &schema.lexicons;
-    let mut found = Vec::new();
-    if let Err(e) = lexicons.validate_record_key(collection, rkey) {
-        found.push(format!("record key: {e}"));
-    }
-    match lexicons.validate_record(collection, record, Mode::Strict) {
-        Ok(()) => {}
-        Err(e) => match e.violations() {
-            Some(violations) => found.extend(violations.iter().map(|v| v.to_string())),
-            None => found.push(e.to_string()),
-        },
-    }
-    found
-}
-
-/// A property's value as its column holds it (null when the record lacks it or holds another
-/// type).
-fn column_value(ty: ColumnType, value: &Value) -> Box<dyn ToSql> {
-    match ty {
-        ColumnType::Text => Box::new(value.as_str().map(str::to_owned)),
-        ColumnType::Integer => Box::new(value.as_i64()),
-        ColumnType::Boolean => Box::new(value.as_bool()),
-    }
-}
-
-/// The strongRefs in a record, wherever they are: objects of exactly a `uri` that is an AT URI
-/// and a `cid` (and maybe `$type`), with their JSON paths.
-fn strong_refs(record: &Value) -> Vec<(String, String, String)> {
-    fn walk(value: &Value, path: String, found: &mut Vec<(String, String, String)>) {
-        match value {
-            Value::Object(map) => {
-                let uri = map.get("uri").and_then(Value::as_str);
-                let cid = map.get("cid").and_then(Value::as_str);
-                let only = map.keys().all(|k| k == "uri" || k == "cid" || k == "$type");
-                if let (Some(uri), Some(cid), true) = (uri, cid, only) {
-                    if uri.starts_with("at://") {
-                        found.push((path, uri.to_owned(), cid.to_owned()));
-                        return;
-                    }
-                }
-                for (key, value) in map {
-                    walk(value, format!("{path}.{key}"), found);
-                }
-            }
-            Value::Array(items) => {
-                for (i, value) in items.iter().enumerate() {
-                    walk(value, format!("{path}[{i}]"), found);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut found = Vec::new();
-    walk(record, "$".into(), &mut found);
-    found
-}
-
 /// Creates the tables (when missing) and checks that the database was made for `schema`.
 fn create_tables(tx: &Transaction<'_>, schema: &IndexSchema) -> Result<(), IndexError> {
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL);
-         CREATE TABLE IF NOT EXISTS repos (did TEXT PRIMARY KEY, rev TEXT NOT NULL,
-             active INTEGER NOT NULL DEFAULT 1, status TEXT);
-         CREATE TABLE IF NOT EXISTS edges (source TEXT NOT NULL, path TEXT NOT NULL,
-             target TEXT NOT NULL, target_cid TEXT NOT NULL, PRIMARY KEY (source, path));
-         CREATE INDEX IF NOT EXISTS edges_target ON edges (target);",
-    )?;
+    tx.execute_batch(&schema::common_tables(Dialect::Sqlite))?;
     let stored: Option<String> = tx
         .query_row(
             "SELECT value FROM index_meta WHERE key = 'fingerprint'",
@@ -414,59 +261,15 @@ fn create_tables(tx: &Transaction<'_>, schema: &IndexSchema) -> Result<(), Index
             |r| r.get(0),
         )
         .optional()?;
-    match stored {
-        Some(stored) if stored != schema.fingerprint => {
-            return Err(IndexError::Incompatible {
-                stored,
-                reason: format!(
-                    "the lexicons or indexed properties changed (now {}), and migrations between lexicon versions are not built yet",
-                    schema.fingerprint
-                ),
-            })
-        }
-        Some(_) => return Ok(()),
-        None => {}
+    if !schema::check_fingerprint(schema, stored)? {
+        return Ok(());
     }
     for collection in &schema.collections {
-        create_table(tx, collection)?;
+        tx.execute_batch(&schema::create_table(collection, Dialect::Sqlite))?;
     }
     tx.execute(
         "INSERT INTO index_meta (key, value) VALUES ('fingerprint', ?1), ('layout', ?2)",
-        params![schema.fingerprint, LAYOUT.to_string()],
+        params![schema.fingerprint, schema::LAYOUT.to_string()],
     )?;
-    Ok(())
-}
-
-fn create_table(tx: &Transaction<'_>, collection: &Collection) -> Result<(), IndexError> {
-    let table = &collection.table;
-    let mut columns = vec![
-        "uri TEXT PRIMARY KEY".to_owned(),
-        "did TEXT NOT NULL".into(),
-        "rkey TEXT NOT NULL".into(),
-        "cid TEXT NOT NULL".into(),
-        "rev TEXT NOT NULL".into(),
-        "indexed_at INTEGER NOT NULL".into(),
-        "record TEXT NOT NULL".into(),
-        "valid INTEGER NOT NULL".into(),
-        "violations TEXT".into(),
-    ];
-    for column in &collection.columns {
-        let ty = match column.ty {
-            ColumnType::Text => "TEXT",
-            ColumnType::Integer | ColumnType::Boolean => "INTEGER",
-        };
-        columns.push(format!("\"{}\" {ty}", column.name));
-    }
-    tx.execute_batch(&format!(
-        "CREATE TABLE \"{table}\" ({});
-         CREATE INDEX \"{table}_did\" ON \"{table}\" (did, rkey);",
-        columns.join(", ")
-    ))?;
-    for column in &collection.columns {
-        tx.execute_batch(&format!(
-            "CREATE INDEX \"{table}_{name}\" ON \"{table}\" (\"{name}\", uri);",
-            name = column.name
-        ))?;
-    }
     Ok(())
 }

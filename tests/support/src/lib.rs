@@ -1,6 +1,6 @@
 //! Helpers shared by the workspace's tests: reading case files under `tests/data/`, mutating
 //! JSON values for property tests, the reference PDS (`pds`, installed by `install`) for
-//! end-to-end tests, child processes with a time limit (`process`), a deadline for each
+//! end-to-end tests, a real Postgres server (`postgres`), child processes with a time limit (`process`), a deadline for each
 //! end-to-end test (`deadline`), and (feature `browser`) a browser for the PDS's OAuth sign-in
 //! page.
 
@@ -11,6 +11,7 @@ pub mod browser;
 pub mod deadline;
 pub mod install;
 pub mod pds;
+pub mod postgres;
 pub mod process;
 
 use serde_json::Value;

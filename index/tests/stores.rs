@@ -1,15 +1,91 @@
-//! The SQLite store on real database files, with the upstream cocore lexicons
-//! (`tests/data/lexicons/cocore-upstream-all`): commits in, records out by DID, by an indexed
-//! property and by reference; stale commits dropped; invalid records kept with their
+//! Both stores, each scenario on each: SQLite on real database files, and a real Postgres
+//! server (`lexicon_test_support::postgres`, started per test), with the upstream cocore
+//! lexicons (`tests/data/lexicons/cocore-upstream-all`): commits in, records out by DID, by an
+//! indexed property and by reference; stale commits dropped; invalid records kept with their
 //! violations and not served; inactive accounts hidden; the cursor written with its changes,
 //! all or nothing.
 
 use std::path::{Path, PathBuf};
 
 use lexicon_index::{
-    Batch, Change, Cursor, Filter, IndexError, IndexSchema, Query, SqliteStore, Write,
+    Batch, Change, Cursor, Database, Filter, IndexError, IndexSchema, Query, RepoState, Store,
+    Write,
 };
+use lexicon_test_support::deadline::Deadline;
+use lexicon_test_support::postgres::Postgres;
 use serde_json::{json, Value};
+
+/// A database of one kind, made for one test.
+enum Backend {
+    Sqlite(tempfile::TempDir),
+    Postgres(Postgres),
+}
+
+impl Backend {
+    fn sqlite() -> Backend {
+        Backend::Sqlite(tempfile::tempdir().unwrap())
+    }
+
+    fn postgres() -> Backend {
+        Backend::Postgres(Postgres::start())
+    }
+
+    fn database(&self) -> Database {
+        match self {
+            Backend::Sqlite(dir) => Database::Sqlite(dir.path().join("index.db")),
+            Backend::Postgres(server) => Database::Postgres(server.url("postgres")),
+        }
+    }
+
+    fn open(&self) -> Box<dyn Store> {
+        self.database().open(schema()).unwrap()
+    }
+
+    /// Runs `sql` on its own connection, behind the store's back.
+    fn execute(&self, sql: &str) {
+        match self {
+            Backend::Sqlite(dir) => rusqlite::Connection::open(dir.path().join("index.db"))
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Backend::Postgres(server) => {
+                postgres::Client::connect(&server.url("postgres"), postgres::NoTls)
+                    .unwrap()
+                    .batch_execute(sql)
+                    .unwrap()
+            }
+        }
+    }
+}
+
+/// A test of each backend: `name::sqlite` and `name::postgres`.
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let _deadline = super::Deadline::start();
+                super::$name(&super::Backend::sqlite());
+            }
+
+            #[test]
+            fn postgres() {
+                let _deadline = super::Deadline::start();
+                super::$name(&super::Backend::postgres());
+            }
+        }
+    };
+}
+
+on_both!(commits_write_update_and_delete_records_served_by_did_property_and_reference);
+on_both!(a_commit_not_newer_than_the_repository_is_dropped);
+on_both!(an_invalid_record_is_stored_with_its_violations_and_not_served_as_valid);
+on_both!(an_inactive_account_is_not_served_until_it_is_active_again);
+on_both!(pages_follow_one_another_to_the_end);
+on_both!(the_cursor_is_written_with_its_changes_all_or_nothing);
+on_both!(a_database_made_for_other_lexicons_is_refused);
+on_both!(a_record_holding_u0000_is_stored_and_served_whole);
+on_both!(stores_opened_at_once_share_one_set_of_tables);
 
 const JOB: &str = "dev.cocore.compute.job";
 const RECEIPT: &str = "dev.cocore.compute.receipt";
@@ -89,7 +165,7 @@ fn batch(changes: Vec<Change>) -> Batch {
     }
 }
 
-fn uris(store: &SqliteStore, query: &Query) -> Vec<String> {
+fn uris(store: &mut dyn Store, query: &Query) -> Vec<String> {
     store
         .records(query)
         .unwrap()
@@ -103,10 +179,8 @@ fn job_uri(did: &str, rkey: &str) -> String {
     format!("at://{did}/{JOB}/{rkey}")
 }
 
-#[test]
-fn commits_write_update_and_delete_records_served_by_did_property_and_reference() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+fn commits_write_update_and_delete_records_served_by_did_property_and_reference(backend: &Backend) {
+    let mut store = backend.open();
     let applied = store
         .apply(&batch(vec![
             commit(
@@ -132,7 +206,7 @@ fn commits_write_update_and_delete_records_served_by_did_property_and_reference(
 
     let by_alice = Query::new(JOB, Filter::Did(ALICE.into()));
     assert_eq!(
-        uris(&store, &by_alice),
+        uris(store.as_mut(), &by_alice),
         [
             job_uri(ALICE, "3lbq5mkxk2s2a"),
             job_uri(ALICE, "3lbq5mkxk2s2b")
@@ -140,16 +214,19 @@ fn commits_write_update_and_delete_records_served_by_did_property_and_reference(
     );
     let llama = Query::new(JOB, Filter::Property("model".into(), json!("llama")));
     assert_eq!(
-        uris(&store, &llama),
+        uris(store.as_mut(), &llama),
         [
             job_uri(ALICE, "3lbq5mkxk2s2a"),
             job_uri(BOB, "3lbq5mkxk2s2d")
         ]
     );
     let small = Query::new(JOB, Filter::Property("maxTokensOut".into(), json!(64)));
-    assert_eq!(uris(&store, &small), [job_uri(BOB, "3lbq5mkxk2s2d")]);
+    assert_eq!(
+        uris(store.as_mut(), &small),
+        [job_uri(BOB, "3lbq5mkxk2s2d")]
+    );
     let paid = Query::new(JOB, Filter::References(PAYMENT.into()));
-    assert_eq!(uris(&store, &paid).len(), 3);
+    assert_eq!(uris(store.as_mut(), &paid).len(), 3);
 
     // An update moves the record between property values; a delete removes it and its edges.
     store
@@ -165,19 +242,23 @@ fn commits_write_update_and_delete_records_served_by_did_property_and_reference(
             ],
         )]))
         .unwrap();
-    assert_eq!(uris(&store, &llama), [job_uri(BOB, "3lbq5mkxk2s2d")]);
-    assert_eq!(uris(&store, &by_alice), [job_uri(ALICE, "3lbq5mkxk2s2a")]);
-    assert_eq!(uris(&store, &paid).len(), 2);
+    assert_eq!(
+        uris(store.as_mut(), &llama),
+        [job_uri(BOB, "3lbq5mkxk2s2d")]
+    );
+    assert_eq!(
+        uris(store.as_mut(), &by_alice),
+        [job_uri(ALICE, "3lbq5mkxk2s2a")]
+    );
+    assert_eq!(uris(store.as_mut(), &paid).len(), 2);
     let row = &store.records(&by_alice).unwrap().rows[0];
     assert_eq!(row.record["model"], "mistral");
     assert_eq!(row.rev, "3lbq5mkxk2s2b");
     assert!(row.is_valid());
 }
 
-#[test]
-fn a_commit_not_newer_than_the_repository_is_dropped() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+fn a_commit_not_newer_than_the_repository_is_dropped(backend: &Backend) {
+    let mut store = backend.open();
     store
         .apply(&batch(vec![commit(
             ALICE,
@@ -204,14 +285,16 @@ fn a_commit_not_newer_than_the_repository_is_dropped() {
     assert_eq!(rows[0].record["model"], "new");
     assert_eq!(
         store.repo(ALICE).unwrap(),
-        Some(("3lbq5mkxk2s2m".into(), true))
+        Some(RepoState {
+            rev: "3lbq5mkxk2s2m".into(),
+            active: true,
+            status: None
+        })
     );
 }
 
-#[test]
-fn an_invalid_record_is_stored_with_its_violations_and_not_served_as_valid() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+fn an_invalid_record_is_stored_with_its_violations_and_not_served_as_valid(backend: &Backend) {
+    let mut store = backend.open();
     let mut bad = job("llama", 0);
     bad["nonce"] = json!("short");
     let applied = store
@@ -227,7 +310,10 @@ fn an_invalid_record_is_stored_with_its_violations_and_not_served_as_valid() {
         .unwrap();
     assert_eq!((applied.written, applied.invalid), (3, 2));
     let all = Query::new(JOB, Filter::All);
-    assert_eq!(uris(&store, &all), [job_uri(ALICE, "3lbq5mkxk2s2c")]);
+    assert_eq!(
+        uris(store.as_mut(), &all),
+        [job_uri(ALICE, "3lbq5mkxk2s2c")]
+    );
     let with_invalid = Query {
         include_invalid: true,
         ..all
@@ -256,10 +342,8 @@ fn an_invalid_record_is_stored_with_its_violations_and_not_served_as_valid() {
     );
 }
 
-#[test]
-fn an_inactive_account_is_not_served_until_it_is_active_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+fn an_inactive_account_is_not_served_until_it_is_active_again(backend: &Backend) {
+    let mut store = backend.open();
     store
         .apply(&batch(vec![
             commit(
@@ -281,15 +365,13 @@ fn an_inactive_account_is_not_served_until_it_is_active_again() {
     };
     let all = Query::new(JOB, Filter::All);
     store.apply(&batch(vec![account(false)])).unwrap();
-    assert_eq!(uris(&store, &all), [job_uri(BOB, "3lbq5mkxk2s2a")]);
+    assert_eq!(uris(store.as_mut(), &all), [job_uri(BOB, "3lbq5mkxk2s2a")]);
     store.apply(&batch(vec![account(true)])).unwrap();
-    assert_eq!(uris(&store, &all).len(), 2);
+    assert_eq!(uris(store.as_mut(), &all).len(), 2);
 }
 
-#[test]
-fn pages_follow_one_another_to_the_end() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path().join("index.db"), schema()).unwrap();
+fn pages_follow_one_another_to_the_end(backend: &Backend) {
+    let mut store = backend.open();
     let keys = [
         "3lbq5mkxk2s2a",
         "3lbq5mkxk2s2b",
@@ -320,11 +402,8 @@ fn pages_follow_one_another_to_the_end() {
     assert_eq!(seen, keys);
 }
 
-#[test]
-fn the_cursor_is_written_with_its_changes_all_or_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("index.db");
-    let mut store = SqliteStore::open(&path, schema()).unwrap();
+fn the_cursor_is_written_with_its_changes_all_or_nothing(backend: &Backend) {
+    let mut store = backend.open();
     let cursor = |seq| {
         Some(Cursor {
             stream: "wss://relay.test".into(),
@@ -343,13 +422,9 @@ fn the_cursor_is_written_with_its_changes_all_or_nothing() {
         .unwrap();
     assert_eq!(store.cursor("wss://relay.test").unwrap(), Some(7));
 
-    // A batch whose second commit fails (its table is gone) leaves nothing: not the first
-    // commit's record, not the cursor.
-    let other = rusqlite::Connection::open(&path).unwrap();
-    other
-        .execute_batch("DROP TABLE records_dev_cocore_compute_receipt")
-        .unwrap();
-    drop(other);
+    // A batch whose second commit fails (its second receipt breaks a constraint added behind
+    // the store's back) leaves nothing: not the first commit's record, not the cursor.
+    backend.execute("CREATE UNIQUE INDEX one_receipt ON records_dev_cocore_compute_receipt (did)");
     let failed = store.apply(&Batch {
         changes: vec![
             commit(
@@ -360,32 +435,35 @@ fn the_cursor_is_written_with_its_changes_all_or_nothing() {
             commit(
                 BOB,
                 "3lbq5mkxk2s2b",
-                vec![put(RECEIPT, "3lbq5mkxk2s2a", json!({}))],
+                vec![
+                    put(RECEIPT, "3lbq5mkxk2s2a", json!({})),
+                    put(RECEIPT, "3lbq5mkxk2s2b", json!({})),
+                ],
             ),
         ],
         cursor: cursor(9),
     });
-    assert!(matches!(failed, Err(IndexError::Sqlite(_))), "{failed:?}");
+    assert!(
+        matches!(failed, Err(IndexError::Sqlite(_) | IndexError::Postgres(_))),
+        "{failed:?}"
+    );
     assert_eq!(store.cursor("wss://relay.test").unwrap(), Some(7));
     assert_eq!(store.repo(BOB).unwrap(), None);
     drop(store);
 
-    // Reopened, the file holds what was committed.
-    let store = SqliteStore::open(&path, schema()).unwrap();
+    // Reopened, the database holds what was committed.
+    let mut store = backend.open();
     assert_eq!(store.cursor("wss://relay.test").unwrap(), Some(7));
     assert_eq!(
-        uris(&store, &Query::new(JOB, Filter::All)),
+        uris(store.as_mut(), &Query::new(JOB, Filter::All)),
         [job_uri(ALICE, "3lbq5mkxk2s2a")]
     );
 }
 
-#[test]
-fn a_database_made_for_other_lexicons_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("index.db");
-    drop(SqliteStore::open(&path, schema()).unwrap());
+fn a_database_made_for_other_lexicons_is_refused(backend: &Backend) {
+    drop(backend.open());
     let other = IndexSchema::new(&documents(), &[(JOB, "model")]).unwrap();
-    let error = SqliteStore::open(&path, other).unwrap_err();
+    let error = backend.database().open(other).unwrap_err();
     assert!(matches!(error, IndexError::Incompatible { .. }), "{error}");
     // A column must be a string, an integer or a boolean, of a record collection.
     assert!(matches!(
@@ -396,4 +474,55 @@ fn a_database_made_for_other_lexicons_is_refused() {
         IndexSchema::new(&documents(), &[("dev.cocore.compute.listJobs", "limit")]),
         Err(IndexError::Schema(_))
     ));
+}
+
+fn a_record_holding_u0000_is_stored_and_served_whole(backend: &Backend) {
+    // Postgres's JSONB cannot hold U+0000; the record is kept as text there and served whole.
+    let mut store = backend.open();
+    let mut record = job("llama\u{0}70b", 1);
+    record["note"] = json!({ "a\u{0}b": "\u{0}" });
+    store
+        .apply(&batch(vec![commit(
+            ALICE,
+            "3lbq5mkxk2s2a",
+            vec![put(JOB, "3lbq5mkxk2s2a", record.clone())],
+        )]))
+        .unwrap();
+    let rows = store
+        .records(&Query::new(
+            JOB,
+            Filter::Property("model".into(), json!("llama\u{0}70b")),
+        ))
+        .unwrap()
+        .rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].record, record);
+}
+
+fn stores_opened_at_once_share_one_set_of_tables(backend: &Backend) {
+    // Indexer and reader processes start together: making the tables must not race.
+    let database = backend.database();
+    let stores: Vec<Box<dyn Store>> = std::thread::scope(|scope| {
+        let opening: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| database.open(schema())))
+            .collect();
+        opening
+            .into_iter()
+            .map(|handle| handle.join().unwrap().unwrap())
+            .collect()
+    });
+    let mut stores = stores;
+    stores[0]
+        .apply(&batch(vec![commit(
+            ALICE,
+            "3lbq5mkxk2s2a",
+            vec![put(JOB, "3lbq5mkxk2s2a", job("llama", 1))],
+        )]))
+        .unwrap();
+    for store in &mut stores {
+        assert_eq!(
+            uris(store.as_mut(), &Query::new(JOB, Filter::All)),
+            [job_uri(ALICE, "3lbq5mkxk2s2a")]
+        );
+    }
 }

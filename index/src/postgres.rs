@@ -1,0 +1,326 @@
+//! The shared store: a Postgres database, which several indexer processes (each on a shard of
+//! the repositories) and any number of readers may use at once.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Statement, Transaction};
+use serde_json::Value;
+
+use crate::apply::{self, ColumnValue, Prepared, Tx};
+use crate::batch::{Applied, Batch, Cursor};
+use crate::error::IndexError;
+use crate::query::{Page, Query, Row, Select};
+use crate::schema::{self, Collection, Dialect, IndexSchema};
+use crate::store::{redact_password, RepoState, Store};
+
+/// The key of the advisory lock that serialises making the tables, so processes starting
+/// together do not race (`CREATE TABLE IF NOT EXISTS` is not safe against that).
+const SETUP_LOCK: i64 = 0x6c65_7869_636f_6e31;
+
+/// A store in a Postgres database.
+pub struct PostgresStore {
+    client: Client,
+    schema: IndexSchema,
+    statements: Statements,
+    url: String,
+}
+
+/// The statements a batch runs, prepared once per connection.
+struct Statements {
+    stored_rev: Statement,
+    set_rev: Statement,
+    set_account: Statement,
+    delete_edges: Statement,
+    insert_edge: Statement,
+    set_cursor: Statement,
+    /// Each collection's insert and delete, by NSID.
+    tables: HashMap<String, (Statement, Statement)>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("database", &redact_password(&self.url))
+            .field("fingerprint", &self.schema.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/name`, without TLS: a
+    /// database on this machine or a private network) and creates its tables for `schema`
+    /// when they are missing. A database made for other lexicons is refused
+    /// ([`IndexError::Incompatible`]). It blocks: from async code, call it on a blocking thread.
+    pub fn connect(url: &str, schema: IndexSchema) -> Result<PostgresStore, IndexError> {
+        let mut client = Client::connect(url, NoTls)?;
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])?;
+        tx.batch_execute(&schema::common_tables(Dialect::Postgres))?;
+        let stored: Option<String> = tx
+            .query_opt(
+                "SELECT value FROM index_meta WHERE key = 'fingerprint'",
+                &[],
+            )?
+            .map(|row| row.get(0));
+        if schema::check_fingerprint(&schema, stored)? {
+            for collection in &schema.collections {
+                tx.batch_execute(&schema::create_table(collection, Dialect::Postgres))?;
+            }
+            tx.execute(
+                "INSERT INTO index_meta (key, value) VALUES ('fingerprint', $1), ('layout', $2)",
+                &[&schema.fingerprint, &schema::LAYOUT.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        let statements = Statements::prepare(&mut client, &schema)?;
+        Ok(PostgresStore {
+            client,
+            schema,
+            statements,
+            url: url.to_owned(),
+        })
+    }
+}
+
+impl Statements {
+    fn prepare(client: &mut Client, schema: &IndexSchema) -> Result<Statements, IndexError> {
+        let mut tables = HashMap::new();
+        for collection in &schema.collections {
+            let table = &collection.table;
+            let insert = client.prepare(&schema::upsert(collection, Dialect::Postgres))?;
+            let delete = client.prepare(&format!("DELETE FROM \"{table}\" WHERE uri = $1"))?;
+            tables.insert(collection.nsid.clone(), (insert, delete));
+        }
+        Ok(Statements {
+            stored_rev: client.prepare("SELECT rev FROM repos WHERE did = $1")?,
+            set_rev: client.prepare(
+                "INSERT INTO repos (did, rev, active) VALUES ($1, $2, TRUE)
+                 ON CONFLICT (did) DO UPDATE SET rev = excluded.rev",
+            )?,
+            set_account: client.prepare(
+                "INSERT INTO repos (did, rev, active, status) VALUES ($1, '', $2, $3)
+                 ON CONFLICT (did) DO UPDATE SET active = excluded.active, status = excluded.status",
+            )?,
+            delete_edges: client.prepare("DELETE FROM edges WHERE source = $1")?,
+            insert_edge: client.prepare(
+                "INSERT INTO edges (source, path, target, target_cid) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (source, path) DO UPDATE
+                 SET target = excluded.target, target_cid = excluded.target_cid",
+            )?,
+            set_cursor: client.prepare(
+                "INSERT INTO cursors (stream, seq) VALUES ($1, $2)
+                 ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq",
+            )?,
+            tables,
+        })
+    }
+}
+
+impl Store for PostgresStore {
+    fn schema(&self) -> &IndexSchema {
+        &self.schema
+    }
+
+    fn apply(&mut self, batch: &Batch) -> Result<Applied, IndexError> {
+        let mut tx = self.client.transaction()?;
+        let applied = apply::apply(
+            &self.schema,
+            &mut PostgresTx {
+                tx: &mut tx,
+                statements: &self.statements,
+            },
+            batch,
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    fn cursor(&mut self, stream: &str) -> Result<Option<i64>, IndexError> {
+        Ok(self
+            .client
+            .query_opt("SELECT seq FROM cursors WHERE stream = $1", &[&stream])?
+            .map(|row| row.get(0)))
+    }
+
+    fn repo(&mut self, did: &str) -> Result<Option<RepoState>, IndexError> {
+        Ok(self
+            .client
+            .query_opt(
+                "SELECT rev, active, status FROM repos WHERE did = $1",
+                &[&did],
+            )?
+            .map(|row| RepoState {
+                rev: row.get(0),
+                active: row.get(1),
+                status: row.get(2),
+            }))
+    }
+
+    fn records(&mut self, query: &Query) -> Result<Page, IndexError> {
+        let select = Select::new(
+            &self.schema,
+            query,
+            |n| format!("${n}"),
+            "t.record, t.record_text",
+        )?;
+        let storable: Vec<ColumnValue> = select.values.iter().map(storable).collect();
+        let values: Vec<&(dyn ToSql + Sync)> = storable.iter().map(to_sql).collect();
+        let rows = self
+            .client
+            .query(&select.sql, &values)?
+            .into_iter()
+            .map(|row| {
+                let violations: Option<Value> = row.get(5);
+                let record: Option<Value> = row.get(6);
+                let record_text: Option<String> = row.get(7);
+                Row {
+                    uri: row.get(0),
+                    did: row.get(1),
+                    rkey: row.get(2),
+                    cid: row.get(3),
+                    rev: row.get(4),
+                    record: record
+                        .or_else(|| serde_json::from_str(record_text.as_deref()?).ok())
+                        .unwrap_or(Value::Null),
+                    violations: violations
+                        .and_then(|v| serde_json::from_value(v).ok())
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(select.page(rows))
+    }
+}
+
+/// `text` as a Postgres text value: Postgres cannot store the character U+0000 in text, so
+/// it becomes U+FFFD (the same in what is written and in what queries look for; the record
+/// itself is kept exact).
+fn text(text: &str) -> Cow<'_, str> {
+    if text.contains('\0') {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A column value as Postgres can hold it ([`text`]).
+fn storable(value: &ColumnValue) -> ColumnValue {
+    match value {
+        ColumnValue::Text(Some(v)) if v.contains('\0') => {
+            ColumnValue::Text(Some(text(v).into_owned()))
+        }
+        other => other.clone(),
+    }
+}
+
+/// A column value as a Postgres parameter.
+fn to_sql(value: &ColumnValue) -> &(dyn ToSql + Sync) {
+    match value {
+        ColumnValue::Text(v) => v,
+        ColumnValue::Integer(v) => v,
+        ColumnValue::Boolean(v) => v,
+    }
+}
+
+/// The statements of one batch, in its transaction.
+struct PostgresTx<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+    statements: &'a Statements,
+}
+
+impl Tx for PostgresTx<'_, '_> {
+    fn stored_rev(&mut self, did: &str) -> Result<Option<String>, IndexError> {
+        Ok(self
+            .tx
+            .query_opt(&self.statements.stored_rev, &[&text(did)])?
+            .map(|row| row.get(0)))
+    }
+
+    fn set_rev(&mut self, did: &str, rev: &str) -> Result<(), IndexError> {
+        self.tx
+            .execute(&self.statements.set_rev, &[&text(did), &text(rev)])?;
+        Ok(())
+    }
+
+    fn set_account(
+        &mut self,
+        did: &str,
+        active: bool,
+        status: Option<&str>,
+    ) -> Result<(), IndexError> {
+        let status = status.map(text);
+        self.tx.execute(
+            &self.statements.set_account,
+            &[&text(did), &active, &status],
+        )?;
+        Ok(())
+    }
+
+    fn delete(&mut self, collection: &Collection, uri: &str) -> Result<(), IndexError> {
+        let uri = text(uri);
+        self.tx.execute(&self.statements.delete_edges, &[&uri])?;
+        let (_, delete) = &self.statements.tables[&collection.nsid];
+        self.tx.execute(delete, &[&uri])?;
+        Ok(())
+    }
+
+    fn put(&mut self, collection: &Collection, record: &Prepared<'_>) -> Result<(), IndexError> {
+        let violations = (!record.violations.is_empty()).then(|| {
+            Value::from(
+                record
+                    .violations
+                    .iter()
+                    .map(|v| text(v).into_owned())
+                    .collect::<Vec<_>>(),
+            )
+        });
+        // JSONB cannot hold U+0000 (in a key or a string): such a record is kept as text,
+        // where it is escaped.
+        let json_text = record.record.to_string();
+        let (json, json_text) = if json_text.contains("\\u0000") {
+            (None, Some(json_text))
+        } else {
+            (Some(record.record), None)
+        };
+        let valid = record.violations.is_empty();
+        let (uri, did, rkey, cid, rev) = (
+            text(&record.uri),
+            text(record.did),
+            text(record.rkey),
+            text(record.cid),
+            text(record.rev),
+        );
+        let columns: Vec<ColumnValue> = record.columns.iter().map(storable).collect();
+        let mut values: Vec<&(dyn ToSql + Sync)> = vec![
+            &uri,
+            &did,
+            &rkey,
+            &cid,
+            &rev,
+            &record.indexed_at,
+            &json,
+            &valid,
+            &violations,
+            &json_text,
+        ];
+        values.extend(columns.iter().map(to_sql));
+        let (insert, _) = &self.statements.tables[&collection.nsid];
+        self.tx.execute(insert, &values)?;
+        self.tx.execute(&self.statements.delete_edges, &[&uri])?;
+        for e in &record.edges {
+            self.tx.execute(
+                &self.statements.insert_edge,
+                &[&uri, &text(&e.path), &text(&e.target), &text(&e.target_cid)],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn set_cursor(&mut self, cursor: &Cursor) -> Result<(), IndexError> {
+        self.tx
+            .execute(&self.statements.set_cursor, &[&cursor.stream, &cursor.seq])?;
+        Ok(())
+    }
+}
