@@ -5,16 +5,37 @@
 use lexicon_runtime::Mode;
 use serde_json::Value;
 
-use crate::batch::{Applied, Batch, Change, Cursor, Write};
+use crate::batch::{Applied, Batch, Chain, Change, Cursor, Write};
 use crate::error::IndexError;
 use crate::schema::{Collection, ColumnType, IndexSchema};
 
+/// What the store holds of a repository's sync state.
+pub(crate) struct StoredRepo {
+    /// The revision of the last commit applied (empty when none was).
+    pub rev: String,
+    /// The CID of its record tree, when known.
+    pub data: Option<String>,
+    /// Whether the stored records are the repository's (no gap since its last export).
+    pub synced: bool,
+}
+
 /// The statements a backend runs inside the transaction of one batch.
 pub(crate) trait Tx {
-    /// The stored revision of a repository.
-    fn stored_rev(&mut self, did: &str) -> Result<Option<String>, IndexError>;
-    /// Records a repository's revision (an account not seen before is active).
-    fn set_rev(&mut self, did: &str, rev: &str) -> Result<(), IndexError>;
+    /// The stored sync state of a repository.
+    fn repo(&mut self, did: &str) -> Result<Option<StoredRepo>, IndexError>;
+    /// Records a repository's revision, record tree and sync state (an account not seen
+    /// before is active).
+    fn set_repo(
+        &mut self,
+        did: &str,
+        rev: &str,
+        data: Option<&str>,
+        synced: bool,
+    ) -> Result<(), IndexError>;
+    /// Marks a repository as needing a sync (recording it when it is new).
+    fn mark_unsynced(&mut self, did: &str) -> Result<(), IndexError>;
+    /// Records an account's handle.
+    fn set_handle(&mut self, did: &str, handle: Option<&str>) -> Result<(), IndexError>;
     /// Records an account's status.
     fn set_account(
         &mut self,
@@ -24,6 +45,8 @@ pub(crate) trait Tx {
     ) -> Result<(), IndexError>;
     /// Deletes a record and the edges out of it.
     fn delete(&mut self, collection: &Collection, uri: &str) -> Result<(), IndexError>;
+    /// Deletes every record of a repository in a collection, and the edges out of them.
+    fn delete_repo(&mut self, collection: &Collection, did: &str) -> Result<(), IndexError>;
     /// Inserts or replaces a record and replaces the edges out of it.
     fn put(&mut self, collection: &Collection, record: &Prepared<'_>) -> Result<(), IndexError>;
     /// Records a stream's position.
@@ -79,8 +102,9 @@ impl ColumnValue {
 }
 
 /// Applies `batch` through `tx`: commits whose revision is not newer than the repository's are
-/// dropped; writes to collections the schema does not index are passed over; the cursor is
-/// written last.
+/// dropped, and so are commits with a chain that do not follow the stored state (their
+/// repository is marked as needing a sync); writes to collections the schema does not index are
+/// passed over; the cursor is written last.
 pub(crate) fn apply(
     schema: &IndexSchema,
     tx: &mut impl Tx,
@@ -92,32 +116,100 @@ pub(crate) fn apply(
         .map_or(0, |d| d.as_millis() as i64);
     for change in &batch.changes {
         match change {
-            Change::Commit { did, rev, writes } => {
+            Change::Commit {
+                did,
+                rev,
+                writes,
+                chain,
+            } => {
+                let stored = tx.repo(did)?;
                 // Revisions are TIDs, which sort as strings.
-                if tx
-                    .stored_rev(did)?
-                    .is_some_and(|stored| rev.as_str() <= stored.as_str())
+                if stored
+                    .as_ref()
+                    .is_some_and(|stored| rev.as_str() <= stored.rev.as_str())
                 {
                     applied.stale_commits += 1;
                     continue;
                 }
-                tx.set_rev(did, rev)?;
+                let (data, synced) = match chain {
+                    None => (None, stored.as_ref().is_none_or(|s| s.synced)),
+                    Some(chain) => {
+                        if !follows(stored.as_ref(), chain) {
+                            tx.mark_unsynced(did)?;
+                            applied.deferred += 1;
+                            needs_sync(&mut applied, did);
+                            continue;
+                        }
+                        (Some(chain.data.as_str()), true)
+                    }
+                };
+                tx.set_repo(did, rev, data, synced)?;
                 for write in writes {
                     write_one(schema, tx, did, rev, now, write, &mut applied)?;
                 }
                 applied.commits += 1;
+            }
+            Change::Repo {
+                did,
+                rev,
+                data,
+                records,
+            } => {
+                let stored = tx.repo(did)?;
+                if stored
+                    .as_ref()
+                    .is_some_and(|s| s.synced && rev.as_str() <= s.rev.as_str())
+                {
+                    applied.stale_commits += 1;
+                    continue;
+                }
+                for collection in &schema.collections {
+                    tx.delete_repo(collection, did)?;
+                }
+                tx.set_repo(did, rev, Some(data), true)?;
+                for record in records {
+                    write_one(schema, tx, did, rev, now, record, &mut applied)?;
+                }
+                applied.repos += 1;
+            }
+            Change::NeedsSync { did } => {
+                tx.mark_unsynced(did)?;
+                needs_sync(&mut applied, did);
             }
             Change::Account {
                 did,
                 active,
                 status,
             } => tx.set_account(did, *active, status.as_deref())?,
+            Change::Identity { did, handle } => tx.set_handle(did, handle.as_deref())?,
         }
     }
     if let Some(cursor) = &batch.cursor {
         tx.set_cursor(cursor)?;
     }
     Ok(applied)
+}
+
+/// Whether a commit with `chain` follows the stored state: the repository is in sync, and the
+/// commit names the stored record tree as its previous one (or, when it does not name one, the
+/// stored revision as its previous).
+fn follows(stored: Option<&StoredRepo>, chain: &Chain) -> bool {
+    let Some(stored) = stored.filter(|s| s.synced) else {
+        return false;
+    };
+    match (&chain.prev_data, &stored.data) {
+        (Some(prev), Some(data)) => prev == data,
+        _ => chain
+            .since
+            .as_deref()
+            .is_none_or(|since| since == stored.rev),
+    }
+}
+
+fn needs_sync(applied: &mut Applied, did: &str) {
+    if !applied.needs_sync.iter().any(|d| d == did) {
+        applied.needs_sync.push(did.to_owned());
+    }
 }
 
 /// Applies one record write of a commit of `did` at `rev`.

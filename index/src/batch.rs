@@ -25,7 +25,9 @@ pub struct Cursor {
 #[derive(Debug, Clone)]
 pub enum Change {
     /// A repository commit: its revision and its record writes. Dropped when the revision is
-    /// not newer than the repository's stored one.
+    /// not newer than the repository's stored one. With a [`Chain`], it is applied only to a
+    /// repository in sync whose stored state it follows; otherwise the repository is marked as
+    /// needing a sync ([`Applied::needs_sync`]) and the commit is not applied.
     Commit {
         /// The repository.
         did: String,
@@ -33,6 +35,36 @@ pub enum Change {
         rev: String,
         /// The record writes of the commit.
         writes: Vec<Write>,
+        /// How the commit links to the repository's previous one, when the stream says (a
+        /// verified firehose does; Jetstream does not).
+        chain: Option<Chain>,
+    },
+    /// A whole repository, as exported (`com.atproto.sync.getRepo`) and verified: its records
+    /// replace every stored record of the repository, and it is in sync from then on. Dropped
+    /// when the repository is in sync at a newer revision.
+    Repo {
+        /// The repository.
+        did: String,
+        /// The revision of the exported commit.
+        rev: String,
+        /// The CID of its record tree.
+        data: String,
+        /// Its records (every write a [`Write::Put`]).
+        records: Vec<Write>,
+    },
+    /// The repository must be synced again from an export: a gap in its commits, a `#sync`
+    /// event, a commit too big to carry its blocks. Its records stay served until the export
+    /// replaces them.
+    NeedsSync {
+        /// The repository.
+        did: String,
+    },
+    /// An identity change: the handle, as the network now says.
+    Identity {
+        /// The account.
+        did: String,
+        /// Its handle, if it has a valid one.
+        handle: Option<String>,
     },
     /// An account's status: an inactive account's records are kept but not served.
     Account {
@@ -43,6 +75,17 @@ pub enum Change {
         /// Why not (`deactivated`, `takendown`, ...), when it is not.
         status: Option<String>,
     },
+}
+
+/// How a commit follows the previous one (sync 1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// The previous commit's revision, as the commit says.
+    pub since: Option<String>,
+    /// The CID of the previous commit's record tree, as the commit says.
+    pub prev_data: Option<String>,
+    /// The CID of this commit's record tree.
+    pub data: String,
 }
 
 /// One record write of a commit.
@@ -73,7 +116,15 @@ pub enum Write {
 pub struct Applied {
     /// Commits applied.
     pub commits: usize,
-    /// Commits dropped because their revision was not newer than the repository's.
+    /// Repository exports applied.
+    pub repos: usize,
+    /// Commits not applied because their repository is not in sync, or their chain does not
+    /// link to the stored state.
+    pub deferred: usize,
+    /// The repositories that need a sync from an export (each once, in the order found).
+    pub needs_sync: Vec<String>,
+    /// Commits (and exports) dropped because their revision was not newer than the
+    /// repository's.
     pub stale_commits: usize,
     /// Records written (created or updated), valid or not.
     pub written: usize,

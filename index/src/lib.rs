@@ -5,11 +5,14 @@
 //!   URI, DID, key, CID, the repository revision that wrote it, when it was indexed, the record
 //!   as JSON, whether it is valid and its violations) with a typed, indexed column for each
 //!   property queries filter on; the strongRef edges between records; each repository's
-//!   revision and status; the stream cursors.
-//! - [`Batch`]: commits and account changes, applied in one transaction with the cursor that
-//!   covers them ([`SqliteStore::apply`]): a commit whose revision is not newer than the
-//!   repository's is dropped; every record is validated as the PDS validates it, and an invalid
-//!   one is stored with its violations and never served as valid.
+//!   revision, record tree, sync state, account status and handle; the stream cursors.
+//! - [`Batch`]: commits, repository exports, account and identity changes, applied in one
+//!   transaction with the cursor that covers them ([`Store::apply`]): a commit whose revision
+//!   is not newer than the repository's is dropped; a commit that says what it follows
+//!   ([`Chain`]) applies only to a repository in sync whose stored record tree it follows,
+//!   and otherwise marks the repository as needing a sync, which the next export
+//!   ([`Change::Repo`]) brings, replacing its records; every record is validated as the PDS
+//!   validates it, and an invalid one is stored with its violations and never served as valid.
 //! - [`Query`]: records of a collection by DID, by an indexed property or by the record they
 //!   reference, with cursor pagination; records of inactive accounts are not served.
 //!
@@ -30,7 +33,7 @@ mod schema;
 mod sqlite;
 mod store;
 
-pub use batch::{Applied, Batch, Change, Cursor, Write};
+pub use batch::{Applied, Batch, Chain, Change, Cursor, Write};
 pub use error::IndexError;
 pub use postgres::PostgresStore;
 pub use query::{Filter, Page, Query, Row};

@@ -8,7 +8,7 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Statement, Transaction};
 use serde_json::Value;
 
-use crate::apply::{self, ColumnValue, Prepared, Tx};
+use crate::apply::{self, ColumnValue, Prepared, StoredRepo, Tx};
 use crate::batch::{Applied, Batch, Cursor};
 use crate::error::IndexError;
 use crate::query::{Page, Query, Row, Select};
@@ -29,14 +29,26 @@ pub struct PostgresStore {
 
 /// The statements a batch runs, prepared once per connection.
 struct Statements {
-    stored_rev: Statement,
-    set_rev: Statement,
+    repo: Statement,
+    set_repo: Statement,
+    mark_unsynced: Statement,
+    set_handle: Statement,
     set_account: Statement,
     delete_edges: Statement,
     insert_edge: Statement,
     set_cursor: Statement,
-    /// Each collection's insert and delete, by NSID.
-    tables: HashMap<String, (Statement, Statement)>,
+    /// Each collection's statements, by NSID.
+    tables: HashMap<String, TableStatements>,
+}
+
+/// The statements that write one collection's table.
+struct TableStatements {
+    /// Inserts or updates a record.
+    insert: Statement,
+    /// Deletes a record by URI.
+    delete: Statement,
+    /// Deletes every record of a repository and the edges out of them.
+    delete_repo: Statement,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -91,13 +103,33 @@ impl Statements {
             let table = &collection.table;
             let insert = client.prepare(&schema::upsert(collection, Dialect::Postgres))?;
             let delete = client.prepare(&format!("DELETE FROM \"{table}\" WHERE uri = $1"))?;
-            tables.insert(collection.nsid.clone(), (insert, delete));
+            let delete_repo = client.prepare(&format!(
+                "WITH gone AS (DELETE FROM \"{table}\" WHERE did = $1 RETURNING uri)
+                 DELETE FROM edges WHERE source IN (SELECT uri FROM gone)"
+            ))?;
+            tables.insert(
+                collection.nsid.clone(),
+                TableStatements {
+                    insert,
+                    delete,
+                    delete_repo,
+                },
+            );
         }
         Ok(Statements {
-            stored_rev: client.prepare("SELECT rev FROM repos WHERE did = $1")?,
-            set_rev: client.prepare(
-                "INSERT INTO repos (did, rev, active) VALUES ($1, $2, TRUE)
-                 ON CONFLICT (did) DO UPDATE SET rev = excluded.rev",
+            repo: client.prepare("SELECT rev, data, synced FROM repos WHERE did = $1")?,
+            set_repo: client.prepare(
+                "INSERT INTO repos (did, rev, data, synced) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (did) DO UPDATE
+                 SET rev = excluded.rev, data = excluded.data, synced = excluded.synced",
+            )?,
+            mark_unsynced: client.prepare(
+                "INSERT INTO repos (did, rev, synced) VALUES ($1, '', FALSE)
+                 ON CONFLICT (did) DO UPDATE SET synced = FALSE",
+            )?,
+            set_handle: client.prepare(
+                "INSERT INTO repos (did, rev, handle) VALUES ($1, '', $2)
+                 ON CONFLICT (did) DO UPDATE SET handle = excluded.handle",
             )?,
             set_account: client.prepare(
                 "INSERT INTO repos (did, rev, active, status) VALUES ($1, '', $2, $3)
@@ -148,14 +180,28 @@ impl Store for PostgresStore {
         Ok(self
             .client
             .query_opt(
-                "SELECT rev, active, status FROM repos WHERE did = $1",
-                &[&did],
+                "SELECT rev, active, status, handle, synced FROM repos WHERE did = $1",
+                &[&text(did)],
             )?
             .map(|row| RepoState {
                 rev: row.get(0),
                 active: row.get(1),
                 status: row.get(2),
+                handle: row.get(3),
+                synced: row.get(4),
             }))
+    }
+
+    fn needing_sync(&mut self) -> Result<Vec<String>, IndexError> {
+        Ok(self
+            .client
+            .query(
+                "SELECT did FROM repos WHERE synced = FALSE ORDER BY did",
+                &[],
+            )?
+            .into_iter()
+            .map(|row| row.get(0))
+            .collect())
     }
 
     fn records(&mut self, query: &Query) -> Result<Page, IndexError> {
@@ -231,16 +277,42 @@ struct PostgresTx<'a, 'b> {
 }
 
 impl Tx for PostgresTx<'_, '_> {
-    fn stored_rev(&mut self, did: &str) -> Result<Option<String>, IndexError> {
+    fn repo(&mut self, did: &str) -> Result<Option<StoredRepo>, IndexError> {
         Ok(self
             .tx
-            .query_opt(&self.statements.stored_rev, &[&text(did)])?
-            .map(|row| row.get(0)))
+            .query_opt(&self.statements.repo, &[&text(did)])?
+            .map(|row| StoredRepo {
+                rev: row.get(0),
+                data: row.get(1),
+                synced: row.get(2),
+            }))
     }
 
-    fn set_rev(&mut self, did: &str, rev: &str) -> Result<(), IndexError> {
+    fn set_repo(
+        &mut self,
+        did: &str,
+        rev: &str,
+        data: Option<&str>,
+        synced: bool,
+    ) -> Result<(), IndexError> {
+        let data = data.map(text);
+        self.tx.execute(
+            &self.statements.set_repo,
+            &[&text(did), &text(rev), &data, &synced],
+        )?;
+        Ok(())
+    }
+
+    fn mark_unsynced(&mut self, did: &str) -> Result<(), IndexError> {
         self.tx
-            .execute(&self.statements.set_rev, &[&text(did), &text(rev)])?;
+            .execute(&self.statements.mark_unsynced, &[&text(did)])?;
+        Ok(())
+    }
+
+    fn set_handle(&mut self, did: &str, handle: Option<&str>) -> Result<(), IndexError> {
+        let handle = handle.map(text);
+        self.tx
+            .execute(&self.statements.set_handle, &[&text(did), &handle])?;
         Ok(())
     }
 
@@ -261,8 +333,14 @@ impl Tx for PostgresTx<'_, '_> {
     fn delete(&mut self, collection: &Collection, uri: &str) -> Result<(), IndexError> {
         let uri = text(uri);
         self.tx.execute(&self.statements.delete_edges, &[&uri])?;
-        let (_, delete) = &self.statements.tables[&collection.nsid];
-        self.tx.execute(delete, &[&uri])?;
+        let table = &self.statements.tables[&collection.nsid];
+        self.tx.execute(&table.delete, &[&uri])?;
+        Ok(())
+    }
+
+    fn delete_repo(&mut self, collection: &Collection, did: &str) -> Result<(), IndexError> {
+        let table = &self.statements.tables[&collection.nsid];
+        self.tx.execute(&table.delete_repo, &[&text(did)])?;
         Ok(())
     }
 
@@ -306,8 +384,8 @@ impl Tx for PostgresTx<'_, '_> {
             &json_text,
         ];
         values.extend(columns.iter().map(to_sql));
-        let (insert, _) = &self.statements.tables[&collection.nsid];
-        self.tx.execute(insert, &values)?;
+        let table = &self.statements.tables[&collection.nsid];
+        self.tx.execute(&table.insert, &values)?;
         self.tx.execute(&self.statements.delete_edges, &[&uri])?;
         for e in &record.edges {
             self.tx.execute(

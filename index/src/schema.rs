@@ -98,6 +98,7 @@ impl IndexSchema {
         for (nsid, property) in indexed {
             hasher.update(format!("index {nsid} {property}\n").as_bytes());
         }
+        hasher.update(format!("layout {LAYOUT}\n").as_bytes());
         let fingerprint = hasher
             .finalize()
             .iter()
@@ -121,8 +122,8 @@ impl IndexSchema {
         self.collections.iter().find(|c| c.nsid == nsid)
     }
 
-    /// A short fingerprint of the lexicons and the indexed properties, which the database
-    /// keeps to know what it was made for.
+    /// A short fingerprint of the lexicons, the indexed properties and the layout of the tables,
+    /// which the database keeps to know what it was made for.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
@@ -164,7 +165,7 @@ fn identifier(text: &str) -> String {
 }
 
 /// The version of the tables' layout this crate writes.
-pub(crate) const LAYOUT: i64 = 1;
+pub(crate) const LAYOUT: i64 = 2;
 
 /// The SQL a database speaks, where the two differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,14 +198,17 @@ impl Dialect {
 }
 
 /// The tables every index has: what the database was made for, the stream cursors, each
-/// repository's revision and account status, and the strongRef edges between records.
+/// repository's revision, record tree, sync state, account status and handle, and the
+/// strongRef edges between records.
 pub(crate) fn common_tables(dialect: Dialect) -> String {
     let (integer, boolean) = (dialect.integer(), dialect.boolean());
     format!(
         "CREATE TABLE IF NOT EXISTS index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
          CREATE TABLE IF NOT EXISTS cursors (stream TEXT PRIMARY KEY, seq {integer} NOT NULL);
          CREATE TABLE IF NOT EXISTS repos (did TEXT PRIMARY KEY, rev TEXT NOT NULL,
-             active {boolean} NOT NULL DEFAULT TRUE, status TEXT);
+             data TEXT, synced {boolean} NOT NULL DEFAULT FALSE,
+             active {boolean} NOT NULL DEFAULT TRUE, status TEXT, handle TEXT);
+         CREATE INDEX IF NOT EXISTS repos_unsynced ON repos (did) WHERE synced = FALSE;
          CREATE TABLE IF NOT EXISTS edges (source TEXT NOT NULL, path TEXT NOT NULL,
              target TEXT NOT NULL, target_cid TEXT NOT NULL, PRIMARY KEY (source, path));
          CREATE INDEX IF NOT EXISTS edges_target ON edges (target);"

@@ -7,7 +7,7 @@ use rusqlite::types::ToSqlOutput;
 use rusqlite::{params, Connection, OptionalExtension, ToSql, Transaction};
 use serde_json::Value;
 
-use crate::apply::{self, ColumnValue, Prepared, Tx};
+use crate::apply::{self, ColumnValue, Prepared, StoredRepo, Tx};
 use crate::batch::{Applied, Batch, Cursor};
 use crate::error::IndexError;
 use crate::query::{Page, Query, Row, Select};
@@ -103,17 +103,29 @@ impl Store for SqliteStore {
         Ok(self
             .connection
             .query_row(
-                "SELECT rev, active, status FROM repos WHERE did = ?1",
+                "SELECT rev, active, status, handle, synced FROM repos WHERE did = ?1",
                 [did],
                 |r| {
                     Ok(RepoState {
                         rev: r.get(0)?,
                         active: r.get(1)?,
                         status: r.get(2)?,
+                        handle: r.get(3)?,
+                        synced: r.get(4)?,
                     })
                 },
             )
             .optional()?)
+    }
+
+    fn needing_sync(&mut self) -> Result<Vec<String>, IndexError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT did FROM repos WHERE synced = FALSE ORDER BY did")?;
+        let dids = statement
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<Vec<String>, _>>()?;
+        Ok(dids)
     }
 
     fn records(&mut self, query: &Query) -> Result<Page, IndexError> {
@@ -163,21 +175,54 @@ impl SqliteTx<'_> {
 }
 
 impl Tx for SqliteTx<'_> {
-    fn stored_rev(&mut self, did: &str) -> Result<Option<String>, IndexError> {
+    fn repo(&mut self, did: &str) -> Result<Option<StoredRepo>, IndexError> {
         Ok(self
             .tx
-            .prepare_cached("SELECT rev FROM repos WHERE did = ?1")?
-            .query_row([did], |r| r.get(0))
+            .prepare_cached("SELECT rev, data, synced FROM repos WHERE did = ?1")?
+            .query_row([did], |r| {
+                Ok(StoredRepo {
+                    rev: r.get(0)?,
+                    data: r.get(1)?,
+                    synced: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 
-    fn set_rev(&mut self, did: &str, rev: &str) -> Result<(), IndexError> {
+    fn set_repo(
+        &mut self,
+        did: &str,
+        rev: &str,
+        data: Option<&str>,
+        synced: bool,
+    ) -> Result<(), IndexError> {
         self.tx
             .prepare_cached(
-                "INSERT INTO repos (did, rev, active) VALUES (?1, ?2, TRUE)
-                 ON CONFLICT (did) DO UPDATE SET rev = excluded.rev",
+                "INSERT INTO repos (did, rev, data, synced) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (did) DO UPDATE
+                 SET rev = excluded.rev, data = excluded.data, synced = excluded.synced",
             )?
-            .execute(params![did, rev])?;
+            .execute(params![did, rev, data, synced])?;
+        Ok(())
+    }
+
+    fn mark_unsynced(&mut self, did: &str) -> Result<(), IndexError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO repos (did, rev, synced) VALUES (?1, '', FALSE)
+                 ON CONFLICT (did) DO UPDATE SET synced = FALSE",
+            )?
+            .execute([did])?;
+        Ok(())
+    }
+
+    fn set_handle(&mut self, did: &str, handle: Option<&str>) -> Result<(), IndexError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO repos (did, rev, handle) VALUES (?1, '', ?2)
+                 ON CONFLICT (did) DO UPDATE SET handle = excluded.handle",
+            )?
+            .execute(params![did, handle])?;
         Ok(())
     }
 
@@ -203,6 +248,19 @@ impl Tx for SqliteTx<'_> {
         self.tx
             .prepare_cached(&self.table(collection).delete)?
             .execute([uri])?;
+        Ok(())
+    }
+
+    fn delete_repo(&mut self, collection: &Collection, did: &str) -> Result<(), IndexError> {
+        let table = &collection.table;
+        self.tx
+            .prepare_cached(&format!(
+                "DELETE FROM edges WHERE source IN (SELECT uri FROM \"{table}\" WHERE did = ?1)"
+            ))?
+            .execute([did])?;
+        self.tx
+            .prepare_cached(&format!("DELETE FROM \"{table}\" WHERE did = ?1"))?
+            .execute([did])?;
         Ok(())
     }
 

@@ -25,6 +25,10 @@ pub trait Store: Send + std::fmt::Debug {
     /// What the store knows of a repository: its revision and its account's status.
     fn repo(&mut self, did: &str) -> Result<Option<RepoState>, IndexError>;
 
+    /// The repositories that need a sync from an export (marked so by a
+    /// [`crate::Change::NeedsSync`], or by a commit that did not follow), sorted.
+    fn needing_sync(&mut self) -> Result<Vec<String>, IndexError>;
+
     /// A page of the records `query` selects. Records of inactive accounts are not served, nor
     /// invalid ones unless the query asks.
     fn records(&mut self, query: &Query) -> Result<Page, IndexError>;
@@ -39,6 +43,10 @@ pub struct RepoState {
     pub active: bool,
     /// Why it is not (`deactivated`, `takendown`, ...), as the network said.
     pub status: Option<String>,
+    /// Its handle, as the last identity event said.
+    pub handle: Option<String>,
+    /// Whether the stored records are the repository's (no gap since its last export).
+    pub synced: bool,
 }
 
 /// A database to open: `sqlite:PATH` (a file, created when missing) or a Postgres URL

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use lexicon_index::{
-    Batch, Change, Cursor, Database, Filter, IndexError, IndexSchema, Query, RepoState, Store,
-    Write,
+    Batch, Chain, Change, Cursor, Database, Filter, IndexError, IndexSchema, Query, RepoState,
+    Store, Write,
 };
 use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::postgres::Postgres;
@@ -86,6 +86,8 @@ on_both!(the_cursor_is_written_with_its_changes_all_or_nothing);
 on_both!(a_database_made_for_other_lexicons_is_refused);
 on_both!(a_record_holding_u0000_is_stored_and_served_whole);
 on_both!(stores_opened_at_once_share_one_set_of_tables);
+on_both!(commits_that_follow_an_export_apply_and_a_gap_defers_until_the_next_export);
+on_both!(an_identity_event_records_the_handle);
 
 const JOB: &str = "dev.cocore.compute.job";
 const RECEIPT: &str = "dev.cocore.compute.receipt";
@@ -155,6 +157,30 @@ fn commit(did: &str, rev: &str, writes: Vec<Write>) -> Change {
         did: did.into(),
         rev: rev.into(),
         writes,
+        chain: None,
+    }
+}
+
+/// A commit that says which record tree it follows (`prev`) and which it makes (`data`).
+fn chained(did: &str, rev: &str, prev: &str, data: &str, writes: Vec<Write>) -> Change {
+    Change::Commit {
+        did: did.into(),
+        rev: rev.into(),
+        writes,
+        chain: Some(Chain {
+            since: None,
+            prev_data: Some(prev.into()),
+            data: data.into(),
+        }),
+    }
+}
+
+fn export(did: &str, rev: &str, data: &str, records: Vec<Write>) -> Change {
+    Change::Repo {
+        did: did.into(),
+        rev: rev.into(),
+        data: data.into(),
+        records,
     }
 }
 
@@ -288,7 +314,9 @@ fn a_commit_not_newer_than_the_repository_is_dropped(backend: &Backend) {
         Some(RepoState {
             rev: "3lbq5mkxk2s2m".into(),
             active: true,
-            status: None
+            status: None,
+            handle: None,
+            synced: true,
         })
     );
 }
@@ -525,4 +553,127 @@ fn stores_opened_at_once_share_one_set_of_tables(backend: &Backend) {
             [job_uri(ALICE, "3lbq5mkxk2s2a")]
         );
     }
+}
+
+fn commits_that_follow_an_export_apply_and_a_gap_defers_until_the_next_export(backend: &Backend) {
+    let mut store = backend.open();
+    let all = Query::new(JOB, Filter::All);
+    // A chained commit to a repository never exported is not applied: it needs a sync.
+    let applied = store
+        .apply(&batch(vec![chained(
+            ALICE,
+            "3lbq5mkxk2s2b",
+            "tree-a",
+            "tree-b",
+            vec![put(JOB, "3lbq5mkxk2s2b", job("early", 1))],
+        )]))
+        .unwrap();
+    assert_eq!((applied.commits, applied.deferred), (0, 1));
+    assert_eq!(applied.needs_sync, [ALICE]);
+    assert_eq!(store.needing_sync().unwrap(), [ALICE]);
+    assert!(uris(store.as_mut(), &all).is_empty());
+
+    // The export brings the repository in sync; a commit that follows it applies.
+    let applied = store
+        .apply(&batch(vec![
+            export(
+                ALICE,
+                "3lbq5mkxk2s2c",
+                "tree-c",
+                vec![
+                    put(JOB, "3lbq5mkxk2s2a", job("llama", 1)),
+                    put(JOB, "3lbq5mkxk2s2b", job("qwen", 1)),
+                ],
+            ),
+            chained(
+                ALICE,
+                "3lbq5mkxk2s2d",
+                "tree-c",
+                "tree-d",
+                vec![put(JOB, "3lbq5mkxk2s2d", job("mistral", 1))],
+            ),
+        ]))
+        .unwrap();
+    assert_eq!((applied.repos, applied.commits, applied.written), (1, 1, 3));
+    assert!(store.needing_sync().unwrap().is_empty());
+    assert_eq!(uris(store.as_mut(), &all).len(), 3);
+
+    // A commit that does not follow the stored tree (a gap) is not applied, and the records
+    // stay served until the next export replaces them, deleting what it no longer holds.
+    let applied = store
+        .apply(&batch(vec![
+            chained(
+                ALICE,
+                "3lbq5mkxk2s2f",
+                "tree-e",
+                "tree-f",
+                vec![put(JOB, "3lbq5mkxk2s2f", job("gap", 1))],
+            ),
+            // A later commit that follows the stored tree does not undo the gap.
+            chained(
+                ALICE,
+                "3lbq5mkxk2s2g",
+                "tree-d",
+                "tree-g",
+                vec![put(JOB, "3lbq5mkxk2s2g", job("after gap", 1))],
+            ),
+        ]))
+        .unwrap();
+    assert_eq!((applied.commits, applied.deferred), (0, 2));
+    assert_eq!(applied.needs_sync, [ALICE]);
+    assert!(!store.repo(ALICE).unwrap().unwrap().synced);
+    assert_eq!(uris(store.as_mut(), &all).len(), 3);
+    let paid = Query::new(JOB, Filter::References(PAYMENT.into()));
+    assert_eq!(uris(store.as_mut(), &paid).len(), 3);
+    let applied = store
+        .apply(&batch(vec![export(
+            ALICE,
+            "3lbq5mkxk2s2g",
+            "tree-g",
+            vec![
+                put(JOB, "3lbq5mkxk2s2a", job("llama", 1)),
+                put(JOB, "3lbq5mkxk2s2g", job("after gap", 1)),
+            ],
+        )]))
+        .unwrap();
+    assert_eq!(applied.repos, 1);
+    assert_eq!(
+        uris(store.as_mut(), &all),
+        [
+            job_uri(ALICE, "3lbq5mkxk2s2a"),
+            job_uri(ALICE, "3lbq5mkxk2s2g")
+        ]
+    );
+    assert_eq!(uris(store.as_mut(), &paid).len(), 2);
+    let state = store.repo(ALICE).unwrap().unwrap();
+    assert!(state.synced);
+    assert_eq!(state.rev, "3lbq5mkxk2s2g");
+    assert!(store.needing_sync().unwrap().is_empty());
+
+    // An export not newer than the synced state is dropped.
+    let applied = store
+        .apply(&batch(vec![export(
+            ALICE,
+            "3lbq5mkxk2s2c",
+            "tree-c",
+            vec![],
+        )]))
+        .unwrap();
+    assert_eq!((applied.repos, applied.stale_commits), (0, 1));
+    assert_eq!(uris(store.as_mut(), &all).len(), 2);
+}
+
+fn an_identity_event_records_the_handle(backend: &Backend) {
+    let mut store = backend.open();
+    store
+        .apply(&batch(vec![Change::Identity {
+            did: ALICE.into(),
+            handle: Some("alice.test".into()),
+        }]))
+        .unwrap();
+    let state = store.repo(ALICE).unwrap().unwrap();
+    assert_eq!(state.handle.as_deref(), Some("alice.test"));
+    // Known only by its identity, the repository is not in sync: it is to be exported.
+    assert!(!state.synced);
+    assert_eq!(store.needing_sync().unwrap(), [ALICE]);
 }
