@@ -22,6 +22,9 @@ pub static LEXICONS: ::lexicon_runtime::__private::Registry =
         crate::com::atproto::repo::upload_blob::LEXICON_JSON,
         crate::com::atproto::server::create_session::LEXICON_JSON,
         crate::com::atproto::server::refresh_session::LEXICON_JSON,
+        crate::com::atproto::sync::get_repo::LEXICON_JSON,
+        crate::com::atproto::sync::list_repos::LEXICON_JSON,
+        crate::com::atproto::sync::list_repos_by_collection::LEXICON_JSON,
         crate::com::atproto::sync::subscribe_repos::LEXICON_JSON,
     ]);
 const _: () = ::lexicon_runtime::__private::check_contract(3);
@@ -179,6 +182,12 @@ pub fn validate_input<I: ::lexicon_runtime::record::Input>(
             .map(drop),
         "com.atproto.repo.strongRef" | "com.atproto.repo.strongRef#main" => input
             .parse::<crate::com::atproto::repo::strong_ref::StrongRef>(mode)
+            .map(drop),
+        "com.atproto.sync.listRepos#repo" => input
+            .parse::<crate::com::atproto::sync::list_repos::Repo>(mode)
+            .map(drop),
+        "com.atproto.sync.listReposByCollection#repo" => input
+            .parse::<crate::com::atproto::sync::list_repos_by_collection::Repo>(mode)
             .map(drop),
         "com.atproto.sync.subscribeRepos#account" => input
             .parse::<crate::com::atproto::sync::subscribe_repos::Account>(mode)

@@ -73,6 +73,11 @@ pub struct CommitEvent<R> {
     pub repo: String,
     /// The commit's revision.
     pub rev: String,
+    /// The revision of the repository's previous commit, as the message says.
+    pub since: Option<String>,
+    /// The CID of the previous commit's record tree, as the message says (sync 1.1): a reader
+    /// holding another tree has missed commits and must resync the repository.
+    pub prev_data: Option<Cid>,
     /// When the relay or PDS emitted it.
     pub time: String,
     /// Whether the commit was too big to include its blocks.
@@ -249,6 +254,7 @@ fn commit_event<R: RecordSet>(
 ) -> Result<CommitEvent<R>, FrameError> {
     let (_, blocks) = read_car(message.blocks.as_ref())?;
     let commit_cid = link(&message.commit)?;
+    let prev_data = message.prev_data.as_ref().map(link).transpose()?;
     let commit = repo_commit(&blocks, &commit_cid, message.repo.as_str())?;
     let mut ops = Vec::new();
     for op in &message.ops {
@@ -305,6 +311,8 @@ fn commit_event<R: RecordSet>(
         seq: message.seq,
         repo: message.repo.as_str().to_owned(),
         rev: message.rev.as_str().to_owned(),
+        since: message.since.as_ref().map(|t| t.as_str().to_owned()),
+        prev_data,
         time: message.time.as_str().to_owned(),
         too_big: message.too_big,
         commit,

@@ -127,6 +127,9 @@ async fn the_firehose_from_cursor_zero_shows_every_op_typed_and_verified() {
         .subscribe::<KnownRecord>();
     let mut stream = stream.boxed();
     let mut ops: Vec<(Action, String, Option<String>)> = Vec::new();
+    // Each commit names the previous one's revision and record tree (sync 1.1).
+    let mut previous: Option<(String, String)> = None;
+    let mut linked = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while ops.len() < written.ops {
         let event = tokio::time::timeout_at(deadline, stream.next())
@@ -141,6 +144,12 @@ async fn the_firehose_from_cursor_zero_shows_every_op_typed_and_verified() {
             continue;
         }
         assert!(commit.is_verified(), "{:?}", commit.signature);
+        if let Some((rev, data)) = &previous {
+            assert_eq!(commit.since.as_ref(), Some(rev));
+            assert_eq!(commit.prev_data.map(|c| c.to_string()).as_ref(), Some(data));
+            linked += 1;
+        }
+        previous = Some((commit.rev.clone(), commit.commit.data.to_string()));
         for op in commit.ops {
             assert!(op.problem.is_none(), "{:?}", op.problem);
             assert_eq!(op.collection, JOB);
@@ -169,6 +178,7 @@ async fn the_firehose_from_cursor_zero_shows_every_op_typed_and_verified() {
     for (rkey, cid) in [&written.jobs[0], &written.jobs[3]] {
         assert_eq!(creates.get(rkey.as_str()).copied(), cid.as_deref());
     }
+    assert!(linked >= written.ops - 1, "{linked} commits linked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
