@@ -62,6 +62,17 @@ pub trait DidResolver: Send + Sync {
     }
 }
 
+/// A shared resolver (one cache for a firehose, a backfill and a server, say).
+impl<R: DidResolver + ?Sized> DidResolver for std::sync::Arc<R> {
+    fn resolve<'a>(&'a self, did: &'a str) -> BoxFuture<'a, Result<DidDocument, ResolveError>> {
+        (**self).resolve(did)
+    }
+
+    fn refresh<'a>(&'a self, did: &'a str) -> BoxFuture<'a, Result<DidDocument, ResolveError>> {
+        (**self).refresh(did)
+    }
+}
+
 /// Checks that `doc` is the document of `did`.
 #[cfg(feature = "http")]
 fn checked(did: &str, doc: DidDocument) -> Result<DidDocument, ResolveError> {

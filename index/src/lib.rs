@@ -1,5 +1,4 @@
-//! Keeps a database equal to the atproto network for a set of lexicons (issue 38, first parts:
-//! the stores; syncing from the network comes next).
+//! Keeps a database equal to the atproto network for a set of lexicons.
 //!
 //! - [`IndexSchema`]: the tables the lexicons call for: one per record collection (the record's
 //!   URI, DID, key, CID, the repository revision that wrote it, when it was indexed, the record
@@ -20,6 +19,12 @@
 //! file, WAL), and [`PostgresStore`], for when one machine is not enough (several indexer
 //! processes on shards of the repositories and any number of readers share it). [`Database`]
 //! names one (`sqlite:PATH`, `postgres://...`) and opens it.
+//!
+//! [`sync::Indexer`] keeps a store equal to the network: it follows a PDS's or relay's firehose
+//! from the stored cursor (every commit verified), exports the repositories it does not have in
+//! sync (`getRepo`, verified), holds back a repository's events while it is exported, and can
+//! take one shard of the repositories ([`sync::Shard`]) so that several processes share one
+//! Postgres database.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -32,6 +37,7 @@ mod query;
 mod schema;
 mod sqlite;
 mod store;
+pub mod sync;
 
 pub use batch::{Applied, Batch, Chain, Change, Cursor, Write};
 pub use error::IndexError;

@@ -20,8 +20,13 @@ use crate::store::{redact_password, RepoState, Store};
 const SETUP_LOCK: i64 = 0x6c65_7869_636f_6e31;
 
 /// A store in a Postgres database.
+///
+/// Its client blocks on a runtime of its own, which tokio refuses to start on a thread that
+/// drives async tasks: called (or dropped) on such a thread, it does its work on a thread of its
+/// own, so it never panics there; from async code, prefer `spawn_blocking` all the same.
 pub struct PostgresStore {
-    client: Client,
+    /// Always present but while being dropped.
+    client: Option<Client>,
     schema: IndexSchema,
     statements: Statements,
     url: String,
@@ -66,6 +71,10 @@ impl PostgresStore {
     /// when they are missing. A database made for other lexicons is refused
     /// ([`IndexError::Incompatible`]). It blocks: from async code, call it on a blocking thread.
     pub fn connect(url: &str, schema: IndexSchema) -> Result<PostgresStore, IndexError> {
+        off_runtime(|| PostgresStore::connect_here(url, schema))
+    }
+
+    fn connect_here(url: &str, schema: IndexSchema) -> Result<PostgresStore, IndexError> {
         let mut client = Client::connect(url, NoTls)?;
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])?;
@@ -88,12 +97,44 @@ impl PostgresStore {
         tx.commit()?;
         let statements = Statements::prepare(&mut client, &schema)?;
         Ok(PostgresStore {
-            client,
+            client: Some(client),
             schema,
             statements,
             url: url.to_owned(),
         })
     }
+}
+
+impl PostgresStore {
+    fn client(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("the client is there until the store is dropped")
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                // Closing the connection blocks on the client's own runtime.
+                std::thread::spawn(move || drop(client));
+            }
+        }
+    }
+}
+
+/// Runs `f` here, or on a thread of its own when this thread is in a tokio runtime.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 impl Statements {
@@ -156,29 +197,56 @@ impl Store for PostgresStore {
     }
 
     fn apply(&mut self, batch: &Batch) -> Result<Applied, IndexError> {
-        let mut tx = self.client.transaction()?;
-        let applied = apply::apply(
-            &self.schema,
-            &mut PostgresTx {
-                tx: &mut tx,
-                statements: &self.statements,
-            },
-            batch,
-        )?;
-        tx.commit()?;
-        Ok(applied)
+        off_runtime(|| {
+            let PostgresStore {
+                client,
+                schema,
+                statements,
+                ..
+            } = self;
+            let client = client.as_mut().expect("the client is there");
+            let mut tx = client.transaction()?;
+            let applied = apply::apply(
+                schema,
+                &mut PostgresTx {
+                    tx: &mut tx,
+                    statements,
+                },
+                batch,
+            )?;
+            tx.commit()?;
+            Ok(applied)
+        })
     }
 
     fn cursor(&mut self, stream: &str) -> Result<Option<i64>, IndexError> {
+        off_runtime(|| self.cursor_here(stream))
+    }
+
+    fn repo(&mut self, did: &str) -> Result<Option<RepoState>, IndexError> {
+        off_runtime(|| self.repo_here(did))
+    }
+
+    fn needing_sync(&mut self) -> Result<Vec<String>, IndexError> {
+        off_runtime(|| self.needing_sync_here())
+    }
+
+    fn records(&mut self, query: &Query) -> Result<Page, IndexError> {
+        off_runtime(|| self.records_here(query))
+    }
+}
+
+impl PostgresStore {
+    fn cursor_here(&mut self, stream: &str) -> Result<Option<i64>, IndexError> {
         Ok(self
-            .client
+            .client()
             .query_opt("SELECT seq FROM cursors WHERE stream = $1", &[&stream])?
             .map(|row| row.get(0)))
     }
 
-    fn repo(&mut self, did: &str) -> Result<Option<RepoState>, IndexError> {
+    fn repo_here(&mut self, did: &str) -> Result<Option<RepoState>, IndexError> {
         Ok(self
-            .client
+            .client()
             .query_opt(
                 "SELECT rev, active, status, handle, synced FROM repos WHERE did = $1",
                 &[&text(did)],
@@ -192,9 +260,9 @@ impl Store for PostgresStore {
             }))
     }
 
-    fn needing_sync(&mut self) -> Result<Vec<String>, IndexError> {
+    fn needing_sync_here(&mut self) -> Result<Vec<String>, IndexError> {
         Ok(self
-            .client
+            .client()
             .query(
                 "SELECT did FROM repos WHERE synced = FALSE ORDER BY did",
                 &[],
@@ -204,7 +272,7 @@ impl Store for PostgresStore {
             .collect())
     }
 
-    fn records(&mut self, query: &Query) -> Result<Page, IndexError> {
+    fn records_here(&mut self, query: &Query) -> Result<Page, IndexError> {
         let select = Select::new(
             &self.schema,
             query,
@@ -214,7 +282,7 @@ impl Store for PostgresStore {
         let storable: Vec<ColumnValue> = select.values.iter().map(storable).collect();
         let values: Vec<&(dyn ToSql + Sync)> = storable.iter().map(to_sql).collect();
         let rows = self
-            .client
+            .client()
             .query(&select.sql, &values)?
             .into_iter()
             .map(|row| {

@@ -13,6 +13,7 @@ const FOLDERS: &[&str] = &[
     "examples/index-jobs/tests",
     "examples/publish-job/tests",
     "examples/cocore-provider/tests",
+    "index/tests",
 ];
 const FILES: &[&str] = &[
     "xrpc/tests/loopback.rs",

@@ -1,0 +1,173 @@
+//! Repositories from their hosts: listing them (`com.atproto.sync.listRepos`) and exporting
+//! one (`com.atproto.sync.getRepo` from the PDS its DID document names), verified with the
+//! repository's current key.
+
+use std::time::Duration;
+
+use lexicon_atproto::com::atproto::sync::{get_repo, list_repos};
+use lexicon_identity::{check_with_current_key, DidResolver, KeyCheckError};
+use lexicon_repo::{Repo, RepoError};
+use lexicon_xrpc::Client;
+
+use crate::batch::{Change, Write};
+use crate::schema::IndexSchema;
+use crate::sync::events::cbor_json;
+use crate::sync::SyncError;
+
+/// The largest export read (a repository of a million small records is well under it).
+const MAX_EXPORT_BYTES: usize = 1 << 30;
+
+/// How long an export may take.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A repository a host lists: its DID, and its status when it is not active.
+pub(crate) struct Listed {
+    pub did: String,
+    pub active: bool,
+    pub status: Option<String>,
+}
+
+/// Every repository `client`'s host lists, a page of 1,000 at a time.
+pub(crate) async fn list_repos(client: &Client) -> Result<Vec<Listed>, SyncError> {
+    let mut listed = Vec::new();
+    let mut cursor = None;
+    loop {
+        let mut params = list_repos::Params::new();
+        params.limit = Some(1000);
+        params.cursor = cursor.take();
+        let page = client
+            .call::<list_repos::ListRepos>(&params, &())
+            .await
+            .map_err(|e| SyncError::List(Box::new(e.retyped())))?;
+        let empty = page.repos.is_empty();
+        listed.extend(page.repos.into_iter().map(|repo| Listed {
+            did: repo.did.as_str().to_owned(),
+            active: repo.active.unwrap_or(true),
+            status: repo.status.map(|s| s.as_str().to_owned()),
+        }));
+        match page.cursor {
+            Some(next) if !empty => cursor = Some(next),
+            _ => return Ok(listed),
+        }
+    }
+}
+
+/// Why a repository could not be exported.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Its DID did not resolve, or its document names no PDS.
+    #[error("resolving {did}: {message}")]
+    Resolve {
+        /// The repository.
+        did: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The PDS did not give the export.
+    #[error("exporting {did}")]
+    Fetch {
+        /// The repository.
+        did: String,
+        /// The call's error.
+        #[source]
+        source: Box<lexicon_xrpc::Error<get_repo::GetRepoError>>,
+    },
+    /// The export is not a repository of that DID signed by its key.
+    #[error("the export of {did} does not verify")]
+    Verify {
+        /// The repository.
+        did: String,
+        /// What failed.
+        #[source]
+        source: RepoError,
+    },
+}
+
+impl ExportError {
+    /// Whether the host says the repository is not there to export (not found, taken down,
+    /// suspended, deactivated): trying again soon will not help.
+    pub fn is_gone(&self) -> bool {
+        use get_repo::GetRepoError as E;
+        match self {
+            ExportError::Fetch { source, .. } => matches!(
+                source.xrpc_error(),
+                Some(E::RepoNotFound | E::RepoTakendown | E::RepoSuspended | E::RepoDeactivated)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// Exports `did`'s repository from its PDS, verifies it, and makes it a [`Change::Repo`] of
+/// the records in `schema`'s collections.
+pub(crate) async fn export(
+    resolver: &dyn DidResolver,
+    schema: &IndexSchema,
+    did: &str,
+) -> Result<Change, ExportError> {
+    let resolve = |message: String| ExportError::Resolve {
+        did: did.to_owned(),
+        message,
+    };
+    let document = resolver
+        .resolve(did)
+        .await
+        .map_err(|e| resolve(e.to_string()))?;
+    let pds = document
+        .pds_endpoint()
+        .ok_or_else(|| resolve("its DID document names no PDS (#atproto_pds)".into()))?;
+    let client = Client::builder(pds)
+        .max_response_bytes(MAX_EXPORT_BYTES)
+        .timeout(EXPORT_TIMEOUT)
+        .build()
+        .map_err(|e| resolve(format!("its PDS {pds}: {e}")))?;
+    let did_value =
+        lexicon_runtime::Did::new(did).map_err(|e| resolve(format!("not a DID: {e}")))?;
+    let car = client
+        .call::<get_repo::GetRepo>(&get_repo::Params::new(did_value), &())
+        .await
+        .map_err(|e| ExportError::Fetch {
+            did: did.to_owned(),
+            source: Box::new(e),
+        })?;
+    let verify = |source: RepoError| ExportError::Verify {
+        did: did.to_owned(),
+        source,
+    };
+    let repo = Repo::from_car(&car).map_err(verify)?;
+    if repo.commit().did != did {
+        return Err(verify(RepoError::BadBlock {
+            cid: repo.commit_cid().to_string(),
+            what: "commit",
+            message: format!("it is the commit of {}", repo.commit().did),
+        }));
+    }
+    check_with_current_key(resolver, did, "atproto", |key| repo.verify(key))
+        .await
+        .map_err(|e| match e {
+            KeyCheckError::Failed(e) => verify(e),
+            other => resolve(other.to_string()),
+        })?;
+    let mut records = Vec::new();
+    for (key, cid) in repo.entries().map_err(verify)? {
+        let Some((collection, rkey)) = key.split_once('/') else {
+            continue;
+        };
+        if schema.collection(collection).is_none() {
+            continue;
+        }
+        let bytes = repo.blocks().require(&cid).map_err(verify)?;
+        records.push(Write::Put {
+            collection: collection.to_owned(),
+            rkey: rkey.to_owned(),
+            cid: cid.to_string(),
+            record: cbor_json(bytes),
+        });
+    }
+    Ok(Change::Repo {
+        did: did.to_owned(),
+        rev: repo.commit().rev.clone(),
+        data: repo.commit().data.to_string(),
+        records,
+    })
+}
