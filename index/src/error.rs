@@ -22,10 +22,31 @@ pub enum IndexError {
     /// The database is named wrongly.
     #[error("the database: {0}")]
     Database(String),
+    /// The thread that ran a read panicked (a bug: the message says where).
+    #[error("a read panicked: {0}")]
+    Panicked(String),
     /// SQLite failed.
     #[error("SQLite failed")]
     Sqlite(#[from] rusqlite::Error),
     /// Postgres failed (or could not be reached).
     #[error("Postgres failed")]
     Postgres(#[from] postgres::Error),
+}
+
+impl IndexError {
+    /// Whether trying the same transaction again may succeed: a Postgres deadlock or
+    /// serialization failure, SQLite busy or locked.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            IndexError::Postgres(e) => e.code().is_some_and(|code| {
+                *code == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                    || *code == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+            }),
+            IndexError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
+    }
 }

@@ -76,6 +76,18 @@ impl PostgresStore {
 
     fn connect_here(url: &str, schema: IndexSchema) -> Result<PostgresStore, IndexError> {
         let mut client = Client::connect(url, NoTls)?;
+        // A database already made for this schema needs no DDL, which would lock tables that
+        // other processes are writing.
+        let made = fingerprint(&mut client)?;
+        if !schema::check_fingerprint(&schema, made)? {
+            let statements = Statements::prepare(&mut client, &schema)?;
+            return Ok(PostgresStore {
+                client: Some(client),
+                schema,
+                statements,
+                url: url.to_owned(),
+            });
+        }
         let mut tx = client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])?;
         tx.batch_execute(&schema::common_tables(Dialect::Postgres))?;
@@ -122,6 +134,22 @@ impl Drop for PostgresStore {
             }
         }
     }
+}
+
+/// The fingerprint the database was made for, if it was made.
+fn fingerprint(client: &mut Client) -> Result<Option<String>, IndexError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('index_meta') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Ok(None);
+    }
+    Ok(client
+        .query_opt(
+            "SELECT value FROM index_meta WHERE key = 'fingerprint'",
+            &[],
+        )?
+        .map(|row| row.get(0)))
 }
 
 /// Runs `f` here, or on a thread of its own when this thread is in a tokio runtime.
@@ -286,15 +314,16 @@ impl PostgresStore {
             .query(&select.sql, &values)?
             .into_iter()
             .map(|row| {
-                let violations: Option<Value> = row.get(5);
-                let record: Option<Value> = row.get(6);
-                let record_text: Option<String> = row.get(7);
+                let violations: Option<Value> = row.get(6);
+                let record: Option<Value> = row.get(7);
+                let record_text: Option<String> = row.get(8);
                 Row {
                     uri: row.get(0),
                     did: row.get(1),
                     rkey: row.get(2),
                     cid: row.get(3),
                     rev: row.get(4),
+                    indexed_at: row.get(5),
                     record: record
                         .or_else(|| serde_json::from_str(record_text.as_deref()?).ok())
                         .unwrap_or(Value::Null),

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::apply::ColumnValue;
 use crate::error::IndexError;
-use crate::schema::IndexSchema;
+use crate::schema::{Collection, IndexSchema};
 
 /// Which records of a collection a query wants.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,10 +18,22 @@ pub enum Filter {
     Property(String, Value),
     /// The records holding a strongRef to this AT URI.
     References(String),
+    /// The records holding a strongRef to an AT URI that starts with `prefix` (`at://DID/` for
+    /// any record of a repository), at the JSON path `path` of the record when given
+    /// (`$.requesterAuthorization`).
+    ReferencesUnder {
+        /// Where in the record the strongRef is, if it matters.
+        path: Option<String>,
+        /// How the referenced URI starts.
+        prefix: String,
+    },
+    /// The records every one of these selects.
+    And(Vec<Filter>),
 }
 
-/// A query: records of `collection` that `filter` selects, in URI order, after `after` (the
-/// cursor of the previous page), at most `limit` of them.
+/// A query: records of `collection` that `filter` selects, in URI order (newest first when
+/// `descending`: record keys are mostly TIDs, which sort by time), after `after` (the cursor of
+/// the previous page), at most `limit` of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     /// The collection's NSID.
@@ -35,6 +47,8 @@ pub struct Query {
     /// Whether records that break their lexicon are served too (with their violations); by
     /// default they are not.
     pub include_invalid: bool,
+    /// Whether the order is descending (by default ascending).
+    pub descending: bool,
 }
 
 impl Query {
@@ -47,7 +61,20 @@ impl Query {
             after: None,
             limit: 50,
             include_invalid: false,
+            descending: false,
         }
+    }
+
+    /// The same query, newest first.
+    pub fn newest_first(mut self) -> Query {
+        self.descending = true;
+        self
+    }
+
+    /// The same query, at most `limit` records a page.
+    pub fn limit(mut self, limit: usize) -> Query {
+        self.limit = limit;
+        self
     }
 }
 
@@ -64,6 +91,8 @@ pub struct Row {
     pub cid: String,
     /// The revision of the commit that wrote it.
     pub rev: String,
+    /// When it was indexed, in milliseconds since the Unix epoch.
+    pub indexed_at: i64,
     /// The record, as JSON.
     pub record: Value,
     /// Its violations of the lexicon (none for a valid record).
@@ -92,8 +121,9 @@ pub struct Page {
 }
 
 /// A query as SQL: the statement and its parameters, for a database whose `n`th placeholder
-/// `placeholder(n)` writes (`?1`, `$1`). It selects `uri, did, rkey, cid, rev, violations` and
-/// then `record_columns`, one row more than the page holds (to know whether another follows).
+/// `placeholder(n)` writes (`?1`, `$1`). It selects `uri, did, rkey, cid, rev, indexed_at,
+/// violations` and then `record_columns`, one row more than the page holds (to know whether
+/// another follows).
 pub(crate) struct Select {
     pub sql: String,
     pub values: Vec<ColumnValue>,
@@ -123,42 +153,20 @@ impl Select {
         if !query.include_invalid {
             conditions.push("t.valid = TRUE".into());
         }
-        match &query.filter {
-            Filter::All => {}
-            Filter::Did(did) => {
-                conditions.push(format!(
-                    "t.did = {}",
-                    bind(ColumnValue::Text(Some(did.clone())))
-                ));
-            }
-            Filter::Property(property, value) => {
-                let column = table
-                    .columns
-                    .iter()
-                    .find(|c| c.property == *property)
-                    .ok_or_else(|| {
-                        IndexError::Query(format!("{}: {property} is not indexed", table.nsid))
-                    })?;
-                let value = ColumnValue::of(column.ty, value);
-                conditions.push(format!("t.\"{}\" = {}", column.name, bind(value)));
-            }
-            Filter::References(target) => {
-                let target = bind(ColumnValue::Text(Some(target.clone())));
-                conditions.push(format!(
-                    "t.uri IN (SELECT source FROM edges WHERE target = {target})"
-                ));
-            }
-        }
+        conditions.extend(condition(table, &query.filter, &mut bind)?);
+        let (order, beyond) = if query.descending {
+            ("DESC", "<")
+        } else {
+            ("ASC", ">")
+        };
         if let Some(after) = &query.after {
-            conditions.push(format!(
-                "t.uri > {}",
-                bind(ColumnValue::Text(Some(after.clone())))
-            ));
+            let after = bind(ColumnValue::Text(Some(after.clone())));
+            conditions.push(format!("t.uri {beyond} {after}"));
         }
         let limit = query.limit.max(1);
         let sql = format!(
-            "SELECT t.uri, t.did, t.rkey, t.cid, t.rev, t.violations, {record_columns} FROM \"{}\" t
-             WHERE {} ORDER BY t.uri LIMIT {}",
+            "SELECT t.uri, t.did, t.rkey, t.cid, t.rev, t.indexed_at, t.violations, {record_columns}
+             FROM \"{}\" t WHERE {} ORDER BY t.uri {order} LIMIT {}",
             table.table,
             conditions.join(" AND "),
             limit + 1
@@ -174,4 +182,51 @@ impl Select {
         });
         Page { rows, cursor }
     }
+}
+
+/// The SQL conditions of `filter` on the table `t` (none for [`Filter::All`]), binding values
+/// with `bind`.
+fn condition(
+    table: &Collection,
+    filter: &Filter,
+    bind: &mut dyn FnMut(ColumnValue) -> String,
+) -> Result<Vec<String>, IndexError> {
+    let text = |value: &str| ColumnValue::Text(Some(value.to_owned()));
+    Ok(match filter {
+        Filter::All => Vec::new(),
+        Filter::Did(did) => vec![format!("t.did = {}", bind(text(did)))],
+        Filter::Property(property, value) => {
+            let column = table
+                .columns
+                .iter()
+                .find(|c| c.property == *property)
+                .ok_or_else(|| {
+                    IndexError::Query(format!("{}: {property} is not indexed", table.nsid))
+                })?;
+            let value = bind(ColumnValue::of(column.ty, value));
+            vec![format!("t.\"{}\" = {value}", column.name)]
+        }
+        Filter::References(target) => vec![format!(
+            "t.uri IN (SELECT source FROM edges WHERE target = {})",
+            bind(text(target))
+        )],
+        Filter::ReferencesUnder { path, prefix } => {
+            let (first, second) = (bind(text(prefix)), bind(text(prefix)));
+            let at = match path {
+                Some(path) => format!(" AND path = {}", bind(text(path))),
+                None => String::new(),
+            };
+            vec![format!(
+                "t.uri IN (SELECT source FROM edges \
+                 WHERE substr(target, 1, length({first})) = {second}{at})"
+            )]
+        }
+        Filter::And(filters) => {
+            let mut all = Vec::new();
+            for filter in filters {
+                all.extend(condition(table, filter, bind)?);
+            }
+            all
+        }
+    })
 }

@@ -165,7 +165,7 @@ fn identifier(text: &str) -> String {
 }
 
 /// The version of the tables' layout this crate writes.
-pub(crate) const LAYOUT: i64 = 2;
+pub(crate) const LAYOUT: i64 = 3;
 
 /// The SQL a database speaks, where the two differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,7 +295,7 @@ pub(crate) fn create_table(collection: &Collection, dialect: Dialect) -> String 
     }
     let mut ddl = format!(
         "CREATE TABLE \"{table}\" ({});
-         CREATE INDEX \"{table}_did\" ON \"{table}\" (did, rkey);",
+         CREATE INDEX \"{table}_did\" ON \"{table}\" (did, uri);",
         columns.join(", ")
     );
     for column in &collection.columns {

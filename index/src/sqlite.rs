@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rusqlite::types::ToSqlOutput;
-use rusqlite::{params, Connection, OptionalExtension, ToSql, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, ToSql, Transaction, TransactionBehavior};
 use serde_json::Value;
 
 use crate::apply::{self, ColumnValue, Prepared, StoredRepo, Tx};
@@ -55,9 +55,12 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
-        let tx = connection.transaction()?;
-        create_tables(&tx, &schema)?;
-        tx.commit()?;
+        // A database already made for this schema is only read here.
+        if schema::check_fingerprint(&schema, fingerprint(&connection)?)? {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            create_tables(&tx, &schema)?;
+            tx.commit()?;
+        }
         let statements = schema
             .collections
             .iter()
@@ -133,14 +136,15 @@ impl Store for SqliteStore {
         let mut statement = self.connection.prepare_cached(&select.sql)?;
         let rows = statement
             .query_map(rusqlite::params_from_iter(select.values.iter()), |r| {
-                let violations: Option<String> = r.get(5)?;
-                let record: String = r.get(6)?;
+                let violations: Option<String> = r.get(6)?;
+                let record: String = r.get(7)?;
                 Ok(Row {
                     uri: r.get(0)?,
                     did: r.get(1)?,
                     rkey: r.get(2)?,
                     cid: r.get(3)?,
                     rev: r.get(4)?,
+                    indexed_at: r.get(5)?,
                     record: serde_json::from_str(&record).unwrap_or(Value::Null),
                     violations: violations
                         .and_then(|v| serde_json::from_str(&v).ok())
@@ -307,6 +311,25 @@ impl Tx for SqliteTx<'_> {
             .execute(params![cursor.stream, cursor.seq])?;
         Ok(())
     }
+}
+
+/// The fingerprint the database was made for, if it was made.
+fn fingerprint(connection: &Connection) -> Result<Option<String>, IndexError> {
+    let made: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'index_meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !made {
+        return Ok(None);
+    }
+    Ok(connection
+        .query_row(
+            "SELECT value FROM index_meta WHERE key = 'fingerprint'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Creates the tables (when missing) and checks that the database was made for `schema`.

@@ -253,6 +253,46 @@ fn commits_write_update_and_delete_records_served_by_did_property_and_reference(
     );
     let paid = Query::new(JOB, Filter::References(PAYMENT.into()));
     assert_eq!(uris(store.as_mut(), &paid).len(), 3);
+    let paid_under = |did: &str| {
+        Query::new(
+            JOB,
+            Filter::ReferencesUnder {
+                path: None,
+                prefix: format!("at://{did}/"),
+            },
+        )
+    };
+    assert_eq!(
+        uris(
+            store.as_mut(),
+            &paid_under("did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+        )
+        .len(),
+        3
+    );
+    assert!(uris(store.as_mut(), &paid_under(ALICE)).is_empty());
+    let at = |path: &str| {
+        Query::new(
+            JOB,
+            Filter::ReferencesUnder {
+                path: Some(path.into()),
+                prefix: "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/".into(),
+            },
+        )
+    };
+    assert_eq!(uris(store.as_mut(), &at("$.paymentAuthorization")).len(), 3);
+    assert!(uris(store.as_mut(), &at("$.attestation")).is_empty());
+    let alices_llama = Query::new(
+        JOB,
+        Filter::And(vec![
+            Filter::Did(ALICE.into()),
+            Filter::Property("model".into(), json!("llama")),
+        ]),
+    );
+    assert_eq!(
+        uris(store.as_mut(), &alices_llama),
+        [job_uri(ALICE, "3lbq5mkxk2s2a")]
+    );
 
     // An update moves the record between property values; a delete removes it and its edges.
     store
@@ -428,6 +468,23 @@ fn pages_follow_one_another_to_the_end(backend: &Backend) {
     }
     assert_eq!(pages, 3);
     assert_eq!(seen, keys);
+
+    // Newest first, the same pages backwards.
+    let mut query = Query::new(JOB, Filter::Did(ALICE.into()))
+        .newest_first()
+        .limit(2);
+    let mut seen = Vec::new();
+    loop {
+        let page = store.records(&query).unwrap();
+        seen.extend(page.rows.into_iter().map(|r| r.rkey));
+        match page.cursor {
+            Some(cursor) => query.after = Some(cursor),
+            None => break,
+        }
+    }
+    let mut backwards = keys.to_vec();
+    backwards.reverse();
+    assert_eq!(seen, backwards);
 }
 
 fn the_cursor_is_written_with_its_changes_all_or_nothing(backend: &Backend) {

@@ -1,27 +1,32 @@
-//! The AppView's state (indexed jobs, API keys) and one handler per method it serves.
+//! The AppView's state (the index's readers, API keys) and one handler per method it serves.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
+use lexicon_index::{Filter, Query, Readers};
 use lexicon_runtime::{Datetime, Did, Extra};
 use lexicon_xrpc_server::axum::Router;
 use lexicon_xrpc_server::{Call, HandlerResult, ServiceAuthVerifier, XrpcError, XrpcRouter};
 use sha2::{Digest, Sha256};
 
+use crate::index::indexed_record;
 use crate::lexicons::dev::cocore::account::defs::ApiKeyView;
 use crate::lexicons::dev::cocore::account::{create_api_key, list_api_keys, revoke_api_key};
-use crate::lexicons::dev::cocore::compute::job::Job;
-use crate::lexicons::dev::cocore::compute::list_jobs;
+use crate::lexicons::dev::cocore::account::{
+    list_friend_edges, list_incoming_friends, list_profiles,
+};
+use crate::lexicons::dev::cocore::compute::{
+    list_jobs, list_providers, list_receipts, list_settlements,
+};
 use crate::lexicons::dev::cocore::defs::IndexedRecord;
+use crate::lexicons::dev::cocore::inference::status;
+use crate::queries;
 
-/// How many jobs `listJobs` returns at most, as its lexicon says.
-const MAX_JOBS: usize = 500;
-
-/// What the AppView holds: jobs by requester DID, API keys by the SHA-256 of their secret.
-#[derive(Default)]
+/// What the AppView holds: the index (in the database), API keys by the SHA-256 of their
+/// secret (in memory).
 pub struct Store {
-    jobs: RwLock<HashMap<String, Vec<IndexedRecord>>>,
+    readers: Readers,
     keys: RwLock<HashMap<[u8; 32], ApiKeyView>>,
 }
 
@@ -29,21 +34,40 @@ pub struct Store {
 pub type State = Arc<Store>;
 
 impl Store {
-    /// Indexes a `dev.cocore.compute.job` record, after checking that its body is a valid job.
-    pub fn index_job(&self, record: IndexedRecord) -> Result<(), String> {
-        if record.collection.as_str() != Job::NSID {
-            return Err(format!(
-                "{} is a {}, not a job",
-                record.uri, record.collection
-            ));
+    /// The AppView's state over the index that `readers` read.
+    pub fn new(readers: Readers) -> Store {
+        Store {
+            readers,
+            keys: RwLock::default(),
         }
-        Job::from_json(&record.body.as_value().to_string())
-            .map_err(|e| format!("{} is not a valid job: {e}", record.uri))?;
-        let mut jobs = self.jobs.write().unwrap_or_else(|e| e.into_inner());
-        jobs.entry(record.repo.to_string())
-            .or_default()
-            .push(record);
-        Ok(())
+    }
+
+    /// The valid records of `collection` that `filter` selects, newest first, at most `limit`,
+    /// as `indexedRecord`s.
+    pub(crate) async fn indexed<E: lexicon_runtime::xrpc::ErrorName>(
+        &self,
+        collection: &'static str,
+        filter: Filter,
+        limit: usize,
+    ) -> Result<Vec<IndexedRecord>, XrpcError<E>> {
+        let query = Query::new(collection, filter).newest_first().limit(limit);
+        let rows = self
+            .readers
+            .read(move |store| store.records(&query))
+            .await
+            .map_err(|e| {
+                // The cause stays in the log: it can name the database.
+                tracing::error!(error = %lexicon_runtime::cause::Chain(&e), "reading the index");
+                XrpcError::internal("the index could not be read")
+            })?;
+        rows.rows
+            .into_iter()
+            .map(|row| indexed_record(collection, row))
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                tracing::error!(error = %e, "a stored record is not an indexedRecord");
+                XrpcError::internal("a stored record could not be served")
+            })
     }
 
     /// The key whose secret is `secret`, if it is live.
@@ -78,19 +102,6 @@ async fn caller<M: lexicon_runtime::xrpc::Method>(
     }
     let auth = call.service_auth().await?;
     Did::new(auth.did).map_err(|e| XrpcError::auth_required(e.to_string()))
-}
-
-/// `dev.cocore.compute.listJobs`: public.
-async fn list_jobs(call: Call<list_jobs::ListJobs, State>) -> HandlerResult<list_jobs::ListJobs> {
-    let jobs = call.state.jobs.read().unwrap_or_else(|e| e.into_inner());
-    let mine = jobs
-        .get(call.params.requester.as_str())
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    Ok(list_jobs::Output {
-        jobs: mine.iter().rev().take(MAX_JOBS).cloned().collect(),
-        extra: Extra::new(),
-    })
 }
 
 /// `dev.cocore.account.createApiKey`: mints a key for the caller; the secret is shown once.
@@ -163,7 +174,14 @@ async fn revoke_api_key(
 /// The AppView's routes: one handler per method.
 pub fn router(store: State, auth: ServiceAuthVerifier) -> Router {
     XrpcRouter::new()
-        .method::<list_jobs::ListJobs>(list_jobs)
+        .method::<list_jobs::ListJobs>(queries::list_jobs)
+        .method::<list_receipts::ListReceipts>(queries::list_receipts)
+        .method::<list_settlements::ListSettlements>(queries::list_settlements)
+        .method::<list_providers::ListProviders>(queries::list_providers)
+        .method::<list_profiles::ListProfiles>(queries::list_profiles)
+        .method::<list_incoming_friends::ListIncomingFriends>(queries::list_incoming_friends)
+        .method::<list_friend_edges::ListFriendEdges>(queries::list_friend_edges)
+        .method::<status::Status>(queries::status)
         .method::<create_api_key::CreateApiKey>(create_api_key)
         .method::<list_api_keys::ListApiKeys>(list_api_keys)
         .method::<revoke_api_key::RevokeApiKey>(revoke_api_key)

@@ -333,8 +333,22 @@ impl Run {
         .map_err(SyncError::Store)
     }
 
+    /// Applies `batch`, trying again (five times, after 50, 100, 200... ms) when the database
+    /// fails in a way that may pass (a deadlock with another process, say).
     async fn apply(&mut self, batch: Batch) -> Result<Applied, SyncError> {
-        let applied = self.blocking(move |s| s.apply(&batch)).await?;
+        let batch = Arc::new(batch);
+        let mut attempt = 0;
+        let applied = loop {
+            let batch = Arc::clone(&batch);
+            match self.blocking(move |s| s.apply(&batch)).await {
+                Err(SyncError::Store(e)) if e.is_transient() && attempt < 5 => {
+                    tracing::warn!(error = %lexicon_runtime::cause::Chain(&e), attempt, "applying again");
+                    tokio::time::sleep(Duration::from_millis(50 << attempt)).await;
+                    attempt += 1;
+                }
+                other => break other?,
+            }
+        };
         for did in &applied.needs_sync {
             if !self.exporting.contains_key(did) {
                 self.enqueue(did.clone());

@@ -42,11 +42,13 @@ pub struct AppView {
     /// `http://127.0.0.1:PORT`, from its `listening on` line.
     pub url: String,
     child: Child,
+    /// The folder of its database.
+    _dir: tempfile::TempDir,
 }
 
 impl AppView {
-    /// Starts `cocore-appview --listen 127.0.0.1:0 --jobs FILE ARGS...` with `jobs` in the file;
-    /// returns once it says it is listening.
+    /// Starts `cocore-appview --listen 127.0.0.1:0 --database sqlite:FILE --jobs FILE ARGS...`
+    /// with `jobs` in the jobs file and a new database; returns once it says it is listening.
     pub fn start(jobs: &[Value], args: &[&str]) -> AppView {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("jobs.jsonl");
@@ -54,8 +56,9 @@ impl AppView {
         for job in jobs {
             writeln!(out, "{job}").unwrap();
         }
+        let database = format!("sqlite:{}", dir.path().join("index.db").display());
         let mut child = Command::new(env!("CARGO_BIN_EXE_cocore-appview"))
-            .args(["--listen", "127.0.0.1:0", "--jobs"])
+            .args(["--listen", "127.0.0.1:0", "--database", &database, "--jobs"])
             .arg(&file)
             .args(args)
             .stdout(Stdio::piped())
@@ -72,9 +75,11 @@ impl AppView {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("cocore-appview printed {line:?}"))
             .to_owned();
-        // The jobs file is read before the line is printed.
-        drop(dir);
-        AppView { url, child }
+        AppView {
+            url,
+            child,
+            _dir: dir,
+        }
     }
 
     /// The server's process id.
