@@ -34,9 +34,10 @@ pub(crate) trait Tx {
     ) -> Result<(), IndexError>;
     /// Marks a repository as needing a sync (recording it when it is new).
     fn mark_unsynced(&mut self, did: &str) -> Result<(), IndexError>;
-    /// Records an account's handle.
+    /// Records the handle of an account the store knows.
     fn set_handle(&mut self, did: &str, handle: Option<&str>) -> Result<(), IndexError>;
-    /// Records an account's status.
+    /// Records the status of an account the store knows (others are passed over: a repository
+    /// found later is exported with its status).
     fn set_account(
         &mut self,
         did: &str,
@@ -133,6 +134,9 @@ pub(crate) fn apply(
                 }
                 let (data, synced) = match chain {
                     None => (None, stored.as_ref().is_none_or(|s| s.synced)),
+                    // A commit touching none of the collections, of a repository the store
+                    // does not hold: nothing to keep (a relay streams every repository).
+                    Some(_) if writes.is_empty() && stored.is_none() => continue,
                     Some(chain) => {
                         if !follows(stored.as_ref(), chain) {
                             tx.mark_unsynced(did)?;

@@ -27,7 +27,8 @@ pub enum Change {
     /// A repository commit: its revision and its record writes. Dropped when the revision is
     /// not newer than the repository's stored one. With a [`Chain`], it is applied only to a
     /// repository in sync whose stored state it follows; otherwise the repository is marked as
-    /// needing a sync ([`Applied::needs_sync`]) and the commit is not applied.
+    /// needing a sync ([`Applied::needs_sync`]) and the commit is not applied (but a commit
+    /// with no writes, of a repository the store does not hold, is passed over).
     Commit {
         /// The repository.
         did: String,
@@ -59,14 +60,16 @@ pub enum Change {
         /// The repository.
         did: String,
     },
-    /// An identity change: the handle, as the network now says.
+    /// An identity change: the handle, as the network now says. Passed over for an account the
+    /// store does not hold.
     Identity {
         /// The account.
         did: String,
         /// Its handle, if it has a valid one.
         handle: Option<String>,
     },
-    /// An account's status: an inactive account's records are kept but not served.
+    /// An account's status: an inactive account's records are kept but not served. Passed over
+    /// for an account the store does not hold.
     Account {
         /// The account.
         did: String,

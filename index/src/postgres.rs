@@ -196,14 +196,9 @@ impl Statements {
                 "INSERT INTO repos (did, rev, synced) VALUES ($1, '', FALSE)
                  ON CONFLICT (did) DO UPDATE SET synced = FALSE",
             )?,
-            set_handle: client.prepare(
-                "INSERT INTO repos (did, rev, handle) VALUES ($1, '', $2)
-                 ON CONFLICT (did) DO UPDATE SET handle = excluded.handle",
-            )?,
-            set_account: client.prepare(
-                "INSERT INTO repos (did, rev, active, status) VALUES ($1, '', $2, $3)
-                 ON CONFLICT (did) DO UPDATE SET active = excluded.active, status = excluded.status",
-            )?,
+            set_handle: client.prepare("UPDATE repos SET handle = $2 WHERE did = $1")?,
+            set_account: client
+                .prepare("UPDATE repos SET active = $2, status = $3 WHERE did = $1")?,
             delete_edges: client.prepare("DELETE FROM edges WHERE source = $1")?,
             insert_edge: client.prepare(
                 "INSERT INTO edges (source, path, target, target_cid) VALUES ($1, $2, $3, $4)

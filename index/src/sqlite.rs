@@ -222,10 +222,7 @@ impl Tx for SqliteTx<'_> {
 
     fn set_handle(&mut self, did: &str, handle: Option<&str>) -> Result<(), IndexError> {
         self.tx
-            .prepare_cached(
-                "INSERT INTO repos (did, rev, handle) VALUES (?1, '', ?2)
-                 ON CONFLICT (did) DO UPDATE SET handle = excluded.handle",
-            )?
+            .prepare_cached("UPDATE repos SET handle = ?2 WHERE did = ?1")?
             .execute(params![did, handle])?;
         Ok(())
     }
@@ -237,10 +234,7 @@ impl Tx for SqliteTx<'_> {
         status: Option<&str>,
     ) -> Result<(), IndexError> {
         self.tx
-            .prepare_cached(
-                "INSERT INTO repos (did, rev, active, status) VALUES (?1, '', ?2, ?3)
-                 ON CONFLICT (did) DO UPDATE SET active = excluded.active, status = excluded.status",
-            )?
+            .prepare_cached("UPDATE repos SET active = ?2, status = ?3 WHERE did = ?1")?
             .execute(params![did, active, status])?;
         Ok(())
     }

@@ -87,7 +87,7 @@ on_both!(a_database_made_for_other_lexicons_is_refused);
 on_both!(a_record_holding_u0000_is_stored_and_served_whole);
 on_both!(stores_opened_at_once_share_one_set_of_tables);
 on_both!(commits_that_follow_an_export_apply_and_a_gap_defers_until_the_next_export);
-on_both!(an_identity_event_records_the_handle);
+on_both!(an_identity_event_records_the_handle_of_a_repository_it_holds);
 
 const JOB: &str = "dev.cocore.compute.job";
 const RECEIPT: &str = "dev.cocore.compute.receipt";
@@ -720,17 +720,32 @@ fn commits_that_follow_an_export_apply_and_a_gap_defers_until_the_next_export(ba
     assert_eq!(uris(store.as_mut(), &all).len(), 2);
 }
 
-fn an_identity_event_records_the_handle(backend: &Backend) {
+fn an_identity_event_records_the_handle_of_a_repository_it_holds(backend: &Backend) {
     let mut store = backend.open();
+    let identity = |did: &str| Change::Identity {
+        did: did.into(),
+        handle: Some("alice.test".into()),
+    };
+    // Of a repository the store does not hold (a relay streams every account's): passed over.
+    let account = Change::Account {
+        did: BOB.into(),
+        active: false,
+        status: Some("deactivated".into()),
+    };
+    let empty = chained(BOB, "3lbq5mkxk2s2a", "tree-a", "tree-b", vec![]);
+    let applied = store
+        .apply(&batch(vec![identity(BOB), account, empty]))
+        .unwrap();
+    assert!(applied.needs_sync.is_empty());
+    assert_eq!(store.repo(BOB).unwrap(), None);
+    assert!(store.needing_sync().unwrap().is_empty());
+
     store
-        .apply(&batch(vec![Change::Identity {
-            did: ALICE.into(),
-            handle: Some("alice.test".into()),
-        }]))
+        .apply(&batch(vec![
+            commit(ALICE, "3lbq5mkxk2s2a", vec![]),
+            identity(ALICE),
+        ]))
         .unwrap();
     let state = store.repo(ALICE).unwrap().unwrap();
     assert_eq!(state.handle.as_deref(), Some("alice.test"));
-    // Known only by its identity, the repository is not in sync: it is to be exported.
-    assert!(!state.synced);
-    assert_eq!(store.needing_sync().unwrap(), [ALICE]);
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lexicon_atproto::com::atproto::sync::{get_repo, list_repos};
+use lexicon_atproto::com::atproto::sync::{get_repo, list_repos, list_repos_by_collection};
 use lexicon_identity::{check_with_current_key, DidResolver, KeyCheckError};
 use lexicon_repo::{Repo, RepoError};
 use lexicon_xrpc::Client;
@@ -25,6 +25,67 @@ pub(crate) struct Listed {
     pub did: String,
     pub active: bool,
     pub status: Option<String>,
+}
+
+/// The repositories that hold records of `collections`, as the host lists them: by
+/// `com.atproto.sync.listReposByCollection` (what relays answer: only the repositories that
+/// matter), or, when the host does not implement it (a PDS), every repository it hosts.
+pub(crate) async fn discover(
+    client: &Client,
+    collections: &[String],
+) -> Result<Vec<Listed>, SyncError> {
+    let mut found = std::collections::BTreeSet::new();
+    for collection in collections {
+        // The schema's collections are NSIDs.
+        let Ok(collection) = lexicon_runtime::Nsid::new(collection.as_str()) else {
+            continue;
+        };
+        match list_by_collection(client, &collection).await {
+            Ok(dids) => found.extend(dids),
+            // A PDS answers with an error of some kind (the reference PDS: 401, as it would
+            // proxy the call to an AppView).
+            Err(e)
+                if e.status()
+                    .is_some_and(|status| status != 429 && status < 500 || status == 501) =>
+            {
+                tracing::info!(error = %e, "no listReposByCollection: listing every repository");
+                return list_repos(client).await;
+            }
+            Err(e) => return Err(SyncError::List(Box::new(e))),
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|did| Listed {
+            did,
+            active: true,
+            status: None,
+        })
+        .collect())
+}
+
+/// The DIDs of the repositories with records of `collection`, a page of 1,000 at a time.
+async fn list_by_collection(
+    client: &Client,
+    nsid: &lexicon_runtime::Nsid,
+) -> Result<Vec<String>, lexicon_xrpc::Error> {
+    let mut dids = Vec::new();
+    let mut cursor = None;
+    loop {
+        let mut params = list_repos_by_collection::Params::new(nsid.clone());
+        params.limit = Some(1000);
+        params.cursor = cursor.take();
+        let page = client
+            .call::<list_repos_by_collection::ListReposByCollection>(&params, &())
+            .await
+            .map_err(|e| e.retyped())?;
+        let empty = page.repos.is_empty();
+        dids.extend(page.repos.into_iter().map(|r| r.did.as_str().to_owned()));
+        match page.cursor {
+            Some(next) if !empty => cursor = Some(next),
+            _ => return Ok(dids),
+        }
+    }
 }
 
 /// Every repository `client`'s host lists, a page of 1,000 at a time.

@@ -357,24 +357,34 @@ impl Run {
         Ok(applied)
     }
 
-    /// Lists the service's repositories (of this shard) and marks each as needing an export.
+    /// Lists the service's repositories with records of the schema's collections (of this
+    /// shard) and marks each as needing an export.
     async fn discover(&mut self) -> Result<(), SyncError> {
         let client = lexicon_xrpc::Client::new(&self.indexer.service)
             .map_err(|e| SyncError::Task(format!("{}: {e}", self.indexer.service)))?;
-        let listed = export::list_repos(&client).await?;
+        let collections: Vec<String> = self
+            .indexer
+            .schema
+            .collections()
+            .iter()
+            .map(|c| c.nsid.clone())
+            .collect();
+        let listed = export::discover(&client, &collections).await?;
         let mut changes = Vec::new();
         for repo in listed {
             if !self.indexer.shard.contains(&repo.did) {
                 continue;
             }
+            changes.push(Change::NeedsSync {
+                did: repo.did.clone(),
+            });
             if !repo.active {
                 changes.push(Change::Account {
-                    did: repo.did.clone(),
+                    did: repo.did,
                     active: false,
                     status: repo.status,
                 });
             }
-            changes.push(Change::NeedsSync { did: repo.did });
         }
         tracing::info!(repositories = changes.len(), "listed");
         for chunk in changes.chunks(1000) {
