@@ -180,6 +180,18 @@ pub(crate) fn apply(
                 tx.mark_unsynced(did)?;
                 needs_sync(&mut applied, did);
             }
+            Change::Sync { did, rev, data } => {
+                let Some(stored) = tx.repo(did)? else {
+                    continue;
+                };
+                let current = stored.synced
+                    && (stored.data.as_deref() == Some(data.as_str())
+                        || rev.as_str() <= stored.rev.as_str());
+                if !current {
+                    tx.mark_unsynced(did)?;
+                    needs_sync(&mut applied, did);
+                }
+            }
             Change::Account {
                 did,
                 active,

@@ -53,12 +53,23 @@ pub enum Change {
         /// Its records (every write a [`Write::Put`]).
         records: Vec<Write>,
     },
-    /// The repository must be synced again from an export: a gap in its commits, a `#sync`
-    /// event, a commit too big to carry its blocks. Its records stay served until the export
-    /// replaces them.
+    /// The repository must be synced again from an export (a gap in its commits, a commit
+    /// that does not verify, a repository found by listing). Its records stay served until the
+    /// export replaces them.
     NeedsSync {
         /// The repository.
         did: String,
+    },
+    /// A `#sync` event: the repository's current commit. A repository the store holds in sync
+    /// at that record tree (or at a newer revision) stays as it is; one it holds otherwise needs
+    /// a sync; one it does not hold is passed over.
+    Sync {
+        /// The repository.
+        did: String,
+        /// The commit's revision.
+        rev: String,
+        /// The CID of its record tree.
+        data: String,
     },
     /// An identity change: the handle, as the network now says. Passed over for an account the
     /// store does not hold.

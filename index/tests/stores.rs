@@ -707,6 +707,39 @@ fn commits_that_follow_an_export_apply_and_a_gap_defers_until_the_next_export(ba
     assert_eq!(state.rev, "3lbq5mkxk2s2g");
     assert!(store.needing_sync().unwrap().is_empty());
 
+    // A #sync at the stored tree (or an older revision) changes nothing; one at another tree
+    // and a newer revision means commits were missed; one of a repository the store does not
+    // hold is passed over.
+    let sync = |did: &str, rev: &str, data: &str| Change::Sync {
+        did: did.into(),
+        rev: rev.into(),
+        data: data.into(),
+    };
+    let applied = store
+        .apply(&batch(vec![
+            sync(ALICE, "3lbq5mkxk2s2g", "tree-g"),
+            sync(ALICE, "3lbq5mkxk2s2c", "tree-c"),
+            sync(BOB, "3lbq5mkxk2s2z", "tree-z"),
+        ]))
+        .unwrap();
+    assert!(applied.needs_sync.is_empty(), "{applied:?}");
+    assert_eq!(store.repo(BOB).unwrap(), None);
+    let applied = store
+        .apply(&batch(vec![sync(ALICE, "3lbq5mkxk2s2z", "tree-z")]))
+        .unwrap();
+    assert_eq!(applied.needs_sync, [ALICE]);
+    store
+        .apply(&batch(vec![export(
+            ALICE,
+            "3lbq5mkxk2s2z",
+            "tree-z",
+            vec![
+                put(JOB, "3lbq5mkxk2s2a", job("llama", 1)),
+                put(JOB, "3lbq5mkxk2s2g", job("after gap", 1)),
+            ],
+        )]))
+        .unwrap();
+
     // An export not newer than the synced state is dropped.
     let applied = store
         .apply(&batch(vec![export(

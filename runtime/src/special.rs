@@ -134,13 +134,41 @@ impl Serialize for CidLink {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Bytes(pub Vec<u8>);
 
+/// The name under which [`Bytes`] asks a deserializer for a newtype: the DAG-CBOR
+/// deserializer answers with the byte string as it is; any other (JSON) with the
+/// `{"$bytes": "<base64>"}` object, which is read and decoded.
+pub(crate) const BYTES_TOKEN: &str = "$lexicon_runtime::Bytes";
+
 impl Bytes {
-    /// Reads `{"$bytes"}` checking the shape (and the base64) only.
+    /// Reads bytes: a DAG-CBOR byte string as it is, or `{"$bytes"}` checking the shape (and
+    /// the base64) only.
     pub(crate) fn deserialize_shape<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = only_key(d, "$bytes")?;
-        base64::decode(&text).map(Bytes).ok_or_else(|| {
-            serde::de::Error::custom(format_args!("invalid base64 in $bytes: {text:?}"))
-        })
+        struct Raw;
+
+        impl<'de> serde::de::Visitor<'de> for Raw {
+            type Value = Bytes;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("bytes: an object with one string property `$bytes`")
+            }
+
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Bytes, E> {
+                Ok(Bytes(bytes.to_vec()))
+            }
+
+            fn visit_byte_buf<E: serde::de::Error>(self, bytes: Vec<u8>) -> Result<Bytes, E> {
+                Ok(Bytes(bytes))
+            }
+
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Bytes, D::Error> {
+                let text = only_key(d, "$bytes")?;
+                base64::decode(&text).map(Bytes).ok_or_else(|| {
+                    serde::de::Error::custom(format_args!("invalid base64 in $bytes: {text:?}"))
+                })
+            }
+        }
+
+        d.deserialize_newtype_struct(BYTES_TOKEN, Raw)
     }
 }
 
@@ -392,4 +420,28 @@ pub fn mime_matches(mime: &str, accept: &[&str]) -> bool {
             || a.strip_suffix('*')
                 .is_some_and(|prefix| prefix.ends_with('/') && mime.starts_with(prefix))
     })
+}
+
+#[cfg(all(test, feature = "dag-cbor"))]
+mod tests {
+    use super::*;
+    use crate::cbor::Deserializer as Cbor;
+
+    #[test]
+    fn bytes_are_read_from_a_byte_string_as_they_are_and_from_base64_json() {
+        // A DAG-CBOR byte string of three bytes.
+        let cbor = [0x43, 1, 2, 3];
+        let read = Bytes::deserialize_shape(&mut Cbor::new(&cbor)).unwrap();
+        assert_eq!(read.0, [1, 2, 3]);
+        let json = Bytes::deserialize_shape(serde_json::json!({ "$bytes": "AQID" })).unwrap();
+        assert_eq!(json, read);
+        let text = r#"{"$bytes": "AQID"}"#;
+        let parsed = Bytes::deserialize_shape(&mut serde_json::Deserializer::from_str(text));
+        assert_eq!(parsed.unwrap(), read);
+        assert!(Bytes::deserialize_shape(serde_json::json!({ "$bytes": "A" })).is_err());
+        assert!(Bytes::deserialize_shape(&mut Cbor::new(&[0x63, b'a', b'b', b'c'])).is_err());
+        // Data-model values read from DAG-CBOR keep the JSON form.
+        let value: serde_json::Value = Deserialize::deserialize(&mut Cbor::new(&cbor)).unwrap();
+        assert_eq!(value, serde_json::json!({ "$bytes": "AQID" }));
+    }
 }

@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use crate::batch::{Chain, Change, Write};
 
-/// Records left as their DAG-CBOR bytes: the index judges them against its own lexicons.
+/// The record set that leaves every record as its DAG-CBOR bytes (subscribe with
+/// `Firehose::subscribe::<Raw>()`): the index judges them against its own lexicons.
 #[derive(Debug)]
-pub(crate) struct Raw;
+pub struct Raw;
 
 impl RecordSet for Raw {
     fn parse_record<I: Input>(_: Mode, collection: &str, _: I) -> Result<Self, Error> {
@@ -46,6 +47,11 @@ pub(crate) fn meaning(event: Event<Raw>) -> Meaning {
                 || commit.too_big
                 || commit.ops.iter().any(|op| op.problem.is_some());
             if broken {
+                // One that touches none of the indexed collections is passed over: if the
+                // store holds the repository, the next commit's chain shows the gap.
+                if commit.ops.is_empty() && !commit.too_big {
+                    return Meaning::Nothing;
+                }
                 return Meaning::Change {
                     change: Change::NeedsSync { did: did.clone() },
                     did,
@@ -86,8 +92,16 @@ pub(crate) fn meaning(event: Event<Raw>) -> Meaning {
         }
         Event::Sync(sync) => {
             let did = sync.message.did.as_str().to_owned();
+            // An unverified #sync says nothing: the next commit's chain tells.
+            if !matches!(sync.signature, Some(Ok(()))) {
+                return Meaning::Nothing;
+            }
             Meaning::Change {
-                change: Change::NeedsSync { did: did.clone() },
+                change: Change::Sync {
+                    did: did.clone(),
+                    rev: sync.message.rev.as_str().to_owned(),
+                    data: sync.commit.data.to_string(),
+                },
                 did,
                 identity: false,
             }

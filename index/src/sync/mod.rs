@@ -4,8 +4,9 @@
 //!
 //! - Every commit's signature is checked with its repository's key, its ops against its record
 //!   tree, and its chain (`prevData`) against the stored tree: a commit that fails any of these,
-//!   a commit too big to carry its blocks, and a `#sync` event make the repository need a
-//!   sync, and it is exported again (`getRepo` from its PDS, verified).
+//!   a commit too big to carry its blocks, and a `#sync` event naming another record tree than
+//!   the stored one make the repository need a sync, and it is exported again (`getRepo` from
+//!   its PDS, verified).
 //! - While a repository is being exported, its events are held back and applied after the
 //!   export, in the same transaction; those the export already holds are dropped by revision.
 //! - Every batch of events is applied in one transaction with the cursor after it, so a process
@@ -32,6 +33,7 @@ use lexicon_repo::firehose::Event;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+pub use events::Raw;
 pub use export::ExportError;
 pub use shard::Shard;
 
@@ -39,7 +41,7 @@ use crate::batch::{Applied, Batch, Change, Cursor};
 use crate::error::IndexError;
 use crate::schema::IndexSchema;
 use crate::store::{Database, Store};
-use events::{meaning, Meaning, Raw};
+use events::{meaning, Meaning};
 
 /// How many times an export that failed (not because the repository is gone) is tried again,
 /// after 2, 4, 8... seconds.
@@ -537,6 +539,18 @@ impl Run {
             self.discover().await?;
         }
         Ok(())
+    }
+}
+
+/// The change a firehose event makes to a store, or none (an `#info`, an unknown message):
+/// for applying a stream read some other way (a recorded one, say) with [`Store::apply`]. A
+/// commit whose signature was not checked and verified ([`lexicon_repo::firehose::CommitEvent::verify`]),
+/// whose ops do not match its tree, or which is too big to carry its blocks, makes its
+/// repository need a sync ([`Change::NeedsSync`]).
+pub fn change_of(event: Event<Raw>) -> Option<Change> {
+    match meaning(event) {
+        Meaning::Change { change, .. } => Some(change),
+        Meaning::OutdatedCursor | Meaning::Nothing => None,
     }
 }
 

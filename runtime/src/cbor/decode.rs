@@ -406,9 +406,19 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, DeError> {
+        // `Bytes` takes a byte string as it is (not as `{"$bytes"}` in base64, which it would
+        // decode again).
+        let byte_string = self
+            .bytes
+            .get(self.pos)
+            .is_some_and(|first| first >> 5 == 2);
+        if name == crate::special::BYTES_TOKEN && byte_string {
+            let head = self.head()?;
+            return visitor.visit_borrowed_bytes(self.take(head.arg)?);
+        }
         visitor.visit_newtype_struct(self)
     }
 
