@@ -25,6 +25,30 @@
 //! sync (`getRepo`, verified), holds back a repository's events while it is exported, and can
 //! take one shard of the repositories ([`sync::Shard`]) so that several processes share one
 //! Postgres database.
+//!
+//! ```no_run
+//! # async fn example(
+//! #     lexicon_documents: Vec<serde_json::Value>,
+//! #     stop: impl std::future::Future<Output = ()> + Send + 'static,
+//! #     requester: String,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! use lexicon_identity::{CachingResolver, HttpResolver};
+//! use lexicon_index::sync::Indexer;
+//! use lexicon_index::{Database, Filter, IndexSchema, Query, Readers};
+//!
+//! let schema = IndexSchema::new(&lexicon_documents, &[("dev.cocore.compute.job", "model")])?;
+//! let database: Database = "sqlite:cocore.db".parse()?;
+//! let resolver = CachingResolver::new(HttpResolver::new());
+//! let indexer = Indexer::new("https://bsky.network", database.clone(), schema.clone(), resolver);
+//! tokio::spawn(indexer.run(stop));
+//!
+//! let readers = Readers::new(database, schema, 16);
+//! let query = Query::new("dev.cocore.compute.job", Filter::Did(requester)).newest_first();
+//! let page = readers.read(move |store| store.records(&query)).await?;
+//! # drop(page);
+//! # Ok(())
+//! # }
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
