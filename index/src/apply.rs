@@ -279,7 +279,12 @@ fn write_one(
 }
 
 /// The record's violations of its lexicon and of its key type, as the PDS judges a write.
-fn violations(schema: &IndexSchema, collection: &str, rkey: &str, record: &Value) -> Vec<String> {
+pub(crate) fn violations(
+    schema: &IndexSchema,
+    collection: &str,
+    rkey: &str,
+    record: &Value,
+) -> Vec<String> {
     let lexicons = &schema.lexicons;
     let mut found = Vec::new();
     if let Err(e) = lexicons.validate_record_key(collection, rkey) {

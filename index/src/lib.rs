@@ -15,6 +15,13 @@
 //! - [`Query`]: records of a collection by DID, by an indexed property or by the record they
 //!   reference, with cursor pagination; records of inactive accounts are not served.
 //!
+//! The database keeps the lexicons and indexed properties it was made for. Opened with others,
+//! it is migrated in one transaction when `lexicon-schema`'s evolution check calls the change
+//! compatible (new tables, typed columns added and filled or dropped, every stored record judged
+//! again under the new lexicons; recorded in `index_migrations`), and refused with the
+//! breaking changes otherwise ([`IndexError::Incompatible`]). Changes to lexicons that define
+//! only methods do not count: they touch no stored record.
+//!
 //! [`Store`] is one interface over two databases: [`SqliteStore`], the embedded default (one
 //! file, WAL), and [`PostgresStore`], for when one machine is not enough (several indexer
 //! processes on shards of the repositories and any number of readers share it). [`Database`]
@@ -56,6 +63,7 @@
 mod apply;
 mod batch;
 mod error;
+mod migrate;
 mod postgres;
 mod query;
 mod readers;

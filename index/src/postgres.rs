@@ -5,12 +5,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, NoTls, Statement, Transaction};
+use postgres::{Client, GenericClient, NoTls, Statement, Transaction};
 use serde_json::Value;
 
 use crate::apply::{self, ColumnValue, Prepared, StoredRepo, Tx};
 use crate::batch::{Applied, Batch, Cursor};
 use crate::error::IndexError;
+use crate::migrate::{self, Made, MigrationSql, Plan};
 use crate::query::{Page, Query, Row, Select};
 use crate::schema::{self, Collection, Dialect, IndexSchema};
 use crate::store::{redact_password, RepoState, Store};
@@ -68,8 +69,9 @@ impl std::fmt::Debug for PostgresStore {
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://user@host:port/name`, without TLS: a
     /// database on this machine or a private network) and creates its tables for `schema`
-    /// when they are missing. A database made for other lexicons is refused
-    /// ([`IndexError::Incompatible`]). It blocks: from async code, call it on a blocking thread.
+    /// when they are missing. A database made for earlier lexicons is migrated when the change
+    /// is compatible, and refused otherwise ([`IndexError::Incompatible`], with the reasons).
+    /// It blocks: from async code, call it on a blocking thread.
     pub fn connect(url: &str, schema: IndexSchema) -> Result<PostgresStore, IndexError> {
         off_runtime(|| PostgresStore::connect_here(url, schema))
     }
@@ -78,35 +80,36 @@ impl PostgresStore {
         let mut client = Client::connect(url, NoTls)?;
         // A database already made for this schema needs no DDL, which would lock tables that
         // other processes are writing.
-        let made = fingerprint(&mut client)?;
-        if !schema::check_fingerprint(&schema, made)? {
-            let statements = Statements::prepare(&mut client, &schema)?;
-            return Ok(PostgresStore {
-                client: Some(client),
-                schema,
-                statements,
-                url: url.to_owned(),
-            });
-        }
-        let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])?;
-        tx.batch_execute(&schema::common_tables(Dialect::Postgres))?;
-        let stored: Option<String> = tx
-            .query_opt(
-                "SELECT value FROM index_meta WHERE key = 'fingerprint'",
-                &[],
-            )?
-            .map(|row| row.get(0));
-        if schema::check_fingerprint(&schema, stored)? {
-            for collection in &schema.collections {
-                tx.batch_execute(&schema::create_table(collection, Dialect::Postgres))?;
+        if !matches!(migrate::plan(&schema, made(&mut client)?)?, Plan::Current) {
+            let mut tx = client.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])?;
+            // Another process may have made or migrated it meanwhile.
+            match migrate::plan(&schema, made(&mut tx)?)? {
+                Plan::Current => {}
+                Plan::Create => {
+                    tx.batch_execute(&schema::common_tables(Dialect::Postgres))?;
+                    for collection in &schema.collections {
+                        tx.batch_execute(&schema::create_table(collection, Dialect::Postgres))?;
+                    }
+                    for (key, value) in migrate::meta(&schema) {
+                        tx.execute(
+                            "INSERT INTO index_meta (key, value) VALUES ($1, $2)",
+                            &[&key, &value],
+                        )?;
+                    }
+                }
+                Plan::Migrate(migration) => {
+                    tx.batch_execute(&schema::common_tables(Dialect::Postgres))?;
+                    migrate::run(
+                        &mut Migrating(&mut tx),
+                        &schema,
+                        &migration,
+                        Dialect::Postgres,
+                    )?;
+                }
             }
-            tx.execute(
-                "INSERT INTO index_meta (key, value) VALUES ('fingerprint', $1), ('layout', $2)",
-                &[&schema.fingerprint, &schema::LAYOUT.to_string()],
-            )?;
+            tx.commit()?;
         }
-        tx.commit()?;
         let statements = Statements::prepare(&mut client, &schema)?;
         Ok(PostgresStore {
             client: Some(client),
@@ -136,20 +139,123 @@ impl Drop for PostgresStore {
     }
 }
 
-/// The fingerprint the database was made for, if it was made.
-fn fingerprint(client: &mut Client) -> Result<Option<String>, IndexError> {
+/// What the database says it was made for (nothing when it is empty).
+fn made(client: &mut impl GenericClient) -> Result<Made, IndexError> {
     let exists: bool = client
         .query_one("SELECT to_regclass('index_meta') IS NOT NULL", &[])?
         .get(0);
+    let mut made = Made::default();
     if !exists {
-        return Ok(None);
+        return Ok(made);
     }
-    Ok(client
-        .query_opt(
-            "SELECT value FROM index_meta WHERE key = 'fingerprint'",
-            &[],
-        )?
-        .map(|row| row.get(0)))
+    for row in client.query("SELECT key, value FROM index_meta", &[])? {
+        let (key, value): (String, String) = (row.get(0), row.get(1));
+        match key.as_str() {
+            "fingerprint" => made.fingerprint = Some(value),
+            "layout" => made.layout = Some(value),
+            "lexicons" => made.lexicons = Some(value),
+            "indexed" => made.indexed = Some(value),
+            _ => {}
+        }
+    }
+    Ok(made)
+}
+
+/// A migration's statements in a Postgres transaction.
+struct Migrating<'a, 'b>(&'a mut Transaction<'b>);
+
+impl MigrationSql for Migrating<'_, '_> {
+    fn batch(&mut self, sql: &str) -> Result<(), IndexError> {
+        Ok(self.0.batch_execute(sql)?)
+    }
+
+    fn page(
+        &mut self,
+        table: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String, Value)>, IndexError> {
+        let rows = self.0.query(
+            &format!(
+                "SELECT uri, rkey, record, record_text FROM \"{table}\" WHERE uri > $1
+                 ORDER BY uri LIMIT {limit}"
+            ),
+            &[&after],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let record: Option<Value> = row.get(2);
+                let text: Option<String> = row.get(3);
+                let record = record
+                    .or_else(|| serde_json::from_str(text.as_deref()?).ok())
+                    .unwrap_or(Value::Null);
+                (row.get(0), row.get(1), record)
+            })
+            .collect())
+    }
+
+    fn rewrite(
+        &mut self,
+        table: &str,
+        uri: &str,
+        judged: Option<&[String]>,
+        columns: &[(String, ColumnValue)],
+    ) -> Result<(), IndexError> {
+        let storable: Vec<ColumnValue> = columns.iter().map(|(_, v)| storable(v)).collect();
+        let violations = judged.map(|v| {
+            (
+                v.is_empty(),
+                (!v.is_empty()).then(|| {
+                    Value::from(v.iter().map(|v| text(v).into_owned()).collect::<Vec<_>>())
+                }),
+            )
+        });
+        let mut sets = Vec::new();
+        let mut values: Vec<&(dyn ToSql + Sync)> = Vec::new();
+        if let Some((valid, violations)) = &violations {
+            values.push(valid);
+            sets.push(format!("valid = ${}", values.len()));
+            values.push(violations);
+            sets.push(format!("violations = ${}", values.len()));
+        }
+        for ((name, _), value) in columns.iter().zip(&storable) {
+            values.push(to_sql(value));
+            sets.push(format!("\"{name}\" = ${}", values.len()));
+        }
+        if sets.is_empty() {
+            return Ok(());
+        }
+        values.push(&uri);
+        let sql = format!(
+            "UPDATE \"{table}\" SET {} WHERE uri = ${}",
+            sets.join(", "),
+            values.len()
+        );
+        self.0.execute(&sql, &values)?;
+        Ok(())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), IndexError> {
+        self.0.execute(
+            "INSERT INTO index_meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn record(&mut self, from: &str, to: &str, summary: &str) -> Result<(), IndexError> {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        self.0.execute(
+            "INSERT INTO index_migrations (version, at, from_fingerprint, to_fingerprint, changes)
+             VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM index_migrations), $1, $2, $3, $4)",
+            &[&at, &from, &to, &summary],
+        )?;
+        Ok(())
+    }
 }
 
 /// Runs `f` here, or on a thread of its own when this thread is in a tokio runtime.

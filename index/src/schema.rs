@@ -46,6 +46,10 @@ pub struct IndexSchema {
     pub(crate) lexicons: Lexicons,
     pub(crate) collections: Vec<Collection>,
     pub(crate) fingerprint: String,
+    /// The documents as JSON text, sorted: what the database keeps to migrate from.
+    pub(crate) documents: Vec<String>,
+    /// The indexed properties, `(collection, property)`.
+    pub(crate) indexed: Vec<(String, String)>,
 }
 
 impl IndexSchema {
@@ -91,7 +95,7 @@ impl IndexSchema {
         let mut hasher = Sha256::new();
         let mut texts: Vec<String> = documents.iter().map(Value::to_string).collect();
         texts.sort();
-        for text in texts {
+        for text in &texts {
             hasher.update(text.as_bytes());
             hasher.update(b"\n");
         }
@@ -109,6 +113,11 @@ impl IndexSchema {
             lexicons,
             collections,
             fingerprint,
+            documents: texts,
+            indexed: indexed
+                .iter()
+                .map(|(c, p)| ((*c).to_owned(), (*p).to_owned()))
+                .collect(),
         })
     }
 
@@ -158,7 +167,8 @@ fn table_name(nsid: &str) -> String {
     format!("records_{}", identifier(nsid))
 }
 
-fn identifier(text: &str) -> String {
+/// The text with every character but ASCII letters and digits as `_`.
+pub(crate) fn identifier(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
@@ -197,7 +207,8 @@ impl Dialect {
     }
 }
 
-/// The tables every index has: what the database was made for, the stream cursors, each
+/// The tables every index has: what the database was made for and its migrations, the stream
+/// cursors, each
 /// repository's revision, record tree, sync state, account status and handle, and the
 /// strongRef edges between records.
 pub(crate) fn common_tables(dialect: Dialect) -> String {
@@ -211,7 +222,10 @@ pub(crate) fn common_tables(dialect: Dialect) -> String {
          CREATE INDEX IF NOT EXISTS repos_unsynced ON repos (did) WHERE synced = FALSE;
          CREATE TABLE IF NOT EXISTS edges (source TEXT NOT NULL, path TEXT NOT NULL,
              target TEXT NOT NULL, target_cid TEXT NOT NULL, PRIMARY KEY (source, path));
-         CREATE INDEX IF NOT EXISTS edges_target ON edges (target);"
+         CREATE INDEX IF NOT EXISTS edges_target ON edges (target);
+         CREATE TABLE IF NOT EXISTS index_migrations (version {integer} PRIMARY KEY,
+             at {integer} NOT NULL, from_fingerprint TEXT NOT NULL,
+             to_fingerprint TEXT NOT NULL, changes TEXT NOT NULL);"
     )
 }
 
@@ -286,11 +300,7 @@ pub(crate) fn create_table(collection: &Collection, dialect: Dialect) -> String 
         columns.push("record_text TEXT".into());
     }
     for column in &collection.columns {
-        let ty = match column.ty {
-            ColumnType::Text => "TEXT",
-            ColumnType::Integer => integer,
-            ColumnType::Boolean => boolean,
-        };
+        let ty = column_type(column.ty, dialect);
         columns.push(format!("\"{}\" {ty}", column.name));
     }
     let mut ddl = format!(
@@ -307,21 +317,11 @@ pub(crate) fn create_table(collection: &Collection, dialect: Dialect) -> String 
     ddl
 }
 
-/// Whether the tables must be made: not when the database holds `schema`'s fingerprint
-/// already; an error when it holds another.
-pub(crate) fn check_fingerprint(
-    schema: &IndexSchema,
-    stored: Option<String>,
-) -> Result<bool, IndexError> {
-    match stored {
-        Some(stored) if stored != schema.fingerprint => Err(IndexError::Incompatible {
-            stored,
-            reason: format!(
-                "the lexicons or indexed properties changed (now {}), and migrations between lexicon versions are not built yet",
-                schema.fingerprint
-            ),
-        }),
-        Some(_) => Ok(false),
-        None => Ok(true),
+/// The SQL type of a typed column.
+pub(crate) fn column_type(ty: ColumnType, dialect: Dialect) -> &'static str {
+    match ty {
+        ColumnType::Text => "TEXT",
+        ColumnType::Integer => dialect.integer(),
+        ColumnType::Boolean => dialect.boolean(),
     }
 }

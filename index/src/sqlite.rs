@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::apply::{self, ColumnValue, Prepared, StoredRepo, Tx};
 use crate::batch::{Applied, Batch, Cursor};
 use crate::error::IndexError;
+use crate::migrate::{self, Made, MigrationSql, Plan};
 use crate::query::{Page, Query, Row, Select};
 use crate::schema::{self, Collection, Dialect, IndexSchema};
 use crate::store::{RepoState, Store};
@@ -49,16 +50,25 @@ impl std::fmt::Debug for SqliteStore {
 
 impl SqliteStore {
     /// Opens (or creates) the database at `path` for `schema`, in WAL mode, creating its tables.
-    /// A database made for other lexicons is refused ([`IndexError::Incompatible`]).
+    /// A database made for earlier lexicons is migrated when the change is compatible, and
+    /// refused otherwise ([`IndexError::Incompatible`], with the reasons).
     pub fn open(path: impl AsRef<Path>, schema: IndexSchema) -> Result<SqliteStore, IndexError> {
         let mut connection = Connection::open(path)?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         // A database already made for this schema is only read here.
-        if schema::check_fingerprint(&schema, fingerprint(&connection)?)? {
+        if !matches!(migrate::plan(&schema, made(&connection)?)?, Plan::Current) {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            create_tables(&tx, &schema)?;
+            // Another process may have made or migrated it meanwhile.
+            match migrate::plan(&schema, made(&tx)?)? {
+                Plan::Current => {}
+                Plan::Create => create_tables(&tx, &schema)?,
+                Plan::Migrate(migration) => {
+                    tx.execute_batch(&schema::common_tables(Dialect::Sqlite))?;
+                    migrate::run(&mut Migrating(&tx), &schema, &migration, Dialect::Sqlite)?;
+                }
+            }
             tx.commit()?;
         }
         let statements = schema
@@ -307,44 +317,137 @@ impl Tx for SqliteTx<'_> {
     }
 }
 
-/// The fingerprint the database was made for, if it was made.
-fn fingerprint(connection: &Connection) -> Result<Option<String>, IndexError> {
-    let made: bool = connection.query_row(
+/// What the database says it was made for (nothing when it is empty).
+fn made(connection: &Connection) -> Result<Made, IndexError> {
+    let exists: bool = connection.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'index_meta')",
         [],
         |r| r.get(0),
     )?;
-    if !made {
-        return Ok(None);
+    let mut made = Made::default();
+    if !exists {
+        return Ok(made);
     }
-    Ok(connection
-        .query_row(
-            "SELECT value FROM index_meta WHERE key = 'fingerprint'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?)
+    let mut statement = connection.prepare("SELECT key, value FROM index_meta")?;
+    let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (key, value) = row?;
+        match key.as_str() {
+            "fingerprint" => made.fingerprint = Some(value),
+            "layout" => made.layout = Some(value),
+            "lexicons" => made.lexicons = Some(value),
+            "indexed" => made.indexed = Some(value),
+            _ => {}
+        }
+    }
+    Ok(made)
 }
 
-/// Creates the tables (when missing) and checks that the database was made for `schema`.
+/// Creates the tables of an empty database and records what it was made for.
 fn create_tables(tx: &Transaction<'_>, schema: &IndexSchema) -> Result<(), IndexError> {
     tx.execute_batch(&schema::common_tables(Dialect::Sqlite))?;
-    let stored: Option<String> = tx
-        .query_row(
-            "SELECT value FROM index_meta WHERE key = 'fingerprint'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if !schema::check_fingerprint(schema, stored)? {
-        return Ok(());
-    }
     for collection in &schema.collections {
         tx.execute_batch(&schema::create_table(collection, Dialect::Sqlite))?;
     }
-    tx.execute(
-        "INSERT INTO index_meta (key, value) VALUES ('fingerprint', ?1), ('layout', ?2)",
-        params![schema.fingerprint, schema::LAYOUT.to_string()],
-    )?;
+    for (key, value) in migrate::meta(schema) {
+        tx.execute(
+            "INSERT INTO index_meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )?;
+    }
     Ok(())
+}
+
+/// A migration's statements in a SQLite transaction.
+struct Migrating<'a>(&'a Transaction<'a>);
+
+impl MigrationSql for Migrating<'_> {
+    fn batch(&mut self, sql: &str) -> Result<(), IndexError> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+
+    fn page(
+        &mut self,
+        table: &str,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String, Value)>, IndexError> {
+        let mut statement = self.0.prepare_cached(&format!(
+            "SELECT uri, rkey, record FROM \"{table}\" WHERE uri > ?1 ORDER BY uri LIMIT {limit}"
+        ))?;
+        let rows = statement
+            .query_map([after], |r| {
+                let record: String = r.get(2)?;
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    serde_json::from_str(&record).unwrap_or(Value::Null),
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn rewrite(
+        &mut self,
+        table: &str,
+        uri: &str,
+        judged: Option<&[String]>,
+        columns: &[(String, ColumnValue)],
+    ) -> Result<(), IndexError> {
+        let mut sets = Vec::new();
+        let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+        if let Some(violations) = judged {
+            values.push(Box::new(violations.is_empty()));
+            sets.push(format!("valid = ?{}", values.len()));
+            let text =
+                (!violations.is_empty()).then(|| Value::from(violations.to_vec()).to_string());
+            values.push(Box::new(text));
+            sets.push(format!("violations = ?{}", values.len()));
+        }
+        for (name, value) in columns {
+            values.push(Box::new(value.clone()));
+            sets.push(format!("\"{name}\" = ?{}", values.len()));
+        }
+        if sets.is_empty() {
+            return Ok(());
+        }
+        values.push(Box::new(uri.to_owned()));
+        let sql = format!(
+            "UPDATE \"{table}\" SET {} WHERE uri = ?{}",
+            sets.join(", "),
+            values.len()
+        );
+        self.0
+            .prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(
+                values.iter().map(|v| v.as_ref()),
+            ))?;
+        Ok(())
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), IndexError> {
+        self.0.execute(
+            "INSERT INTO index_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    fn record(&mut self, from: &str, to: &str, summary: &str) -> Result<(), IndexError> {
+        self.0.execute(
+            "INSERT INTO index_migrations (version, at, from_fingerprint, to_fingerprint, changes)
+             VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM index_migrations), ?1, ?2, ?3, ?4)",
+            params![now_millis(), from, to, summary],
+        )?;
+        Ok(())
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }

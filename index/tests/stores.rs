@@ -41,6 +41,23 @@ impl Backend {
         self.database().open(schema()).unwrap()
     }
 
+    /// The integer `sql` selects, on its own connection.
+    fn scalar(&self, sql: &str) -> i64 {
+        match self {
+            Backend::Sqlite(dir) => rusqlite::Connection::open(dir.path().join("index.db"))
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            Backend::Postgres(server) => {
+                postgres::Client::connect(&server.url("postgres"), postgres::NoTls)
+                    .unwrap()
+                    .query_one(sql, &[])
+                    .unwrap()
+                    .get(0)
+            }
+        }
+    }
+
     /// Runs `sql` on its own connection, behind the store's back.
     fn execute(&self, sql: &str) {
         match self {
@@ -83,7 +100,7 @@ on_both!(an_invalid_record_is_stored_with_its_violations_and_not_served_as_valid
 on_both!(an_inactive_account_is_not_served_until_it_is_active_again);
 on_both!(pages_follow_one_another_to_the_end);
 on_both!(the_cursor_is_written_with_its_changes_all_or_nothing);
-on_both!(a_database_made_for_other_lexicons_is_refused);
+on_both!(lexicon_changes_migrate_when_compatible_and_are_refused_when_breaking);
 on_both!(a_record_holding_u0000_is_stored_and_served_whole);
 on_both!(stores_opened_at_once_share_one_set_of_tables);
 on_both!(commits_that_follow_an_export_apply_and_a_gap_defers_until_the_next_export);
@@ -545,11 +562,126 @@ fn the_cursor_is_written_with_its_changes_all_or_nothing(backend: &Backend) {
     );
 }
 
-fn a_database_made_for_other_lexicons_is_refused(backend: &Backend) {
-    drop(backend.open());
-    let other = IndexSchema::new(&documents(), &[(JOB, "model")]).unwrap();
-    let error = backend.database().open(other).unwrap_err();
-    assert!(matches!(error, IndexError::Incompatible { .. }), "{error}");
+fn lexicon_changes_migrate_when_compatible_and_are_refused_when_breaking(backend: &Backend) {
+    // Made for the upstream lexicons, the model indexed; a job with a property its lexicon
+    // does not know (allowed).
+    let mut store = backend
+        .database()
+        .open(IndexSchema::new(&documents(), &[(JOB, "model")]).unwrap())
+        .unwrap();
+    let mut noted = job("llama", 64);
+    noted["note"] = json!(5);
+    store
+        .apply(&batch(vec![commit(
+            ALICE,
+            "3lbq5mkxk2s2a",
+            vec![
+                put(JOB, "3lbq5mkxk2s2a", job("llama", 64)),
+                put(JOB, "3lbq5mkxk2s2b", noted),
+            ],
+        )]))
+        .unwrap();
+    assert_eq!(uris(store.as_mut(), &Query::new(JOB, Filter::All)).len(), 2);
+    drop(store);
+
+    // Compatible: the job gains an optional `note` (a string), a new record collection, a
+    // query lexicon changed in a way that touches no record, and maxTokensOut indexed too.
+    let mut docs = documents();
+    let job_doc = docs.iter_mut().find(|d| d["id"] == JOB).unwrap();
+    job_doc["defs"]["main"]["record"]["properties"]["note"] = json!({ "type": "string" });
+    let list = docs
+        .iter_mut()
+        .find(|d| d["id"] == "dev.cocore.compute.listJobs")
+        .unwrap();
+    list["defs"]["main"]["parameters"]["required"] = json!([]);
+    docs.push(json!({
+        "lexicon": 1,
+        "id": "dev.cocore.test.thing",
+        "defs": { "main": { "type": "record", "key": "tid", "record": {
+            "type": "object", "required": ["name"],
+            "properties": { "name": { "type": "string" } } } } }
+    }));
+    let migrated = IndexSchema::new(&docs, &[(JOB, "model"), (JOB, "maxTokensOut")]).unwrap();
+    let mut store = backend.database().open(migrated.clone()).unwrap();
+    // Every stored record judged again: the note is now a string property.
+    let all = Query::new(JOB, Filter::All);
+    assert_eq!(
+        uris(store.as_mut(), &all),
+        [job_uri(ALICE, "3lbq5mkxk2s2a")]
+    );
+    let rows = store
+        .records(&Query {
+            include_invalid: true,
+            ..all.clone()
+        })
+        .unwrap()
+        .rows;
+    let noted = rows.iter().find(|r| r.rkey == "3lbq5mkxk2s2b").unwrap();
+    assert!(
+        noted.violations.iter().any(|v| v.starts_with("$.note")),
+        "{:?}",
+        noted.violations
+    );
+    // The new column holds the stored records' values; the new table takes records.
+    let small = Query::new(JOB, Filter::Property("maxTokensOut".into(), json!(64)));
+    assert_eq!(
+        uris(store.as_mut(), &small),
+        [job_uri(ALICE, "3lbq5mkxk2s2a")]
+    );
+    store
+        .apply(&batch(vec![commit(
+            ALICE,
+            "3lbq5mkxk2s2c",
+            vec![put(
+                "dev.cocore.test.thing",
+                "3lbq5mkxk2s2c",
+                json!({ "$type": "dev.cocore.test.thing", "name": "x" }),
+            )],
+        )]))
+        .unwrap();
+    assert_eq!(
+        uris(
+            store.as_mut(),
+            &Query::new("dev.cocore.test.thing", Filter::All)
+        )
+        .len(),
+        1
+    );
+    drop(store);
+    assert_eq!(backend.scalar("SELECT COUNT(*) FROM index_migrations"), 1);
+    // Opened again with the same schema: nothing to do.
+    drop(backend.database().open(migrated).unwrap());
+    assert_eq!(backend.scalar("SELECT COUNT(*) FROM index_migrations"), 1);
+
+    // Dropping an indexed property drops its column.
+    let fewer = IndexSchema::new(&docs, &[(JOB, "maxTokensOut")]).unwrap();
+    let mut store = backend.database().open(fewer).unwrap();
+    let by_model = Query::new(JOB, Filter::Property("model".into(), json!("llama")));
+    assert!(matches!(
+        store.records(&by_model),
+        Err(IndexError::Query(_))
+    ));
+    assert_eq!(uris(store.as_mut(), &small).len(), 1);
+    drop(store);
+    assert_eq!(backend.scalar("SELECT COUNT(*) FROM index_migrations"), 2);
+
+    // Breaking: a tighter limit on the job's model could make stored records invalid under
+    // old readers' assumptions; refused, naming the change, and nothing is migrated.
+    let mut tighter = docs.clone();
+    let job_doc = tighter.iter_mut().find(|d| d["id"] == JOB).unwrap();
+    job_doc["defs"]["main"]["record"]["properties"]["model"]["maxLength"] = json!(16);
+    let error = backend
+        .database()
+        .open(IndexSchema::new(&tighter, &[(JOB, "maxTokensOut")]).unwrap())
+        .unwrap_err();
+    match &error {
+        IndexError::Incompatible { reason, .. } => {
+            assert!(reason.contains(JOB) && reason.contains("model"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(backend.scalar("SELECT COUNT(*) FROM index_migrations"), 2);
+
     // A column must be a string, an integer or a boolean, of a record collection.
     assert!(matches!(
         IndexSchema::new(&documents(), &[(JOB, "priceCeiling")]),

@@ -84,6 +84,29 @@ pub fn load_dirs(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
     }
 }
 
+/// Builds a checked catalog of lexicon documents held in memory (as JSON text), each named by
+/// `name` in diagnostics (`stored/dev.cocore.compute.job.json`), or every diagnostic.
+pub fn load_texts(texts: &[(String, String)]) -> Result<Catalog, Diagnostics> {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut sources = std::collections::HashMap::new();
+    let loaded = texts
+        .iter()
+        .filter_map(|(name, text)| {
+            let path = PathBuf::from(name);
+            let doc = crate::load::parse_document(&path, text, &mut diags);
+            sources.insert(path.clone(), text.clone());
+            doc.map(|doc| crate::load::Loaded { path, doc })
+        })
+        .collect();
+    let catalog = Catalog::build(loaded, &mut diags);
+    crate::check::check_catalog(&catalog, &mut diags);
+    if diags.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(Diagnostics::from(diags).located(&sources))
+    }
+}
+
 /// Every change from `old` to `new`, sorted by lexicon and pointer.
 pub fn compare(old: &Catalog, new: &Catalog) -> Vec<Change> {
     let mut cx = Cx {
@@ -499,5 +522,48 @@ impl Cx {
                 "enum removed (new data may fail old readers)",
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(note: &str) -> Vec<(String, String)> {
+        vec![(
+            "thing.json".to_owned(),
+            format!(
+                r#"{{"lexicon": 1, "id": "com.example.thing", "defs": {{"main": {{"type": "record", "key": "tid",
+                  "record": {{"type": "object", "required": ["name"], "properties": {{"name": {{"type": "string"}}{note}}}}}}}}}}}"#
+            ),
+        )]
+    }
+
+    #[test]
+    fn documents_in_memory_load_and_compare_like_folders() {
+        let old = load_texts(&texts("")).unwrap();
+        let added = load_texts(&texts(r#", "note": {"type": "string"}"#)).unwrap();
+        let changes = compare(&old, &added);
+        assert!(
+            !changes.is_empty() && changes.iter().all(|c| !c.breaking),
+            "{changes:?}"
+        );
+        let tighter = texts("")
+            .into_iter()
+            .map(|(n, t)| {
+                (
+                    n,
+                    t.replace(
+                        r#"{"type": "string"}"#,
+                        r#"{"type": "string", "maxLength": 8}"#,
+                    ),
+                )
+            })
+            .collect::<Vec<_>>();
+        let tightened = compare(&old, &load_texts(&tighter).unwrap());
+        assert!(tightened.iter().any(|c| c.breaking), "{tightened:?}");
+        // A document that does not load is reported under its name.
+        let broken = load_texts(&[("broken.json".to_owned(), "{".to_owned())]).unwrap_err();
+        assert!(broken.to_string().contains("broken.json"), "{broken}");
     }
 }
