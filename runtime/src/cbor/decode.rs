@@ -470,3 +470,28 @@ impl<'de> de::SeqAccess<'de> for SeqReader<'_, 'de> {
         usize::try_from(self.left).ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Deserializer as Cbor;
+    use crate::special::Bytes;
+    use serde::Deserialize;
+
+    #[test]
+    fn bytes_are_read_from_a_byte_string_as_they_are_and_from_base64_json() {
+        // A DAG-CBOR byte string of three bytes.
+        let cbor = [0x43, 1, 2, 3];
+        let read = Bytes::deserialize_shape(&mut Cbor::new(&cbor)).unwrap();
+        assert_eq!(read.0, [1, 2, 3]);
+        let json = Bytes::deserialize_shape(serde_json::json!({ "$bytes": "AQID" })).unwrap();
+        assert_eq!(json, read);
+        let text = r#"{"$bytes": "AQID"}"#;
+        let parsed = Bytes::deserialize_shape(&mut serde_json::Deserializer::from_str(text));
+        assert_eq!(parsed.unwrap(), read);
+        assert!(Bytes::deserialize_shape(serde_json::json!({ "$bytes": "A" })).is_err());
+        assert!(Bytes::deserialize_shape(&mut Cbor::new(&[0x63, b'a', b'b', b'c'])).is_err());
+        // Data-model values read from DAG-CBOR keep the JSON form.
+        let value: serde_json::Value = Deserialize::deserialize(&mut Cbor::new(&cbor)).unwrap();
+        assert_eq!(value, serde_json::json!({ "$bytes": "AQID" }));
+    }
+}
