@@ -421,4 +421,3 @@ pub fn mime_matches(mime: &str, accept: &[&str]) -> bool {
                 .is_some_and(|prefix| prefix.ends_with('/') && mime.starts_with(prefix))
     })
 }
-
