@@ -124,11 +124,14 @@ pub(crate) fn apply(
                 chain,
             } => {
                 let stored = tx.repo(did)?;
-                // Revisions are TIDs, which sort as strings.
-                if stored
-                    .as_ref()
-                    .is_some_and(|stored| rev.as_str() <= stored.rev.as_str())
-                {
+                // Revisions are TIDs, which sort as strings. Without a chain (Jetstream sends
+                // each op of a commit apart, at the commit's revision) the stored revision
+                // itself is not stale: applying an op again changes nothing.
+                let stale = stored.as_ref().is_some_and(|stored| match chain {
+                    Some(_) => rev.as_str() <= stored.rev.as_str(),
+                    None => rev.as_str() < stored.rev.as_str(),
+                });
+                if stale {
                     applied.stale_commits += 1;
                     continue;
                 }

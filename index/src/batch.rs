@@ -25,7 +25,7 @@ pub struct Cursor {
 #[derive(Debug, Clone)]
 pub enum Change {
     /// A repository commit: its revision and its record writes. Dropped when the revision is
-    /// not newer than the repository's stored one. With a [`Chain`], it is applied only to a
+    /// not newer than the repository's stored one (without a chain: older). With a [`Chain`], it is applied only to a
     /// repository in sync whose stored state it follows; otherwise the repository is marked as
     /// needing a sync ([`Applied::needs_sync`]) and the commit is not applied (but a commit
     /// with no writes, of a repository the store does not hold, is passed over).

@@ -343,17 +343,25 @@ fn commits_write_update_and_delete_records_served_by_did_property_and_reference(
 fn a_commit_not_newer_than_the_repository_is_dropped(backend: &Backend) {
     let mut store = backend.open();
     store
-        .apply(&batch(vec![commit(
-            ALICE,
-            "3lbq5mkxk2s2m",
-            vec![put(JOB, "3lbq5mkxk2s2a", job("new", 1))],
-        )]))
-        .unwrap();
-    let applied = store
         .apply(&batch(vec![
-            commit(
+            export(ALICE, "3lbq5mkxk2s2k", "tree-k", vec![]),
+            chained(
                 ALICE,
                 "3lbq5mkxk2s2m",
+                "tree-k",
+                "tree-m",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("new", 1))],
+            ),
+        ]))
+        .unwrap();
+    // With a chain, the stored revision is stale too.
+    let applied = store
+        .apply(&batch(vec![
+            chained(
+                ALICE,
+                "3lbq5mkxk2s2m",
+                "tree-m",
+                "tree-x",
                 vec![put(JOB, "3lbq5mkxk2s2a", job("same rev", 1))],
             ),
             commit(
@@ -375,6 +383,30 @@ fn a_commit_not_newer_than_the_repository_is_dropped(backend: &Backend) {
             handle: None,
             synced: true,
         })
+    );
+    // Without a chain (Jetstream sends each op of a commit apart, at its revision), another op
+    // at the stored revision applies; an older one does not.
+    let applied = store
+        .apply(&batch(vec![
+            commit(
+                ALICE,
+                "3lbq5mkxk2s2m",
+                vec![put(JOB, "3lbq5mkxk2s2b", job("second op", 1))],
+            ),
+            commit(
+                ALICE,
+                "3lbq5mkxk2s2c",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("older", 1))],
+            ),
+        ]))
+        .unwrap();
+    assert_eq!((applied.commits, applied.stale_commits), (1, 1));
+    assert_eq!(
+        uris(store.as_mut(), &Query::new(JOB, Filter::All)),
+        [
+            job_uri(ALICE, "3lbq5mkxk2s2a"),
+            job_uri(ALICE, "3lbq5mkxk2s2b")
+        ]
     );
 }
 

@@ -400,3 +400,136 @@ async fn a_deactivated_account_disappears_and_comes_back(backend: Backend) {
     until_served(store.as_mut(), &hers, 2).await;
     indexer.stop().await;
 }
+
+/// A Jetstream stand-in on loopback (no Jetstream runs offline): it sends each line of
+/// `tests/data/jetstream/events.jsonl` (after the `cursor` asked for) and keeps the connection
+/// open; it records each request's query.
+struct FakeJetstream {
+    url: String,
+    queries: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeJetstream {
+    async fn start() -> FakeJetstream {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::{handshake::server, Message};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/subscribe", listener.local_addr().unwrap());
+        let queries = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&queries);
+        let lines: Vec<String> = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/jetstream/events.jsonl"),
+        )
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (seen, lines) = (Arc::clone(&seen), lines.clone());
+                tokio::spawn(async move {
+                    let mut query = String::new();
+                    // The signature is tungstenite's.
+                    #[allow(clippy::result_large_err)]
+                    let callback = |request: &server::Request, response: server::Response| {
+                        query = request.uri().query().unwrap_or_default().to_owned();
+                        Ok(response)
+                    };
+                    let Ok(mut socket) =
+                        tokio_tungstenite::accept_hdr_async(stream, callback).await
+                    else {
+                        return;
+                    };
+                    let cursor: Option<i64> = query
+                        .split('&')
+                        .find_map(|p| p.strip_prefix("cursor="))
+                        .and_then(|c| c.parse().ok());
+                    seen.lock().unwrap().push(query);
+                    for line in lines {
+                        let time: i64 = serde_json::from_str::<Value>(&line).unwrap()["time_us"]
+                            .as_i64()
+                            .unwrap();
+                        if cursor.is_some_and(|cursor| time <= cursor) {
+                            continue;
+                        }
+                        if socket.send(Message::text(line)).await.is_err() {
+                            return;
+                        }
+                    }
+                    // Open until the indexer goes.
+                    while let Some(Ok(_)) = futures_util::StreamExt::next(&mut socket).await {}
+                });
+            }
+        });
+        FakeJetstream { url, queries }
+    }
+}
+
+on_both!(jetstream_events_are_applied_unverified_but_cid_checked);
+
+async fn jetstream_events_are_applied_unverified_but_cid_checked(backend: Backend) {
+    const DID: &str = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+    let database = backend.database();
+    let jetstream = FakeJetstream::start().await;
+    let start = || {
+        let resolver = CachingResolver::new(HttpResolver::new().plc_url(&pds().plc));
+        let indexer = Indexer::new(&pds().url, database.clone(), schema(), resolver)
+            .jetstream(&jetstream.url);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(indexer.run(async {
+            let _ = stopped.await;
+        }));
+        Running {
+            stop: Some(stop),
+            task,
+            exported: Arc::new(Mutex::new(Vec::new())),
+        }
+    };
+    let indexer = start();
+    let mut store = open(&database);
+    let job = |rkey: &str| format!("at://{DID}/{JOB}/{rkey}");
+    // Created, updated, then deleted: gone. A job whose CID is not its content's: not stored,
+    // and the repository is to be exported (verified). An invalid job: stored, not served.
+    let _step = deadline::waiting_for("the Jetstream events to be applied");
+    for _ in 0..300 {
+        if tokio::task::block_in_place(|| store.needing_sync().unwrap()).contains(&DID.to_owned()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let held: Vec<Row> = rows(store.as_mut(), DID);
+    let uris: Vec<&str> = held.iter().map(|r| r.uri.as_str()).collect();
+    assert_eq!(uris, [job("3lbq5mkxk2s2b")], "{held:#?}");
+    assert!(held[0]
+        .violations
+        .iter()
+        .any(|v| v.starts_with("$.maxTokensOut")));
+    assert!(
+        tokio::task::block_in_place(|| store.needing_sync().unwrap()).contains(&DID.to_owned())
+    );
+    let cursor_name = format!("jetstream:{}", jetstream.url);
+    let cursor = tokio::task::block_in_place(|| store.cursor(&cursor_name).unwrap());
+    assert!(cursor.is_some());
+    indexer.stop().await;
+
+    // Started again, it asks Jetstream for the indexed collections after its cursor.
+    let indexer = start();
+    for _ in 0..300 {
+        if jetstream.queries.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    indexer.stop().await;
+    let queries = jetstream.queries.lock().unwrap().clone();
+    assert!(
+        queries[0].contains(&format!("wantedCollections={JOB}")),
+        "{queries:?}"
+    );
+    assert!(!queries[0].contains("cursor="), "{queries:?}");
+    assert!(
+        queries[1].contains(&format!("cursor={}", cursor.unwrap())),
+        "{queries:?}"
+    );
+}

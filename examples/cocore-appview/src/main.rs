@@ -9,7 +9,8 @@
 //!
 //! ```text
 //! cocore-appview [--listen ADDR] [--database sqlite:PATH | postgres://...] [--relay URL]
-//!                [--plc URL] [--shard I/N] [--service-did DID] [--jobs FILE.jsonl]
+//!                [--jetstream URL] [--plc URL] [--shard I/N] [--service-did DID]
+//!                [--jobs FILE.jsonl]
 //! ```
 //!
 //! With `--relay`, it indexes that PDS's or relay's repositories (exports, then the firehose
@@ -60,6 +61,12 @@ struct Args {
     /// The PLC directory that resolves did:plc DIDs (of repositories and callers).
     #[arg(long, default_value = "https://plc.directory")]
     plc: String,
+    /// Take live events from this Jetstream (`wss://.../subscribe`) instead of the relay's
+    /// firehose: lighter, but not verified (Jetstream drops signatures and proofs; each record's
+    /// CID is still checked). The relay is still asked for the repositories, and each is exported
+    /// from its PDS, verified.
+    #[arg(long, requires = "relay")]
+    jetstream: Option<String>,
     /// Index only this shard of the repositories, `INDEX/COUNT` (`0/2`), for several indexer
     /// processes on one Postgres database.
     #[arg(long)]
@@ -147,6 +154,9 @@ async fn main() -> ExitCode {
         );
         if let Some(shard) = args.shard {
             indexer = indexer.shard(shard);
+        }
+        if let Some(jetstream) = &args.jetstream {
+            indexer = indexer.jetstream(jetstream);
         }
         eprintln!("indexing {relay} into {}", args.database);
         let mut stopped = stopped.clone();

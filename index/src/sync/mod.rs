@@ -13,12 +13,15 @@
 //!   killed at any moment resumes where the database says: events after the cursor are read
 //!   again (the ones already applied are dropped by revision), and a repository whose export
 //!   had not been applied is still marked as needing one.
+//! - [`Indexer::jetstream`] takes live events from Jetstream instead: lighter, not verified
+//!   (each record's CID is still checked against its content).
 //! - `#account` hides and shows an account's records; `#identity` records the handle and
 //!   resolves the DID again (a new key); `OutdatedCursor` (the server no longer has the events
 //!   after the cursor) exports every repository again.
 
 mod events;
 mod export;
+mod jetstream;
 mod shard;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -118,6 +121,8 @@ pub struct Indexer {
     exports_at_once: usize,
     max_batch: usize,
     observer: Option<Observer>,
+    /// Live events from this Jetstream instead of the firehose.
+    jetstream: Option<String>,
 }
 
 impl std::fmt::Debug for Indexer {
@@ -149,7 +154,18 @@ impl Indexer {
             exports_at_once: 4,
             max_batch: 1000,
             observer: None,
+            jetstream: None,
         }
+    }
+
+    /// Takes live events from the Jetstream at `url` (`wss://jetstream2.us-east.bsky.network/subscribe`)
+    /// instead of the firehose: lighter (JSON, only the indexed collections), but **not
+    /// verified**: Jetstream drops signatures and proofs, so only each record's CID is checked
+    /// against its content (a mismatch makes the repository be exported again, verified), and
+    /// there is no chain to show a gap. Exports still come from each repository's PDS, verified.
+    pub fn jetstream(mut self, url: &str) -> Indexer {
+        self.jetstream = Some(url.to_owned());
+        self
     }
 
     /// Calls `observer` with every step (a log line, a metric, a test's record).
@@ -177,10 +193,13 @@ impl Indexer {
         self
     }
 
-    /// The name the cursor is stored under: the firehose's URL, and the shard when there are
-    /// several.
+    /// The name the cursor is stored under: the firehose's URL (or `jetstream:` and the
+    /// Jetstream's URL), and the shard when there are several.
     pub fn stream_name(&self) -> String {
-        let url = format!("{}/xrpc/{}", self.service, lexicon_repo::firehose::NSID);
+        let url = match &self.jetstream {
+            Some(jetstream) => format!("jetstream:{jetstream}"),
+            None => format!("{}/xrpc/{}", self.service, lexicon_repo::firehose::NSID),
+        };
         if self.shard.is_all() {
             url
         } else {
@@ -246,12 +265,17 @@ impl Run {
             .iter()
             .map(|c| c.nsid.clone())
             .collect();
-        let mut firehose =
-            Firehose::new(&indexer.service, Arc::clone(&indexer.resolver)).collections(collections);
-        if let Some(seq) = cursor {
-            firehose = firehose.cursor(seq);
-        }
-        let mut events = firehose.subscribe::<Raw>();
+        let mut events: Live = match &indexer.jetstream {
+            Some(url) => jetstream::subscribe(url, &collections, cursor),
+            None => {
+                let mut firehose = Firehose::new(&indexer.service, Arc::clone(&indexer.resolver))
+                    .collections(collections);
+                if let Some(seq) = cursor {
+                    firehose = firehose.cursor(seq);
+                }
+                Box::pin(firehose.subscribe::<Raw>().map(incoming))
+            }
+        };
         if cursor.is_none() {
             // Nothing says what happened before: every repository is to be exported.
             self.discover().await?;
@@ -279,33 +303,33 @@ impl Run {
                 biased;
                 () = &mut stop => return Ok(()),
                 Some((did, result)) = finished.recv() => self.exported(did, result).await?,
-                event = events.next() => {
-                    let first = match event {
-                        None => return Err(SyncError::StreamEnded { error: last_error }),
-                        Some(Err(FirehoseError::Frame(e))) => {
-                            tracing::warn!(error = %e, "an unreadable firehose frame, passed over");
-                            continue;
-                        }
-                        Some(Err(e)) => return Err(SyncError::Stream(e)),
-                        Some(Ok(event)) => event,
-                    };
-                    let mut batch = vec![first];
-                    while batch.len() < self.indexer.max_batch {
-                        match events.next().now_or_never() {
-                            Some(Some(Ok(event))) => batch.push(event),
-                            Some(Some(Err(FirehoseError::Frame(e)))) => {
-                                tracing::warn!(error = %e, "an unreadable firehose frame, passed over");
+                item = events.next() => {
+                    let mut batch = Vec::new();
+                    let mut next = item;
+                    loop {
+                        match next {
+                            None if batch.is_empty() => {
+                                return Err(SyncError::StreamEnded { error: last_error })
                             }
-                            _ => break,
+                            None => break,
+                            Some(Incoming::Event(seq, meaning)) => batch.push((seq, meaning)),
+                            Some(Incoming::Closing(error)) => last_error = Some(error),
+                            Some(Incoming::Unreadable(error)) => {
+                                tracing::warn!(%error, "an unreadable event, passed over");
+                            }
+                            Some(Incoming::Failed(error)) => return Err(error),
+                        }
+                        if batch.len() >= self.indexer.max_batch {
+                            break;
+                        }
+                        match events.next().now_or_never() {
+                            Some(item) => next = item,
+                            None => break,
                         }
                     }
-                    if let Some(Event::Error { error, message }) = batch.last() {
-                        last_error = Some(match message {
-                            Some(message) => format!("{error}: {message}"),
-                            None => error.clone(),
-                        });
+                    if !batch.is_empty() {
+                        self.events(batch).await?;
                     }
-                    self.events(batch).await?;
                 }
                 () = sleep_until(next_retry) => {
                     let now = Instant::now();
@@ -479,16 +503,16 @@ impl Run {
         Ok(())
     }
 
-    /// Applies a batch of firehose events, with the cursor after the last.
-    async fn events(&mut self, events: Vec<Event<Raw>>) -> Result<(), SyncError> {
+    /// Applies a batch of live events, with the cursor after the last.
+    async fn events(&mut self, events: Vec<(Option<i64>, Meaning)>) -> Result<(), SyncError> {
         let mut changes = Vec::new();
         let mut last_seq = None;
         let mut outdated = false;
-        for event in events {
-            if let Some(seq) = event.seq() {
-                last_seq = Some(seq);
+        for (seq, meaning) in events {
+            if seq.is_some() {
+                last_seq = seq;
             }
-            match meaning(event) {
+            match meaning {
                 Meaning::Change {
                     did,
                     change,
@@ -551,6 +575,34 @@ pub fn change_of(event: Event<Raw>) -> Option<Change> {
     match meaning(event) {
         Meaning::Change { change, .. } => Some(change),
         Meaning::OutdatedCursor | Meaning::Nothing => None,
+    }
+}
+
+/// The live input, the firehose's or Jetstream's, as one kind of item.
+type Live = std::pin::Pin<Box<dyn futures_util::Stream<Item = Incoming> + Send>>;
+
+/// One item of the live input.
+pub(crate) enum Incoming {
+    /// An event and its position in the stream.
+    Event(Option<i64>, Meaning),
+    /// An error frame: the server closes the stream after it.
+    Closing(String),
+    /// An event that could not be read (passed over).
+    Unreadable(String),
+    /// The stream failed for good.
+    Failed(SyncError),
+}
+
+/// A firehose item as a live item.
+fn incoming(item: Result<Event<Raw>, FirehoseError>) -> Incoming {
+    match item {
+        Ok(Event::Error { error, message }) => Incoming::Closing(match message {
+            Some(message) => format!("{error}: {message}"),
+            None => error,
+        }),
+        Ok(event) => Incoming::Event(event.seq(), meaning(event)),
+        Err(FirehoseError::Frame(e)) => Incoming::Unreadable(e.to_string()),
+        Err(e) => Incoming::Failed(SyncError::Stream(e)),
     }
 }
 
