@@ -40,8 +40,6 @@ struct Statements {
     mark_unsynced: Statement,
     set_handle: Statement,
     set_account: Statement,
-    delete_edges: Statement,
-    insert_edge: Statement,
     set_cursor: Statement,
     /// Each collection's statements, by NSID.
     tables: HashMap<String, TableStatements>,
@@ -49,9 +47,9 @@ struct Statements {
 
 /// The statements that write one collection's table.
 struct TableStatements {
-    /// Inserts or updates a record.
+    /// Inserts or updates a record and replaces its edges.
     insert: Statement,
-    /// Deletes a record by URI.
+    /// Deletes a record by URI, and its edges.
     delete: Statement,
     /// Deletes every record of a repository and the edges out of them.
     delete_repo: Statement,
@@ -276,8 +274,25 @@ impl Statements {
         let mut tables = HashMap::new();
         for collection in &schema.collections {
             let table = &collection.table;
-            let insert = client.prepare(&schema::upsert(collection, Dialect::Postgres))?;
-            let delete = client.prepare(&format!("DELETE FROM \"{table}\" WHERE uri = $1"))?;
+            // A record and its edges in one round trip: the edges at paths the record no
+            // longer has go, the others are upserted (no edge row is touched twice).
+            let upsert = schema::upsert(collection, Dialect::Postgres);
+            let n = schema::row_columns(collection, Dialect::Postgres).len();
+            let (paths, targets, cids) = (n + 1, n + 2, n + 3);
+            let insert = client.prepare(&format!(
+                "WITH record AS ({upsert} RETURNING 1),
+                 gone AS (DELETE FROM edges WHERE source = $1 AND path <> ALL(${paths}::text[]))
+                 INSERT INTO edges (source, path, target, target_cid)
+                 SELECT $1, u.path, u.target, u.cid
+                 FROM unnest(${paths}::text[], ${targets}::text[], ${cids}::text[])
+                     AS u(path, target, cid)
+                 ON CONFLICT (source, path) DO UPDATE
+                 SET target = excluded.target, target_cid = excluded.target_cid"
+            ))?;
+            let delete = client.prepare(&format!(
+                "WITH gone AS (DELETE FROM edges WHERE source = $1)
+                 DELETE FROM \"{table}\" WHERE uri = $1"
+            ))?;
             let delete_repo = client.prepare(&format!(
                 "WITH gone AS (DELETE FROM \"{table}\" WHERE did = $1 RETURNING uri)
                  DELETE FROM edges WHERE source IN (SELECT uri FROM gone)"
@@ -305,12 +320,6 @@ impl Statements {
             set_handle: client.prepare("UPDATE repos SET handle = $2 WHERE did = $1")?,
             set_account: client
                 .prepare("UPDATE repos SET active = $2, status = $3 WHERE did = $1")?,
-            delete_edges: client.prepare("DELETE FROM edges WHERE source = $1")?,
-            insert_edge: client.prepare(
-                "INSERT INTO edges (source, path, target, target_cid) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (source, path) DO UPDATE
-                 SET target = excluded.target, target_cid = excluded.target_cid",
-            )?,
             set_cursor: client.prepare(
                 "INSERT INTO cursors (stream, seq) VALUES ($1, $2)
                  ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq",
@@ -530,7 +539,6 @@ impl Tx for PostgresTx<'_, '_> {
 
     fn delete(&mut self, collection: &Collection, uri: &str) -> Result<(), IndexError> {
         let uri = text(uri);
-        self.tx.execute(&self.statements.delete_edges, &[&uri])?;
         let table = &self.statements.tables[&collection.nsid];
         self.tx.execute(&table.delete, &[&uri])?;
         Ok(())
@@ -582,15 +590,21 @@ impl Tx for PostgresTx<'_, '_> {
             &json_text,
         ];
         values.extend(columns.iter().map(to_sql));
+        let edges = |f: fn(&crate::apply::Edge) -> &String| -> Vec<String> {
+            record
+                .edges
+                .iter()
+                .map(|e| text(f(e)).into_owned())
+                .collect()
+        };
+        let (paths, targets, cids) = (
+            edges(|e| &e.path),
+            edges(|e| &e.target),
+            edges(|e| &e.target_cid),
+        );
+        values.extend([&paths as &(dyn ToSql + Sync), &targets, &cids]);
         let table = &self.statements.tables[&collection.nsid];
         self.tx.execute(&table.insert, &values)?;
-        self.tx.execute(&self.statements.delete_edges, &[&uri])?;
-        for e in &record.edges {
-            self.tx.execute(
-                &self.statements.insert_edge,
-                &[&uri, &text(&e.path), &text(&e.target), &text(&e.target_cid)],
-            )?;
-        }
         Ok(())
     }
 
