@@ -21,6 +21,19 @@ pub(crate) struct Made {
     pub indexed: Option<String>,
 }
 
+impl Made {
+    /// Takes one `index_meta` entry (others than these four are passed over).
+    pub(crate) fn set(&mut self, key: &str, value: String) {
+        match key {
+            "fingerprint" => self.fingerprint = Some(value),
+            "layout" => self.layout = Some(value),
+            "lexicons" => self.lexicons = Some(value),
+            "indexed" => self.indexed = Some(value),
+            _ => {}
+        }
+    }
+}
+
 /// What opening a database has to do.
 pub(crate) enum Plan {
     /// It was made for this schema.

@@ -148,13 +148,7 @@ fn made(client: &mut impl GenericClient) -> Result<Made, IndexError> {
     }
     for row in client.query("SELECT key, value FROM index_meta", &[])? {
         let (key, value): (String, String) = (row.get(0), row.get(1));
-        match key.as_str() {
-            "fingerprint" => made.fingerprint = Some(value),
-            "layout" => made.layout = Some(value),
-            "lexicons" => made.lexicons = Some(value),
-            "indexed" => made.indexed = Some(value),
-            _ => {}
-        }
+        made.set(&key, value);
     }
     Ok(made)
 }

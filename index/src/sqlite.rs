@@ -332,13 +332,7 @@ fn made(connection: &Connection) -> Result<Made, IndexError> {
     let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
         let (key, value) = row?;
-        match key.as_str() {
-            "fingerprint" => made.fingerprint = Some(value),
-            "layout" => made.layout = Some(value),
-            "lexicons" => made.lexicons = Some(value),
-            "indexed" => made.indexed = Some(value),
-            _ => {}
-        }
+        made.set(&key, value);
     }
     Ok(made)
 }

@@ -1,6 +1,6 @@
 //! Firehose events as changes to the store.
 
-use lexicon_repo::firehose::{Action, Event};
+use lexicon_repo::firehose::{Action, Event, OpEvent};
 use lexicon_repo::Decoded;
 use lexicon_runtime::record::{Input, RecordSet};
 use lexicon_runtime::{Error, Mode};
@@ -59,22 +59,7 @@ pub(crate) fn meaning(event: Event<Raw>) -> Meaning {
                 };
             }
             let commit = *commit;
-            let writes = commit
-                .ops
-                .into_iter()
-                .map(|op| match (op.action, op.cid, op.record) {
-                    (Action::Create | Action::Update, Some(cid), Some(record)) => Write::Put {
-                        collection: op.collection,
-                        rkey: op.rkey,
-                        cid: cid.to_string(),
-                        record: record_json(&record),
-                    },
-                    _ => Write::Delete {
-                        collection: op.collection,
-                        rkey: op.rkey,
-                    },
-                })
-                .collect();
+            let writes = commit.ops.into_iter().map(write_of).collect();
             Meaning::Change {
                 change: Change::Commit {
                     did: did.clone(),
@@ -131,6 +116,23 @@ pub(crate) fn meaning(event: Event<Raw>) -> Meaning {
         }
         Event::Info(info) if info.name.as_str() == "OutdatedCursor" => Meaning::OutdatedCursor,
         _ => Meaning::Nothing,
+    }
+}
+
+/// An op (of the firehose or Jetstream) as a write: a put when it carries its record, else a
+/// delete.
+pub(crate) fn write_of(op: OpEvent<Raw>) -> Write {
+    match (op.action, op.cid, op.record) {
+        (Action::Create | Action::Update, Some(cid), Some(record)) => Write::Put {
+            collection: op.collection,
+            rkey: op.rkey,
+            cid: cid.to_string(),
+            record: record_json(&record),
+        },
+        _ => Write::Delete {
+            collection: op.collection,
+            rkey: op.rkey,
+        },
     }
 }
 

@@ -6,14 +6,13 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use lexicon_repo::firehose::Action;
 use lexicon_repo::jetstream::{parse_jetstream, JetstreamEvent};
 use lexicon_runtime::Mode;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::batch::{Change, Write};
-use crate::sync::events::{record_json, Meaning, Raw};
+use crate::batch::Change;
+use crate::sync::events::{write_of, Meaning, Raw};
 use crate::sync::{Incoming, Live, SyncError};
 
 /// How many times in a row to reconnect before giving up.
@@ -122,22 +121,10 @@ fn meaning(event: JetstreamEvent<Raw>) -> (Option<i64>, Meaning) {
                     },
                 );
             }
-            let write = match (op.action, op.cid, op.record) {
-                (Action::Create | Action::Update, Some(cid), Some(record)) => Write::Put {
-                    collection: op.collection,
-                    rkey: op.rkey,
-                    cid: cid.to_string(),
-                    record: record_json(&record),
-                },
-                _ => Write::Delete {
-                    collection: op.collection,
-                    rkey: op.rkey,
-                },
-            };
             let change = Change::Commit {
                 did: did.clone(),
                 rev,
-                writes: vec![write],
+                writes: vec![write_of(op)],
                 chain: None,
             };
             (

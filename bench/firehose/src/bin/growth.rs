@@ -19,34 +19,10 @@ fn arg(name: &str) -> Option<String> {
 }
 
 fn schema() -> IndexSchema {
-    fn walk(dir: &std::path::Path, out: &mut Vec<Value>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap());
-            }
-        }
-    }
-    let mut documents = Vec::new();
-    walk(
+    let documents = firehose_bench::documents(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons"),
-        &mut documents,
     );
     IndexSchema::new(&documents, &[("dev.cocore.compute.job", "model")]).unwrap()
-}
-
-/// A TID-shaped key from a number (base32-sortable, 13 characters).
-fn tid(mut n: u64) -> String {
-    const CHARS: &[u8] = b"234567abcdefghijklmnopqrstuvwxyz";
-    let mut out = vec![b'2'; 13];
-    for slot in out.iter_mut().rev() {
-        *slot = CHARS[(n % 32) as usize];
-        n /= 32;
-    }
-    out[0] = b'3';
-    String::from_utf8(out).unwrap()
 }
 
 fn job(did: &str, n: u64) -> Value {
@@ -99,10 +75,10 @@ fn main() {
             .map(|n| {
                 let did = format!("did:plc:{:024}", n % repos);
                 Change::Commit {
-                    rev: tid(1_000_000 + n),
+                    rev: firehose_bench::tid(1_000_000 + n),
                     writes: vec![Write::Put {
                         collection: "dev.cocore.compute.job".into(),
-                        rkey: tid(n),
+                        rkey: firehose_bench::tid(n),
                         cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm".into(),
                         record: job(&did, n),
                     }],

@@ -17,7 +17,6 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
 use std::time::Instant;
 
 use lexicon_identity::PublicKey;
@@ -26,7 +25,6 @@ use lexicon_index::{Batch, Change, Cursor, Database, IndexSchema, Store};
 use lexicon_repo::firehose::{parse_frame, Event};
 use lexicon_runtime::Mode;
 use lexicon_test_support::postgres::Postgres;
-use serde_json::Value;
 
 fn arg(name: &str) -> Option<String> {
     std::env::args().skip_while(|a| a != name).nth(1)
@@ -34,20 +32,8 @@ fn arg(name: &str) -> Option<String> {
 
 /// The cocore lexicons (`lexicons/`), with the job's model as a typed column.
 fn schema() -> IndexSchema {
-    fn walk(dir: &Path, out: &mut Vec<Value>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap());
-            }
-        }
-    }
-    let mut documents = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons"),
-        &mut documents,
+    let documents = firehose_bench::documents(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons"),
     );
     IndexSchema::new(&documents, &[("dev.cocore.compute.job", "model")]).unwrap()
 }

@@ -25,38 +25,15 @@ fn arg(name: &str) -> Option<String> {
     std::env::args().skip_while(|a| a != name).nth(1)
 }
 
-fn tid(mut n: u64) -> String {
-    const CHARS: &[u8] = b"234567abcdefghijklmnopqrstuvwxyz";
-    let mut out = vec![b'2'; 13];
-    for slot in out.iter_mut().rev() {
-        *slot = CHARS[(n % 32) as usize];
-        n /= 32;
-    }
-    out[0] = b'3';
-    String::from_utf8(out).unwrap()
-}
-
 fn did(n: usize) -> String {
     format!("did:plc:{n:024}")
 }
 
 /// The cocore-appview's index: the upstream cocore lexicons, as it makes it.
 fn schema() -> IndexSchema {
-    fn walk(dir: &std::path::Path, out: &mut Vec<Value>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap());
-            }
-        }
-    }
-    let mut documents = Vec::new();
-    walk(
+    let documents = firehose_bench::documents(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/data/lexicons/cocore-upstream-all"),
-        &mut documents,
     );
     IndexSchema::new(
         &documents,
@@ -77,10 +54,10 @@ fn fill(database: &Database) {
                 let n = chunk * 1000 + i;
                 let requester = did(n % REQUESTERS);
                 Change::Commit {
-                    rev: tid(1_000_000 + n as u64),
+                    rev: firehose_bench::tid(1_000_000 + n as u64),
                     writes: vec![Write::Put {
                         collection: "dev.cocore.compute.job".into(),
-                        rkey: tid(n as u64),
+                        rkey: firehose_bench::tid(n as u64),
                         cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm".into(),
                         record: json!({
                             "$type": "dev.cocore.compute.job",
