@@ -311,9 +311,10 @@ fn a_bad_jobs_file_is_refused_with_its_line() {
     let mut job = indexed_job("did:plc:ewvi7nxzyoun6zhxrhs64oiz", "3lbq5mkxk2s2a");
     job["body"]["maxTokensOut"] = json!(-1);
     std::fs::write(&file, format!("\n{job}\n")).unwrap();
+    let database = format!("sqlite:{}", dir.path().join("index.db").display());
     let output = lexicon_test_support::process::output(
         Command::new(env!("CARGO_BIN_EXE_cocore-appview"))
-            .args(["--listen", "127.0.0.1:0", "--jobs"])
+            .args(["--listen", "127.0.0.1:0", "--database", &database, "--jobs"])
             .arg(&file),
         lexicon_test_support::process::CLI_LIMIT,
     );
