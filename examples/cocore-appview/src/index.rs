@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-use lexicon_index::{Batch, Change, Database, IndexError, IndexSchema, Row, Write};
+use lexicon_index::{Batch, Change, IndexError, IndexSchema, Row, Store, Write};
 use lexicon_runtime::{AtUri, Cid, Datetime, Did, Extra, Nsid, Tid, Unknown};
 use serde_json::Value;
 
@@ -60,9 +60,9 @@ pub fn indexed_record(collection: &str, row: Row) -> Result<IndexedRecord, Strin
     })
 }
 
-/// Imports `dev.cocore.defs#indexedRecord` jobs, one JSON per line, into `database` (each a
+/// Imports `dev.cocore.defs#indexedRecord` jobs, one JSON per line, into `store` (each a
 /// commit of its repository at a new revision); every job must be valid. Returns how many.
-pub fn import_jobs(path: &Path, database: &Database, schema: IndexSchema) -> Result<usize, String> {
+pub fn import_jobs(path: &Path, store: &mut dyn Store) -> Result<usize, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut changes = Vec::new();
     for (n, line) in text
@@ -95,14 +95,11 @@ pub fn import_jobs(path: &Path, database: &Database, schema: IndexSchema) -> Res
         });
     }
     let count = changes.len();
-    let mut store = database
-        .open(schema)
-        .map_err(|e| format!("{database}: {}", lexicon_runtime::cause::Chain(&e)))?;
     store
         .apply(&Batch {
             changes,
             cursor: None,
         })
-        .map_err(|e| format!("{database}: {}", lexicon_runtime::cause::Chain(&e)))?;
+        .map_err(|e| format!("the database: {}", lexicon_runtime::cause::Chain(&e)))?;
     Ok(count)
 }

@@ -115,29 +115,27 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // Opening makes the tables, or refuses a database made for other lexicons.
-    let (database, opening) = (args.database.clone(), schema.clone());
-    let opened = tokio::task::spawn_blocking(move || database.open(opening).map(drop)).await;
-    if let Ok(Err(e)) = opened {
-        eprintln!("error: {}: {}", args.database, Chain(&e));
-        return ExitCode::from(2);
-    }
-    if let Some(path) = &args.jobs {
-        let (path, database, importing) = (path.clone(), args.database.clone(), schema.clone());
-        let imported = tokio::task::spawn_blocking(move || {
-            index::import_jobs(&path, &database, importing).map(|n| (n, path))
-        })
-        .await;
-        match imported {
-            Ok(Ok((n, path))) => eprintln!("imported {n} jobs from {}", path.display()),
-            Ok(Err(e)) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
+    // Opening makes the tables, or refuses a database made for other lexicons; the jobs, if
+    // any, go in through the same connection.
+    let (database, opening, jobs) = (args.database.clone(), schema.clone(), args.jobs.clone());
+    let opened = tokio::task::spawn_blocking(move || {
+        let mut store = database
+            .open(opening)
+            .map_err(|e| format!("{database}: {}", Chain(&e)))?;
+        jobs.map(|path| index::import_jobs(&path, store.as_mut()).map(|n| (n, path)))
+            .transpose()
+    })
+    .await;
+    match opened {
+        Ok(Ok(Some((n, path)))) => eprintln!("imported {n} jobs from {}", path.display()),
+        Ok(Ok(None)) => {}
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
         }
     }
     let resolver = Arc::new(
