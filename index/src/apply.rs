@@ -112,9 +112,7 @@ pub(crate) fn apply(
     batch: &Batch,
 ) -> Result<Applied, IndexError> {
     let mut applied = Applied::default();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let now = now_millis();
     for change in &batch.changes {
         match change {
             Change::Commit {
@@ -207,6 +205,13 @@ pub(crate) fn apply(
         tx.set_cursor(cursor)?;
     }
     Ok(applied)
+}
+
+/// Milliseconds since the Unix epoch: when rows are indexed and migrations made.
+pub(crate) fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Whether a commit with `chain` follows the stored state: the repository is in sync, and the

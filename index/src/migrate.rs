@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::apply::{violations, ColumnValue};
+use crate::apply::{now_millis, violations, ColumnValue};
 use crate::error::IndexError;
 use crate::schema::{self, Collection, Column, Dialect, IndexSchema, LAYOUT};
 
@@ -81,8 +81,9 @@ pub(crate) trait MigrationSql {
     ) -> Result<(), IndexError>;
     /// Sets a key of `index_meta`.
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), IndexError>;
-    /// Records the migration in `index_migrations`.
-    fn record(&mut self, from: &str, to: &str, summary: &str) -> Result<(), IndexError>;
+    /// Records the migration (made at `at`, milliseconds since the Unix epoch) in
+    /// `index_migrations`.
+    fn record(&mut self, at: i64, from: &str, to: &str, summary: &str) -> Result<(), IndexError>;
 }
 
 /// The `index_meta` entries that say what the database was made for.
@@ -316,6 +317,7 @@ pub(crate) fn run(
         sql.set_meta(key, &value)?;
     }
     sql.record(
+        now_millis(),
         &migration.from,
         &schema.fingerprint,
         &migration.summary.join("\n"),

@@ -237,10 +237,7 @@ impl MigrationSql for Migrating<'_, '_> {
         Ok(())
     }
 
-    fn record(&mut self, from: &str, to: &str, summary: &str) -> Result<(), IndexError> {
-        let at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+    fn record(&mut self, at: i64, from: &str, to: &str, summary: &str) -> Result<(), IndexError> {
         self.0.execute(
             "INSERT INTO index_migrations (version, at, from_fingerprint, to_fingerprint, changes)
              VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM index_migrations), $1, $2, $3, $4)",

@@ -429,19 +429,12 @@ impl MigrationSql for Migrating<'_> {
         Ok(())
     }
 
-    fn record(&mut self, from: &str, to: &str, summary: &str) -> Result<(), IndexError> {
+    fn record(&mut self, at: i64, from: &str, to: &str, summary: &str) -> Result<(), IndexError> {
         self.0.execute(
             "INSERT INTO index_migrations (version, at, from_fingerprint, to_fingerprint, changes)
              VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM index_migrations), ?1, ?2, ?3, ?4)",
-            params![now_millis(), from, to, summary],
+            params![at, from, to, summary],
         )?;
         Ok(())
     }
-}
-
-/// Milliseconds since the Unix epoch.
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
