@@ -1,7 +1,7 @@
 //! The recorded firehose both benchmarks read: frames as `u32` little-endian length + bytes,
 //! and the repositories' keys as JSON (`{did: "did:key:..."}`), so that neither side resolves
 //! anything while it is timed; and what the benchmark programs share (lexicon documents read
-//! from a folder, TID-shaped keys).
+//! from a folder, TID-shaped keys, valid jobs).
 
 #![forbid(unsafe_code)]
 
@@ -68,4 +68,23 @@ pub fn tid(mut n: u64) -> String {
     }
     out[0] = b'3';
     String::from_utf8(out).expect("ASCII")
+}
+
+/// A valid `dev.cocore.compute.job` of `did` asking for `model`, its nonce made from `n`.
+pub fn job(did: &str, n: u64, model: &str) -> serde_json::Value {
+    serde_json::json!({
+        "$type": "dev.cocore.compute.job",
+        "model": model,
+        "inputCommitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "maxTokensOut": 512,
+        "priceCeiling": { "amount": 25, "currency": "USD" },
+        "acceptedTrustLevel": "hardware-attested",
+        "paymentAuthorization": {
+            "uri": format!("at://{did}/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a"),
+            "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
+        },
+        "nonce": format!("{n:032x}"),
+        "expiresAt": "2031-01-01T00:00:00.000Z",
+        "createdAt": "2026-11-28T05:00:00.000Z",
+    })
 }

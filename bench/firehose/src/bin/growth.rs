@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use lexicon_index::{Batch, Change, Cursor, Database, IndexSchema, Write};
 use lexicon_test_support::postgres::Postgres;
-use serde_json::{json, Value};
 
 fn arg(name: &str) -> Option<String> {
     std::env::args().skip_while(|a| a != name).nth(1)
@@ -23,24 +22,6 @@ fn schema() -> IndexSchema {
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons"),
     );
     IndexSchema::new(&documents, &[("dev.cocore.compute.job", "model")]).unwrap()
-}
-
-fn job(did: &str, n: u64) -> Value {
-    json!({
-        "$type": "dev.cocore.compute.job",
-        "model": format!("model-{}", n % 50),
-        "inputCommitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-        "maxTokensOut": 512,
-        "priceCeiling": { "amount": 25, "currency": "USD" },
-        "acceptedTrustLevel": "hardware-attested",
-        "paymentAuthorization": {
-            "uri": format!("at://{did}/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a"),
-            "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
-        },
-        "nonce": format!("{n:032x}"),
-        "expiresAt": "2031-01-01T00:00:00.000Z",
-        "createdAt": "2026-11-28T05:00:00.000Z",
-    })
 }
 
 fn main() {
@@ -80,7 +61,7 @@ fn main() {
                         collection: "dev.cocore.compute.job".into(),
                         rkey: firehose_bench::tid(n),
                         cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm".into(),
-                        record: job(&did, n),
+                        record: firehose_bench::job(&did, n, &format!("model-{}", n % 50)),
                     }],
                     did,
                     chain: None,

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use lexicon_index::{Batch, Change, Database, IndexSchema, Write};
 use lexicon_test_support::postgres::Postgres;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const REQUESTERS: usize = 1_000;
 const JOBS_EACH: usize = 100;
@@ -59,21 +59,7 @@ fn fill(database: &Database) {
                         collection: "dev.cocore.compute.job".into(),
                         rkey: firehose_bench::tid(n as u64),
                         cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm".into(),
-                        record: json!({
-                            "$type": "dev.cocore.compute.job",
-                            "model": "llama-3.1-8b-instruct",
-                            "inputCommitment": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                            "maxTokensOut": 512,
-                            "priceCeiling": { "amount": 25, "currency": "USD" },
-                            "acceptedTrustLevel": "hardware-attested",
-                            "paymentAuthorization": {
-                                "uri": format!("at://{requester}/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a"),
-                                "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
-                            },
-                            "nonce": format!("{n:032x}"),
-                            "expiresAt": "2031-01-01T00:00:00.000Z",
-                            "createdAt": "2026-11-28T05:00:00.000Z",
-                        }),
+                        record: firehose_bench::job(&requester, n as u64, "llama-3.1-8b-instruct"),
                     }],
                     did: requester,
                     chain: None,
