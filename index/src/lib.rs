@@ -12,8 +12,9 @@
 //!   and otherwise marks the repository as needing a sync, which the next export
 //!   ([`Change::Repo`]) brings, replacing its records; every record is validated as the PDS
 //!   validates it, and an invalid one is stored with its violations and never served as valid.
-//! - [`Query`]: records of a collection by DID, by an indexed property or by the record they
-//!   reference, with cursor pagination; records of inactive accounts are not served.
+//! - [`Query`]: records of a collection by URI, DID, indexed property, time indexed or the
+//!   record they reference, with cursor pagination, or tallied per repository
+//!   ([`Store::tally`]); records of inactive accounts are not served.
 //!
 //! The database keeps the lexicons and indexed properties it was made for. Opened with others,
 //! it is migrated in one transaction when `lexicon-schema`'s evolution check calls the change
@@ -75,7 +76,7 @@ pub mod sync;
 pub use batch::{Applied, Batch, Chain, Change, Cursor, Write};
 pub use error::IndexError;
 pub use postgres::PostgresStore;
-pub use query::{Filter, Page, Query, Row};
+pub use query::{Filter, Page, Query, Row, Tally};
 pub use readers::Readers;
 pub use schema::{Collection, Column, ColumnType, IndexSchema};
 pub use sqlite::SqliteStore;

@@ -12,7 +12,7 @@ use crate::apply::{self, ColumnValue, Prepared, StoredRepo, Tx};
 use crate::batch::{Applied, Batch, Cursor};
 use crate::error::IndexError;
 use crate::migrate::{self, Made, MigrationSql, Plan};
-use crate::query::{Page, Query, Row, Select};
+use crate::query::{Page, Query, Row, Select, Tally};
 use crate::schema::{self, Collection, Dialect, IndexSchema};
 use crate::store::{redact_password, RepoState, Store};
 
@@ -363,6 +363,10 @@ impl Store for PostgresStore {
     fn records(&mut self, query: &Query) -> Result<Page, IndexError> {
         off_runtime(|| self.records_here(query))
     }
+
+    fn tally(&mut self, query: &Query) -> Result<Vec<Tally>, IndexError> {
+        off_runtime(|| self.tally_here(query))
+    }
 }
 
 impl PostgresStore {
@@ -398,6 +402,23 @@ impl PostgresStore {
             )?
             .into_iter()
             .map(|row| row.get(0))
+            .collect())
+    }
+
+    fn tally_here(&mut self, query: &Query) -> Result<Vec<Tally>, IndexError> {
+        let select = Select::tally(&self.schema, query, |n| format!("${n}"))?;
+        let storable: Vec<ColumnValue> = select.values.iter().map(storable).collect();
+        let values: Vec<&(dyn ToSql + Sync)> = storable.iter().map(to_sql).collect();
+        Ok(self
+            .client()
+            .query(&select.sql, &values)?
+            .into_iter()
+            .map(|row| Tally {
+                did: row.get(0),
+                records: row.get(1),
+                first_indexed: row.get(2),
+                last_indexed: row.get(3),
+            })
             .collect())
     }
 

@@ -12,8 +12,12 @@ use crate::schema::{Collection, IndexSchema};
 pub enum Filter {
     /// Every record.
     All,
+    /// The record at this AT URI.
+    Uri(String),
     /// The records of one repository.
     Did(String),
+    /// The records indexed at or after this time, in milliseconds since the Unix epoch.
+    IndexedSince(i64),
     /// The records whose indexed property has this value (a string, an integer or a boolean).
     Property(String, Value),
     /// The records holding a strongRef to this AT URI.
@@ -111,6 +115,20 @@ impl Row {
     }
 }
 
+/// How many of the records a query selects one repository holds, and when the first and the
+/// last of them were indexed (milliseconds since the Unix epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// The repository.
+    pub did: String,
+    /// How many records.
+    pub records: i64,
+    /// When the earliest was indexed.
+    pub first_indexed: i64,
+    /// When the latest was indexed.
+    pub last_indexed: i64,
+}
+
 /// A page of records, and the cursor of the next page (none after the last).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
@@ -138,40 +156,50 @@ impl Select {
         placeholder: fn(usize) -> String,
         record_columns: &str,
     ) -> Result<Select, IndexError> {
-        let table = schema
-            .collection(&query.collection)
-            .ok_or_else(|| IndexError::Query(format!("{} is not indexed", query.collection)))?;
-        let mut conditions = vec![
-            "NOT EXISTS (SELECT 1 FROM repos WHERE repos.did = t.did AND repos.active = FALSE)"
-                .to_owned(),
-        ];
-        let mut values = Vec::new();
-        let mut bind = |value: ColumnValue| {
-            values.push(value);
-            placeholder(values.len())
-        };
-        if !query.include_invalid {
-            conditions.push("t.valid = TRUE".into());
-        }
-        conditions.extend(condition(table, &query.filter, &mut bind)?);
+        let mut selection = Selection::new(schema, query, placeholder)?;
         let (order, beyond) = if query.descending {
             ("DESC", "<")
         } else {
             ("ASC", ">")
         };
         if let Some(after) = &query.after {
-            let after = bind(ColumnValue::Text(Some(after.clone())));
-            conditions.push(format!("t.uri {beyond} {after}"));
+            let after = selection.bind(ColumnValue::Text(Some(after.clone())));
+            selection.conditions.push(format!("t.uri {beyond} {after}"));
         }
         let limit = query.limit.max(1);
         let sql = format!(
             "SELECT t.uri, t.did, t.rkey, t.cid, t.rev, t.indexed_at, t.violations, {record_columns}
              FROM \"{}\" t WHERE {} ORDER BY t.uri {order} LIMIT {}",
-            table.table,
-            conditions.join(" AND "),
+            selection.table,
+            selection.conditions.join(" AND "),
             limit + 1
         );
-        Ok(Select { sql, values, limit })
+        Ok(Select {
+            sql,
+            values: selection.values,
+            limit,
+        })
+    }
+
+    /// The query's [`Tally`] per repository, in DID order: `did, records, first_indexed,
+    /// last_indexed`. The page (`after`, `limit`, the order) does not apply.
+    pub(crate) fn tally(
+        schema: &IndexSchema,
+        query: &Query,
+        placeholder: fn(usize) -> String,
+    ) -> Result<Select, IndexError> {
+        let selection = Selection::new(schema, query, placeholder)?;
+        let sql = format!(
+            "SELECT t.did, COUNT(*), MIN(t.indexed_at), MAX(t.indexed_at)
+             FROM \"{}\" t WHERE {} GROUP BY t.did ORDER BY t.did",
+            selection.table,
+            selection.conditions.join(" AND "),
+        );
+        Ok(Select {
+            sql,
+            values: selection.values,
+            limit: usize::MAX,
+        })
     }
 
     /// The page of `rows` (read with one row to spare) and the next page's cursor.
@@ -181,6 +209,48 @@ impl Select {
             rows.last().map(|r| r.uri.clone()).unwrap_or_default()
         });
         Page { rows, cursor }
+    }
+}
+
+/// Which rows of a collection's table `t` a query selects: the served ones (of active
+/// accounts; valid unless asked) that its filter selects.
+struct Selection {
+    table: String,
+    conditions: Vec<String>,
+    values: Vec<ColumnValue>,
+    placeholder: fn(usize) -> String,
+}
+
+impl Selection {
+    fn new(
+        schema: &IndexSchema,
+        query: &Query,
+        placeholder: fn(usize) -> String,
+    ) -> Result<Selection, IndexError> {
+        let table = schema
+            .collection(&query.collection)
+            .ok_or_else(|| IndexError::Query(format!("{} is not indexed", query.collection)))?;
+        let mut selection = Selection {
+            table: table.table.clone(),
+            conditions: vec![
+                "NOT EXISTS (SELECT 1 FROM repos WHERE repos.did = t.did AND repos.active = FALSE)"
+                    .to_owned(),
+            ],
+            values: Vec::new(),
+            placeholder,
+        };
+        if !query.include_invalid {
+            selection.conditions.push("t.valid = TRUE".into());
+        }
+        let filtered = condition(table, &query.filter, &mut |value| selection.bind(value))?;
+        selection.conditions.extend(filtered);
+        Ok(selection)
+    }
+
+    /// Binds `value` to the next placeholder, which it returns.
+    fn bind(&mut self, value: ColumnValue) -> String {
+        self.values.push(value);
+        (self.placeholder)(self.values.len())
     }
 }
 
@@ -194,7 +264,12 @@ fn condition(
     let text = |value: &str| ColumnValue::Text(Some(value.to_owned()));
     Ok(match filter {
         Filter::All => Vec::new(),
+        Filter::Uri(uri) => vec![format!("t.uri = {}", bind(text(uri)))],
         Filter::Did(did) => vec![format!("t.did = {}", bind(text(did)))],
+        Filter::IndexedSince(millis) => vec![format!(
+            "t.indexed_at >= {}",
+            bind(ColumnValue::Integer(Some(*millis)))
+        )],
         Filter::Property(property, value) => {
             let column = table
                 .columns

@@ -11,7 +11,7 @@ use crate::apply::{self, ColumnValue, Prepared, StoredRepo, Tx};
 use crate::batch::{Applied, Batch, Cursor};
 use crate::error::IndexError;
 use crate::migrate::{self, Made, MigrationSql, Plan};
-use crate::query::{Page, Query, Row, Select};
+use crate::query::{Page, Query, Row, Select, Tally};
 use crate::schema::{self, Collection, Dialect, IndexSchema};
 use crate::store::{RepoState, Store};
 
@@ -163,6 +163,22 @@ impl Store for SqliteStore {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(select.page(rows))
+    }
+
+    fn tally(&mut self, query: &Query) -> Result<Vec<Tally>, IndexError> {
+        let select = Select::tally(&self.schema, query, |n| format!("?{n}"))?;
+        let mut statement = self.connection.prepare_cached(&select.sql)?;
+        let tallies = statement
+            .query_map(rusqlite::params_from_iter(select.values.iter()), |r| {
+                Ok(Tally {
+                    did: r.get(0)?,
+                    records: r.get(1)?,
+                    first_indexed: r.get(2)?,
+                    last_indexed: r.get(3)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(tallies)
     }
 }
 

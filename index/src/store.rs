@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use crate::batch::{Applied, Batch};
 use crate::error::IndexError;
-use crate::query::{Page, Query};
+use crate::query::{Page, Query, Tally};
 use crate::schema::IndexSchema;
 
 /// A database kept equal to the network. Every method blocks on the database: from async code,
@@ -32,6 +32,11 @@ pub trait Store: Send + std::fmt::Debug {
     /// A page of the records `query` selects. Records of inactive accounts are not served, nor
     /// invalid ones unless the query asks.
     fn records(&mut self, query: &Query) -> Result<Page, IndexError>;
+
+    /// Per repository, how many of the records `query` selects it holds and when the first and
+    /// last were indexed, in DID order (the page fields of `query` do not apply). What
+    /// [`Store::records`] would not serve is not counted.
+    fn tally(&mut self, query: &Query) -> Result<Vec<Tally>, IndexError>;
 }
 
 /// What the store knows of a repository.

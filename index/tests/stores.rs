@@ -105,6 +105,7 @@ on_both!(a_record_holding_u0000_is_stored_and_served_whole);
 on_both!(stores_opened_at_once_share_one_set_of_tables);
 on_both!(commits_that_follow_an_export_apply_and_a_gap_defers_until_the_next_export);
 on_both!(an_identity_event_records_the_handle_of_a_repository_it_holds);
+on_both!(records_are_found_by_uri_and_time_and_tallied_per_repository);
 
 const JOB: &str = "dev.cocore.compute.job";
 const RECEIPT: &str = "dev.cocore.compute.receipt";
@@ -945,4 +946,76 @@ fn an_identity_event_records_the_handle_of_a_repository_it_holds(backend: &Backe
         .unwrap();
     let state = store.repo(ALICE).unwrap().unwrap();
     assert_eq!(state.handle.as_deref(), Some("alice.test"));
+}
+
+fn records_are_found_by_uri_and_time_and_tallied_per_repository(backend: &Backend) {
+    let mut store = backend.open();
+    let before = now_millis();
+    store
+        .apply(&batch(vec![
+            commit(
+                ALICE,
+                "3lbq5mkxk2s2a",
+                vec![
+                    put(JOB, "3lbq5mkxk2s2a", job("llama", 1)),
+                    put(JOB, "3lbq5mkxk2s2b", job("llama", 2)),
+                    // Invalid: neither served nor counted.
+                    put(JOB, "3lbq5mkxk2s2c", job("llama", -1)),
+                ],
+            ),
+            commit(
+                BOB,
+                "3lbq5mkxk2s2a",
+                vec![put(JOB, "3lbq5mkxk2s2a", job("mistral", 1))],
+            ),
+        ]))
+        .unwrap();
+    let after = now_millis();
+
+    let one = Query::new(JOB, Filter::Uri(job_uri(BOB, "3lbq5mkxk2s2a")));
+    assert_eq!(uris(store.as_mut(), &one), [job_uri(BOB, "3lbq5mkxk2s2a")]);
+    let invalid = Query::new(JOB, Filter::Uri(job_uri(ALICE, "3lbq5mkxk2s2c")));
+    assert!(uris(store.as_mut(), &invalid).is_empty());
+    let mut asked = invalid.clone();
+    asked.include_invalid = true;
+    assert_eq!(uris(store.as_mut(), &asked).len(), 1);
+
+    let since = |millis| Query::new(JOB, Filter::IndexedSince(millis));
+    assert_eq!(uris(store.as_mut(), &since(before)).len(), 3);
+    assert!(uris(store.as_mut(), &since(after + 1)).is_empty());
+
+    let tallies = store.tally(&Query::new(JOB, Filter::All)).unwrap();
+    let counted: Vec<(&str, i64)> = tallies
+        .iter()
+        .map(|t| (t.did.as_str(), t.records))
+        .collect();
+    assert_eq!(counted, [(ALICE, 2), (BOB, 1)]);
+    for tally in &tallies {
+        assert!(before <= tally.first_indexed, "{tally:?}");
+        assert!(tally.first_indexed <= tally.last_indexed, "{tally:?}");
+        assert!(tally.last_indexed <= after, "{tally:?}");
+    }
+    let llama = Query::new(JOB, Filter::Property("model".into(), json!("llama")));
+    let tallies = store.tally(&llama).unwrap();
+    assert_eq!(tallies.len(), 1);
+    assert_eq!((tallies[0].did.as_str(), tallies[0].records), (ALICE, 2));
+
+    // An inactive account's records are not counted.
+    store
+        .apply(&batch(vec![Change::Account {
+            did: ALICE.into(),
+            active: false,
+            status: Some("takendown".into()),
+        }]))
+        .unwrap();
+    let tallies = store.tally(&Query::new(JOB, Filter::All)).unwrap();
+    assert_eq!(tallies.len(), 1);
+    assert_eq!(tallies[0].did, BOB);
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
