@@ -92,6 +92,12 @@ impl Datetime {
         // Every Datetime holds a valid datetime (parsed, or made here from a SystemTime).
         super::datetime::unix_seconds(self.as_str()).unwrap_or_default()
     }
+
+    /// The instant in milliseconds since the Unix epoch (UTC, the offset applied; digits of the
+    /// fraction past the third dropped): for durations between datetimes.
+    pub fn unix_millis(&self) -> i64 {
+        super::datetime::unix_millis(self.as_str()).unwrap_or_default()
+    }
 }
 
 /// UTC with milliseconds, as the reference writes datetimes (`2026-11-28T03:55:00.123Z`). Times

@@ -94,9 +94,36 @@ pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
     (min..max).contains(&seconds).then_some(seconds)
 }
 
+/// The instant of a valid datetime in milliseconds since the Unix epoch (digits of the
+/// fraction past the third are dropped).
+pub(crate) fn unix_millis(s: &str) -> Option<i64> {
+    let seconds = unix_seconds(s)?;
+    let fraction = s.as_bytes().get(19) == Some(&b'.');
+    let millis = if fraction {
+        let digits = s.as_bytes()[20..].iter().take_while(|c| c.is_ascii_digit());
+        digits
+            .chain(std::iter::repeat(&b'0'))
+            .take(3)
+            .fold(0, |n, d| n * 10 + i64::from(d - b'0'))
+    } else {
+        0
+    };
+    Some(seconds * 1000 + millis)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::Datetime;
+
+    #[test]
+    fn the_instant_in_milliseconds_keeps_three_digits_of_the_fraction() {
+        let at = |s: &str| Datetime::new(s).unwrap().unix_millis();
+        assert_eq!(at("1970-01-01T00:00:00Z"), 0);
+        assert_eq!(at("1970-01-01T00:00:01.5Z"), 1_500);
+        assert_eq!(at("1970-01-01T00:00:01.25+00:00"), 1_250);
+        assert_eq!(at("2026-12-06T04:00:00.123456Z"), 1_796_529_600_123);
+        assert_eq!(at("2026-12-06T05:00:00.007+01:00"), 1_796_529_600_007);
+    }
 
     #[test]
     fn the_instant_of_a_datetime_applies_its_offset() {
