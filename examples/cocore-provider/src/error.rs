@@ -27,6 +27,9 @@ pub enum ProviderError {
         #[source]
         error: lexicon_runtime::Error,
     },
+    /// A record could not be signed (it has no canonical form).
+    #[error("the record could not be signed")]
+    Signing(#[source] cocore_sdk::signature::SignatureError),
     /// The provider record was left as it was (nothing to write).
     #[error("the provider record was left as it was")]
     Unchanged,

@@ -1,13 +1,11 @@
 //! The records a provider writes, built from what it knows of its machine and its work, each
 //! checked against its schema as it is built, and signed with the machine's P-256 key.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
+use cocore_sdk::signature::{self, Signed};
 use lexicon_atproto::com::atproto::repo::strong_ref::StrongRef;
 use lexicon_runtime::record::Record;
 use lexicon_runtime::Datetime;
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::{Signature, SigningKey};
+use p256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -84,15 +82,15 @@ fn checked<R: Record>(value: Value) -> Result<R, ProviderError> {
     })
 }
 
-/// The machine's public key, SEC1-compressed, in base64.
+/// The machine's public key as cocore writes it (base64 of `X || Y`).
 fn public_key(key: &SigningKey) -> String {
-    STANDARD.encode(key.verifying_key().to_encoded_point(true).as_bytes())
+    signature::public_key(key.verifying_key())
 }
 
-/// `key`'s signature (ECDSA P-256 over SHA-256, r || s) of `message`, as `$bytes`.
-fn signed(key: &SigningKey, message: &[u8]) -> Value {
-    let signature: Signature = key.sign(message);
-    json!({ "$bytes": STANDARD.encode(signature.to_bytes()).trim_end_matches('=') })
+/// `record` with `key`'s signature over its canonical JSON in the field `signed` names.
+fn signed(key: &SigningKey, mut record: Value, signed: Signed) -> Result<Value, ProviderError> {
+    signature::sign(key, &mut record, signed).map_err(ProviderError::Signing)?;
+    Ok(record)
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -155,8 +153,8 @@ pub(crate) fn keep_owner_fields(
     }
 }
 
-/// An attestation of the machine's signing key, signed by it (over the key, the encryption key,
-/// the serial and binary hashes and the time, joined by `|`), valid for a day.
+/// An attestation of the machine's signing key, signed by it as cocore signs attestations (over
+/// the record's canonical JSON), valid for a day.
 pub(crate) fn attestation(
     machine: &Machine,
     key: &SigningKey,
@@ -164,18 +162,9 @@ pub(crate) fn attestation(
     let now = Datetime::now();
     let expires =
         Datetime::from(std::time::SystemTime::now() + std::time::Duration::from_secs(86_400));
-    let public = public_key(key);
-    let statement = [
-        public.as_str(),
-        &machine.encryption_pub_key,
-        &machine.serial_hash,
-        &machine.binary_hash,
-        now.as_str(),
-    ]
-    .join("|");
-    checked(json!({
+    let record = json!({
         "$type": Attestation::NSID,
-        "publicKey": public,
+        "publicKey": public_key(key),
         "encryptionPubKey": machine.encryption_pub_key,
         "sigScheme": "p256",
         "chipName": machine.chip,
@@ -187,14 +176,14 @@ pub(crate) fn attestation(
         "secureBootEnabled": true,
         "secureEnclaveAvailable": false,
         "authenticatedRootEnabled": true,
-        "selfSignature": signed(key, statement.as_bytes()),
         "attestedAt": now,
         "expiresAt": expires,
-    }))
+    });
+    checked(signed(key, record, Signed::Attestation)?)
 }
 
-/// The receipt of `job` (named by `job_ref`) for `work`, signed by the machine's key over the
-/// job's CID and the output commitment (joined by `|`). A price over the job's ceiling, or in
+/// The receipt of `job` (named by `job_ref`) for `work`, signed by the machine's key as cocore
+/// signs receipts (over the record's canonical JSON). A price over the job's ceiling, or in
 /// another currency, is refused.
 pub(crate) fn receipt(
     job: &Job,
@@ -211,9 +200,8 @@ pub(crate) fn receipt(
         });
     }
     let output_commitment = sha256_hex(&work.output);
-    let statement = format!("{}|{output_commitment}", job_ref.cid);
     let requester = job_ref.uri.authority().to_owned();
-    checked(json!({
+    let record = json!({
         "$type": Receipt::NSID,
         "job": job_ref,
         "requester": requester,
@@ -225,6 +213,6 @@ pub(crate) fn receipt(
         "completedAt": Datetime::now(),
         "price": { "amount": work.price, "currency": ceiling.currency },
         "attestation": attestation,
-        "enclaveSignature": signed(key, statement.as_bytes()),
-    }))
+    });
+    checked(signed(key, record, Signed::Receipt)?)
 }

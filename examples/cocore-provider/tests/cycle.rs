@@ -11,6 +11,7 @@ use cocore_provider::lexicons::dev::cocore::compute::job::Job;
 use cocore_provider::lexicons::dev::cocore::compute::provider::Provider as ProviderRecord;
 use cocore_provider::lexicons::dev::cocore::compute::receipt::Receipt;
 use cocore_provider::{Machine, OpenJob, Provider, ProviderError, Work};
+use cocore_sdk::checks::Record;
 use lexicon_identity::HttpResolver;
 use lexicon_oauth::{ClientMetadata, OAuthClient, Scopes, XrpcHandleResolver};
 use lexicon_runtime::cbor::DagCbor as _;
@@ -201,6 +202,39 @@ async fn a_provider_signed_in_with_oauth_runs_its_whole_cycle() {
     assert_eq!(receipt.value.job.cid, open.cid);
     assert_eq!(receipt.value.attestation, attestation);
     assert_eq!(written.uri.rkey(), open.uri.rkey());
+    // And it verifies as cocore verifies receipts: signed over its canonical JSON by the
+    // attested key, agreeing with the job and the attestation.
+    let (receipt_cid, job_cid, attestation_cid) = (
+        receipt.value.cid().unwrap().to_string(),
+        job_now.value.cid().unwrap().to_string(),
+        attested.value.cid().unwrap().to_string(),
+    );
+    let (receipt_json, job_json, attestation_json) = (
+        serde_json::to_value(&receipt.value).unwrap(),
+        serde_json::to_value(&job_now.value).unwrap(),
+        serde_json::to_value(&attested.value).unwrap(),
+    );
+    let report = cocore_sdk::checks::receipt(
+        Record {
+            uri: written.uri.as_str(),
+            repo: &did,
+            cid: &receipt_cid,
+            value: &receipt_json,
+        },
+        Record {
+            uri: open.uri.as_str(),
+            repo: open.uri.authority(),
+            cid: &job_cid,
+            value: &job_json,
+        },
+        Record {
+            uri: attestation.uri.as_str(),
+            repo: &did,
+            cid: &attestation_cid,
+            value: &attestation_json,
+        },
+    );
+    assert!(report.findings.is_empty(), "{report:?}");
     // Released, and the job is no longer open.
     let record = owner
         .get_record::<ProviderRecord>(&did, MACHINE)
