@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
-use lexicon_index::{Filter, Query, Readers};
+use lexicon_index::{Filter, Query, Readers, Row};
 use lexicon_runtime::{Datetime, Did, Extra};
 use lexicon_xrpc_server::axum::Router;
 use lexicon_xrpc_server::{Call, HandlerResult, ServiceAuthVerifier, XrpcError, XrpcRouter};
@@ -14,14 +14,15 @@ use crate::index::indexed_record;
 use crate::lexicons::dev::cocore::account::defs::ApiKeyView;
 use crate::lexicons::dev::cocore::account::{create_api_key, list_api_keys, revoke_api_key};
 use crate::lexicons::dev::cocore::account::{
-    list_friend_edges, list_incoming_friends, list_profiles,
+    get_profile, list_accounts, list_friend_edges, list_incoming_friends, list_profiles,
 };
 use crate::lexicons::dev::cocore::compute::{
-    list_jobs, list_providers, list_receipts, list_settlements,
+    latency, list_jobs, list_providers, list_receipts, list_settlements, model_activity,
+    verify_receipt, verify_settlement,
 };
 use crate::lexicons::dev::cocore::defs::IndexedRecord;
 use crate::lexicons::dev::cocore::inference::status;
-use crate::queries;
+use crate::{aggregates, queries, verify};
 
 /// What the AppView holds: the index (in the database), API keys by the SHA-256 of their
 /// secret (in memory).
@@ -42,6 +43,28 @@ impl Store {
         }
     }
 
+    /// What `read` reads from the index; an error is logged (it can name the database) and
+    /// answered as an internal error.
+    pub(crate) async fn read<T: Send + 'static, E: lexicon_runtime::xrpc::ErrorName>(
+        &self,
+        read: impl FnOnce(&mut dyn lexicon_index::Store) -> Result<T, lexicon_index::IndexError>
+            + Send
+            + 'static,
+    ) -> Result<T, XrpcError<E>> {
+        self.readers.read(read).await.map_err(|e| {
+            tracing::error!(error = %lexicon_runtime::cause::Chain(&e), "reading the index");
+            XrpcError::internal("the index could not be read")
+        })
+    }
+
+    /// The rows `query` selects (the first page).
+    pub(crate) async fn rows<E: lexicon_runtime::xrpc::ErrorName>(
+        &self,
+        query: Query,
+    ) -> Result<Vec<Row>, XrpcError<E>> {
+        Ok(self.read(move |store| store.records(&query)).await?.rows)
+    }
+
     /// The valid records of `collection` that `filter` selects, newest first, at most `limit`,
     /// as `indexedRecord`s.
     pub(crate) async fn indexed<E: lexicon_runtime::xrpc::ErrorName>(
@@ -51,16 +74,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<IndexedRecord>, XrpcError<E>> {
         let query = Query::new(collection, filter).newest_first().limit(limit);
-        let rows = self
-            .readers
-            .read(move |store| store.records(&query))
-            .await
-            .map_err(|e| {
-                // The cause stays in the log: it can name the database.
-                tracing::error!(error = %lexicon_runtime::cause::Chain(&e), "reading the index");
-                XrpcError::internal("the index could not be read")
-            })?;
-        rows.rows
+        self.rows(query)
+            .await?
             .into_iter()
             .map(|row| indexed_record(collection, row))
             .collect::<Result<_, _>>()
@@ -182,6 +197,12 @@ pub fn router(store: State, auth: ServiceAuthVerifier) -> Router {
         .method::<list_incoming_friends::ListIncomingFriends>(queries::list_incoming_friends)
         .method::<list_friend_edges::ListFriendEdges>(queries::list_friend_edges)
         .method::<status::Status>(queries::status)
+        .method::<model_activity::ModelActivity>(aggregates::model_activity)
+        .method::<latency::Latency>(aggregates::latency)
+        .method::<get_profile::GetProfile>(aggregates::get_profile)
+        .method::<list_accounts::ListAccounts>(aggregates::list_accounts)
+        .method::<verify_receipt::VerifyReceipt>(verify::verify_receipt)
+        .method::<verify_settlement::VerifySettlement>(verify::verify_settlement)
         .method::<create_api_key::CreateApiKey>(create_api_key)
         .method::<list_api_keys::ListApiKeys>(list_api_keys)
         .method::<revoke_api_key::RevokeApiKey>(revoke_api_key)

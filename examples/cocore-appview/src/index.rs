@@ -22,6 +22,10 @@ pub const JOB: &str = "dev.cocore.compute.job";
 pub const RECEIPT: &str = "dev.cocore.compute.receipt";
 /// `dev.cocore.compute.settlement`.
 pub const SETTLEMENT: &str = "dev.cocore.compute.settlement";
+/// `dev.cocore.compute.attestation`.
+pub const ATTESTATION: &str = "dev.cocore.compute.attestation";
+/// `dev.cocore.compute.paymentAuthorization`.
+pub const PAYMENT_AUTHORIZATION: &str = "dev.cocore.compute.paymentAuthorization";
 /// `dev.cocore.compute.provider`.
 pub const PROVIDER: &str = "dev.cocore.compute.provider";
 /// `dev.cocore.account.profile`.

@@ -6,6 +6,7 @@ use lexicon_runtime::{AtUri, Datetime, Did, Extra};
 use lexicon_xrpc_server::{Call, HandlerResult};
 use serde_json::json;
 
+use crate::aggregates::network_handle;
 use crate::appview::State;
 use crate::index::{FRIEND, JOB, PROFILE, PROVIDER, RECEIPT, SETTLEMENT};
 use crate::lexicons::dev::cocore::account::{
@@ -109,7 +110,7 @@ fn friend_limit(limit: Option<i64>) -> usize {
 }
 
 /// `dev.cocore.account.listIncomingFriends`: the friend records whose subject is `did`, newest
-/// first, and how many there are.
+/// first (with the handle the network last gave each friender), and how many there are.
 pub async fn list_incoming_friends(
     call: Call<list_incoming_friends::ListIncomingFriends, State>,
 ) -> HandlerResult<list_incoming_friends::ListIncomingFriends> {
@@ -117,20 +118,20 @@ pub async fn list_incoming_friends(
     let records = call.state.indexed(FRIEND, subject, MAX_FRIENDS).await?;
     let total = records.len() as i64;
     let limit = friend_limit(call.params.limit);
-    let friends = records
-        .into_iter()
-        .take(limit)
-        .map(|record| list_incoming_friends::OutputFriendsItem {
+    let mut friends = Vec::new();
+    for record in records.into_iter().take(limit) {
+        let friender_handle = network_handle(&call.state, record.repo.to_string()).await?;
+        friends.push(list_incoming_friends::OutputFriendsItem {
             created_at: record.body.as_value()["createdAt"]
                 .as_str()
                 .and_then(|d| Datetime::new(d).ok()),
             friender: record.repo,
-            friender_handle: None,
+            friender_handle,
             subject: call.params.did.clone(),
             uri: Some(record.uri),
             extra: Extra::new(),
-        })
-        .collect();
+        });
+    }
     Ok(list_incoming_friends::Output {
         friends,
         total,

@@ -13,13 +13,19 @@ mod lexicons {
 }
 mod network_common;
 
+use cocore_sdk::signature::{public_key, sign, Signed};
 use lexicon_index::Database;
 use lexicon_runtime::xrpc::NoParams;
-use lexicon_runtime::{AtUri, Did, Extra};
+use lexicon_runtime::{AtUri, Datetime, Did, Extra};
 use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::postgres::Postgres;
-use lexicons::dev::cocore::account::{list_friend_edges, list_incoming_friends, list_profiles};
-use lexicons::dev::cocore::compute::{list_jobs, list_providers, list_receipts, list_settlements};
+use lexicons::dev::cocore::account::{
+    get_profile, list_accounts, list_friend_edges, list_incoming_friends, list_profiles,
+};
+use lexicons::dev::cocore::compute::{
+    latency, list_jobs, list_providers, list_receipts, list_settlements, model_activity,
+    verify_receipt, verify_settlement,
+};
 use lexicons::dev::cocore::inference::status;
 use network_common::{
     job, on_both, pds, schema, stored, until, until_equal, Account, Backend, Process, HEX64, JOB,
@@ -28,6 +34,7 @@ use network_common::{
 use serde_json::json;
 
 on_both!(every_query_is_served_from_what_the_accounts_wrote);
+on_both!(summaries_and_verifications_are_served_from_signed_records);
 
 async fn every_query_is_served_from_what_the_accounts_wrote(backend: Backend) {
     let database = backend.database();
@@ -367,4 +374,301 @@ async fn two_shards_on_one_postgres_give_the_tables_one_process_gives() {
     for account in &accounts {
         assert_eq!(stored(&one, &account.did), stored(&two, &account.did));
     }
+}
+
+/// A receipt of `job` signed with `key` (as cocore signs receipts), `ms` long, ending now.
+fn signed_receipt(
+    key: &p256::ecdsa::SigningKey,
+    job: &(String, String),
+    requester: &str,
+    attestation: &(String, String),
+    ms: u64,
+) -> serde_json::Value {
+    let now = std::time::SystemTime::now();
+    let mut receipt = json!({
+        "$type": "dev.cocore.compute.receipt",
+        "job": { "uri": job.0, "cid": job.1 },
+        "requester": requester,
+        "model": "llama",
+        "inputCommitment": HEX64,
+        "outputCommitment": HEX64,
+        "tokens": { "in": 10, "out": 20 },
+        "startedAt": Datetime::from(now - Duration::from_millis(ms)),
+        "completedAt": Datetime::from(now),
+        "price": { "amount": 20, "currency": "USD" },
+        "attestation": { "uri": attestation.0, "cid": attestation.1 },
+    });
+    sign(key, &mut receipt, Signed::Receipt).unwrap();
+    receipt
+}
+
+async fn summaries_and_verifications_are_served_from_signed_records(backend: Backend) {
+    let database = backend.database();
+    let appview = Process::start(&database, true, &[]);
+    let client = appview.client();
+    let requester = Account::new("requester").await;
+    let provider = Account::new("provider").await;
+    let exchange = Account::new("exchange").await;
+    let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+
+    let payment = requester
+        .create(
+            "dev.cocore.compute.paymentAuthorization",
+            json!({
+                "$type": "dev.cocore.compute.paymentAuthorization",
+                "exchange": exchange.did,
+                "ceiling": { "amount": 2500, "currency": "USD" },
+                "scope": "singleJob",
+                "nonce": format!("{:032x}", 8),
+                "expiresAt": "2031-01-01T00:00:00.000Z",
+                "createdAt": "2026-11-28T05:00:00.000Z",
+            }),
+        )
+        .await;
+    let job_ref = requester
+        .create(JOB, job("llama", (&payment.0, &payment.1)))
+        .await;
+    let now = std::time::SystemTime::now();
+    let mut attestation = json!({
+        "$type": "dev.cocore.compute.attestation",
+        "publicKey": public_key(key.verifying_key()),
+        "encryptionPubKey": "a2V5",
+        "sigScheme": "p256",
+        "chipName": "Apple M3 Max",
+        "hardwareModel": "Mac15,8",
+        "serialNumberHash": HEX64,
+        "osVersion": "15.1",
+        "binaryHash": HEX64,
+        "sipEnabled": true,
+        "secureBootEnabled": true,
+        "secureEnclaveAvailable": true,
+        "authenticatedRootEnabled": true,
+        "attestedAt": Datetime::from(now - Duration::from_secs(3600)),
+        "expiresAt": Datetime::from(now + Duration::from_secs(86_400)),
+    });
+    sign(&key, &mut attestation, Signed::Attestation).unwrap();
+    let attestation = provider
+        .create("dev.cocore.compute.attestation", attestation)
+        .await;
+    let good = provider
+        .create(
+            "dev.cocore.compute.receipt",
+            signed_receipt(&key, &job_ref, &requester.did, &attestation, 1_500),
+        )
+        .await;
+    let mut changed = signed_receipt(&key, &job_ref, &requester.did, &attestation, 500);
+    changed["price"]["amount"] = json!(25);
+    let changed = provider.create("dev.cocore.compute.receipt", changed).await;
+    let settlement = exchange
+        .create(
+            "dev.cocore.compute.settlement",
+            json!({
+                "$type": "dev.cocore.compute.settlement",
+                "receipt": { "uri": good.0, "cid": good.1 },
+                "requesterAuthorization": { "uri": payment.0, "cid": payment.1 },
+                "amountCharged": { "amount": 20, "currency": "USD" },
+                "providerPayout": { "amount": 18, "currency": "USD" },
+                "exchangeFee": { "amount": 2, "currency": "USD" },
+                "processorReference": { "$bytes": "cGk" },
+                "status": "settled",
+                "settledAt": "2026-11-28T05:00:02.000Z",
+            }),
+        )
+        .await;
+    provider
+        .put(
+            "dev.cocore.account.profile",
+            "self",
+            json!({ "$type": "dev.cocore.account.profile", "displayName": "Provider", "handle": "provider.example", "createdAt": "2026-11-28T05:00:00.000Z" }),
+        )
+        .await;
+    provider
+        .create(
+            "dev.cocore.compute.provider",
+            json!({
+                "$type": "dev.cocore.compute.provider",
+                "machineLabel": "M3 Max #1",
+                "chip": "Apple M3 Max",
+                "ramGB": 64,
+                "supportedModels": ["llama"],
+                "priceList": [{ "modelId": "llama", "inputPricePerMTok": 10, "outputPricePerMTok": 20, "currency": "USD" }],
+                "encryptionPubKey": "a2V5",
+                "attestationPubKey": public_key(key.verifying_key()),
+                "trustLevel": "self-attested",
+                "createdAt": "2026-11-28T05:00:00.000Z",
+            }),
+        )
+        .await;
+    requester
+        .create(
+            "dev.cocore.account.friend",
+            json!({ "$type": "dev.cocore.account.friend", "subject": provider.did, "createdAt": "2026-11-28T05:00:00.000Z" }),
+        )
+        .await;
+
+    // Verified as cocore verifies them: the signed receipt passes, the one changed after
+    // signing does not; the settlement agrees with its receipt and authorization.
+    let verify = |uri: &str| verify_receipt::Params {
+        uri: AtUri::new(uri).unwrap(),
+        extra: Extra::new(),
+    };
+    let settled = verify_settlement::Params {
+        uri: AtUri::new(settlement.0.as_str()).unwrap(),
+        extra: Extra::new(),
+    };
+    until("the settlement to be indexed", || async {
+        client
+            .query::<verify_settlement::VerifySettlement>(&settled)
+            .await
+            .is_ok()
+    })
+    .await;
+    let out = client
+        .query::<verify_receipt::VerifyReceipt>(&verify(&good.0))
+        .await
+        .unwrap();
+    assert!(out.ok && out.findings.is_empty(), "{out:?}");
+    assert_eq!(
+        out.trust_level,
+        verify_receipt::OutputTrustLevel::SelfAttested
+    );
+    let out = client
+        .query::<verify_receipt::VerifyReceipt>(&verify(&changed.0))
+        .await
+        .unwrap();
+    let codes: Vec<&str> = out.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!((out.ok, codes), (false, vec!["signature-invalid"]));
+    let missing = format!(
+        "at://{}/dev.cocore.compute.receipt/3lbq5mkxk2s2z",
+        provider.did
+    );
+    let error = client
+        .query::<verify_receipt::VerifyReceipt>(&verify(&missing))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.xrpc_error(),
+        Some(&verify_receipt::VerifyReceiptError::NotFound),
+        "{error}"
+    );
+    let out = client
+        .query::<verify_settlement::VerifySettlement>(&settled)
+        .await
+        .unwrap();
+    assert!(out.ok && out.findings.is_empty(), "{out:?}");
+
+    // Activity and latency from the two receipts (1.5 s, then 0.5 s, the newest).
+    let provider_did = Did::new(provider.did.as_str()).unwrap();
+    until(
+        "the provider's machine and friend to be indexed",
+        || async {
+            let params = get_profile::Params {
+                did: provider_did.clone(),
+                extra: Extra::new(),
+            };
+            client
+                .query::<get_profile::GetProfile>(&params)
+                .await
+                .is_ok_and(|out| {
+                    let profile = out.profile.as_value();
+                    profile["machines"].as_array().is_some_and(|m| m.len() == 1)
+                        && profile["incomingFriendsCount"] == 1
+                })
+        },
+    )
+    .await;
+    let out = client
+        .query::<model_activity::ModelActivity>(&NoParams)
+        .await
+        .unwrap();
+    let llama = out.models.iter().find(|m| m.model_id == "llama").unwrap();
+    let mine = llama
+        .by_provider
+        .iter()
+        .find(|p| p.did == provider_did)
+        .unwrap();
+    assert_eq!((mine.stats.hour.requests, mine.stats.hour.tokens), (2, 60));
+    assert_eq!(
+        (mine.stats.month.requests, mine.stats.month.tokens),
+        (2, 60)
+    );
+    let out = client.query::<latency::Latency>(&NoParams).await.unwrap();
+    let by_provider = out.by_provider.unwrap();
+    assert_eq!(
+        by_provider.as_value()[provider.did.as_str()],
+        json!({ "sampleCount": 2, "p50Ms": 500, "p95Ms": 1500, "avgMs": 1000, "lastMs": 500 })
+    );
+
+    // The provider's profile page and the directory.
+    let out = client
+        .query::<get_profile::GetProfile>(&get_profile::Params {
+            did: provider_did.clone(),
+            extra: Extra::new(),
+        })
+        .await
+        .unwrap();
+    let profile = out.profile.as_value();
+    assert_eq!(profile["handle"], "provider.example");
+    assert_eq!(profile["displayName"], "Provider");
+    assert_eq!(profile["machines"][0]["machineLabel"], "M3 Max #1");
+    assert_eq!(
+        (
+            profile["receiptCount"].as_i64(),
+            profile["jobCount"].as_i64()
+        ),
+        (Some(2), Some(0))
+    );
+    assert_eq!(profile["latency"]["sampleCount"], 2);
+    assert_eq!(profile["weekSeries"]["receiptsServed"][51], 2);
+    assert_eq!(profile["weekSeries"]["machinesIndexedCumulative"][51], 1);
+    let nobody = get_profile::Params {
+        did: Did::new("did:plc:nobody234567abcdefghijkl").unwrap(),
+        extra: Extra::new(),
+    };
+    let error = client
+        .query::<get_profile::GetProfile>(&nobody)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.xrpc_error(),
+        Some(&get_profile::GetProfileError::NotFound)
+    );
+
+    let directory = |q: &str, providers_only: bool, viewer: Option<&str>| list_accounts::Params {
+        limit: None,
+        offset: None,
+        sort_by: None,
+        providers_only: Some(providers_only),
+        viewer_did: viewer.map(|v| Did::new(v).unwrap()),
+        exclude_viewer_friends: Some(viewer.is_some()),
+        q: Some(q.to_owned()),
+        extra: Extra::new(),
+    };
+    let out = client
+        .query::<list_accounts::ListAccounts>(&directory("PROVIDER.example", true, None))
+        .await
+        .unwrap();
+    assert_eq!(out.total, 1, "{out:?}");
+    assert_eq!(out.accounts[0].did, provider_did);
+    assert_eq!(out.accounts[0].provider_count, Some(1));
+    assert_eq!(out.accounts[0].display_name.as_deref(), Some("Provider"));
+    let out = client
+        .query::<list_accounts::ListAccounts>(&directory(&requester.did, true, None))
+        .await
+        .unwrap();
+    assert_eq!(out.total, 0, "the requester runs no machine");
+    let out = client
+        .query::<list_accounts::ListAccounts>(&directory(
+            &provider.did,
+            false,
+            Some(&requester.did),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out.total, 0, "the requester friended the provider");
+    let out = client
+        .query::<list_accounts::ListAccounts>(&directory(&provider.did, false, Some(&exchange.did)))
+        .await
+        .unwrap();
+    assert_eq!(out.total, 1);
 }
