@@ -232,3 +232,129 @@ pub(crate) async fn export(
         records,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use lexicon_xrpc::{Request, Response, SendFuture, Transport};
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    /// A relay as a transport: `answer` gives the status and body for each request's path
+    /// and query; the paths and queries asked are kept.
+    #[derive(Clone)]
+    struct Relay {
+        answer: fn(&str) -> (u16, Value),
+        asked: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Transport for Relay {
+        fn send(&self, request: Request) -> SendFuture<'_> {
+            Box::pin(async move {
+                let asked = request.url.trim_start_matches("https://relay.test/xrpc/");
+                self.asked.lock().unwrap().push(asked.to_owned());
+                let (status, body) = (self.answer)(asked);
+                let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+                let body = futures_util::stream::iter([Ok(body.to_string().into_bytes().into())]);
+                Ok(Response::new(status, headers, Box::pin(body)))
+            })
+        }
+    }
+
+    async fn discovered(
+        answer: fn(&str) -> (u16, Value),
+    ) -> (Result<Vec<String>, String>, Vec<String>) {
+        let relay = Relay {
+            answer,
+            asked: Arc::default(),
+        };
+        let client = Client::builder("https://relay.test")
+            .transport(relay.clone())
+            .build()
+            .unwrap();
+        let collections = [
+            "dev.cocore.compute.job".to_owned(),
+            "dev.cocore.compute.receipt".to_owned(),
+        ];
+        let listed = discover(&client, &collections)
+            .await
+            .map(|listed| listed.into_iter().map(|l| l.did).collect())
+            .map_err(|e| lexicon_runtime::cause::Chain(&e).to_string());
+        let asked = relay.asked.lock().unwrap().clone();
+        (listed, asked)
+    }
+
+    fn repos(dids: &[&str], cursor: Option<&str>) -> Value {
+        let repos: Vec<Value> = dids.iter().map(|did| json!({ "did": did })).collect();
+        match cursor {
+            Some(cursor) => json!({ "repos": repos, "cursor": cursor }),
+            None => json!({ "repos": repos }),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_relay_lists_the_repositories_of_each_collection_page_by_page() {
+        let (listed, asked) = discovered(|asked| {
+            let by = "com.atproto.sync.listReposByCollection?collection=";
+            match asked.strip_prefix(by) {
+                Some("dev.cocore.compute.job&limit=1000") => {
+                    (200, repos(&["did:plc:b", "did:plc:a"], Some("page2")))
+                }
+                Some("dev.cocore.compute.job&limit=1000&cursor=page2") => {
+                    (200, repos(&["did:plc:c"], Some("page3")))
+                }
+                Some("dev.cocore.compute.job&limit=1000&cursor=page3") => (200, repos(&[], None)),
+                Some("dev.cocore.compute.receipt&limit=1000") => {
+                    (200, repos(&["did:plc:a", "did:plc:d"], None))
+                }
+                _ => (404, json!({ "error": "NotFound" })),
+            }
+        })
+        .await;
+        // Each repository once, in DID order; nothing else asked.
+        assert_eq!(
+            listed.unwrap(),
+            ["did:plc:a", "did:plc:b", "did:plc:c", "did:plc:d"]
+        );
+        assert_eq!(asked.len(), 4, "{asked:?}");
+        assert!(asked
+            .iter()
+            .all(|a| a.starts_with("com.atproto.sync.listReposByCollection")));
+    }
+
+    #[tokio::test]
+    async fn a_host_without_list_repos_by_collection_lists_every_repository() {
+        let (listed, asked) = discovered(|asked| {
+            if asked.starts_with("com.atproto.sync.listReposByCollection") {
+                (401, json!({ "error": "AuthMissing" }))
+            } else if asked == "com.atproto.sync.listRepos?limit=1000" {
+                let repo = |did: &str| json!({ "did": did, "head": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm", "rev": "3lbq5mkxk2s2a" });
+                (200, json!({ "repos": [repo("did:plc:x"), repo("did:plc:y")] }))
+            } else {
+                (404, json!({ "error": "NotFound" }))
+            }
+        })
+        .await;
+        assert_eq!(listed.unwrap(), ["did:plc:x", "did:plc:y"]);
+        assert_eq!(asked.len(), 2, "{asked:?}");
+    }
+
+    #[tokio::test]
+    async fn a_relay_that_fails_is_an_error_not_an_empty_list() {
+        let (listed, asked) = discovered(|_| (503, json!({ "error": "Unavailable" }))).await;
+        let error = listed.unwrap_err();
+        assert!(
+            error.contains("503") || error.contains("Unavailable"),
+            "{error}"
+        );
+        // No fall back to listing every repository of the network.
+        assert!(
+            asked
+                .iter()
+                .all(|a| !a.starts_with("com.atproto.sync.listRepos?")),
+            "{asked:?}"
+        );
+    }
+}
