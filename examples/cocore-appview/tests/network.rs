@@ -117,6 +117,8 @@ async fn every_query_is_served_from_what_the_accounts_wrote(backend: Backend) {
             }),
         )
         .await;
+    // Unique on the PDS the tests share.
+    let handle = format!("{}.example", &provider.did["did:plc:".len()..]);
     provider
         .put(
             "dev.cocore.account.profile",
@@ -475,11 +477,13 @@ async fn summaries_and_verifications_are_served_from_signed_records(backend: Bac
             }),
         )
         .await;
+    // Unique on the PDS the tests share.
+    let handle = format!("{}.example", &provider.did["did:plc:".len()..]);
     provider
         .put(
             "dev.cocore.account.profile",
             "self",
-            json!({ "$type": "dev.cocore.account.profile", "displayName": "Provider", "handle": "provider.example", "createdAt": "2026-11-28T05:00:00.000Z" }),
+            json!({ "$type": "dev.cocore.account.profile", "displayName": "Provider", "handle": handle, "createdAt": "2026-11-28T05:00:00.000Z" }),
         )
         .await;
     provider
@@ -608,7 +612,7 @@ async fn summaries_and_verifications_are_served_from_signed_records(backend: Bac
         .await
         .unwrap();
     let profile = out.profile.as_value();
-    assert_eq!(profile["handle"], "provider.example");
+    assert_eq!(profile["handle"], handle.as_str());
     assert_eq!(profile["displayName"], "Provider");
     assert_eq!(profile["machines"][0]["machineLabel"], "M3 Max #1");
     assert_eq!(
@@ -645,7 +649,7 @@ async fn summaries_and_verifications_are_served_from_signed_records(backend: Bac
         extra: Extra::new(),
     };
     let out = client
-        .query::<list_accounts::ListAccounts>(&directory("PROVIDER.example", true, None))
+        .query::<list_accounts::ListAccounts>(&directory(&handle.to_uppercase(), true, None))
         .await
         .unwrap();
     assert_eq!(out.total, 1, "{out:?}");
