@@ -117,8 +117,6 @@ async fn every_query_is_served_from_what_the_accounts_wrote(backend: Backend) {
             }),
         )
         .await;
-    // Unique on the PDS the tests share.
-    let handle = format!("{}.example", &provider.did["did:plc:".len()..]);
     provider
         .put(
             "dev.cocore.account.profile",
