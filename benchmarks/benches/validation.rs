@@ -107,5 +107,36 @@ fn runtime(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, job, post, runtime);
+/// Each string format's check on a typical value (the job's, where it has one).
+fn formats(c: &mut Criterion) {
+    use lexicon_runtime::FormatKind;
+    let mut g = c.benchmark_group("format");
+    for (kind, value) in [
+        (FormatKind::Did, "did:plc:ewvi7nxzyoun6zhxrhs64oiz"),
+        (FormatKind::Handle, "alice.bsky.social"),
+        (FormatKind::AtIdentifier, "did:plc:ewvi7nxzyoun6zhxrhs64oiz"),
+        (FormatKind::Nsid, "dev.cocore.compute.paymentAuthorization"),
+        (
+            FormatKind::AtUri,
+            "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.paymentAuthorization/3l4m5n6o7p2qa",
+        ),
+        (
+            FormatKind::Cid,
+            "bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq",
+        ),
+        (FormatKind::Datetime, "2026-12-01T12:00:00.000Z"),
+        (FormatKind::Tid, "3l4m5n6o7p2qa"),
+        (FormatKind::RecordKey, "3l4m5n6o7p2qa"),
+        (FormatKind::Language, "en-US"),
+        (FormatKind::Uri, "https://example.com/path/to/page?q=1#top"),
+    ] {
+        assert!(kind.is_valid(value), "{kind}: {value}");
+        g.bench_function(kind.to_string(), |b| {
+            b.iter(|| kind.is_valid(std::hint::black_box(value)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, job, post, runtime, formats);
 criterion_main!(benches);

@@ -83,48 +83,40 @@ pub fn is_valid_at_uri(s: &str) -> bool {
     if b.len() > 8192 || !b.starts_with(b"at://") {
         return false;
     }
-    // One pass over the rest: allowed characters only, up to two `/`, no `?`, then a `#`
-    // fragment or the end. Every byte checked is ASCII, so slicing `s` at them is safe.
     let rest = &s[5..];
-    let (mut slashes, mut count, mut end) = ([0usize; 2], 0, rest.len());
-    for (i, &c) in rest.as_bytes().iter().enumerate() {
-        if !is_uri_char(c) {
-            return false;
-        }
-        match c {
-            b'?' => return false,
-            b'#' => {
-                end = i;
-                break;
-            }
-            b'/' if count == 2 => return false,
-            b'/' => {
-                slashes[count] = i;
-                count += 1;
-            }
-            _ => {}
-        }
-    }
-    let authority = &rest[..if count > 0 { slashes[0] } else { end }];
+    // The fragment starts at the first `#`. Before it: the authority, then at most a
+    // collection and a record key, split by `/`. Each part is checked by its own format,
+    // whose characters are all allowed in an AT-URI, so the path needs no scan of its own:
+    // any other character (`?` among them) fails the part it is in.
+    let (path, fragment) = match rest.find('#') {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    };
+    // `str::split_once` finds a byte with `memchr`.
+    let (authority, collection, rkey) = match path.split_once('/') {
+        None => (path, None, None),
+        Some((authority, tail)) => match tail.split_once('/') {
+            None => (authority, Some(tail), None),
+            Some((collection, rkey)) => (authority, Some(collection), Some(rkey)),
+        },
+    };
     if authority.is_empty() || !is_valid_at_identifier(authority) {
         return false;
     }
-    if count >= 1 {
-        let collection = &rest[slashes[0] + 1..if count == 2 { slashes[1] } else { end }];
+    if let Some(collection) = collection {
         if collection.is_empty() || !is_valid_nsid(collection) {
             return false;
         }
     }
-    if count == 2 {
-        let rkey = &rest[slashes[1] + 1..end];
+    if let Some(rkey) = rkey {
+        // A third `/` lands in the record key, which refuses it.
         if rkey.is_empty() || !is_valid_record_key(rkey) {
             return false;
         }
     }
-    if end == rest.len() {
+    let Some(f) = fragment else {
         return true;
-    }
-    let f = &rest[end + 1..];
+    };
     f.starts_with('/')
         && f.bytes().all(|c| is_uri_char(c) && is_pointer_char(c))
         && (!f.contains('%') || percent_decodes(f))

@@ -22,20 +22,54 @@ impl std::ops::Deref for Decoded {
     }
 }
 
+/// The value of each base32 digit (`a-z2-7`), 0xFF for other bytes.
+const BASE32: [u8; 256] = {
+    let mut table = [0xFF; 256];
+    let mut i = 0;
+    while i < 26 {
+        table[b'a' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut j = 0;
+    while j < 6 {
+        table[b'2' as usize + j] = 26 + j as u8;
+        j += 1;
+    }
+    table
+};
+
 /// Decodes unpadded (or `=`-padded) lower-case RFC 4648 base32, refusing non-zero trailing bits.
 fn base32_decode(s: &str) -> Option<Decoded> {
-    let s = s.trim_end_matches('=');
+    let s = s.trim_end_matches('=').as_bytes();
     let mut out = Decoded {
         buf: [0; 128],
         len: 0,
     };
+    // Eight digits are five whole bytes; an invalid digit sets the high bit of `bad`.
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    let mut bad = 0u8;
+    for chunk in chunks {
+        let mut acc = 0u64;
+        for &c in chunk {
+            let v = BASE32[c as usize];
+            bad |= v;
+            acc = acc << 5 | u64::from(v & 31);
+        }
+        out.buf
+            .get_mut(out.len..out.len + 5)?
+            .copy_from_slice(&acc.to_be_bytes()[3..]);
+        out.len += 5;
+    }
+    if bad & 0x80 != 0 {
+        return None;
+    }
     let (mut buffer, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = match c {
-            b'a'..=b'z' => c - b'a',
-            b'2'..=b'7' => c - b'2' + 26,
-            _ => return None,
-        };
+    for &c in rest {
+        let v = BASE32[c as usize];
+        if v == 0xFF {
+            return None;
+        }
         buffer = (buffer << 5 | u32::from(v)) & 0xFFFF;
         bits += 5;
         if bits >= 8 {

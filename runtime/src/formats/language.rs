@@ -59,7 +59,21 @@ pub(crate) fn is_valid_language_with(s: &str, strict: bool) -> bool {
     if GRANDFATHERED.contains(&s) {
         return true;
     }
-    let tags: Vec<&str> = s.split('-').collect();
+    // The subtags on the stack (a tag has a few); a longer tag goes to the heap.
+    let mut stack = [""; 16];
+    let mut count = 0;
+    for tag in s.split('-') {
+        if count == stack.len() {
+            return are_valid_subtags(&s.split('-').collect::<Vec<_>>(), strict);
+        }
+        stack[count] = tag;
+        count += 1;
+    }
+    are_valid_subtags(&stack[..count], strict)
+}
+
+/// The strict or grammar-only check of a tag's subtags (`tags`, split at `-`).
+fn are_valid_subtags(tags: &[&str], strict: bool) -> bool {
     if matches!(tags[0], "x" | "X") {
         return is_private_use(&tags[1..]);
     }

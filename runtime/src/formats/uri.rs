@@ -29,7 +29,13 @@ pub fn is_valid_uri(s: &str) -> bool {
     {
         return false;
     }
-    if rest.chars().any(is_js_whitespace) {
+    // ASCII bytes are checked as bytes; characters are decoded only when there are others.
+    let ascii_space = |b: &u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+    if rest.is_ascii() {
+        if rest.as_bytes().iter().any(ascii_space) {
+            return false;
+        }
+    } else if rest.chars().any(is_js_whitespace) {
         return false;
     }
     // `(?://)?[^\s/]`: with backtracking, `//x` matches via the optional group and `/x` never does.
