@@ -1,7 +1,5 @@
 //! Public keys (K-256 and P-256) in the forms atproto writes them, and signature checks.
 
-use k256::ecdsa::signature::Verifier as _;
-
 /// The multicodec prefix of a compressed secp256k1 public key (`0xe7`, as a varint).
 const SECP256K1_PUB: [u8; 2] = [0xe7, 0x01];
 /// The multicodec prefix of a compressed P-256 public key (`0x1200`, as a varint).
@@ -179,16 +177,25 @@ impl PublicKey {
         let malleable = rules == SignatureRules::AllowMalleable;
         Ok(match self {
             PublicKey::K256(key) => {
-                let Ok(sig) = k256::ecdsa::Signature::from_slice(signature) else {
+                let point = key.to_encoded_point(false);
+                let (Ok(key), Ok(mut sig)) = (
+                    secp256k1::PublicKey::from_slice(point.as_bytes()),
+                    secp256k1::ecdsa::Signature::from_compact(signature),
+                ) else {
                     return Ok(false);
                 };
-                // k256 itself refuses high-S; normalise first where it is allowed.
-                let sig = match sig.normalize_s() {
-                    Some(_) if !malleable => return Ok(false),
-                    Some(low) => low,
-                    None => sig,
-                };
-                key.verify(message, &sig).is_ok()
+                // libsecp256k1 refuses high-S itself; normalise first where it is allowed.
+                if malleable {
+                    sig.normalize_s();
+                }
+                let digest: [u8; 32] = sha2::Digest::finalize(
+                    <sha2::Sha256 as sha2::Digest>::new_with_prefix(message),
+                )
+                .into();
+                let message = secp256k1::Message::from_digest(digest);
+                secp256k1_context()
+                    .verify_ecdsa(message, &sig, &key)
+                    .is_ok()
             }
             PublicKey::P256(key) => {
                 let Ok(sig) = p256::ecdsa::Signature::from_slice(signature) else {
@@ -197,10 +204,23 @@ impl PublicKey {
                 if !malleable && sig.normalize_s().is_some() {
                     return Ok(false);
                 }
-                key.verify(message, &sig).is_ok()
+                let point = key.to_encoded_point(false);
+                ring::signature::UnparsedPublicKey::new(
+                    &ring::signature::ECDSA_P256_SHA256_FIXED,
+                    point.as_bytes(),
+                )
+                .verify(message, &sig.to_bytes())
+                .is_ok()
             }
         })
     }
+}
+
+/// The libsecp256k1 context for verifying, made once.
+fn secp256k1_context() -> &'static secp256k1::Secp256k1<secp256k1::VerifyOnly> {
+    static CONTEXT: std::sync::OnceLock<secp256k1::Secp256k1<secp256k1::VerifyOnly>> =
+        std::sync::OnceLock::new();
+    CONTEXT.get_or_init(secp256k1::Secp256k1::verification_only)
 }
 
 fn base58(multibase: &str) -> Result<Vec<u8>, KeyError> {
