@@ -139,8 +139,16 @@ impl Drop for PostgresStore {
 
 /// What the database says it was made for (nothing when it is empty).
 fn made(client: &mut impl GenericClient) -> Result<Made, IndexError> {
+    // A query of the catalog's tables sees what was committed before it, as any query does;
+    // `to_regclass` looks in the session's catalog cache, which after waiting on the advisory
+    // lock can still miss the tables another process just made (and CREATE TABLE then failed
+    // with "already exists": seen once in CI with four stores opened at once).
     let exists: bool = client
-        .query_one("SELECT to_regclass('index_meta') IS NOT NULL", &[])?
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+             WHERE schemaname = current_schema() AND tablename = 'index_meta')",
+            &[],
+        )?
         .get(0);
     let mut made = Made::default();
     if !exists {
