@@ -45,18 +45,7 @@ async fn every_query_is_served_from_what_the_accounts_wrote(backend: Backend) {
     let exchange = Account::new("exchange").await;
 
     let payment = requester
-        .create(
-            "dev.cocore.compute.paymentAuthorization",
-            json!({
-                "$type": "dev.cocore.compute.paymentAuthorization",
-                "exchange": exchange.did,
-                "ceiling": { "amount": 2500, "currency": "USD" },
-                "scope": "singleJob",
-                "nonce": format!("{:032x}", 7),
-                "expiresAt": "2031-01-01T00:00:00.000Z",
-                "createdAt": "2026-11-28T05:00:00.000Z",
-            }),
-        )
+        .create(PAYMENT_AUTHORIZATION, payment_authorization(&exchange.did))
         .await;
     let written = Instant::now();
     let job_ref = requester
@@ -376,6 +365,21 @@ async fn two_shards_on_one_postgres_give_the_tables_one_process_gives() {
     }
 }
 
+const PAYMENT_AUTHORIZATION: &str = "dev.cocore.compute.paymentAuthorization";
+
+/// A requester's payment authorization naming `exchange`, with a fresh nonce.
+fn payment_authorization(exchange: &str) -> serde_json::Value {
+    json!({
+        "$type": PAYMENT_AUTHORIZATION,
+        "exchange": exchange,
+        "ceiling": { "amount": 2500, "currency": "USD" },
+        "scope": "singleJob",
+        "nonce": format!("{:032x}", lexicon_runtime::Tid::now().micros()),
+        "expiresAt": "2031-01-01T00:00:00.000Z",
+        "createdAt": "2026-11-28T05:00:00.000Z",
+    })
+}
+
 /// A receipt of `job` signed with `key` (as cocore signs receipts), `ms` long, ending now.
 fn signed_receipt(
     key: &p256::ecdsa::SigningKey,
@@ -412,18 +416,7 @@ async fn summaries_and_verifications_are_served_from_signed_records(backend: Bac
     let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
 
     let payment = requester
-        .create(
-            "dev.cocore.compute.paymentAuthorization",
-            json!({
-                "$type": "dev.cocore.compute.paymentAuthorization",
-                "exchange": exchange.did,
-                "ceiling": { "amount": 2500, "currency": "USD" },
-                "scope": "singleJob",
-                "nonce": format!("{:032x}", 8),
-                "expiresAt": "2031-01-01T00:00:00.000Z",
-                "createdAt": "2026-11-28T05:00:00.000Z",
-            }),
-        )
+        .create(PAYMENT_AUTHORIZATION, payment_authorization(&exchange.did))
         .await;
     let job_ref = requester
         .create(JOB, job("llama", (&payment.0, &payment.1)))

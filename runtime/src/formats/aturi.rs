@@ -1,23 +1,9 @@
 //! The `at-uri` format, in the reference's strict mode.
 
-use super::ident::{is_valid_at_identifier, is_valid_nsid, is_valid_record_key};
+use super::ident::{class, is_valid_at_identifier, is_valid_nsid, is_valid_record_key};
 
 /// Characters allowed anywhere in an AT-URI, as a lookup table.
-const URI_CHARS: [bool; 256] = {
-    let mut table = [false; 256];
-    let extra = b"._~:@!$&'()*+,;=%/\\[]#?-";
-    let mut i = 0;
-    while i < 256 {
-        table[i] = (i as u8).is_ascii_alphanumeric();
-        i += 1;
-    }
-    let mut j = 0;
-    while j < extra.len() {
-        table[extra[j] as usize] = true;
-        j += 1;
-    }
-    table
-};
+const URI_CHARS: [bool; 256] = class(b"._~:@!$&'()*+,;=%/\\[]#?-");
 
 fn is_uri_char(b: u8) -> bool {
     URI_CHARS[b as usize]

@@ -1,7 +1,7 @@
 //! Identifier formats: `did`, `handle`, `at-identifier`, `nsid`, `record-key`, `tid`.
 
 /// A byte class as a lookup table: ASCII letters and digits, and the bytes of `extra`.
-const fn class(extra: &[u8]) -> [bool; 256] {
+pub(super) const fn class(extra: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
     let mut i = 0;
     while i < 256 {
