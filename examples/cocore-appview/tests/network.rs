@@ -91,20 +91,7 @@ async fn every_query_is_served_from_what_the_accounts_wrote(backend: Backend) {
         )
         .await;
     let settlement = exchange
-        .create(
-            "dev.cocore.compute.settlement",
-            json!({
-                "$type": "dev.cocore.compute.settlement",
-                "receipt": { "uri": receipt.0, "cid": receipt.1 },
-                "requesterAuthorization": { "uri": payment.0, "cid": payment.1 },
-                "amountCharged": { "amount": 20, "currency": "USD" },
-                "providerPayout": { "amount": 18, "currency": "USD" },
-                "exchangeFee": { "amount": 2, "currency": "USD" },
-                "processorReference": { "$bytes": "cGk" },
-                "status": "settled",
-                "settledAt": "2026-11-28T05:00:02.000Z",
-            }),
-        )
+        .create(SETTLEMENT, settlement(&receipt, &payment))
         .await;
     provider
         .put(
@@ -113,29 +100,8 @@ async fn every_query_is_served_from_what_the_accounts_wrote(backend: Backend) {
             json!({ "$type": "dev.cocore.account.profile", "displayName": "Provider", "createdAt": "2026-11-28T05:00:00.000Z" }),
         )
         .await;
-    let machine = provider
-        .create(
-            "dev.cocore.compute.provider",
-            json!({
-                "$type": "dev.cocore.compute.provider",
-                "machineLabel": "M3 Max #1",
-                "chip": "Apple M3 Max",
-                "ramGB": 64,
-                "supportedModels": ["llama"],
-                "priceList": [{ "modelId": "llama", "inputPricePerMTok": 10, "outputPricePerMTok": 20, "currency": "USD" }],
-                "encryptionPubKey": "a2V5",
-                "attestationPubKey": "a2V5",
-                "trustLevel": "self-attested",
-                "createdAt": "2026-11-28T05:00:00.000Z",
-            }),
-        )
-        .await;
-    requester
-        .create(
-            "dev.cocore.account.friend",
-            json!({ "$type": "dev.cocore.account.friend", "subject": provider.did, "createdAt": "2026-11-28T05:00:00.000Z" }),
-        )
-        .await;
+    let machine = provider.create(PROVIDER, machine("a2V5")).await;
+    requester.create(FRIEND, friend(&provider.did)).await;
 
     // inference.status walks job -> receipt -> settlement.
     let job_uri = AtUri::new(job_ref.0.as_str()).unwrap();
@@ -367,6 +333,46 @@ async fn two_shards_on_one_postgres_give_the_tables_one_process_gives() {
 
 const PAYMENT_AUTHORIZATION: &str = "dev.cocore.compute.paymentAuthorization";
 
+const SETTLEMENT: &str = "dev.cocore.compute.settlement";
+const PROVIDER: &str = "dev.cocore.compute.provider";
+const FRIEND: &str = "dev.cocore.account.friend";
+
+/// An exchange's settlement of `receipt` (20 USD, 18 + 2) under `payment`, both `(uri, cid)`.
+fn settlement(receipt: &(String, String), payment: &(String, String)) -> serde_json::Value {
+    json!({
+        "$type": SETTLEMENT,
+        "receipt": { "uri": receipt.0, "cid": receipt.1 },
+        "requesterAuthorization": { "uri": payment.0, "cid": payment.1 },
+        "amountCharged": { "amount": 20, "currency": "USD" },
+        "providerPayout": { "amount": 18, "currency": "USD" },
+        "exchangeFee": { "amount": 2, "currency": "USD" },
+        "processorReference": { "$bytes": "cGk" },
+        "status": "settled",
+        "settledAt": "2026-11-28T05:00:02.000Z",
+    })
+}
+
+/// A provider's machine serving `llama`, whose attestation key is `attestation_key`.
+fn machine(attestation_key: &str) -> serde_json::Value {
+    json!({
+        "$type": PROVIDER,
+        "machineLabel": "M3 Max #1",
+        "chip": "Apple M3 Max",
+        "ramGB": 64,
+        "supportedModels": ["llama"],
+        "priceList": [{ "modelId": "llama", "inputPricePerMTok": 10, "outputPricePerMTok": 20, "currency": "USD" }],
+        "encryptionPubKey": "a2V5",
+        "attestationPubKey": attestation_key,
+        "trustLevel": "self-attested",
+        "createdAt": "2026-11-28T05:00:00.000Z",
+    })
+}
+
+/// A friend record naming `subject`.
+fn friend(subject: &str) -> serde_json::Value {
+    json!({ "$type": FRIEND, "subject": subject, "createdAt": "2026-11-28T05:00:00.000Z" })
+}
+
 /// A requester's payment authorization naming `exchange`, with a fresh nonce.
 fn payment_authorization(exchange: &str) -> serde_json::Value {
     json!({
@@ -453,20 +459,7 @@ async fn summaries_and_verifications_are_served_from_signed_records(backend: Bac
     changed["price"]["amount"] = json!(25);
     let changed = provider.create("dev.cocore.compute.receipt", changed).await;
     let settlement = exchange
-        .create(
-            "dev.cocore.compute.settlement",
-            json!({
-                "$type": "dev.cocore.compute.settlement",
-                "receipt": { "uri": good.0, "cid": good.1 },
-                "requesterAuthorization": { "uri": payment.0, "cid": payment.1 },
-                "amountCharged": { "amount": 20, "currency": "USD" },
-                "providerPayout": { "amount": 18, "currency": "USD" },
-                "exchangeFee": { "amount": 2, "currency": "USD" },
-                "processorReference": { "$bytes": "cGk" },
-                "status": "settled",
-                "settledAt": "2026-11-28T05:00:02.000Z",
-            }),
-        )
+        .create(SETTLEMENT, settlement(&good, &payment))
         .await;
     // Unique on the PDS the tests share.
     let handle = format!("{}.example", &provider.did["did:plc:".len()..]);
@@ -478,28 +471,9 @@ async fn summaries_and_verifications_are_served_from_signed_records(backend: Bac
         )
         .await;
     provider
-        .create(
-            "dev.cocore.compute.provider",
-            json!({
-                "$type": "dev.cocore.compute.provider",
-                "machineLabel": "M3 Max #1",
-                "chip": "Apple M3 Max",
-                "ramGB": 64,
-                "supportedModels": ["llama"],
-                "priceList": [{ "modelId": "llama", "inputPricePerMTok": 10, "outputPricePerMTok": 20, "currency": "USD" }],
-                "encryptionPubKey": "a2V5",
-                "attestationPubKey": public_key(key.verifying_key()),
-                "trustLevel": "self-attested",
-                "createdAt": "2026-11-28T05:00:00.000Z",
-            }),
-        )
+        .create(PROVIDER, machine(&public_key(key.verifying_key())))
         .await;
-    requester
-        .create(
-            "dev.cocore.account.friend",
-            json!({ "$type": "dev.cocore.account.friend", "subject": provider.did, "createdAt": "2026-11-28T05:00:00.000Z" }),
-        )
-        .await;
+    requester.create(FRIEND, friend(&provider.did)).await;
 
     // Verified as cocore verifies them: the signed receipt passes, the one changed after
     // signing does not; the settlement agrees with its receipt and authorization.
