@@ -5,7 +5,7 @@
 //! violations and not served; inactive accounts hidden; the cursor written with its changes,
 //! all or nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use lexicon_index::{
     Batch, Chain, Change, Cursor, Database, Filter, IndexError, IndexSchema, Query, RepoState,
@@ -115,24 +115,9 @@ const PAYMENT: &str =
     "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/dev.cocore.compute.paymentAuthorization/3lbq5mkxk2s2a";
 
 fn documents() -> Vec<Value> {
-    fn walk(dir: &Path, out: &mut Vec<Value>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
-            }
-        }
-    }
-    let root =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/lexicons/cocore-upstream-all");
-    let mut docs = Vec::new();
-    walk(&root, &mut docs);
+    let docs = lexicon_test_support::lexicon_documents(Path::new(
+        &lexicon_test_support::data_path("lexicons/cocore-upstream-all"),
+    ));
     assert!(docs.len() >= 40, "{}", docs.len());
     docs
 }

@@ -5,7 +5,7 @@
 //! account's records disappear and come back, and at the end the tables equal the
 //! repositories as the PDS lists them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -36,25 +36,9 @@ fn pds() -> &'static Pds {
 }
 
 fn schema() -> IndexSchema {
-    fn walk(dir: &Path, out: &mut Vec<Value>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                out.push(serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap());
-            }
-        }
-    }
-    let mut docs = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/lexicons/cocore-upstream-all"),
-        &mut docs,
-    );
+    let docs = lexicon_test_support::lexicon_documents(Path::new(
+        &lexicon_test_support::data_path("lexicons/cocore-upstream-all"),
+    ));
     IndexSchema::new(&docs, &[(JOB, "model")]).unwrap()
 }
 

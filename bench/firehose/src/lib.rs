@@ -31,32 +31,6 @@ pub fn read_frames(path: &Path) -> Result<Vec<Vec<u8>>, String> {
     Ok(frames)
 }
 
-/// Every lexicon document (`*.json`) under `dir`, read as JSON.
-pub fn documents(dir: &Path) -> Vec<serde_json::Value> {
-    fn walk(dir: &Path, out: &mut Vec<serde_json::Value>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|entry| entry.expect("a folder entry").path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let text = std::fs::read_to_string(&path)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                out.push(
-                    serde_json::from_str(&text)
-                        .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-                );
-            }
-        }
-    }
-    let mut documents = Vec::new();
-    walk(dir, &mut documents);
-    documents
-}
-
 /// A TID-shaped record key or revision from a number (base32-sortable, 13 characters,
 /// increasing with `n`).
 pub fn tid(mut n: u64) -> String {

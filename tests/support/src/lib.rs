@@ -1,4 +1,5 @@
-//! Helpers shared by the workspace's tests: reading case files under `tests/data/`, mutating
+//! Helpers shared by the workspace's tests: reading case files and lexicon folders under
+//! `tests/data/`, mutating
 //! JSON values for property tests, the reference PDS (`pds`, installed by `install`) for
 //! end-to-end tests, a real Postgres server (`postgres`), child processes with a time limit (`process`), a deadline for each
 //! end-to-end test (`deadline`), and (feature `browser`) a browser for the PDS's OAuth sign-in
@@ -19,6 +20,33 @@ use serde_json::Value;
 /// The path of `relative` under `tests/data/`.
 pub fn data_path(relative: &str) -> String {
     format!("{}/../data/{relative}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every lexicon document (`*.json`) under `dir` and its subfolders, read as JSON, in path
+/// order; a file that cannot be read or parsed panics naming it.
+pub fn lexicon_documents(dir: &std::path::Path) -> Vec<Value> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<Value>) {
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.expect("a folder entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                out.push(
+                    serde_json::from_str(&text)
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+                );
+            }
+        }
+    }
+    let mut documents = Vec::new();
+    walk(dir, &mut documents);
+    documents
 }
 
 /// Reads a JSONL file under `tests/data/`: one JSON value per non-empty line.

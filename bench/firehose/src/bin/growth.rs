@@ -18,7 +18,7 @@ fn arg(name: &str) -> Option<String> {
 }
 
 fn schema() -> IndexSchema {
-    let documents = firehose_bench::documents(
+    let documents = lexicon_test_support::lexicon_documents(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons"),
     );
     IndexSchema::new(&documents, &[("dev.cocore.compute.job", "model")]).unwrap()

@@ -32,7 +32,7 @@ fn arg(name: &str) -> Option<String> {
 
 /// The cocore lexicons (`lexicons/`), with the job's model as a typed column.
 fn schema() -> IndexSchema {
-    let documents = firehose_bench::documents(
+    let documents = lexicon_test_support::lexicon_documents(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons"),
     );
     IndexSchema::new(&documents, &[("dev.cocore.compute.job", "model")]).unwrap()

@@ -31,7 +31,7 @@ fn did(n: usize) -> String {
 
 /// The cocore-appview's index: the upstream cocore lexicons, as it makes it.
 fn schema() -> IndexSchema {
-    let documents = firehose_bench::documents(
+    let documents = lexicon_test_support::lexicon_documents(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../tests/data/lexicons/cocore-upstream-all"),
     );

@@ -223,21 +223,9 @@ impl Account {
 
 /// The index's schema, as the AppView makes it (its lexicons and columns).
 pub fn schema() -> IndexSchema {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data/lexicons/cocore-upstream-all");
-    let mut documents = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                documents
-                    .push(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap());
-            }
-        }
-    }
+    let documents = lexicon_test_support::lexicon_documents(std::path::Path::new(
+        &lexicon_test_support::data_path("lexicons/cocore-upstream-all"),
+    ));
     IndexSchema::new(
         &documents,
         &[
