@@ -101,9 +101,6 @@ fn lexicon_type(expected: &str) -> String {
         "a map" => "an object".into(),
         "an object with one string property `$bytes`" => r#"bytes ({"$bytes": "<base64>"})"#.into(),
         "an object with one string property `$link`" => r#"a cid-link ({"$link": "<cid>"})"#.into(),
-        "struct BlobJson" | "struct LegacyBlobJson" => {
-            r#"a blob ({"$type": "blob", "ref", "mimeType", "size"})"#.into()
-        }
         other => other.to_owned(),
     }
 }
@@ -230,10 +227,6 @@ mod tests {
         assert_eq!(
             lexicon_words("invalid type: string \"a, expected b\", expected a sequence"),
             "expected an array, got a string (\"a, expected b\")"
-        );
-        assert_eq!(
-            lexicon_words("invalid type: map, expected struct BlobJson"),
-            r#"expected a blob ({"$type": "blob", "ref", "mimeType", "size"}), got an object"#
         );
         assert_eq!(
             lexicon_words("missing field `model` at line 1 column 539"),
