@@ -161,8 +161,19 @@ pub fn from_json<T: ShapeOwned + Validate>(json: &str) -> Result<T, Error> {
 }
 
 /// Parses `json` as `T` and validates it as `mode`'s validator would.
+#[inline]
 pub fn from_json_with<T: ShapeOwned + Validate>(mode: Mode, json: &str) -> Result<T, Error> {
-    Ok(parse_with::<T>(mode, json)?.validate_with(mode)?)
+    // Validated where the parser left it, then moved once, into the result.
+    let parsed = serde_json::from_str::<Unchecked<T>>(json);
+    let checked = match &parsed {
+        Ok(value) => value.as_unchecked().validate_with(mode),
+        Err(_) => Ok(()),
+    };
+    match (parsed, checked) {
+        (Ok(value), Ok(())) => Ok(value.into_unchecked()),
+        (Ok(_), Err(errors)) => Err(errors.into()),
+        (Err(first), _) => Err(parse_error::<T>(mode, json, first)),
+    }
 }
 
 /// Serializes a generated value as compact JSON.

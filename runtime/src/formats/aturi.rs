@@ -1,6 +1,6 @@
 //! The `at-uri` format, in the reference's strict mode.
 
-use super::ident::{class, is_valid_at_identifier, is_valid_nsid, is_valid_record_key};
+use super::ident::{class, did_prefix, handle_prefix, nsid_prefix, record_key_prefix};
 
 /// Characters allowed anywhere in an AT-URI, as a lookup table.
 const URI_CHARS: [bool; 256] = class(b"._~:@!$&'()*+,;=%/\\[]#?-");
@@ -69,41 +69,39 @@ pub fn is_valid_at_uri(s: &str) -> bool {
     if b.len() > 8192 || !b.starts_with(b"at://") {
         return false;
     }
-    let rest = &s[5..];
-    // The fragment starts at the first `#`. Before it: the authority, then at most a
-    // collection and a record key, split by `/`. Each part is checked by its own format,
-    // whose characters are all allowed in an AT-URI, so the path needs no scan of its own:
-    // any other character (`?` among them) fails the part it is in.
-    let (path, fragment) = match rest.find('#') {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-        None => (rest, None),
+    // One pass: each part runs to the first byte its format cannot hold, and must be followed
+    // by the end, the `/` before the next part, or the `#` of the fragment. The characters of
+    // every part are all AT-URI characters, so the path needs no scan of its own: any other
+    // character (`?` among them) ends a part where no delimiter is.
+    let rest = &b[5..];
+    let authority = if rest.starts_with(b"did:") {
+        did_prefix(rest)
+    } else {
+        handle_prefix(rest)
     };
-    // `str::split_once` finds a byte with `memchr`.
-    let (authority, collection, rkey) = match path.split_once('/') {
-        None => (path, None, None),
-        Some((authority, tail)) => match tail.split_once('/') {
-            None => (authority, Some(tail), None),
-            Some((collection, rkey)) => (authority, Some(collection), Some(rkey)),
-        },
-    };
-    if authority.is_empty() || !is_valid_at_identifier(authority) {
+    let Some(mut pos) = authority else {
         return false;
-    }
-    if let Some(collection) = collection {
-        if collection.is_empty() || !is_valid_nsid(collection) {
-            return false;
-        }
-    }
-    if let Some(rkey) = rkey {
-        // A third `/` lands in the record key, which refuses it.
-        if rkey.is_empty() || !is_valid_record_key(rkey) {
-            return false;
-        }
-    }
-    let Some(f) = fragment else {
-        return true;
     };
-    f.starts_with('/')
-        && f.bytes().all(|c| is_uri_char(c) && is_pointer_char(c))
-        && (!f.contains('%') || percent_decodes(f))
+    if rest.get(pos) == Some(&b'/') {
+        let Some(collection) = nsid_prefix(&rest[pos + 1..]) else {
+            return false;
+        };
+        pos += 1 + collection;
+        if rest.get(pos) == Some(&b'/') {
+            let Some(rkey) = record_key_prefix(&rest[pos + 1..]) else {
+                return false;
+            };
+            pos += 1 + rkey;
+        }
+    }
+    match rest.get(pos) {
+        None => true,
+        Some(b'#') => {
+            let f = &s[5 + pos + 1..];
+            f.starts_with('/')
+                && f.bytes().all(|c| is_uri_char(c) && is_pointer_char(c))
+                && (!f.contains('%') || percent_decodes(f))
+        }
+        Some(_) => false,
+    }
 }

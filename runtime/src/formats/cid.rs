@@ -144,8 +144,31 @@ fn cid_header(bytes: &[u8]) -> Option<(u64, u64)> {
     (bytes.len().checked_sub(pos)? == digest_len).then_some((version, codec))
 }
 
-fn cid_version(bytes: &[u8]) -> Option<u64> {
-    cid_header(bytes).map(|(version, _)| version)
+/// The version and codec of the CID whose bytes `digits` encode in base32. Only the first
+/// eight digits (five bytes) are decoded when they hold the whole header, as they do for every
+/// CIDv1 whose varints are one byte each (sha2-256 of dag-cbor or raw data among them): the
+/// other digits need only be base32 digits, with no bits set past the last whole byte.
+fn base32_cid_header(digits: &str) -> Option<(u64, u64)> {
+    let digits = digits.trim_end_matches('=');
+    let d = digits.as_bytes();
+    if d.len() < 8 {
+        return cid_header(&base32_decode(digits)?);
+    }
+    let bad = d.iter().fold(0, |bad, &c| bad | BASE32[c as usize]);
+    let bits = d.len() * 5 % 8;
+    let last = BASE32[d[d.len() - 1] as usize];
+    if bad & 0x80 != 0 || bits >= 5 || last & ((1 << bits) - 1) != 0 {
+        return None;
+    }
+    let head = d[..8]
+        .iter()
+        .fold(0u64, |acc, &c| acc << 5 | u64::from(BASE32[c as usize]));
+    let [version, codec, hash, digest_len] = [32, 24, 16, 8].map(|shift| (head >> shift) as u8);
+    if version == 1 && (codec | hash | digest_len) & 0x80 == 0 {
+        let len = d.len() * 5 / 8;
+        return (len == 4 + usize::from(digest_len)).then_some((1, u64::from(codec)));
+    }
+    cid_header(&base32_decode(digits)?)
 }
 
 /// What `CID.parse` reads from a string: version and codec. Accepts CIDv0 (`Q...`) and CIDv1 in
@@ -155,7 +178,7 @@ pub fn parse_cid(s: &str) -> Option<(u64, u64)> {
         return None;
     }
     let (version, codec) = match s.as_bytes().first()? {
-        b'b' => cid_header(&base32_decode(&s[1..])?)?,
+        b'b' => base32_cid_header(&s[1..])?,
         b'k' => cid_header(&basex_decode(&s[1..], BASE36)?)?,
         b'z' => cid_header(&basex_decode(&s[1..], BASE58)?)?,
         b'Q' => cid_header(&basex_decode(s, BASE58)?)?,
@@ -172,8 +195,13 @@ pub fn is_valid_cid(s: &str) -> bool {
         return false;
     }
     match s.as_bytes().first() {
-        Some(b'b') => base32_decode(&s[1..]).and_then(|b| cid_version(&b)) == Some(1),
-        Some(b'Q') => basex_decode(s, BASE58).and_then(|b| cid_version(&b)) == Some(0),
+        Some(b'b') => base32_cid_header(&s[1..]).map(|(version, _)| version) == Some(1),
+        Some(b'Q') => {
+            basex_decode(s, BASE58)
+                .and_then(|b| cid_header(&b))
+                .map(|(version, _)| version)
+                == Some(0)
+        }
         _ => false,
     }
 }

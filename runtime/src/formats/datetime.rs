@@ -1,13 +1,5 @@
 //! The `datetime` format, as the reference's strict check (`isDatetimeString`) decides it.
 
-/// Parses `n` ASCII digits at `pos`.
-fn digits(b: &[u8], pos: usize, n: usize) -> Option<i64> {
-    let slice = b.get(pos..pos + n)?;
-    slice.iter().try_fold(0i64, |acc, c| {
-        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-    })
-}
-
 /// Days from 0000-03-01-based civil calendar to the Unix epoch (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -23,39 +15,78 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 /// `-00:00`; day 00 and second 60 refused (as JavaScript's `Date` does), days past the end of a
 /// month roll over (as `Date` does); the instant, in UTC, must fall in years 0000 to 9999.
 pub fn is_valid_datetime(s: &str) -> bool {
-    unix_seconds(s).is_some()
+    // From year 1 to 9998 no offset or roll-over leaves years 0000 to 9999, so only the
+    // first and last years need the instant.
+    fields(s).is_some_and(|f| (1..=9998).contains(&f.year) || f.unix_seconds().is_some())
 }
 
 /// The instant a valid `datetime` names, in whole seconds since the Unix epoch (UTC), or
 /// `None` when `s` is not one (as [`is_valid_datetime`] decides).
 pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
+    fields(s)?.unix_seconds()
+}
+
+/// What a datetime says, each field in its range (the day before any roll-over).
+struct Fields {
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    offset_minutes: i64,
+}
+
+impl Fields {
+    /// The instant in seconds since the Unix epoch, if it falls in years 0000 to 9999 (UTC).
+    fn unix_seconds(&self) -> Option<i64> {
+        let seconds = days_from_civil(self.year, self.month, 1) * 86_400
+            + (self.day - 1) * 86_400
+            + self.hour * 3_600
+            + self.minute * 60
+            + self.second
+            - self.offset_minutes * 60;
+        let min = days_from_civil(0, 1, 1) * 86_400;
+        let max = days_from_civil(10_000, 1, 1) * 86_400;
+        (min..max).contains(&seconds).then_some(seconds)
+    }
+}
+
+/// The positions of the digits of `YYYY-MM-DDTHH:MM:SS`.
+const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+/// Reads the fields of a datetime, checking everything but the range of its instant.
+fn fields(s: &str) -> Option<Fields> {
     let b = s.as_bytes();
-    if b.len() > 64 || s.ends_with("-00:00") || b.len() < 20 {
+    if b.len() > 64 || b.len() < 20 || s.ends_with("-00:00") {
         return None;
     }
-    let sep = |pos: usize, c: u8| b.get(pos) == Some(&c);
-    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+    let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    let digit = |pos: usize| b[pos].wrapping_sub(b'0');
+    if separators.iter().any(|&(pos, c)| b[pos] != c) || DIGITS.iter().any(|&pos| digit(pos) > 9) {
         return None;
     }
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        digits(b, 0, 4),
-        digits(b, 5, 2),
-        digits(b, 8, 2),
-        digits(b, 11, 2),
-        digits(b, 14, 2),
-        digits(b, 17, 2),
-    ) else {
-        return None;
+    let two = |pos: usize| i64::from(digit(pos) * 10 + digit(pos + 1));
+    let f = Fields {
+        year: two(0) * 100 + two(2),
+        month: two(5),
+        day: two(8),
+        hour: two(11),
+        minute: two(14),
+        // The pattern allows second 60, but `Date` refuses it.
+        second: two(17),
+        offset_minutes: 0,
     };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
-        return None;
-    }
-    // The pattern allows second 60, but `Date` refuses it.
-    if second > 59 {
+    if !(1..=12).contains(&f.month)
+        || !(1..=31).contains(&f.day)
+        || f.hour > 23
+        || f.minute > 59
+        || f.second > 59
+    {
         return None;
     }
     let mut pos = 19;
-    if sep(pos, b'.') {
+    if b[pos] == b'.' {
         let frac = b[pos + 1..]
             .iter()
             .take_while(|c| c.is_ascii_digit())
@@ -67,31 +98,27 @@ pub(crate) fn unix_seconds(s: &str) -> Option<i64> {
     }
     let offset_minutes = match &b[pos..] {
         [b'Z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let (Some(oh), Some(om)) = (digits(b, pos + 1, 2), digits(b, pos + 4, 2)) else {
+        &[sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let [h1, h2, m1, m2] = [h1, h2, m1, m2].map(|c| c.wrapping_sub(b'0'));
+            if h1 > 9 || h2 > 9 || m1 > 9 || m2 > 9 {
                 return None;
-            };
+            }
+            let (oh, om) = (i64::from(h1 * 10 + h2), i64::from(m1 * 10 + m2));
             if oh > 23 || om > 59 {
                 return None;
             }
-            let m = oh * 60 + om;
-            if *sign == b'-' {
-                -m
+            if sign == b'-' {
+                -(oh * 60 + om)
             } else {
-                m
+                oh * 60 + om
             }
         }
         _ => return None,
     };
-    let seconds = days_from_civil(year, month, 1) * 86_400
-        + (day - 1) * 86_400
-        + hour * 3_600
-        + minute * 60
-        + second
-        - offset_minutes * 60;
-    let min = days_from_civil(0, 1, 1) * 86_400;
-    let max = days_from_civil(10_000, 1, 1) * 86_400;
-    (min..max).contains(&seconds).then_some(seconds)
+    Some(Fields {
+        offset_minutes,
+        ..f
+    })
 }
 
 /// The instant of a valid datetime in milliseconds since the Unix epoch (digits of the

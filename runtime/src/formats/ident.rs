@@ -20,8 +20,6 @@ pub(super) const fn class(extra: &[u8]) -> [bool; 256] {
 const DID_ID: [bool; 256] = class(b"._:%-");
 /// The bytes of a domain label (handles, NSID authorities).
 const LABEL: [bool; 256] = class(b"-");
-/// The bytes of an NSID.
-const NSID: [bool; 256] = class(b"-.");
 /// The bytes of a record key.
 const RECORD_KEY: [bool; 256] = class(b"_~.:-");
 
@@ -35,25 +33,49 @@ fn all_in(b: &[u8], class: &[bool; 256]) -> bool {
 /// `did`: `^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$`, at most 2,048 characters.
 pub fn is_valid_did(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() > 2048 || !b.starts_with(b"did:") {
+    let Some(id) = did_id(b) else {
         return false;
+    };
+    all_in(id, &DID_ID) && did_prefix_end(b.len(), id)
+}
+
+/// The method-specific identifier of `b`, which starts with `did:`, a method and `:`; the
+/// identifier is what follows (checked by the caller).
+#[inline]
+fn did_id(b: &[u8]) -> Option<&[u8]> {
+    if !b.starts_with(b"did:") {
+        return None;
     }
     let method = b[4..].iter().take_while(|c| c.is_ascii_lowercase()).count();
     let colon = 4 + method;
-    if method == 0 || b.get(colon) != Some(&b':') {
-        return false;
-    }
-    let id = &b[colon + 1..];
-    let Some(&last) = id.last() else {
-        return false;
-    };
-    all_in(id, &DID_ID) && last != b':' && last != b'%'
+    (method > 0 && b.get(colon) == Some(&b':')).then(|| &b[colon + 1..])
+}
+
+/// Whether a DID of `len` bytes ending with identifier `id` (all DID characters) is valid:
+/// not too long, the identifier not empty and not ending in `:` or `%`.
+#[inline]
+fn did_prefix_end(len: usize, id: &[u8]) -> bool {
+    len <= 2048 && id.last().is_some_and(|&last| last != b':' && last != b'%')
+}
+
+/// The length of the DID at the start of `b`, which runs to the first byte a DID cannot hold
+/// (the `/` or `#` after an AT-URI's authority), if that prefix is a valid DID.
+pub(super) fn did_prefix(b: &[u8]) -> Option<usize> {
+    let id = did_id(b)?;
+    let start = b.len() - id.len();
+    let id_len = id.iter().take_while(|&&c| DID_ID[c as usize]).count();
+    let end = start + id_len;
+    did_prefix_end(end, &b[start..end]).then_some(end)
 }
 
 /// `handle`: two or more domain labels (1 to 63 of `A-Za-z0-9-`, not starting or ending with
 /// `-`), the last starting with a letter; at most 253 characters.
 pub fn is_valid_handle(s: &str) -> bool {
-    let b = s.as_bytes();
+    is_handle(s.as_bytes())
+}
+
+/// [`is_valid_handle`] of bytes.
+fn is_handle(b: &[u8]) -> bool {
     if b.len() > 253 {
         return false;
     }
@@ -90,32 +112,73 @@ pub fn is_valid_at_identifier(s: &str) -> bool {
 /// `nsid`: 5 to 317 characters; three or more segments; a first segment starting with a letter,
 /// middle segments like domain labels, and a name of a letter followed by up to 62 letters or digits.
 pub fn is_valid_nsid(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() < 5 || b.len() > 317 || !b[0].is_ascii_alphabetic() || !all_in(b, &NSID) {
-        return false;
-    }
-    // Letters, digits, `-` and `.` only; after the last `.` comes the name.
-    let Some(dot) = b.iter().rposition(|&c| c == b'.') else {
-        return false;
-    };
-    let name = &b[dot + 1..];
-    if !(1..=63).contains(&name.len()) || !name[0].is_ascii_alphabetic() || name.contains(&b'-') {
-        return false;
-    }
-    let mut labels = 0;
-    for label in b[..dot].split(|&c| c == b'.') {
-        let len = label.len();
-        if len == 0 || len > 63 || label[0] == b'-' || label[len - 1] == b'-' {
-            return false;
+    nsid_prefix(s.as_bytes()) == Some(s.len())
+}
+
+/// The length of the NSID at the start of `b`, which runs to the first byte an NSID cannot hold
+/// (the `/` or `#` after an AT-URI's collection), if that prefix is a valid NSID. One pass:
+/// each `.` closes a domain label; what follows the last one is the name.
+pub(super) fn nsid_prefix(b: &[u8]) -> Option<usize> {
+    // Where the current segment starts, how many segments are closed, whether the current
+    // one has a `-` (which a name may not).
+    let (mut start, mut labels, mut dash) = (0, 0, false);
+    let mut end = 0;
+    while end < b.len() {
+        let c = b[end];
+        if !LABEL[c as usize] {
+            match c {
+                b'.' => {
+                    let len = end - start;
+                    if len == 0 || len > 63 || b[start] == b'-' || b[end - 1] == b'-' {
+                        return None;
+                    }
+                    labels += 1;
+                    start = end + 1;
+                    dash = false;
+                }
+                _ => break,
+            }
+        } else if c == b'-' {
+            dash = true;
         }
-        labels += 1;
+        end += 1;
     }
-    labels >= 2
+    let name = &b[start..end];
+    let valid = (5..=317).contains(&end)
+        && b[0].is_ascii_alphabetic()
+        && labels >= 2
+        && (1..=63).contains(&name.len())
+        && name[0].is_ascii_alphabetic()
+        && !dash;
+    valid.then_some(end)
 }
 
 /// `record-key`: 1 to 512 of `A-Za-z0-9_~.:-`, and not `.` or `..`.
 pub fn is_valid_record_key(s: &str) -> bool {
-    (1..=512).contains(&s.len()) && s != "." && s != ".." && all_in(s.as_bytes(), &RECORD_KEY)
+    all_in(s.as_bytes(), &RECORD_KEY) && record_key_fits(s.as_bytes())
+}
+
+/// Whether record-key characters `b` are a record key: 1 to 512 of them, not `.` or `..`.
+#[inline]
+fn record_key_fits(b: &[u8]) -> bool {
+    (1..=512).contains(&b.len()) && b != b"." && b != b".."
+}
+
+/// The length of the record key at the start of `b`, which runs to the first byte a record
+/// key cannot hold (the `#` of an AT-URI's fragment), if that prefix is a valid record key.
+pub(super) fn record_key_prefix(b: &[u8]) -> Option<usize> {
+    let end = b.iter().take_while(|&&c| RECORD_KEY[c as usize]).count();
+    record_key_fits(&b[..end]).then_some(end)
+}
+
+/// The length of the handle at the start of `b`, which runs to the first byte a handle cannot
+/// hold (the `/` or `#` after an AT-URI's authority), if that prefix is a valid handle.
+pub(super) fn handle_prefix(b: &[u8]) -> Option<usize> {
+    let end = b
+        .iter()
+        .take_while(|&&c| LABEL[c as usize] || c == b'.')
+        .count();
+    is_handle(&b[..end]).then_some(end)
 }
 
 /// `tid`: 13 characters, the first from `2-7a-j`, the rest from `2-7a-z`.
