@@ -105,3 +105,40 @@ fn values_nested_past_the_limit_are_refused() {
         .validate("com.example.t", &value, Mode::Strict)
         .is_ok());
 }
+
+/// The walker finds each property by a scan that starts after the last one found: properties in
+/// any order, `$type` anywhere (a record's checked, an object's named), undeclared ones among
+/// them, give the same violations in the same order.
+#[test]
+fn properties_in_any_order_get_the_same_violations() {
+    let lexicons =
+        Lexicons::from_json_values([&json!({"lexicon": 1, "id": "com.example.r", "defs": {
+        "main": {"type": "record", "key": "tid", "record": {"type": "object",
+            "required": ["a", "b", "c"],
+            "properties": {
+                "a": {"type": "string", "maxLength": 1},
+                "b": {"type": "integer", "maximum": 1},
+                "c": {"type": "ref", "ref": "#inner"}}}},
+        "inner": {"type": "object", "properties": {"x": {"type": "string", "format": "did"}}}}})])
+        .unwrap();
+    let check = |value: Value| match lexicons.validate_record("com.example.r", &value, Mode::Strict)
+    {
+        Ok(()) => Vec::new(),
+        Err(Error::Invalid(errors)) => errors.iter().map(|e| e.to_string()).collect(),
+        Err(other) => panic!("{other}"),
+    };
+    let inner = json!({"$type": "com.example.r#nope", "x": "no"});
+    let orders = [
+        json!({"$type": "com.example.q", "a": "aa", "b": 2, "c": inner, "z": 1.5}),
+        json!({"z": 1.5, "c": inner, "b": 2, "a": "aa", "$type": "com.example.q"}),
+        json!({"b": 2, "$type": "com.example.q", "z": 1.5, "a": "aa", "c": inner}),
+    ];
+    let expected = check(orders[0].clone());
+    assert_eq!(expected.len(), 6, "{expected:#?}");
+    assert!(expected[0].starts_with("$.$type"), "{expected:#?}");
+    for value in orders {
+        assert_eq!(check(value), expected);
+    }
+    let missing = check(json!({"$type": "com.example.r", "c": {"x": "did:plc:abc"}}));
+    assert_eq!(missing.len(), 2, "{missing:#?}");
+}

@@ -138,7 +138,12 @@ impl Validator {
     /// Validates a record whose collection is its `$type`. A record without a string `$type`
     /// is invalid; one whose `$type` names no record def is [`Error::UnknownCollection`].
     pub fn validate_record(&self, value: &Value) -> Result<(), Error> {
-        let message = match value.get("$type") {
+        // `$type` by a scan of the keys, not a hash: writers put it first.
+        let type_value = match value {
+            Value::Object(map) => map.iter().find(|(k, _)| *k == "$type").map(|(_, v)| v),
+            _ => None,
+        };
+        let message = match type_value {
             Some(Value::String(collection)) => return self.validate_record_of(collection, value),
             Some(other) => format!("expected a string (the record's collection), got {other}"),
             None if value.is_object() => "missing required property `$type`".to_owned(),

@@ -276,7 +276,18 @@ pub fn object_type(
     path: &Path<'_>,
     errors: &mut ValidationErrors,
 ) {
-    let Some(actual) = extra.get("$type") else {
+    object_type_of(extra.get("$type"), expected, path, errors);
+}
+
+/// [`object_type`] of the `$type` already found in the object (`None` when it has none).
+#[inline]
+pub fn object_type_of(
+    actual: Option<&serde_json::Value>,
+    expected: &str,
+    path: &Path<'_>,
+    errors: &mut ValidationErrors,
+) {
+    let Some(actual) = actual else {
         return;
     };
     if errors.is_lenient() {

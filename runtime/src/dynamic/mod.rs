@@ -216,6 +216,11 @@ impl Lexicons {
         let Some(i) = self.find(def).filter(|&i| self.has_values(i)) else {
             return Err(Error::UnknownDefinition(def.to_owned()));
         };
+        self.validate_def(i, value, mode)
+    }
+
+    /// Checks `value` against def `i`.
+    fn validate_def(&self, i: usize, value: &Value, mode: Mode) -> Result<(), Error> {
         let mut errors = ValidationErrors::with_mode(mode);
         walk::def(self, i, value, &crate::Path::ROOT, &mut errors);
         Ok(errors.into_result()?)
@@ -229,8 +234,10 @@ impl Lexicons {
         value: &Value,
         mode: Mode,
     ) -> Result<(), Error> {
-        match self.ids.get(collection).map(|&i| &self.defs[i].kind) {
-            Some(DefKind::Record { .. }) => self.validate(collection, value, mode),
+        match self.ids.get(collection) {
+            Some(&i) if matches!(self.defs[i].kind, DefKind::Record { .. }) => {
+                self.validate_def(i, value, mode)
+            }
             _ => Err(Error::UnknownCollection(collection.to_owned())),
         }
     }

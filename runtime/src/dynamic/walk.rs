@@ -6,7 +6,7 @@
 //! property, `null` where not nullable, a malformed `$bytes`/`$link`/blob, a closed enum or
 //! union that does not list the value), the walker reports it as a violation and goes on.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{DefKind, IntChecks, Lexicons, Node, Object, StrChecks};
 use crate::error::{ValidationErrors, Violation};
@@ -235,25 +235,45 @@ impl Walker<'_, '_> {
             };
             return self.push(path, mismatch(&expected, v));
         };
-        match tag {
-            Tag::Record(nsid) => self.record_type(map, nsid, path),
-            Tag::Object(type_id) => check::object_type(map, type_id, path, self.errors),
-            Tag::Inline => {}
-        }
         let record = matches!(tag, Tag::Record(_));
-        // Each declared property's value, found by one pass over the object (cheaper than a
-        // hash lookup per property for objects of lexicon size); undeclared ones noted.
+        // Each declared property's value, and `$type`, found by one pass over the object
+        // (cheaper than a hash lookup per property for objects of lexicon size); undeclared ones
+        // noted. Properties usually come in schema order, so each search starts after the last
+        // property found.
         let mut slots: [Option<&Value>; SLOTS] = [None; SLOTS];
         let mut undeclared = false;
-        if o.props.len() <= SLOTS {
+        let mut type_value = None;
+        let props = &o.props;
+        if props.len() <= SLOTS {
+            let mut next = 0;
             for (k, value) in map {
-                match o.props.iter().position(|p| p.name == *k) {
-                    Some(i) => slots[i] = Some(value),
-                    None => undeclared |= !(record && k == "$type"),
+                let found = (next..props.len())
+                    .chain(0..next)
+                    .find(|&i| props[i].name == *k);
+                match found {
+                    Some(i) => {
+                        slots[i] = Some(value);
+                        next = i + 1;
+                        // A lexicon may declare `$type`; it still names the object.
+                        if k == "$type" {
+                            type_value = Some(value);
+                        }
+                    }
+                    None if k == "$type" => {
+                        type_value = Some(value);
+                        undeclared |= !record;
+                    }
+                    None => undeclared = true,
                 }
             }
         } else {
             undeclared = true;
+            type_value = map.get("$type");
+        }
+        match tag {
+            Tag::Record(nsid) => self.record_type(type_value, nsid, path),
+            Tag::Object(type_id) => check::object_type_of(type_value, type_id, path, self.errors),
+            Tag::Inline => {}
         }
         for (i, p) in o.props.iter().enumerate() {
             let value = match slots.get(i) {
@@ -282,9 +302,9 @@ impl Walker<'_, '_> {
     }
 
     /// A record's `$type`: present, a string, the record's NSID exactly.
-    fn record_type(&mut self, map: &Map<String, Value>, nsid: &str, path: &Path<'_>) {
+    fn record_type(&mut self, type_value: Option<&Value>, nsid: &str, path: &Path<'_>) {
         let at = path.field("$type");
-        match map.get("$type") {
+        match type_value {
             Some(Value::String(t)) if t == nsid => {}
             Some(Value::String(t)) => self.push(
                 &at,

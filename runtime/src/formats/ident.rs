@@ -18,6 +18,8 @@ pub(super) const fn class(extra: &[u8]) -> [bool; 256] {
 
 /// The bytes of a DID's method-specific identifier.
 const DID_ID: [bool; 256] = class(b"._:%-");
+/// ASCII letters and digits.
+const ALNUM: [bool; 256] = class(b"");
 /// The bytes of a domain label (handles, NSID authorities).
 const LABEL: [bool; 256] = class(b"-");
 /// The bytes of a record key.
@@ -123,23 +125,21 @@ pub(super) fn nsid_prefix(b: &[u8]) -> Option<usize> {
     // one has a `-` (which a name may not).
     let (mut start, mut labels, mut dash) = (0, 0, false);
     let mut end = 0;
-    while end < b.len() {
-        let c = b[end];
-        if !LABEL[c as usize] {
-            match c {
-                b'.' => {
-                    let len = end - start;
-                    if len == 0 || len > 63 || b[start] == b'-' || b[end - 1] == b'-' {
-                        return None;
-                    }
-                    labels += 1;
-                    start = end + 1;
-                    dash = false;
+    loop {
+        // A run of letters and digits, then what ends it.
+        end += b[end..].iter().take_while(|&&c| ALNUM[c as usize]).count();
+        match b.get(end) {
+            Some(b'-') => dash = true,
+            Some(b'.') => {
+                let len = end - start;
+                if len == 0 || len > 63 || b[start] == b'-' || b[end - 1] == b'-' {
+                    return None;
                 }
-                _ => break,
+                labels += 1;
+                start = end + 1;
+                dash = false;
             }
-        } else if c == b'-' {
-            dash = true;
+            _ => break,
         }
         end += 1;
     }
