@@ -113,6 +113,7 @@ pub(crate) fn take_below(error: &str) -> Option<(String, String)> {
 
 /// Reads the value of a declared property into its slot, through [`Shape`]; a property given
 /// twice is an error naming it.
+#[inline]
 pub fn field<'de, A: de::MapAccess<'de>, T: Shape<'de>>(
     map: &mut A,
     slot: &mut Option<T>,
