@@ -132,6 +132,32 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Lint lexicons before publishing them: everything generation would refuse, and what the
+    /// Lexicon style guide and goat's `lex lint` advise against.
+    ///
+    /// Errors are what the loader refuses (an invalid NSID, lexicon version or schema, a
+    /// primary type that is not `main`, a ref that does not resolve, ...). Warnings: a primary
+    /// type without description, def and property names that are not lowerCamelCase letters and
+    /// digits, NSID segments against the style guide, an endpoint without output, a subscription
+    /// without messages, a permission set without title or permissions, unlimited or very
+    /// large strings and bytes, `maxGraphemes` without `maxLength`, a closed `enum` (where
+    /// `knownValues` could grow), `knownValues` that look like local refs, nullable and
+    /// optional together, an undescribed token, a body without encoding, a def nothing refers
+    /// to. Each names its rule, file, line, column and JSON pointer, and what to change.
+    ///
+    /// Exit codes: 0 no errors (warnings are listed); 1 errors, or warnings with --deny; 2 a
+    /// file or folder could not be read or is not JSON.
+    Lint {
+        /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
+        #[arg(long = "lexicons", value_name = "DIR")]
+        lexicons: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Validate records against lexicons, as the PDS would on a write, listing every violation.
     ///
     /// Each FILE is a `.json` file holding one record, a `.jsonl` file with one record per
@@ -253,6 +279,7 @@ impl Settings {
     }
 }
 
+mod lint_command;
 mod validate_command;
 
 /// `GLOB=PATH` of `--extern`.
@@ -379,6 +406,11 @@ fn main() -> ExitCode {
             format,
             files,
         } => validate_command::run(lexicons, lenient, format == Format::Json, &files),
+        Command::Lint {
+            lexicons,
+            deny,
+            format,
+        } => lint_command::run(lexicons, deny, format == Format::Json),
     }
 }
 

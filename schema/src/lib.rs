@@ -21,6 +21,7 @@ pub mod catalog;
 pub mod check;
 pub mod diag;
 pub mod evolution;
+pub mod lint;
 pub mod load;
 pub mod records;
 pub mod schema;
