@@ -143,7 +143,8 @@ enum Command {
     /// large strings and bytes, `maxGraphemes` without `maxLength`, a closed `enum` (where
     /// `knownValues` could grow), `knownValues` that look like local refs, nullable and
     /// optional together, an undescribed token, a body without encoding, a def nothing refers
-    /// to. Each names its rule, file, line, column and JSON pointer, and what to change.
+    /// to, a record key of type `any`. Each names its rule, file, line, column and JSON pointer,
+    /// and what to change.
     ///
     /// Exit codes: 0 no errors (warnings are listed); 1 errors, or warnings with --deny; 2 a
     /// file or folder could not be read or is not JSON.

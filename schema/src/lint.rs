@@ -223,6 +223,13 @@ impl Linter<'_> {
         match def {
             Def::Record(r) => {
                 self.missing_description(at, &r.description);
+                if r.key.as_deref() == Some("any") {
+                    self.warn(
+                        &pointer_push(at, "key"),
+                        "record-key-any",
+                        "record key type `any` lets writers choose any key: use `tid`, `nsid` or `literal:<value>` if one fits",
+                    );
+                }
                 self.object(&r.record, &pointer_push(at, "record"));
             }
             Def::Query(q) => {
