@@ -57,6 +57,11 @@ fn each_rule_finds_its_problem_where_it_is() {
             prop,
         ),
         (
+            "record-key-any",
+            with("/defs/main/key", json!("any")),
+            "/defs/main/key",
+        ),
+        (
             "large-string",
             with(prop, json!({"type": "string", "maxLength": 30000})),
             prop,
