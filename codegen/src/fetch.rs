@@ -14,19 +14,11 @@ use lexicon_xrpc::{Client, StoredRecord};
 use serde_json::Value;
 
 use crate::catalog::glob_match;
+use crate::dns::{authority, named_dids, record_name, Dns, Txt};
 
 /// The name of the lockfile, in the lexicon folder (not `.json`: the folder's JSON files are
 /// all read as lexicons).
 pub const LOCKFILE: &str = "lexicons.lock";
-
-/// Where DNS TXT answers come from.
-#[derive(Debug, Clone)]
-enum Dns {
-    /// The system's resolver configuration.
-    System,
-    /// A fixed table, name -> TXT strings (tests, air-gapped mirrors).
-    Table(HashMap<String, Vec<String>>),
-}
 
 /// Settings of a fetch: `Fetch::new("lexicons").run(&["dev.cocore.*"])`.
 #[derive(Debug, Clone)]
@@ -282,20 +274,18 @@ fn document_path(nsid: &str) -> PathBuf {
 }
 
 /// Authority -> DID -> PDS, with what was resolved kept for the run.
-struct Resolver<'a> {
-    fetch: &'a Fetch,
+struct Resolver {
     documents: lexicon_identity::HttpResolver,
-    dns: Option<hickory_resolver::TokioResolver>,
+    txt: Txt,
     dids: HashMap<String, String>,
     clients: HashMap<String, Client>,
 }
 
-impl<'a> Resolver<'a> {
-    fn new(fetch: &'a Fetch) -> Self {
+impl Resolver {
+    fn new(fetch: &Fetch) -> Self {
         Resolver {
-            fetch,
             documents: lexicon_identity::HttpResolver::new().plc_url(&fetch.plc),
-            dns: None,
+            txt: Txt::new(fetch.dns.clone()),
             dids: HashMap::new(),
             clients: HashMap::new(),
         }
@@ -338,32 +328,12 @@ impl<'a> Resolver<'a> {
         if let Some(did) = self.dids.get(authority) {
             return Ok(did.clone());
         }
-        let name = format!("_lexicon.{authority}");
-        let answers = match &self.fetch.dns {
-            Dns::Table(table) => table.get(&name).cloned().unwrap_or_default(),
-            Dns::System => {
-                if self.dns.is_none() {
-                    let resolver = hickory_resolver::TokioResolver::builder_tokio()
-                        .map_err(|e| format!("cannot set up DNS: {e}"))?
-                        .build();
-                    self.dns = Some(resolver);
-                }
-                let resolver = self.dns.as_ref().expect("set above");
-                match resolver.txt_lookup(name.as_str()).await {
-                    Ok(lookup) => lookup.iter().map(|txt| txt.to_string()).collect(),
-                    Err(e) if e.is_no_records_found() => Vec::new(),
-                    Err(e) => return Err(format!("DNS TXT lookup of {name}: {e}")),
-                }
-            }
-        };
-        let dids: Vec<&str> = answers
-            .iter()
-            .filter_map(|a| a.trim().strip_prefix("did="))
-            .collect();
+        let name = record_name(authority);
+        let dids = named_dids(&self.txt.lookup(&name).await?);
         match dids.as_slice() {
             [did] => {
-                self.dids.insert(authority.to_owned(), (*did).to_owned());
-                Ok((*did).to_owned())
+                self.dids.insert(authority.to_owned(), did.clone());
+                Ok(did.clone())
             }
             [] => Err(format!("no `did=` TXT record at {name}")),
             _ => Err(format!("more than one `did=` TXT record at {name}")),
@@ -387,43 +357,12 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The authority of an NSID or glob: `dev.cocore.compute.job` and `dev.cocore.compute.*` give
-/// `compute.cocore.dev`.
-fn authority(pattern: &str) -> Result<String, String> {
-    let fixed = match pattern.split_once('*') {
-        Some((fixed, _)) => fixed
-            .strip_suffix('.')
-            .ok_or("a glob must end in `.*`, after a whole authority (`dev.cocore.compute.*`)")?,
-        None => pattern
-            .rsplit_once('.')
-            .map(|(authority, _)| authority)
-            .ok_or("not an NSID")?,
-    };
-    let segments: Vec<&str> = fixed.split('.').collect();
-    if segments.len() < 2 || segments.iter().any(|s| s.is_empty()) {
-        return Err(format!(
-            "{pattern:?} has no authority of two or more segments"
-        ));
-    }
-    Ok(segments.into_iter().rev().collect::<Vec<_>>().join("."))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn authorities_are_reversed_without_the_name() {
-        assert_eq!(
-            authority("dev.cocore.compute.job").unwrap(),
-            "compute.cocore.dev"
-        );
-        assert_eq!(
-            authority("dev.cocore.compute.*").unwrap(),
-            "compute.cocore.dev"
-        );
-        assert!(authority("dev.cocore.comp*").is_err());
-        assert!(authority("job").is_err());
+    fn documents_go_where_their_nsid_says() {
         assert_eq!(
             document_path("dev.cocore.compute.job"),
             PathBuf::from("dev/cocore/compute/job.json")

@@ -29,6 +29,8 @@
 
 mod assemble;
 mod builder;
+#[cfg(feature = "fetch")]
+pub mod dns;
 mod emit;
 #[cfg(feature = "fetch")]
 pub mod fetch;

@@ -132,6 +132,31 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Check the DNS records that let a DID publish a lexicon set's authorities.
+    ///
+    /// An NSID's authority (`dev.cocore.compute.job` -> `compute.cocore.dev`) is published by
+    /// the DID that the TXT record `_lexicon.<authority>` names (`did=did:plc:...`). For each
+    /// authority of the lexicons: the record it needs, and whether it names --did (another DID
+    /// is an error, and is named; so is a missing record, with the record to add).
+    ///
+    /// Exit codes: 0 every record names --did; 1 a record is missing, names another DID or
+    /// several, or cannot be looked up; 2 unreadable lexicons or answers, or a bad --did.
+    #[cfg(feature = "fetch")]
+    CheckDns {
+        /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
+        #[arg(long = "lexicons", value_name = "DIR")]
+        lexicons: Vec<PathBuf>,
+        /// The DID that publishes the lexicons.
+        #[arg(long, value_name = "DID")]
+        did: String,
+        /// Answer DNS TXT lookups from a JSON file (`{"_lexicon.compute.cocore.dev":
+        /// ["did=did:plc:..."]}`) instead of DNS.
+        #[arg(long, value_name = "FILE")]
+        dns_answers: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Lint lexicons before publishing them: everything generation would refuse, and what the
     /// Lexicon style guide and goat's `lex lint` advise against.
     ///
@@ -280,6 +305,8 @@ impl Settings {
     }
 }
 
+#[cfg(feature = "fetch")]
+mod dns_command;
 mod lint_command;
 mod validate_command;
 
@@ -295,6 +322,13 @@ fn parse_extern(value: &str) -> Result<(String, String), String> {
     }
 }
 
+/// A `--dns-answers` file: `{"_lexicon.compute.cocore.dev": ["did=did:plc:..."]}`.
+#[cfg(feature = "fetch")]
+fn read_dns_answers(file: &Path) -> Result<std::collections::HashMap<String, Vec<String>>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
 /// `lexicon-codegen fetch`.
 #[cfg(feature = "fetch")]
 fn run_fetch(
@@ -307,10 +341,7 @@ fn run_fetch(
     use lexicon_codegen::fetch::Fetch;
     let mut fetch = Fetch::new(out).plc_url(plc);
     if let Some(file) = dns_answers {
-        let table = std::fs::read_to_string(file)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()));
-        match table {
+        match read_dns_answers(file) {
             Ok(table) => fetch = fetch.dns_table(table),
             Err(e) => {
                 eprintln!("error: --dns-answers {}: {e}", file.display());
@@ -412,6 +443,18 @@ fn main() -> ExitCode {
             deny,
             format,
         } => lint_command::run(lexicons, deny, format == Format::Json),
+        #[cfg(feature = "fetch")]
+        Command::CheckDns {
+            lexicons,
+            did,
+            dns_answers,
+            format,
+        } => dns_command::run(
+            lexicons,
+            &did,
+            dns_answers.as_deref(),
+            format == Format::Json,
+        ),
     }
 }
 
