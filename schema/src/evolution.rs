@@ -68,19 +68,11 @@ pub fn compare_dirs(
 
 /// Loads lexicon folders into a checked catalog, or every diagnostic.
 pub fn load_dirs(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut texts = std::collections::HashMap::new();
-    let paths = crate::load::discover(dirs, &mut diags);
-    let loaded = paths
-        .iter()
-        .filter_map(|p| crate::load::load_file(p, &mut diags, &mut texts))
-        .collect();
-    let catalog = Catalog::build(loaded, &mut diags);
-    crate::check::check_catalog(&catalog, &mut diags);
-    if diags.is_empty() {
-        Ok(catalog)
+    let loaded = crate::load::load_checked(dirs);
+    if loaded.diags.is_empty() {
+        Ok(loaded.catalog)
     } else {
-        Err(Diagnostics::from(diags).located(&texts))
+        Err(loaded.located())
     }
 }
 

@@ -5,7 +5,7 @@
 //! `lex/lexlint`) and of the Lexicon style guide, each a warning with its rule name, the file and
 //! JSON pointer (line and column once located), and what to change.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use lexicon_runtime::lexicon::{
@@ -24,17 +24,9 @@ pub const UNREADABLE: &[&str] = &["read", "json", "lexicon-folder"];
 /// Every finding for the lexicons under `dirs`: the loader's and the checks' diagnostics, then
 /// the lint rules' warnings on the documents that loaded, located and sorted.
 pub fn lint_dirs(dirs: &[PathBuf]) -> Diagnostics {
-    let mut diags: Vec<Diagnostic> = Vec::new();
-    let mut texts = HashMap::new();
-    let paths = crate::load::discover(dirs, &mut diags);
-    let loaded = paths
-        .iter()
-        .filter_map(|p| crate::load::load_file(p, &mut diags, &mut texts))
-        .collect();
-    let catalog = Catalog::build(loaded, &mut diags);
-    crate::check::check_catalog(&catalog, &mut diags);
-    lint_catalog(&catalog, &mut diags);
-    Diagnostics::from(diags).located(&texts)
+    let mut loaded = crate::load::load_checked(dirs);
+    lint_catalog(&loaded.catalog, &mut loaded.diags);
+    loaded.located()
 }
 
 /// The lint rules' warnings for every document of `catalog`.

@@ -160,3 +160,39 @@ fn strip_position(e: &serde_json::Error) -> String {
         None => s,
     }
 }
+
+/// Lexicon folders loaded into a checked catalog, with every diagnostic of the loader and the
+/// document checks, and the texts that locate them.
+pub struct Checked {
+    /// The documents that loaded.
+    pub catalog: crate::catalog::Catalog,
+    /// Every problem found, in the order found.
+    pub diags: Vec<Diagnostic>,
+    /// Each file's text, for line and column.
+    pub texts: std::collections::HashMap<PathBuf, String>,
+}
+
+impl Checked {
+    /// The diagnostics with their lines and columns, sorted.
+    pub fn located(self) -> crate::Diagnostics {
+        crate::Diagnostics::from(self.diags).located(&self.texts)
+    }
+}
+
+/// Reads every lexicon under `dirs`, builds the catalog and runs the document checks.
+pub fn load_checked(dirs: &[PathBuf]) -> Checked {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut texts = std::collections::HashMap::new();
+    let paths = discover(dirs, &mut diags);
+    let loaded = paths
+        .iter()
+        .filter_map(|p| load_file(p, &mut diags, &mut texts))
+        .collect();
+    let catalog = crate::catalog::Catalog::build(loaded, &mut diags);
+    crate::check::check_catalog(&catalog, &mut diags);
+    Checked {
+        catalog,
+        diags,
+        texts,
+    }
+}
