@@ -39,6 +39,8 @@ mod ir;
 mod lower;
 mod names;
 mod options;
+#[cfg(feature = "fetch")]
+pub mod publish;
 mod renames;
 mod write;
 

@@ -132,6 +132,43 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Publish lexicons as `com.atproto.lexicon.schema` records (key: the NSID) in an
+    /// account's repository.
+    ///
+    /// Logs in at --pds as --handle. For each lexicon whose authority's DNS record
+    /// (`_lexicon.<authority>`) names the account's DID, or that has no such record yet (a
+    /// warning names the record to add; so does a failed lookup), the lexicon is written with
+    /// `putRecord` only if the published version is still the one read (compare-and-swap), or
+    /// created only if there is none. Unchanged lexicons are skipped. A change that breaks the
+    /// published version (the `diff` rules) is refused unless --allow-breaking; an authority
+    /// whose record names another DID is refused, naming it.
+    ///
+    /// Exit codes: 0 every lexicon written or unchanged; 1 one was refused; 2 unreadable
+    /// lexicons or answers, a failed login or request.
+    #[cfg(feature = "fetch")]
+    Publish {
+        /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
+        #[arg(long = "lexicons", value_name = "DIR")]
+        lexicons: Vec<PathBuf>,
+        /// The account's PDS.
+        #[arg(long, value_name = "URL")]
+        pds: String,
+        /// The account's handle or DID.
+        #[arg(long, value_name = "HANDLE")]
+        handle: String,
+        /// The account's password (an app password).
+        #[arg(long, value_name = "PASSWORD")]
+        password: String,
+        /// Write nothing; print what would be written.
+        #[arg(long)]
+        dry_run: bool,
+        /// Publish changes that break the published version.
+        #[arg(long)]
+        allow_breaking: bool,
+        /// Answer DNS TXT lookups from a JSON file instead of DNS.
+        #[arg(long, value_name = "FILE")]
+        dns_answers: Option<PathBuf>,
+    },
     /// Check the DNS records that let a DID publish a lexicon set's authorities.
     ///
     /// An NSID's authority (`dev.cocore.compute.job` -> `compute.cocore.dev`) is published by
@@ -308,6 +345,8 @@ impl Settings {
 #[cfg(feature = "fetch")]
 mod dns_command;
 mod lint_command;
+#[cfg(feature = "fetch")]
+mod publish_command;
 mod validate_command;
 
 /// `GLOB=PATH` of `--extern`.
@@ -443,6 +482,24 @@ fn main() -> ExitCode {
             deny,
             format,
         } => lint_command::run(lexicons, deny, format == Format::Json),
+        #[cfg(feature = "fetch")]
+        Command::Publish {
+            lexicons,
+            pds,
+            handle,
+            password,
+            dry_run,
+            allow_breaking,
+            dns_answers,
+        } => publish_command::run(publish_command::Args {
+            lexicons,
+            pds,
+            handle,
+            password,
+            dry_run,
+            allow_breaking,
+            dns_answers,
+        }),
         #[cfg(feature = "fetch")]
         Command::CheckDns {
             lexicons,

@@ -1,0 +1,282 @@
+//! `lexicon-codegen publish` against the reference PDS: the repository's lexicons published by
+//! an account whose DNS record (from a table) names it, read back equal to their files,
+//! published again with nothing written, changed compatibly (written, compare-and-swap) and
+//! incompatibly (refused, naming the break, unless --allow-breaking), a dry run that writes
+//! nothing, an authority whose record names another DID refused by name, and `fetch` giving back
+//! exactly what was published.
+
+#![cfg(feature = "fetch")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use lexicon_runtime::xrpc::NoParams;
+use lexicon_test_support::deadline::Deadline;
+use lexicon_test_support::pds::Pds;
+use lexicon_xrpc::Client;
+use serde_json::{json, Value};
+
+lexicon_test_support::raw_json_procedure!(CreateAccount, "com.atproto.server.createAccount");
+
+const PASSWORD: &str = "lexicon publisher";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn codegen(args: &[&str], extra: &[&Path]) -> Output {
+    lexicon_test_support::process::output(
+        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
+            .args(args)
+            .args(extra)
+            .current_dir(repo()),
+        lexicon_test_support::process::CLI_LIMIT,
+    )
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Copies `lexicons/` into `to`.
+fn copy_lexicons(to: &Path) {
+    for relative in [
+        "dev/cocore/compute/job.json",
+        "dev/cocore/compute/defs.json",
+        "com/atproto/repo/strongRef.json",
+    ] {
+        let target = to.join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(repo().join("lexicons").join(relative), target).unwrap();
+    }
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn write(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+}
+
+/// The published document of `nsid` in `did`'s repository, without `$type`.
+async fn published(client: &Client, did: &str, nsid: &str) -> Value {
+    let record = client
+        .get_record::<lexicon_xrpc::atproto::com::atproto::lexicon::schema::Schema>(did, nsid)
+        .await
+        .unwrap_or_else(|e| panic!("{nsid}: {e}"));
+    let mut value = serde_json::to_value(&record.value).unwrap();
+    value.as_object_mut().unwrap().remove("$type");
+    value
+}
+
+#[tokio::test]
+async fn lexicons_are_published_checked_against_what_is_live_and_fetched_back() {
+    let _deadline = Deadline::start();
+    let pds = Pds::start();
+    let handle = "publisher.test";
+    let client = Client::new(&pds.url).unwrap();
+    let input = json!({ "handle": handle, "email": "publisher@example.com", "password": PASSWORD });
+    let account = client
+        .call::<CreateAccount>(&NoParams, &input)
+        .await
+        .unwrap();
+    let did = account["did"].as_str().unwrap().to_owned();
+
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("lexicons");
+    copy_lexicons(&local);
+    let answers = dir.path().join("dns.json");
+    // cocore's authority names the account; com.atproto's has no record yet.
+    std::fs::write(
+        &answers,
+        json!({"_lexicon.compute.cocore.dev": [format!("did={did}")]}).to_string(),
+    )
+    .unwrap();
+    let publish = |extra: &[&str]| {
+        let mut args = vec![
+            "publish",
+            "--pds",
+            pds.url.as_str(),
+            "--handle",
+            handle,
+            "--password",
+            PASSWORD,
+        ];
+        args.extend_from_slice(extra);
+        codegen(
+            &args,
+            &[
+                Path::new("--lexicons"),
+                &local,
+                Path::new("--dns-answers"),
+                &answers,
+            ],
+        )
+    };
+
+    // First publication: every lexicon created; a warning names the DNS record to add.
+    let out = publish(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for nsid in [
+        "com.atproto.repo.strongRef",
+        "dev.cocore.compute.defs",
+        "dev.cocore.compute.job",
+    ] {
+        assert!(
+            stdout.contains(&format!(
+                "created {nsid} at://{did}/com.atproto.lexicon.schema/{nsid} ("
+            )),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stdout.ends_with("3 written, 0 unchanged, 0 refused\n"),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("add _lexicon.repo.atproto.com TXT \"did={did}\"")),
+        "{}",
+        text(&out)
+    );
+    let reader = Client::new(&pds.url).unwrap();
+    for (nsid, relative) in [
+        ("dev.cocore.compute.job", "dev/cocore/compute/job.json"),
+        ("dev.cocore.compute.defs", "dev/cocore/compute/defs.json"),
+        (
+            "com.atproto.repo.strongRef",
+            "com/atproto/repo/strongRef.json",
+        ),
+    ] {
+        assert_eq!(
+            published(&reader, &did, nsid).await,
+            read(&local.join(relative)),
+            "{nsid}"
+        );
+    }
+
+    // Again: nothing to write.
+    let out = publish(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("0 written, 3 unchanged, 0 refused"),
+        "{}",
+        text(&out)
+    );
+
+    // A compatible change (a new optional property): a dry run writes nothing, then it is
+    // written over the version read.
+    let job_path = local.join("dev/cocore/compute/job.json");
+    let original = read(&job_path);
+    let mut compatible = original.clone();
+    compatible["defs"]["main"]["record"]["properties"]["note"] =
+        json!({"type": "string", "maxLength": 100});
+    write(&job_path, &compatible);
+    let out = publish(&["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("would update dev.cocore.compute.job"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        published(&reader, &did, "dev.cocore.compute.job").await,
+        original
+    );
+    let out = publish(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("updated dev.cocore.compute.job"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        published(&reader, &did, "dev.cocore.compute.job").await,
+        compatible
+    );
+
+    // An incompatible change (a new required property): refused, naming the break.
+    let mut breaking = compatible.clone();
+    breaking["defs"]["main"]["record"]["properties"]["priority"] = json!({"type": "integer"});
+    breaking["defs"]["main"]["record"]["required"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("priority"));
+    write(&job_path, &breaking);
+    let out = publish(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let said = text(&out);
+    assert!(
+        said.contains("refused dev.cocore.compute.job: breaks the published version"),
+        "{said}"
+    );
+    assert!(said.contains("priority"), "the break is named: {said}");
+    assert_eq!(
+        published(&reader, &did, "dev.cocore.compute.job").await,
+        compatible
+    );
+
+    // `fetch` gets back exactly what was published (strongRef's authority now has its record
+    // too: fetch follows the job's refs).
+    std::fs::write(
+        &answers,
+        json!({
+            "_lexicon.compute.cocore.dev": [format!("did={did}")],
+            "_lexicon.repo.atproto.com": [format!("did={did}")],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let fetched = dir.path().join("fetched");
+    let out = codegen(
+        &[
+            "fetch",
+            "dev.cocore.compute.job",
+            "--plc",
+            pds.plc.as_str(),
+            "--dns-answers",
+        ],
+        &[&answers, Path::new("--out"), &fetched],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        read(&fetched.join("dev/cocore/compute/job.json")),
+        compatible
+    );
+
+    // With --allow-breaking it is written.
+    let out = publish(&["--allow-breaking"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        published(&reader, &did, "dev.cocore.compute.job").await,
+        breaking
+    );
+
+    // An authority whose record names another DID is refused by name.
+    let other = "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa";
+    std::fs::write(
+        &answers,
+        json!({"_lexicon.compute.cocore.dev": [format!("did={other}")]}).to_string(),
+    )
+    .unwrap();
+    write(&job_path, &compatible);
+    let out = publish(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!(
+            "refused dev.cocore.compute.job: _lexicon.compute.cocore.dev names {other}, not {did}"
+        )),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        published(&reader, &did, "dev.cocore.compute.job").await,
+        breaking
+    );
+}
