@@ -185,6 +185,27 @@ impl Fetch {
         }
     }
 
+    /// The published document (without `$type`) of each NSID: `None` when its authority's
+    /// repository holds no such record, the reason when the authority or the record cannot be
+    /// reached. Refs are not followed; nothing is written.
+    pub fn published(&self, nsids: &[String]) -> BTreeMap<String, Result<Option<Value>, String>> {
+        self.block_on(async {
+            let mut resolver = Resolver::new(self);
+            let mut out = BTreeMap::new();
+            for nsid in nsids {
+                let result = match resolver.records(nsid).await {
+                    Ok(found) => match found.into_iter().next() {
+                        None => Ok(None),
+                        Some(record) => lexicon_of(record).map(|(_, _, doc, _)| Some(doc)),
+                    },
+                    Err(e) => Err(e),
+                };
+                out.insert(nsid.clone(), result);
+            }
+            out
+        })
+    }
+
     /// Every lexicon found, and the NSIDs not found; other failures fail the fetch.
     async fn fetch_lenient(
         &self,

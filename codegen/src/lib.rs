@@ -42,6 +42,8 @@ mod options;
 #[cfg(feature = "fetch")]
 pub mod publish;
 mod renames;
+#[cfg(feature = "fetch")]
+pub mod status;
 mod write;
 
 use std::collections::HashMap;

@@ -169,6 +169,29 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         dns_answers: Option<PathBuf>,
     },
+    /// Compare each local lexicon with the published one, found as `fetch` finds it.
+    ///
+    /// For each lexicon: `same`; `older` (the published version is older: the local one
+    /// changes it compatibly); `newer` (the published one changes the local one compatibly);
+    /// `breaking` (each breaks the other, with the breaks); `missing` (not published); or
+    /// `unreachable` (its authority or record cannot be reached, and why).
+    ///
+    /// Exit codes: 0 every lexicon is the same; 1 one is not; 2 unreadable lexicons or answers.
+    #[cfg(feature = "fetch")]
+    Status {
+        /// A folder of lexicon JSON files; repeat for several. [default: lexicons]
+        #[arg(long = "lexicons", value_name = "DIR")]
+        lexicons: Vec<PathBuf>,
+        /// The PLC directory that resolves `did:plc` DIDs.
+        #[arg(long, value_name = "URL", default_value = "https://plc.directory")]
+        plc: String,
+        /// Answer DNS TXT lookups from a JSON file instead of DNS.
+        #[arg(long, value_name = "FILE")]
+        dns_answers: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Check the DNS records that let a DID publish a lexicon set's authorities.
     ///
     /// An NSID's authority (`dev.cocore.compute.job` -> `compute.cocore.dev`) is published by
@@ -500,6 +523,18 @@ fn main() -> ExitCode {
             allow_breaking,
             dns_answers,
         }),
+        #[cfg(feature = "fetch")]
+        Command::Status {
+            lexicons,
+            plc,
+            dns_answers,
+            format,
+        } => publish_command::status(
+            lexicons,
+            &plc,
+            dns_answers.as_deref(),
+            format == Format::Json,
+        ),
         #[cfg(feature = "fetch")]
         Command::CheckDns {
             lexicons,

@@ -188,8 +188,7 @@ impl Publish {
         Ok(report)
     }
 
-    /// The breaking changes from each published version to the local one, by NSID. The old
-    /// set is the local set with the published versions in place, so that refs resolve.
+    /// The breaking changes from each published version to the local one, by NSID.
     fn breaking_changes(
         &self,
         local: &BTreeMap<String, Value>,
@@ -203,49 +202,64 @@ impl Publish {
                     .map(|(_, value)| (c.nsid.as_str(), value))
             })
             .collect();
-        if published.is_empty() {
-            return BTreeMap::new();
-        }
-        let texts = |with_published: bool| -> Vec<(String, String)> {
-            local
-                .iter()
-                .map(|(nsid, doc)| {
-                    let doc = match published.get(nsid.as_str()) {
-                        Some(old) if with_published => *old,
-                        _ => doc,
-                    };
-                    (format!("{nsid}.json"), doc.to_string())
-                })
-                .collect()
-        };
-        let mut breaks: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        match (
-            lexicon_schema::evolution::load_texts(&texts(true)),
-            lexicon_schema::evolution::load_texts(&texts(false)),
-        ) {
-            (Ok(old), Ok(new)) => {
-                for change in lexicon_schema::evolution::compare(&old, &new) {
-                    if change.breaking && published.contains_key(change.nsid.as_str()) {
-                        breaks
-                            .entry(change.nsid.clone())
-                            .or_default()
-                            .push(format!("{} at {}", change.message, change.pointer));
-                    }
-                }
-            }
-            // A published version that does not load cannot be compared: refuse to replace it
-            // unless allowed.
-            _ => {
-                for nsid in published.keys() {
-                    breaks
-                        .entry((*nsid).to_owned())
-                        .or_default()
-                        .push("the published version could not be compared with this one".into());
-                }
-            }
-        }
-        breaks
+        breaking_changes(local, &published, true)
     }
+}
+
+/// The breaking changes, by NSID, between the published versions (`published`) and the local
+/// ones: from published to local with `to_local`, else from local to published. The other
+/// lexicons of the set stay as they are, so that refs resolve. A version that does not load
+/// cannot be compared, which counts as a break.
+pub(crate) fn breaking_changes(
+    local: &BTreeMap<String, Value>,
+    published: &BTreeMap<&str, &Value>,
+    to_local: bool,
+) -> BTreeMap<String, Vec<String>> {
+    if published.is_empty() {
+        return BTreeMap::new();
+    }
+    let texts = |with_published: bool| -> Vec<(String, String)> {
+        local
+            .iter()
+            .map(|(nsid, doc)| {
+                let doc = match published.get(nsid.as_str()) {
+                    Some(other) if with_published => *other,
+                    _ => doc,
+                };
+                (format!("{nsid}.json"), doc.to_string())
+            })
+            .collect()
+    };
+    let (old, new) = if to_local {
+        (texts(true), texts(false))
+    } else {
+        (texts(false), texts(true))
+    };
+    let mut breaks: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    match (
+        lexicon_schema::evolution::load_texts(&old),
+        lexicon_schema::evolution::load_texts(&new),
+    ) {
+        (Ok(old), Ok(new)) => {
+            for change in lexicon_schema::evolution::compare(&old, &new) {
+                if change.breaking && published.contains_key(change.nsid.as_str()) {
+                    breaks
+                        .entry(change.nsid.clone())
+                        .or_default()
+                        .push(format!("{} at {}", change.message, change.pointer));
+                }
+            }
+        }
+        _ => {
+            for nsid in published.keys() {
+                breaks
+                    .entry((*nsid).to_owned())
+                    .or_default()
+                    .push("the published version could not be compared with this one".into());
+            }
+        }
+    }
+    breaks
 }
 
 /// Writes one schema record: created only if there is none, replaced only if the published
@@ -281,7 +295,7 @@ async fn write(
 }
 
 /// Every lexicon under `dirs` as its file's JSON, by NSID; lexicons with errors fail the run.
-fn local_documents(dirs: &[PathBuf]) -> Result<BTreeMap<String, Value>, PublishError> {
+pub(crate) fn local_documents(dirs: &[PathBuf]) -> Result<BTreeMap<String, Value>, PublishError> {
     let loaded = lexicon_schema::load::load_checked(dirs);
     let diags = lexicon_schema::Diagnostics::from(loaded.diags.clone()).located(&loaded.texts);
     if diags.has_errors() {

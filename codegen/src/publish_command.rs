@@ -122,3 +122,75 @@ fn print(report: &PublishReport, dry_run: bool) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+/// `lexicon-codegen status`: prints how each local lexicon stands against the published one
+/// and returns 0 (all the same), 1 (one differs, is missing or cannot be reached) or 2
+/// (unreadable lexicons or answers).
+pub fn status(
+    lexicons: Vec<PathBuf>,
+    plc: &str,
+    dns_answers: Option<&Path>,
+    json: bool,
+) -> ExitCode {
+    use lexicon_codegen::status::Status;
+    let mut fetch = lexicon_codegen::fetch::Fetch::new("").plc_url(plc);
+    if let Some(file) = dns_answers {
+        match crate::read_dns_answers(file) {
+            Ok(table) => fetch = fetch.dns_table(table),
+            Err(e) => {
+                eprintln!("error: --dns-answers {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let dirs = if lexicons.is_empty() {
+        vec![PathBuf::from("lexicons")]
+    } else {
+        lexicons
+    };
+    let statuses = match lexicon_codegen::status::status(&dirs, &fetch) {
+        Ok(statuses) => statuses,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let describe = |status: &Status| -> (&'static str, String) {
+        match status {
+            Status::Same => ("same", String::new()),
+            Status::Older => (
+                "older",
+                "the published version is older; `publish` would update it".into(),
+            ),
+            Status::Newer => (
+                "newer",
+                "the published version is newer; `fetch` would get it".into(),
+            ),
+            Status::Breaking(breaks) => ("breaking", breaks.join("; ")),
+            Status::Missing => ("missing", "not published".into()),
+            Status::Unreachable(why) => ("unreachable", why.clone()),
+        }
+    };
+    if json {
+        let list: Vec<serde_json::Value> = statuses
+            .iter()
+            .map(|(nsid, status)| {
+                let (name, message) = describe(status);
+                serde_json::json!({"nsid": nsid, "status": name, "message": message})
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "lexicons": list }));
+    } else {
+        for (nsid, status) in &statuses {
+            match describe(status) {
+                (name, message) if message.is_empty() => println!("{name} {nsid}"),
+                (name, message) => println!("{name} {nsid}: {message}"),
+            }
+        }
+    }
+    if statuses.iter().all(|(_, s)| *s == Status::Same) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -2,8 +2,8 @@
 //! an account whose DNS record (from a table) names it, read back equal to their files,
 //! published again with nothing written, changed compatibly (written, compare-and-swap) and
 //! incompatibly (refused, naming the break, unless --allow-breaking), a dry run that writes
-//! nothing, an authority whose record names another DID refused by name, and `fetch` giving back
-//! exactly what was published.
+//! nothing, an authority whose record names another DID refused by name, `fetch` giving back
+//! exactly what was published, and `status` saying same, older, newer, breaking and missing.
 
 #![cfg(feature = "fetch")]
 
@@ -278,5 +278,94 @@ async fn lexicons_are_published_checked_against_what_is_live_and_fetched_back() 
     assert_eq!(
         published(&reader, &did, "dev.cocore.compute.job").await,
         breaking
+    );
+
+    // `status`, with both authorities' records naming the account.
+    std::fs::write(
+        &answers,
+        json!({
+            "_lexicon.compute.cocore.dev": [format!("did={did}")],
+            "_lexicon.repo.atproto.com": [format!("did={did}")],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let status = || {
+        let out = codegen(
+            &[
+                "status",
+                "--plc",
+                pds.plc.as_str(),
+                "--format",
+                "json",
+                "--dns-answers",
+            ],
+            &[&answers, Path::new("--lexicons"), &local],
+        );
+        let report: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+        let statuses: Vec<(String, String)> = report["lexicons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["nsid"].as_str().unwrap().to_owned(),
+                    l["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        (out.status.code(), statuses)
+    };
+    let job_status = |statuses: &[(String, String)]| {
+        statuses
+            .iter()
+            .find(|(nsid, _)| nsid == "dev.cocore.compute.job")
+            .map(|(_, s)| s.clone())
+            .unwrap()
+    };
+    // Published: `breaking`; local: `compatible` (the required property gone): each breaks the
+    // other.
+    let (code, statuses) = status();
+    assert_eq!(
+        (code, job_status(&statuses).as_str()),
+        (Some(1), "breaking"),
+        "{statuses:?}"
+    );
+    write(&job_path, &breaking);
+    let (code, statuses) = status();
+    assert_eq!(code, Some(0), "{statuses:?}");
+    assert!(statuses.iter().all(|(_, s)| s == "same"), "{statuses:?}");
+    // The local one adds an optional property: the published one is older.
+    let mut newer_local = breaking.clone();
+    newer_local["defs"]["main"]["record"]["properties"]["tag"] =
+        json!({"type": "string", "maxLength": 10});
+    write(&job_path, &newer_local);
+    let (code, statuses) = status();
+    assert_eq!(
+        (code, job_status(&statuses).as_str()),
+        (Some(1), "older"),
+        "{statuses:?}"
+    );
+    // Published with a def more than the local file: the published one is newer.
+    let mut with_def = breaking.clone();
+    with_def["defs"]["urgent"] = json!({"type": "token", "description": "Run first."});
+    write(&job_path, &with_def);
+    let out = publish(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    write(&job_path, &breaking);
+    let (code, statuses) = status();
+    assert_eq!(
+        (code, job_status(&statuses).as_str()),
+        (Some(1), "newer"),
+        "{statuses:?}"
+    );
+    // A lexicon not published yet.
+    let fresh = json!({"lexicon": 1, "id": "dev.cocore.compute.fresh", "defs": {"main": {"type": "token", "description": "New."}}});
+    write(&local.join("dev/cocore/compute/fresh.json"), &fresh);
+    let (_, statuses) = status();
+    assert!(
+        statuses.contains(&("dev.cocore.compute.fresh".to_owned(), "missing".to_owned())),
+        "{statuses:?}"
     );
 }
