@@ -156,9 +156,21 @@ enum Command {
         /// The account's handle or DID.
         #[arg(long, value_name = "HANDLE")]
         handle: String,
-        /// The account's password (an app password).
-        #[arg(long, value_name = "PASSWORD")]
-        password: String,
+        /// The account's password (an app password), or sign in with --oauth.
+        #[arg(
+            long,
+            value_name = "PASSWORD",
+            required_unless_present = "oauth",
+            conflicts_with = "oauth"
+        )]
+        password: Option<String>,
+        /// Sign in with OAuth, as a loopback client, in a browser (it may write schema records
+        /// only): the URL to open is printed on standard error.
+        #[arg(long)]
+        oauth: bool,
+        /// The PLC directory that resolves the account's did:plc (for --oauth).
+        #[arg(long, value_name = "URL", default_value = "https://plc.directory")]
+        plc: String,
         /// Write nothing; print what would be written.
         #[arg(long)]
         dry_run: bool,
@@ -511,6 +523,8 @@ fn main() -> ExitCode {
             pds,
             handle,
             password,
+            oauth: _,
+            plc,
             dry_run,
             allow_breaking,
             dns_answers,
@@ -519,6 +533,7 @@ fn main() -> ExitCode {
             pds,
             handle,
             password,
+            plc,
             dry_run,
             allow_breaking,
             dns_answers,

@@ -15,8 +15,10 @@ pub struct Args {
     pub pds: String,
     /// The account's handle (or DID).
     pub handle: String,
-    /// Its (app) password.
-    pub password: String,
+    /// Its (app) password; `None` signs in with OAuth in a browser.
+    pub password: Option<String>,
+    /// The PLC directory that resolves the account's DID (for OAuth).
+    pub plc: String,
     /// Write nothing.
     pub dry_run: bool,
     /// Publish breaking changes.
@@ -41,7 +43,7 @@ pub fn run(args: Args) -> ExitCode {
         lexicons: if args.lexicons.is_empty() {
             vec![PathBuf::from("lexicons")]
         } else {
-            args.lexicons
+            args.lexicons.clone()
         },
         dns,
         dry_run: args.dry_run,
@@ -58,12 +60,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let client =
-            lexicon_xrpc::Client::new(&args.pds).map_err(|e| format!("--pds {}: {e}", args.pds))?;
-        client
-            .login(&args.handle, &args.password)
-            .await
-            .map_err(|e| format!("logging in as {}: {e}", args.handle))?;
+        let client = sign_in(&args).await?;
         publish.run(&client).await.map_err(|e| e.to_string())
     });
     match result {
@@ -73,6 +70,50 @@ pub fn run(args: Args) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A client signed in as `--handle`: with its password, or as a loopback OAuth client in a
+/// browser (the URL to open is printed on standard error, `open <URL>`; the browser has five
+/// minutes to come back), allowed to write schema records only.
+async fn sign_in(args: &Args) -> Result<lexicon_xrpc::Client, String> {
+    use lexicon_oauth::{
+        ClientMetadata, LoopbackRedirect, OAuthClient, RepoAction, Scopes, XrpcHandleResolver,
+    };
+    let pds = &args.pds;
+    if let Some(password) = &args.password {
+        let client = lexicon_xrpc::Client::new(pds).map_err(|e| format!("--pds {pds}: {e}"))?;
+        client
+            .login(&args.handle, password)
+            .await
+            .map_err(|e| format!("logging in as {}: {e}", args.handle))?;
+        return Ok(client);
+    }
+    let redirect = LoopbackRedirect::bind("/callback")
+        .await
+        .map_err(|e| e.to_string())?;
+    let schema = lexicon_xrpc::atproto::com::atproto::lexicon::schema::Schema::NSID;
+    let scopes = Scopes::new().repo(schema, &[RepoAction::Create, RepoAction::Update]);
+    let metadata =
+        ClientMetadata::loopback(redirect.redirect_uri(), scopes).map_err(|e| e.to_string())?;
+    let oauth = OAuthClient::builder(metadata)
+        // Plain http and loopback addresses only for a development PDS on this machine.
+        .allow_http(pds.starts_with("http://"))
+        .did_resolver(lexicon_identity::HttpResolver::new().plc_url(&args.plc))
+        .handle_resolver(XrpcHandleResolver::new(pds))
+        .build();
+    let session = redirect
+        .sign_in(
+            &oauth,
+            &args.handle,
+            |url| eprintln!("open {url}"),
+            std::time::Duration::from_secs(300),
+        )
+        .await
+        .map_err(|e| format!("signing in as {}: {e}", args.handle))?;
+    lexicon_xrpc::Client::builder(session.pds())
+        .credentials(session)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 fn print(report: &PublishReport, dry_run: bool) -> ExitCode {

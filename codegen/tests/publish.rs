@@ -369,3 +369,55 @@ async fn lexicons_are_published_checked_against_what_is_live_and_fetched_back() 
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn lexicons_are_published_with_an_oauth_session_signed_in_in_a_browser() {
+    let _deadline = Deadline::start();
+    let pds = Pds::start();
+    let handle = "oauthlexicons.test";
+    let client = Client::new(&pds.url).unwrap();
+    let input =
+        json!({ "handle": handle, "email": "oauthlexicons@example.com", "password": PASSWORD });
+    let account = client
+        .call::<CreateAccount>(&NoParams, &input)
+        .await
+        .unwrap();
+    let did = account["did"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("lexicons");
+    copy_lexicons(&local);
+    let answers = dir.path().join("dns.json");
+    std::fs::write(
+        &answers,
+        json!({
+            "_lexicon.compute.cocore.dev": [format!("did={did}")],
+            "_lexicon.repo.atproto.com": [format!("did={did}")],
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"));
+    command
+        .args([
+            "publish", "--pds", &pds.url, "--plc", &pds.plc, "--handle", handle, "--oauth",
+        ])
+        .arg("--lexicons")
+        .arg(&local)
+        .arg("--dns-answers")
+        .arg(&answers);
+    // The user's browser: sign in, consent, and come back to the command's loopback listener.
+    let output = lexicon_test_support::browser::run_signing_in(command, handle, PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("3 written, 0 unchanged, 0 refused"),
+        "{}",
+        text(&output)
+    );
+    let reader = Client::new(&pds.url).unwrap();
+    assert_eq!(
+        published(&reader, &did, "dev.cocore.compute.job").await,
+        read(&local.join("dev/cocore/compute/job.json"))
+    );
+}
