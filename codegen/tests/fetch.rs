@@ -5,36 +5,22 @@
 
 #![cfg(feature = "fetch")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod network;
+
+use std::path::Path;
 
 use lexicon_runtime::xrpc::NoParams;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::Client;
 use serde_json::{json, Value};
 
-lexicon_test_support::raw_json_procedure!(CreateAccount, "com.atproto.server.createAccount");
-lexicon_test_support::raw_json_procedure!(PutRecord, "com.atproto.repo.putRecord");
+use network::{codegen, publisher, repo, text};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+lexicon_test_support::raw_json_procedure!(PutRecord, "com.atproto.repo.putRecord");
 
 fn lexicon(relative: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(repo().join("lexicons").join(relative)).unwrap())
         .unwrap()
-}
-
-/// An account that publishes lexicons; its DID.
-async fn publisher(pds: &Pds, handle: &str) -> (Client, String) {
-    let client = Client::new(&pds.url).unwrap();
-    let input = json!({ "handle": handle, "email": format!("{handle}@example.com"), "password": "lexicon publisher" });
-    let output = client
-        .call::<CreateAccount>(&NoParams, &input)
-        .await
-        .unwrap();
-    client.login(handle, "lexicon publisher").await.unwrap();
-    (client, output["did"].as_str().unwrap().to_owned())
 }
 
 async fn publish(client: &Client, did: &str, mut doc: Value) {
@@ -45,24 +31,6 @@ async fn publish(client: &Client, did: &str, mut doc: Value) {
         .call::<PutRecord>(&NoParams, &input)
         .await
         .unwrap_or_else(|e| panic!("publishing {nsid}: {e}"));
-}
-
-fn codegen(args: &[&str], extra: &[&Path]) -> Output {
-    lexicon_test_support::process::output(
-        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-            .args(args)
-            .args(extra)
-            .current_dir(repo()),
-        lexicon_test_support::process::CLI_LIMIT,
-    )
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 #[tokio::test]

@@ -7,40 +7,16 @@
 
 #![cfg(feature = "fetch")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod network;
 
-use lexicon_runtime::xrpc::NoParams;
+use std::path::Path;
+
 use lexicon_test_support::deadline::Deadline;
 use lexicon_test_support::pds::Pds;
 use lexicon_xrpc::Client;
 use serde_json::{json, Value};
 
-lexicon_test_support::raw_json_procedure!(CreateAccount, "com.atproto.server.createAccount");
-
-const PASSWORD: &str = "lexicon publisher";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn codegen(args: &[&str], extra: &[&Path]) -> Output {
-    lexicon_test_support::process::output(
-        Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"))
-            .args(args)
-            .args(extra)
-            .current_dir(repo()),
-        lexicon_test_support::process::CLI_LIMIT,
-    )
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use network::{codegen, dns_answers, publisher, repo, text, PASSWORD};
 
 /// Copies `lexicons/` into `to`.
 fn copy_lexicons(to: &Path) {
@@ -79,24 +55,14 @@ async fn lexicons_are_published_checked_against_what_is_live_and_fetched_back() 
     let _deadline = Deadline::start();
     let pds = Pds::start();
     let handle = "publisher.test";
-    let client = Client::new(&pds.url).unwrap();
-    let input = json!({ "handle": handle, "email": "publisher@example.com", "password": PASSWORD });
-    let account = client
-        .call::<CreateAccount>(&NoParams, &input)
-        .await
-        .unwrap();
-    let did = account["did"].as_str().unwrap().to_owned();
+    let (_, did) = publisher(&pds, handle).await;
 
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("lexicons");
     copy_lexicons(&local);
     let answers = dir.path().join("dns.json");
     // cocore's authority names the account; com.atproto's has no record yet.
-    std::fs::write(
-        &answers,
-        json!({"_lexicon.compute.cocore.dev": [format!("did={did}")]}).to_string(),
-    )
-    .unwrap();
+    dns_answers(&answers, &[("compute.cocore.dev", did.as_str())]);
     let publish = |extra: &[&str]| {
         let mut args = vec![
             "publish",
@@ -224,15 +190,13 @@ async fn lexicons_are_published_checked_against_what_is_live_and_fetched_back() 
 
     // `fetch` gets back exactly what was published (strongRef's authority now has its record
     // too: fetch follows the job's refs).
-    std::fs::write(
+    dns_answers(
         &answers,
-        json!({
-            "_lexicon.compute.cocore.dev": [format!("did={did}")],
-            "_lexicon.repo.atproto.com": [format!("did={did}")],
-        })
-        .to_string(),
-    )
-    .unwrap();
+        &[
+            ("compute.cocore.dev", did.as_str()),
+            ("repo.atproto.com", did.as_str()),
+        ],
+    );
     let fetched = dir.path().join("fetched");
     let out = codegen(
         &[
@@ -260,11 +224,7 @@ async fn lexicons_are_published_checked_against_what_is_live_and_fetched_back() 
 
     // An authority whose record names another DID is refused by name.
     let other = "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa";
-    std::fs::write(
-        &answers,
-        json!({"_lexicon.compute.cocore.dev": [format!("did={other}")]}).to_string(),
-    )
-    .unwrap();
+    dns_answers(&answers, &[("compute.cocore.dev", other)]);
     write(&job_path, &compatible);
     let out = publish(&[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -281,15 +241,13 @@ async fn lexicons_are_published_checked_against_what_is_live_and_fetched_back() 
     );
 
     // `status`, with both authorities' records naming the account.
-    std::fs::write(
+    dns_answers(
         &answers,
-        json!({
-            "_lexicon.compute.cocore.dev": [format!("did={did}")],
-            "_lexicon.repo.atproto.com": [format!("did={did}")],
-        })
-        .to_string(),
-    )
-    .unwrap();
+        &[
+            ("compute.cocore.dev", did.as_str()),
+            ("repo.atproto.com", did.as_str()),
+        ],
+    );
     let status = || {
         let out = codegen(
             &[
@@ -375,27 +333,18 @@ async fn lexicons_are_published_with_an_oauth_session_signed_in_in_a_browser() {
     let _deadline = Deadline::start();
     let pds = Pds::start();
     let handle = "oauthlexicons.test";
-    let client = Client::new(&pds.url).unwrap();
-    let input =
-        json!({ "handle": handle, "email": "oauthlexicons@example.com", "password": PASSWORD });
-    let account = client
-        .call::<CreateAccount>(&NoParams, &input)
-        .await
-        .unwrap();
-    let did = account["did"].as_str().unwrap().to_owned();
+    let (_, did) = publisher(&pds, handle).await;
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("lexicons");
     copy_lexicons(&local);
     let answers = dir.path().join("dns.json");
-    std::fs::write(
+    dns_answers(
         &answers,
-        json!({
-            "_lexicon.compute.cocore.dev": [format!("did={did}")],
-            "_lexicon.repo.atproto.com": [format!("did={did}")],
-        })
-        .to_string(),
-    )
-    .unwrap();
+        &[
+            ("compute.cocore.dev", did.as_str()),
+            ("repo.atproto.com", did.as_str()),
+        ],
+    );
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_lexicon-codegen"));
     command
         .args([
