@@ -76,9 +76,7 @@ pub fn run(args: Args) -> ExitCode {
 /// browser (the URL to open is printed on standard error, `open <URL>`; the browser has five
 /// minutes to come back), allowed to write schema records only.
 async fn sign_in(args: &Args) -> Result<lexicon_xrpc::Client, String> {
-    use lexicon_oauth::{
-        ClientMetadata, LoopbackRedirect, OAuthClient, RepoAction, Scopes, XrpcHandleResolver,
-    };
+    use lexicon_oauth::{RepoAction, Scopes};
     let pds = &args.pds;
     if let Some(password) = &args.password {
         let client = lexicon_xrpc::Client::new(pds).map_err(|e| format!("--pds {pds}: {e}"))?;
@@ -88,26 +86,9 @@ async fn sign_in(args: &Args) -> Result<lexicon_xrpc::Client, String> {
             .map_err(|e| format!("logging in as {}: {e}", args.handle))?;
         return Ok(client);
     }
-    let redirect = LoopbackRedirect::bind("/callback")
-        .await
-        .map_err(|e| e.to_string())?;
     let schema = lexicon_xrpc::atproto::com::atproto::lexicon::schema::Schema::NSID;
     let scopes = Scopes::new().repo(schema, &[RepoAction::Create, RepoAction::Update]);
-    let metadata =
-        ClientMetadata::loopback(redirect.redirect_uri(), scopes).map_err(|e| e.to_string())?;
-    let oauth = OAuthClient::builder(metadata)
-        // Plain http and loopback addresses only for a development PDS on this machine.
-        .allow_http(pds.starts_with("http://"))
-        .did_resolver(lexicon_identity::HttpResolver::new().plc_url(&args.plc))
-        .handle_resolver(XrpcHandleResolver::new(pds))
-        .build();
-    let session = redirect
-        .sign_in(
-            &oauth,
-            &args.handle,
-            |url| eprintln!("open {url}"),
-            std::time::Duration::from_secs(300),
-        )
+    let session = lexicon_oauth::sign_in_in_browser(pds, &args.plc, &args.handle, scopes)
         .await
         .map_err(|e| format!("signing in as {}: {e}", args.handle))?;
     lexicon_xrpc::Client::builder(session.pds())

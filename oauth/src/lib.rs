@@ -68,7 +68,7 @@ pub use discovery::ServerMetadata;
 pub use error::OAuthError;
 /// Handle resolution is `lexicon-identity`'s; re-exported for the builder's `handle_resolver`.
 pub use lexicon_identity::{HandleResolver, XrpcHandleResolver};
-pub use loopback::LoopbackRedirect;
+pub use loopback::{sign_in_in_browser, LoopbackRedirect};
 pub use metadata::{ClientKind, ClientMetadata};
 pub use scope::{RepoAction, Scopes};
 pub use session::OAuthSession;

@@ -118,6 +118,34 @@ impl LoopbackRedirect {
     }
 }
 
+/// A command-line program signing in as `handle` at `pds`, start to end, as a loopback client
+/// asking for `scopes`: listens on `http://127.0.0.1:PORT/callback`, prints `open <URL>` on
+/// standard error, waits at most five minutes for the browser to come back, and finishes the
+/// sign-in. DIDs resolve through the PLC directory `plc` (and `did:web`), handles at the PDS;
+/// plain `http` is allowed only for a PDS at an `http://` URL (a development PDS).
+pub async fn sign_in_in_browser(
+    pds: &str,
+    plc: &str,
+    handle: &str,
+    scopes: crate::Scopes,
+) -> Result<OAuthSession, OAuthError> {
+    let redirect = LoopbackRedirect::bind("/callback").await?;
+    let metadata = crate::ClientMetadata::loopback(redirect.redirect_uri(), scopes)?;
+    let oauth = OAuthClient::builder(metadata)
+        .allow_http(pds.starts_with("http://"))
+        .did_resolver(lexicon_identity::HttpResolver::new().plc_url(plc))
+        .handle_resolver(lexicon_identity::XrpcHandleResolver::new(pds))
+        .build();
+    redirect
+        .sign_in(
+            &oauth,
+            handle,
+            |url| eprintln!("open {url}"),
+            Duration::from_secs(300),
+        )
+        .await
+}
+
 /// The listener's failure to do `what`, keeping the I/O error.
 fn listener_failed(what: String, error: std::io::Error) -> OAuthError {
     OAuthError::Listener {

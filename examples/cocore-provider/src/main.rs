@@ -15,12 +15,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use cocore_provider::{Machine, OpenJob, Provider, ProviderError, Work};
-use lexicon_identity::HttpResolver;
-use lexicon_oauth::{ClientMetadata, LoopbackRedirect, OAuthClient, Scopes, XrpcHandleResolver};
+use lexicon_oauth::{sign_in_in_browser, Scopes};
 use lexicon_runtime::Datetime;
 use lexicon_xrpc::Client;
 use p256::ecdsa::SigningKey;
@@ -141,22 +139,8 @@ async fn sign_in(args: &Args) -> Result<Client, (u8, String)> {
         })?;
         return Ok(client);
     }
-    let redirect = LoopbackRedirect::bind("/callback").await.map_err(failed)?;
     let scopes = Scopes::new().transition_generic();
-    let metadata = ClientMetadata::loopback(redirect.redirect_uri(), scopes).map_err(failed)?;
-    let oauth = OAuthClient::builder(metadata)
-        // Plain http and loopback addresses only for a development PDS on this machine.
-        .allow_http(args.pds.starts_with("http://"))
-        .did_resolver(HttpResolver::new().plc_url(&args.plc))
-        .handle_resolver(XrpcHandleResolver::new(&args.pds))
-        .build();
-    let session = redirect
-        .sign_in(
-            &oauth,
-            &args.handle,
-            |url| eprintln!("open {url}"),
-            Duration::from_secs(300),
-        )
+    let session = sign_in_in_browser(&args.pds, &args.plc, &args.handle, scopes)
         .await
         .map_err(failed)?;
     Client::builder(session.pds())

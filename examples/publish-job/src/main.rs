@@ -15,14 +15,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use cocore_lexicons::dev::cocore::compute::job::Job;
-use lexicon_identity::HttpResolver;
-use lexicon_oauth::{
-    ClientMetadata, LoopbackRedirect, OAuthClient, RepoAction, Scopes, XrpcHandleResolver,
-};
+use lexicon_oauth::{sign_in_in_browser, RepoAction, Scopes};
 use lexicon_xrpc::{Client, Error};
 
 /// Publishes a dev.cocore.compute.job record from a JSON file to a PDS.
@@ -109,23 +105,8 @@ async fn sign_in(args: &Args) -> Result<Client, Box<dyn std::error::Error>> {
         client.login(&args.handle, password).await?;
         return Ok(client);
     }
-    let redirect = LoopbackRedirect::bind("/callback").await?;
     let scopes = Scopes::new().repo(Job::NSID, &[RepoAction::Create]);
-    let metadata = ClientMetadata::loopback(redirect.redirect_uri(), scopes)?;
-    let oauth = OAuthClient::builder(metadata)
-        // Plain http and loopback addresses only for a development PDS on this machine.
-        .allow_http(args.pds.starts_with("http://"))
-        .did_resolver(HttpResolver::new().plc_url(&args.plc))
-        .handle_resolver(XrpcHandleResolver::new(&args.pds))
-        .build();
-    let session = redirect
-        .sign_in(
-            &oauth,
-            &args.handle,
-            |url| eprintln!("open {url}"),
-            Duration::from_secs(300),
-        )
-        .await?;
+    let session = sign_in_in_browser(&args.pds, &args.plc, &args.handle, scopes).await?;
     Ok(Client::builder(session.pds())
         .credentials(session)
         .build()?)
