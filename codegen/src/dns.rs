@@ -47,6 +47,19 @@ impl Txt {
             Err(e) => Err(format!("DNS TXT lookup of {name}: {e}")),
         }
     }
+
+    /// What `authority`'s record (`_lexicon.<authority>`) says about `did`.
+    pub(crate) async fn status(&mut self, authority: &str, did: &str) -> DnsStatus {
+        match self.lookup(&record_name(authority)).await {
+            Err(e) => DnsStatus::LookupFailed(e),
+            Ok(answers) => match named_dids(&answers).as_slice() {
+                [] => DnsStatus::Missing,
+                [one] if one == did => DnsStatus::Names,
+                [other] => DnsStatus::OtherDid(other.clone()),
+                several => DnsStatus::Several(several.to_vec()),
+            },
+        }
+    }
 }
 
 /// The TXT record an authority's lexicons are published under: `_lexicon.compute.cocore.dev`.
@@ -136,16 +149,8 @@ pub fn check_dns(nsids: &[String], did: &str, dns: Dns) -> Result<Vec<AuthorityC
     let mut checks = Vec::new();
     for (authority, mut nsids) in by_authority {
         nsids.sort();
+        let status = runtime.block_on(txt.status(&authority, did));
         let record = record_name(&authority);
-        let status = match runtime.block_on(txt.lookup(&record)) {
-            Err(e) => DnsStatus::LookupFailed(e),
-            Ok(answers) => match named_dids(&answers).as_slice() {
-                [] => DnsStatus::Missing,
-                [one] if one == did => DnsStatus::Names,
-                [other] => DnsStatus::OtherDid(other.clone()),
-                several => DnsStatus::Several(several.to_vec()),
-            },
-        };
         checks.push(AuthorityCheck {
             authority,
             record,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use lexicon_codegen::dns::{check_dns, AuthorityCheck, Dns, DnsStatus};
+use lexicon_codegen::dns::{check_dns, AuthorityCheck, DnsStatus};
 
 /// The NSIDs of the lexicons under `dirs`, or every error of loading them.
 fn nsids(dirs: &[PathBuf]) -> Result<Vec<String>, String> {
@@ -61,24 +61,14 @@ fn status_name(status: &DnsStatus) -> &'static str {
 /// JSON object) each and returns 0 (every record names `did`), 1 (one does not, or cannot be
 /// looked up) or 2 (unreadable lexicons or answers, a bad DID).
 pub fn run(lexicons: Vec<PathBuf>, did: &str, dns_answers: Option<&Path>, json: bool) -> ExitCode {
-    let dirs = if lexicons.is_empty() {
-        vec![PathBuf::from("lexicons")]
-    } else {
-        lexicons
-    };
+    let dirs = crate::lexicon_dirs(lexicons);
     if !lexicon_runtime::formats::is_valid_did(did) {
         eprintln!("error: --did {did:?} is not a DID");
         return ExitCode::from(2);
     }
-    let dns = match dns_answers {
-        None => Dns::System,
-        Some(file) => match crate::read_dns_answers(file) {
-            Ok(table) => Dns::Table(table),
-            Err(e) => {
-                eprintln!("error: --dns-answers {}: {e}", file.display());
-                return ExitCode::from(2);
-            }
-        },
+    let dns = match crate::dns_answers(dns_answers) {
+        Ok(dns) => dns,
+        Err(code) => return code,
     };
     let checks = match nsids(&dirs).and_then(|nsids| check_dns(&nsids, did, dns)) {
         Ok(checks) => checks,

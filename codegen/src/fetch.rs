@@ -87,8 +87,13 @@ impl Fetch {
     }
 
     /// Answers DNS TXT lookups from a table (name -> TXT strings) instead of DNS.
-    pub fn dns_table(mut self, table: HashMap<String, Vec<String>>) -> Self {
-        self.dns = Dns::Table(table);
+    pub fn dns_table(self, table: HashMap<String, Vec<String>>) -> Self {
+        self.dns(Dns::Table(table))
+    }
+
+    /// Takes DNS TXT answers from `dns`.
+    pub fn dns(mut self, dns: Dns) -> Self {
+        self.dns = dns;
         self
     }
 
@@ -249,6 +254,15 @@ impl Fetch {
     }
 }
 
+/// The lexicon document a schema record holds: the record without its `$type`.
+pub(crate) fn schema_document(schema: &Schema) -> Result<Value, serde_json::Error> {
+    let mut doc = serde_json::to_value(schema)?;
+    if let Some(object) = doc.as_object_mut() {
+        object.remove("$type");
+    }
+    Ok(doc)
+}
+
 /// A schema record as a lexicon: NSID, lock entry, document (without `$type`) and the NSIDs
 /// its refs name.
 fn lexicon_of(
@@ -256,10 +270,7 @@ fn lexicon_of(
 ) -> Result<(String, Locked, Value, Vec<String>), String> {
     let uri = record.uri.to_string();
     let rkey = uri.rsplit('/').next().unwrap_or_default().to_owned();
-    let mut doc = serde_json::to_value(&record.value).map_err(|e| format!("{uri}: {e}"))?;
-    if let Some(object) = doc.as_object_mut() {
-        object.remove("$type");
-    }
+    let doc = schema_document(&record.value).map_err(|e| format!("{uri}: {e}"))?;
     let id = doc
         .get("id")
         .and_then(Value::as_str)

@@ -9,11 +9,7 @@ use lexicon_schema::lint::{lint_dirs, UNREADABLE};
 /// (no errors), 1 (errors, or warnings with `deny`) or 2 (a file or folder could not be read or
 /// is not JSON).
 pub fn run(lexicons: Vec<PathBuf>, deny: bool, json: bool) -> ExitCode {
-    let dirs = if lexicons.is_empty() {
-        vec![PathBuf::from("lexicons")]
-    } else {
-        lexicons
-    };
+    let dirs = crate::lexicon_dirs(lexicons);
     let mut diags = lint_dirs(&dirs);
     if deny {
         diags = diags.denied();

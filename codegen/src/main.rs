@@ -341,12 +341,7 @@ struct Settings {
 impl Settings {
     /// The options these arguments stand for, for output in `out`.
     fn options(self, out: &Path) -> Options {
-        let lexicons = if self.lexicons.is_empty() {
-            vec![PathBuf::from("lexicons")]
-        } else {
-            self.lexicons
-        };
-        let mut options = lexicons
+        let mut options = lexicon_dirs(self.lexicons)
             .into_iter()
             .fold(Options::new(), Options::lexicons)
             .layout(match self.layout {
@@ -396,11 +391,31 @@ fn parse_extern(value: &str) -> Result<(String, String), String> {
     }
 }
 
-/// A `--dns-answers` file: `{"_lexicon.compute.cocore.dev": ["did=did:plc:..."]}`.
+/// The `--lexicons` folders, `lexicons` when none is given.
+fn lexicon_dirs(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+    if dirs.is_empty() {
+        vec![PathBuf::from("lexicons")]
+    } else {
+        dirs
+    }
+}
+
+/// Where DNS answers come from: the system's resolver, or a `--dns-answers` file
+/// (`{"_lexicon.compute.cocore.dev": ["did=did:plc:..."]}`); a file that cannot be read is
+/// reported and exit code 2 returned.
 #[cfg(feature = "fetch")]
-fn read_dns_answers(file: &Path) -> Result<std::collections::HashMap<String, Vec<String>>, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+fn dns_answers(file: Option<&Path>) -> Result<lexicon_codegen::dns::Dns, ExitCode> {
+    use lexicon_codegen::dns::Dns;
+    let Some(file) = file else {
+        return Ok(Dns::System);
+    };
+    let table = std::fs::read_to_string(file)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+    table.map(Dns::Table).map_err(|e| {
+        eprintln!("error: --dns-answers {}: {e}", file.display());
+        ExitCode::from(2)
+    })
 }
 
 /// `lexicon-codegen fetch`.
@@ -413,16 +428,10 @@ fn run_fetch(
     dns_answers: Option<&Path>,
 ) -> ExitCode {
     use lexicon_codegen::fetch::Fetch;
-    let mut fetch = Fetch::new(out).plc_url(plc);
-    if let Some(file) = dns_answers {
-        match read_dns_answers(file) {
-            Ok(table) => fetch = fetch.dns_table(table),
-            Err(e) => {
-                eprintln!("error: --dns-answers {}: {e}", file.display());
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let fetch = match crate::dns_answers(dns_answers) {
+        Ok(dns) => Fetch::new(out).plc_url(plc).dns(dns),
+        Err(code) => return code,
+    };
     if check {
         return match fetch.check(patterns) {
             Ok(drift) if drift.is_current() => {

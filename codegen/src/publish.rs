@@ -11,7 +11,7 @@ use lexicon_xrpc::atproto::com::atproto::repo::get_record::GetRecordError;
 use lexicon_xrpc::Client;
 use serde_json::Value;
 
-use crate::dns::{authority, named_dids, record_name, Dns, Txt};
+use crate::dns::{authority, record_name, Dns, DnsStatus, Txt};
 
 /// What publishing one lexicon did (or, in a dry run, would do).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,19 +91,23 @@ impl Publish {
             let authority = authority(nsid).map_err(PublishError)?;
             if !allowed.contains_key(&authority) {
                 let record = record_name(&authority);
-                let verdict = match txt.lookup(&record).await.map(|a| named_dids(&a)) {
-                    Ok(dids) if dids.len() == 1 && dids.contains(&did) => Ok(()),
-                    Ok(dids) if dids.is_empty() => {
+                let named_instead = |dids: &[String]| {
+                    Err(format!(
+                        "{record} names {}, not {did}: {authority}'s lexicons are published from there",
+                        dids.join(", ")
+                    ))
+                };
+                let verdict = match txt.status(&authority, &did).await {
+                    DnsStatus::Names => Ok(()),
+                    DnsStatus::Missing => {
                         report.warnings.push(format!(
                             "no `did=` TXT record at {record} yet: add {record} TXT \"did={did}\" so that others can fetch {authority}'s lexicons"
                         ));
                         Ok(())
                     }
-                    Ok(dids) => Err(format!(
-                        "{record} names {}, not {did}: {authority}'s lexicons are published from there",
-                        dids.join(", ")
-                    )),
-                    Err(e) => {
+                    DnsStatus::OtherDid(other) => named_instead(&[other]),
+                    DnsStatus::Several(dids) => named_instead(&dids),
+                    DnsStatus::LookupFailed(e) => {
                         report.warnings.push(format!(
                             "{e}: publishing anyway; the record should be {record} TXT \"did={did}\""
                         ));
@@ -122,11 +126,8 @@ impl Publish {
             }
             let published = match client.get_record::<Schema>(&did, nsid).await {
                 Ok(record) => {
-                    let mut value = serde_json::to_value(&record.value)
+                    let value = crate::fetch::schema_document(&record.value)
                         .map_err(|e| PublishError(format!("{nsid}: {e}")))?;
-                    if let Some(object) = value.as_object_mut() {
-                        object.remove("$type");
-                    }
                     let cid = record.cid.map(|c| c.to_string()).unwrap_or_default();
                     Some((cid, value))
                 }
@@ -297,9 +298,12 @@ async fn write(
 /// Every lexicon under `dirs` as its file's JSON, by NSID; lexicons with errors fail the run.
 pub(crate) fn local_documents(dirs: &[PathBuf]) -> Result<BTreeMap<String, Value>, PublishError> {
     let loaded = lexicon_schema::load::load_checked(dirs);
-    let diags = lexicon_schema::Diagnostics::from(loaded.diags.clone()).located(&loaded.texts);
-    if diags.has_errors() {
-        return Err(PublishError(diags.to_string()));
+    if loaded
+        .diags
+        .iter()
+        .any(lexicon_schema::Diagnostic::is_error)
+    {
+        return Err(PublishError(loaded.located().to_string()));
     }
     let mut docs = BTreeMap::new();
     for l in loaded.catalog.docs() {

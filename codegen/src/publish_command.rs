@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use lexicon_codegen::dns::Dns;
 use lexicon_codegen::publish::{Action, Publish, PublishReport};
 
 /// What `publish` is given on the command line.
@@ -30,21 +29,12 @@ pub struct Args {
 /// Publishes, prints what was done and returns 0 (every lexicon written or unchanged), 1 (one
 /// was refused) or 2 (unreadable lexicons or answers, a failed login or request).
 pub fn run(args: Args) -> ExitCode {
-    let dns = match args.dns_answers.as_deref().map(crate::read_dns_answers) {
-        None => Dns::System,
-        Some(Ok(table)) => Dns::Table(table),
-        Some(Err(e)) => {
-            let file = args.dns_answers.as_deref().unwrap_or(Path::new(""));
-            eprintln!("error: --dns-answers {}: {e}", file.display());
-            return ExitCode::from(2);
-        }
+    let dns = match crate::dns_answers(args.dns_answers.as_deref()) {
+        Ok(dns) => dns,
+        Err(code) => return code,
     };
     let publish = Publish {
-        lexicons: if args.lexicons.is_empty() {
-            vec![PathBuf::from("lexicons")]
-        } else {
-            args.lexicons.clone()
-        },
+        lexicons: crate::lexicon_dirs(args.lexicons.clone()),
         dns,
         dry_run: args.dry_run,
         allow_breaking: args.allow_breaking,
@@ -155,21 +145,11 @@ pub fn status(
     json: bool,
 ) -> ExitCode {
     use lexicon_codegen::status::Status;
-    let mut fetch = lexicon_codegen::fetch::Fetch::new("").plc_url(plc);
-    if let Some(file) = dns_answers {
-        match crate::read_dns_answers(file) {
-            Ok(table) => fetch = fetch.dns_table(table),
-            Err(e) => {
-                eprintln!("error: --dns-answers {}: {e}", file.display());
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let dirs = if lexicons.is_empty() {
-        vec![PathBuf::from("lexicons")]
-    } else {
-        lexicons
+    let fetch = match crate::dns_answers(dns_answers) {
+        Ok(dns) => lexicon_codegen::fetch::Fetch::new("").plc_url(plc).dns(dns),
+        Err(code) => return code,
     };
+    let dirs = crate::lexicon_dirs(lexicons);
     let statuses = match lexicon_codegen::status::status(&dirs, &fetch) {
         Ok(statuses) => statuses,
         Err(e) => {

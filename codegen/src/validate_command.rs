@@ -11,11 +11,7 @@ use lexicon_schema::Validator;
 /// Loads the lexicons, validates the records of `files` (or standard input), prints the reports
 /// and returns 0 (all valid), 1 (some invalid) or 2 (unreadable input, lexicon errors).
 pub fn run(lexicons: Vec<PathBuf>, lenient: bool, json: bool, files: &[PathBuf]) -> ExitCode {
-    let dirs = if lexicons.is_empty() {
-        vec![PathBuf::from("lexicons")]
-    } else {
-        lexicons
-    };
+    let dirs = crate::lexicon_dirs(lexicons);
     let validator = match Validator::from_dirs(&dirs) {
         Ok(v) => v.with_mode(if lenient { Mode::Lenient } else { Mode::Strict }),
         Err(diags) => {
